@@ -1,0 +1,123 @@
+/**
+ * The routing table contract (BEP 5): 160-bit ids, buckets of K nodes, only the
+ * bucket holding our own id splits, a replacement cache per bucket.
+ *
+ * Addresses are kept compact, as they go on the wire: 4-byte IPv4 + 2-byte port
+ * (`addressLength` 6), or 16 + 2 for IPv6 (`addressLength` 18, BEP 32). Times are
+ * milliseconds (any monotonic or epoch clock, as long as the caller is consistent).
+ */
+
+export interface RoutingTableOptions {
+  /** Our node id, 20 bytes. */
+  id: Uint8Array;
+  /** Bucket size, K = 8 in BEP 5. */
+  k?: number;
+  /** Replacement cache entries per bucket (default: k). */
+  cacheSize?: number;
+  /** 6 (IPv4) or 18 (IPv6). Default 6. */
+  addressLength?: 6 | 18;
+  /** A node not heard from for this long is questionable (BEP 5: 15 minutes). */
+  questionableAfterMs?: number;
+  /** Failed queries in a row after which a node is bad (BEP 5: "multiple"; default 2). */
+  maxFailures?: number;
+}
+
+/** Outcome of `add` (a plain number, so the WASM backend can return it as is). */
+export const AddResult = {
+  /** New node placed in a bucket (possibly after splitting, or replacing a bad node). */
+  Added: 0,
+  /** Node already in a bucket: address and times refreshed. */
+  Updated: 1,
+  /** Bucket full of good or questionable nodes: kept in the bucket's replacement cache. */
+  Cached: 2,
+  /** Not stored: our own id, or a malformed id / address. */
+  Rejected: 3,
+} as const;
+export type AddResult = (typeof AddResult)[keyof typeof AddResult];
+
+export type NodeState = 'good' | 'questionable' | 'bad';
+
+/** A node as the table reports it (a copy: mutating it changes nothing). */
+export interface RoutingNode {
+  id: Uint8Array;
+  /** Compact address, `addressLength` bytes. */
+  address: Uint8Array;
+  /** Last time it answered us, or queried us after having answered once. */
+  lastSeen: number;
+  /** Has it ever answered one of our queries? */
+  responded: boolean;
+  /** Failed queries in a row. */
+  failures: number;
+}
+
+export interface BucketInfo {
+  /** Number of leading bits shared by every id in the bucket. */
+  prefixLength: number;
+  /** The prefix, as a 20-byte id whose bits past prefixLength are zero. */
+  prefix: Uint8Array;
+  /** BEP 5 "last changed": a node added, replaced, or answered a ping. */
+  lastChanged: number;
+  size: number;
+  cacheSize: number;
+}
+
+export interface RoutingTable {
+  readonly id: Uint8Array;
+  readonly k: number;
+  readonly addressLength: 6 | 18;
+  /** Nodes in buckets (replacement caches not counted). */
+  readonly size: number;
+  readonly bucketCount: number;
+
+  /**
+   * Offer a node. `responded` says it answered one of our queries (a response),
+   * as opposed to being seen in a query or in a nodes list.
+   * A full bucket holding our id splits; another full bucket replaces a bad
+   * node, else the newcomer goes to the replacement cache (`Cached`): then call
+   * `stalest(id, now)` to learn which questionable node to ping.
+   */
+  add(id: Uint8Array, address: Uint8Array, now: number, responded: boolean): AddResult;
+  /** Record activity of a known node: a response (responded=true) or a query from it. False if unknown. */
+  seen(id: Uint8Array, now: number, responded: boolean): boolean;
+  /**
+   * Record a failed query. At `maxFailures` failures in a row the node is bad:
+   * it is replaced by the newest replacement-cache entry if the bucket has one
+   * ('removed'), else kept, marked bad, until a newcomer takes its place ('bad').
+   * 'failed' below the threshold; undefined if the id is not in a bucket.
+   * A failing replacement-cache entry is simply dropped ('removed').
+   */
+  failed(id: Uint8Array): 'failed' | 'bad' | 'removed' | undefined;
+  remove(id: Uint8Array): boolean;
+  has(id: Uint8Array): boolean;
+  get(id: Uint8Array): RoutingNode | undefined;
+  state(id: Uint8Array, now: number): NodeState | undefined;
+  /**
+   * The least recently seen questionable node (not heard from within
+   * questionableAfterMs) in the bucket where `id` belongs, to ping before
+   * evicting; undefined if all are good.
+   */
+  stalest(id: Uint8Array, now: number): RoutingNode | undefined;
+  /**
+   * The `k` nodes nearest to `target` by XOR distance, nearest first, bad nodes
+   * excluded, as concatenated compact node info (20-byte id + address).
+   */
+  closest(target: Uint8Array, k: number): Uint8Array;
+  /** Same selection as `closest`, as objects (for seeding lookups). */
+  closestNodes(target: Uint8Array, k: number): RoutingNode[];
+  /** Buckets from the farthest (prefixLength 0) to the one holding our id. */
+  buckets(): BucketInfo[];
+  /** Every node in buckets (not caches), for saving state. */
+  nodes(): RoutingNode[];
+  /** Free resources (WASM memory slot); the table must not be used after. */
+  dispose(): void;
+}
+
+/** XOR distance comparison: negative if a is nearer to target than b. */
+export function compareDistance(target: Uint8Array, a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < 20; i++) {
+    const da = (a[i] ?? 0) ^ (target[i] ?? 0);
+    const db = (b[i] ?? 0) ^ (target[i] ?? 0);
+    if (da !== db) return da - db;
+  }
+  return 0;
+}

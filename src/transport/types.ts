@@ -1,0 +1,35 @@
+/**
+ * The transport: datagrams in and out, nothing more. The node never touches a
+ * socket and the transport never parses a message, so the same node runs over
+ * node:dgram, Deno.listenDatagram and the in-memory simulated network.
+ */
+
+export type AddressFamily = 4 | 6;
+
+/** A UDP endpoint. `host` is a numeric IP literal (no DNS at this layer). */
+export interface Endpoint {
+  host: string;
+  port: number;
+  family: AddressFamily;
+}
+
+/** Called for every datagram received; `data` may be reused after return, copy to keep. */
+export type DatagramHandler = (data: Uint8Array, from: Endpoint) => void;
+
+export interface Transport {
+  /** Bind and start receiving. Resolves with the bound address (port 0 → the one chosen). */
+  listen(onDatagram: DatagramHandler): Promise<Endpoint>;
+  /** Send one datagram; never throws for network errors (they are reported by onError). */
+  send(data: Uint8Array, to: Endpoint): void;
+  /** The bound address, once listening. */
+  readonly local: Endpoint | undefined;
+  /** Stop receiving and release the socket. Idempotent. */
+  close(): Promise<void>;
+  /** Non-fatal socket errors (ICMP unreachable, send failures). */
+  onError?: (error: Error) => void;
+}
+
+export interface TransportOptions {
+  host?: string;
+  port?: number;
+}
