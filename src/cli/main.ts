@@ -1,0 +1,28 @@
+/**
+ * The `btdht` command. One file per subcommand; this one only wires them.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { registerNode } from './node.ts';
+import { registerGetPeers } from './get-peers.ts';
+import { registerAnnounce } from './announce.ts';
+import { registerPing } from './ping.ts';
+import { registerDemo } from './demo.ts';
+
+export { InvalidArgumentError };
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command()
+    .name('btdht')
+    .description('BitTorrent mainline DHT node (BEP 5), with a WebAssembly core')
+    .showHelpAfterError()
+    .exitOverride((error) => {
+      // commander already printed the message; --help / --version exit 0.
+      process.exit(error.exitCode);
+    });
+  registerNode(program);
+  registerGetPeers(program);
+  registerAnnounce(program);
+  registerPing(program);
+  registerDemo(program);
+  await program.parseAsync(argv);
+}
