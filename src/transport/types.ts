@@ -19,7 +19,10 @@ export type DatagramHandler = (data: Uint8Array, from: Endpoint) => void;
 export interface Transport {
   /** Bind and start receiving. Resolves with the bound address (port 0 → the one chosen). */
   listen(onDatagram: DatagramHandler): Promise<Endpoint>;
-  /** Send one datagram; never throws for network errors (they are reported by onError). */
+  /**
+   * Send one datagram; never throws for network errors (they are reported by onError).
+   * The socket may still read `data` after this returns: do not modify it afterwards.
+   */
   send(data: Uint8Array, to: Endpoint): void;
   /** The bound address, once listening. */
   readonly local: Endpoint | undefined;
