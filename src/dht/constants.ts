@@ -1,0 +1,69 @@
+/**
+ * The DHT's numbers, each with where it comes from. Tunables among them have an
+ * option in options.ts; the rest are protocol facts.
+ */
+
+/** Bucket size and lookup width ("K, currently eight", BEP 5). */
+export const K = 8;
+/** Requests in flight per lookup (Kademlia's alpha; BEP 5 leaves it open). */
+export const ALPHA = 3;
+
+/** Token secret rotation period (BEP 5: "a secret that changes every five minutes"). */
+export const TOKEN_ROTATION_MS = 5 * 60_000;
+/** A token is accepted this long at most (BEP 5: "tokens up to ten minutes old are accepted"). */
+export const TOKEN_LIFETIME_MS = 2 * TOKEN_ROTATION_MS;
+/** Token length on the wire: SHA-1 truncated to 8 bytes ("a short binary string", BEP 5). */
+export const TOKEN_LENGTH = 8;
+
+/** Announced peers expire this long after their last announce (BEP 5 leaves it open; 30 min is common practice). */
+export const PEER_EXPIRY_MS = 30 * 60_000;
+/** A bucket not changed for this long is refreshed (BEP 5: 15 minutes). */
+export const BUCKET_REFRESH_MS = 15 * 60_000;
+/** A node not heard from for this long is questionable (BEP 5: 15 minutes). */
+export const QUESTIONABLE_AFTER_MS = 15 * 60_000;
+/** Failures in a row after which a node is bad (BEP 5: "try once more before discarding"). */
+export const MAX_FAILURES = 2;
+
+/** How long we wait for a response (BEP 5 has no retry; KRPC leaves the timeout to us). */
+export const QUERY_TIMEOUT_MS = 2_000;
+/** Outstanding transactions at most; a query beyond it fails at once ('busy'). */
+export const MAX_OUTSTANDING = 4_096;
+/** Transaction id length: 2 bytes cover 2^16 outstanding queries (BEP 5). */
+export const TRANSACTION_ID_LENGTH = 2;
+
+/** Peers kept per infohash, and in total (memory bound against announce floods). */
+export const MAX_PEERS_PER_INFOHASH = 2_000;
+export const MAX_PEERS_TOTAL = 100_000;
+/** Peers in one get_peers answer at most (keeps the datagram under a typical MTU). */
+export const MAX_VALUES = 100;
+/** Byte budget for `values` in one answer (each entry costs its length + a 2–3 byte prefix). */
+export const VALUES_BYTE_BUDGET = 1_000;
+
+/** Candidates a lookup keeps at most; the farthest beyond are dropped. */
+export const MAX_CANDIDATES = 256;
+
+/** Routing upkeep tick, and refresh lookups started per tick at most. */
+export const MAINTENANCE_INTERVAL_MS = 60_000;
+export const MAX_REFRESHES_PER_TICK = 2;
+/** Pings of unknown nodes that queried us (BEP 5 wants only nodes that answered us in the table). */
+export const MAX_PENDING_PINGS = 64;
+/** Queries per source IP per second before we drop ('rate'); 0 disables. */
+export const MAX_QUERIES_PER_IP_PER_SECOND = 250;
+/** Distinct IPs the rate limiter tracks per second at most (older windows are dropped wholesale). */
+export const RATE_LIMITER_MAX_IPS = 10_000;
+
+/** Bootstrap routers, as shipped by mainline clients. */
+export const DEFAULT_BOOTSTRAP: readonly string[] = [
+  'router.bittorrent.com:6881',
+  'dht.transmissionbt.com:6881',
+  'router.utorrent.com:6881',
+  'dht.libtorrent.org:25401',
+];
+/** DNS lookups during bootstrap give up after this long (a router that does not resolve is skipped). */
+export const DNS_TIMEOUT_MS = 5_000;
+
+/** Our client version (`v`): 'BD' + version 0.1 (BEP 20 style: two letters, two version bytes). */
+export const CLIENT_VERSION = new Uint8Array([0x42, 0x44, 0x00, 0x01]);
+
+/** Saved-state format version (state.ts). */
+export const STATE_VERSION = 1;

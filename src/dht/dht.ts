@@ -1,0 +1,730 @@
+/**
+ * The DHT node (BEP 5). Thin: it builds the parts once listening and wires
+ * them together —
+ *
+ *   transport → rpc (transactions, decode) → dispatch (handlers, hooks) → rpc → transport
+ *                 └→ routing upkeep        traversal ← lookups/ ← public methods
+ *
+ * Time comes only from `options.clock` and randomness from `options.random`,
+ * so a simulated network on a virtual clock drives it deterministically.
+ */
+import type { Core } from '../core/types.ts';
+import { loadCore } from '../core/index.ts';
+import type { RoutingTable } from '../core/routing-types.ts';
+import type { BencodeDict } from '../core/bencode-types.ts';
+import type { KrpcQuery, KrpcResponse, QueryArgs } from '../krpc/messages.ts';
+import type { Peer } from '../krpc/compact.ts';
+import { decodeCompactAddress, decodeCompactPeers, encodeCompactAddress } from '../krpc/compact.ts';
+import type { TimerHandle } from '../transport/clock.ts';
+import type { Endpoint, Transport } from '../transport/types.ts';
+import { createUdpTransport } from '../transport/detect.ts';
+import { toHex } from '../util/hex.ts';
+import { randomId, toId } from '../util/id.ts';
+import type { HostPort } from '../util/endpoint.ts';
+import { resolveNumericEndpoint } from '../util/endpoint.ts';
+import { MAINTENANCE_INTERVAL_MS, MAX_FAILURES, QUESTIONABLE_AFTER_MS } from './constants.ts';
+import { Emitter } from './emitter.ts';
+import { KrpcRemoteError, QueryFailedError } from './errors.ts';
+import { Hooks } from './hooks.ts';
+import type { QueryHook, ResponseHook } from './hooks.ts';
+import type { DHTOptions, ResolvedOptions } from './options.ts';
+import { resolveOptions } from './options.ts';
+import { MemoryPeerStore, maxValuesFor } from './peer-store.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { Rpc } from './rpc.ts';
+import type { QueryOutcome } from './rpc.ts';
+import { QueryDispatcher } from './dispatch.ts';
+import { RoutingUpkeep } from './routing.ts';
+import type { NodeInfo } from './routing.ts';
+import { NodeCounters } from './stats.ts';
+import type { Counts } from './stats.ts';
+import { TokenManager } from './tokens.ts';
+import { traverse } from './traversal.ts';
+import type { TraversalResult, TraversalStrategy } from './traversal.ts';
+import { resolveRouters, splitBootstrap, systemResolver } from './bootstrap.ts';
+import { loadState, saveState } from './state.ts';
+import type { SavedNode } from './state.ts';
+import { anySignal } from './signals.ts';
+import { findNodeLookup, resultNodes } from './lookups/find-node.ts';
+import { getPeersLookup } from './lookups/get-peers.ts';
+import { announceLookup } from './lookups/announce.ts';
+
+/** Events of a DHT node. */
+export interface DHTEvents {
+  /** Bootstrap finished (whether or not anyone answered). */
+  ready: undefined;
+  /** A peer found by one of our get_peers lookups. */
+  peer: { infohash: Uint8Array; peer: Peer };
+  /** A node entered the routing table. */
+  node: NodeInfo;
+  /** A peer announced itself to us (announce_peer accepted). */
+  announce: { infohash: Uint8Array; peer: Peer };
+  /** Something went wrong that does not stop the node (unreachable router, a throwing hook, ...). */
+  warning: Error;
+  /** Every well-formed incoming query, before it is answered (bytes valid only during the call). */
+  query: { query: KrpcQuery; from: Endpoint };
+}
+
+/** What `stats()` reports. */
+export interface DHTStats {
+  /** Nodes in the routing table's buckets. */
+  nodes: number;
+  buckets: number;
+  /** Incoming queries by method (unknown methods counted as '(other)'). */
+  queriesIn: Counts;
+  /** Our queries by method. */
+  queriesOut: Counts;
+  /** Answers to our queries by method. */
+  responsesIn: Counts;
+  /** KRPC errors received / sent, by code. */
+  errorsIn: Counts;
+  errorsOut: Counts;
+  /** Our queries that got no answer in time, by method. */
+  timeouts: Counts;
+  /** Datagrams ignored, by reason ('decode:<code>', 'unknown-transaction', 'rate', 'busy', 'hook', 'not-ready', ...). */
+  drops: Counts;
+  /** Our queries waiting for an answer. */
+  outstanding: number;
+  peersStored: number;
+  infohashesStored: number;
+}
+
+/** The answer to `ping()`. */
+export interface PingResult {
+  id: Uint8Array;
+  host: string;
+  port: number;
+  /** Round trip in ms. */
+  rtt: number;
+}
+
+export interface GetPeersOptions {
+  /** Stop once this many distinct peers were found. */
+  limit?: number;
+  /** Stop early; getPeers then resolves with the peers found so far. */
+  signal?: AbortSignal;
+}
+
+export interface AnnounceOptionsInput {
+  /** The port peers should connect to (default: our DHT port with impliedPort). */
+  port?: number;
+  /** Ask the storing nodes to take our UDP source port (BEP 5 implied_port); default true when no port is given. */
+  impliedPort?: boolean;
+}
+
+type Lifecycle = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** The parts that exist once listening. */
+interface Running {
+  core: Core;
+  transport: Transport;
+  local: Endpoint;
+  table: RoutingTable;
+  rpc: Rpc;
+  routing: RoutingUpkeep;
+  peers: MemoryPeerStore;
+  dispatcher: QueryDispatcher;
+}
+
+/**
+ * A BitTorrent mainline DHT node (BEP 5).
+ *
+ * @example
+ * const dht = new DHT({ port: 6881 });
+ * dht.on('ready', () => console.log('bootstrapped', dht.stats().nodes, 'nodes'));
+ * await dht.start();
+ * const peers = await dht.getPeers('e3811b9539cacff680e418124272177c47477157', { limit: 50 });
+ * await dht.announcePeer('e3811b9539cacff680e418124272177c47477157', 51413);
+ * await dht.stop();
+ */
+export class DHT {
+  readonly #options: ResolvedOptions;
+  readonly #emitter: Emitter<DHTEvents>;
+  readonly #hooks = new Hooks();
+  readonly #counters = new NodeCounters();
+  readonly #stopController = new AbortController();
+  #id: Uint8Array;
+  #state: Lifecycle = 'idle';
+  #starting: Promise<void> | undefined;
+  #parts: Running | undefined;
+  #maintenance: TimerHandle | undefined;
+  #ready = false;
+  /** Resolved bootstrap addresses, reused when the table runs empty. */
+  #bootstrapAddresses: Endpoint[] = [];
+  #routers = new Set<string>();
+  /** Counts kept after stop(), when the table is gone. */
+  #final: { nodes: number; buckets: number } | undefined;
+
+  constructor(options: DHTOptions = {}) {
+    this.#options = resolveOptions(options);
+    this.#emitter = new Emitter<DHTEvents>((error, event) => {
+      if (event !== 'warning') this.#warn(new Error(`a '${String(event)}' listener threw`, { cause: error }));
+    });
+    this.#id = this.#options.id ?? randomId(this.#options.random);
+  }
+
+  /** Our node id (20 bytes). Settled by start() when restored from `stateFile`. */
+  get id(): Uint8Array {
+    return this.#id.slice();
+  }
+
+  /** Our node id as 40 hex chars. */
+  get idHex(): string {
+    return toHex(this.#id);
+  }
+
+  /** Has bootstrap finished? */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Listen to an event; returns a function that removes the listener. */
+  on<E extends keyof DHTEvents>(event: E, listener: (value: DHTEvents[E]) => void): () => void {
+    return this.#emitter.on(event, listener);
+  }
+
+  once<E extends keyof DHTEvents>(event: E, listener: (value: DHTEvents[E]) => void): () => void {
+    return this.#emitter.once(event, listener);
+  }
+
+  off<E extends keyof DHTEvents>(event: E, listener: (value: DHTEvents[E]) => void): void {
+    this.#emitter.off(event, listener);
+  }
+
+  /**
+   * Hook incoming queries of `method` (runs synchronously; copy bytes you keep).
+   * Return nothing to observe, `{ response, extra? }` to answer instead,
+   * `{ error: [code, message] }`, or `{ drop: true }`. A hook on a method we do
+   * not implement adds that query type (204 if no hook answers).
+   * Returns a function that removes the hook.
+   *
+   * @example
+   * dht.onQuery('get_peers', (query, from) => {
+   *   console.log(from.host, 'looks for', toHex(query.a.info_hash!));
+   * });
+   * dht.onQuery('sample_infohashes', () => ({ response: { nodes: new Uint8Array(0) }, extra: { num: 0 } }));
+   */
+  onQuery(method: string, hook: QueryHook): () => void {
+    return this.#hooks.onQuery(method, hook);
+  }
+
+  /**
+   * Observe the answers to our own queries of `method`.
+   *
+   * @example
+   * dht.onResponse('get_peers', (response, from) => console.log(from.host, response.r.values?.length ?? 0, 'peers'));
+   */
+  onResponse(method: string, hook: ResponseHook): () => void {
+    return this.#hooks.onResponse(method, hook);
+  }
+
+  /**
+   * Load the core, bind the transport, restore saved state, then bootstrap in
+   * the background. Resolves once listening; 'ready' follows after bootstrap.
+   */
+  start(): Promise<void> {
+    if (this.#state !== 'idle') return Promise.reject(new Error(`DHT.start(): the node is ${this.#state}; start() may be called once`));
+    this.#state = 'starting';
+    this.#starting = this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    const o = this.#options;
+    try {
+      const core = o.core ?? (await loadCore(o.backend));
+      let saved: SavedNode[] = [];
+      if (o.stateFile) {
+        try {
+          const state = await loadState(o.stateFile);
+          if (state) {
+            if (!o.id) this.#id = state.id;
+            saved = state.nodes;
+          }
+        } catch (error) {
+          this.#warn(new Error(`state file ${o.stateFile} ignored: ${error instanceof Error ? error.message : String(error)}`));
+        }
+      }
+      const transport = o.transport ?? (await createUdpTransport({ host: o.host, port: o.port }));
+      transport.onError ??= () => this.#counters.drops.inc('socket-error');
+      const local = await transport.listen((data, from) => {
+        const parts = this.#parts;
+        if (parts) parts.rpc.receive(data, from);
+        else this.#counters.drops.inc('not-ready');
+      });
+      this.#parts = this.#build(core, transport, local);
+      this.#state = 'running';
+      if (this.#stopController.signal.aborted) return;
+      if (o.maintenance) this.#scheduleMaintenance();
+      void this.#bootstrap(saved);
+    } catch (error) {
+      this.#state = 'stopped';
+      throw error;
+    }
+  }
+
+  #build(core: Core, transport: Transport, local: Endpoint): Running {
+    const o = this.#options;
+    const id = this.#id;
+    const family = local.family;
+    const table = core.createRoutingTable({
+      id,
+      k: o.k,
+      addressLength: family === 4 ? 6 : 18,
+      questionableAfterMs: QUESTIONABLE_AFTER_MS,
+      maxFailures: MAX_FAILURES,
+    });
+    const counters = this.#counters;
+    const warn = (error: Error): void => this.#warn(error);
+    const hooks = this.#hooks;
+    // Late-bound: rpc and routing refer to each other.
+    let routing: RoutingUpkeep | undefined;
+    let dispatcher: QueryDispatcher | undefined;
+    const rpc = new Rpc({
+      core,
+      transport,
+      clock: o.clock,
+      random: o.random,
+      counters,
+      id,
+      timeoutMs: o.timeoutMs,
+      maxOutstanding: o.maxOutstanding,
+      onQuery: (query, from) => dispatcher!.handle(query, from),
+      onResponse: (response, from, query) => {
+        routing!.onResponse(response.r.id, from);
+        const responseHooks = hooks.responseHooks(query.q);
+        if (!responseHooks) return;
+        for (const hook of responseHooks) {
+          try {
+            hook(response, from, query);
+          } catch (error) {
+            warn(new Error(`response hook for '${query.q}' threw`, { cause: error }));
+          }
+        }
+      },
+      onTimeout: (_to, _query, nodeId) => {
+        if (nodeId) routing!.onTimeout(nodeId);
+      },
+      onWarning: warn,
+    });
+    routing = new RoutingUpkeep({
+      table,
+      clock: o.clock,
+      random: o.random,
+      ping: (to) => rpc.query(to, 'ping', {}),
+      refresh: (target) => findNodeLookup(this.#run, target),
+      onNode: (node) => this.#emitter.emit('node', node),
+      isRouter: (from) => this.#routers.size > 0 && this.#routers.has(endpointKey(from)),
+    });
+    const peers = new MemoryPeerStore({ random: o.random, maxPerInfohash: o.maxPeersPerInfohash, maxTotal: o.maxPeers });
+    const emitter = this.#emitter;
+    const observe = (query: KrpcQuery, from: Endpoint): void => emitter.emit('query', { query, from });
+    dispatcher = new QueryDispatcher({
+      id,
+      table,
+      tokens: new TokenManager((bytes) => core.sha1(bytes), o.clock, o.random),
+      peers,
+      rpc,
+      clock: o.clock,
+      family,
+      k: o.k,
+      onAnnounce: (infohash, host, port) => {
+        if (emitter.has('announce')) emitter.emit('announce', { infohash: infohash.slice(), peer: { host, port } });
+      },
+      hooks,
+      routing,
+      counters,
+      limiter: o.maxQueriesPerIpPerSecond > 0 ? new RateLimiter(o.maxQueriesPerIpPerSecond) : undefined,
+      observe: () => (emitter.has('query') ? observe : undefined),
+      onWarning: warn,
+    });
+    return { core, transport, local, table, rpc, routing, peers, dispatcher };
+  }
+
+  /** One traversal toward `target`, seeded from the routing table (or the bootstrap addresses when it is empty). */
+  readonly #run = (target: Uint8Array, strategy: TraversalStrategy, signal?: AbortSignal): Promise<TraversalResult> => {
+    const parts = this.#running();
+    const seeds = [];
+    for (const node of parts.table.closestNodes(target, this.#options.k * 2)) {
+      const endpoint = decodeCompactAddress(node.address);
+      if (endpoint) seeds.push({ id: node.id, endpoint });
+    }
+    return traverse(
+      {
+        target,
+        self: this.#id,
+        family: parts.local.family,
+        k: this.#options.k,
+        alpha: this.#options.alpha,
+        seeds,
+        addresses: seeds.length === 0 ? this.#bootstrapAddresses : [],
+        signal: anySignal([signal, this.#stopController.signal]),
+        query: (to, method, args, nodeId) => parts.rpc.query(to, method, args, nodeId ? { nodeId } : {}),
+        local: parts.local,
+      },
+      strategy,
+    );
+  };
+
+  async #bootstrap(saved: SavedNode[]): Promise<void> {
+    const o = this.#options;
+    const parts = this.#running();
+    try {
+      // Numeric entries need no DNS: without names the first queries leave before start() resolves.
+      const { nodes, names } = splitBootstrap(o.bootstrap, parts.local.family);
+      const routers =
+        names.length === 0 ? [] : await resolveRouters(names, parts.local.family, o.resolve ?? systemResolver, o.clock, (error) => this.#warn(error));
+      if (this.#state !== 'running') return;
+      this.#routers = new Set(routers.map(endpointKey));
+      this.#bootstrapAddresses = [...nodes, ...routers];
+      const seeds = saved.filter((node) => node.endpoint.family === parts.local.family);
+      if (seeds.length > 0 || this.#bootstrapAddresses.length > 0) {
+        // BEP 5: on start, find the nodes closest to our own id.
+        const result = await traverse(
+          {
+            target: this.#id,
+            self: this.#id,
+            family: parts.local.family,
+            k: o.k,
+            alpha: o.alpha,
+            seeds,
+            addresses: this.#bootstrapAddresses,
+            signal: this.#stopController.signal,
+            query: (to, method, args, nodeId) => parts.rpc.query(to, method, args, nodeId ? { nodeId } : {}),
+            local: parts.local,
+          },
+          { method: 'find_node', args: { target: this.#id } },
+        );
+        if (result.answered === 0 && !result.aborted) this.#warn(new Error('bootstrap: no node answered; the node is alone for now'));
+      }
+    } catch (error) {
+      this.#warn(new Error(`bootstrap failed: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    if (this.#state !== 'running') return;
+    this.#ready = true;
+    this.#emitter.emit('ready', undefined);
+  }
+
+  #scheduleMaintenance(): void {
+    this.#maintenance = this.#options.clock.setTimer(() => {
+      const parts = this.#parts;
+      if (this.#state !== 'running' || !parts) return;
+      try {
+        parts.routing.tick();
+        parts.peers.expire(this.#options.clock.now());
+      } catch (error) {
+        this.#warn(error instanceof Error ? error : new Error(String(error)));
+      }
+      this.#scheduleMaintenance();
+    }, MAINTENANCE_INTERVAL_MS);
+  }
+
+  /**
+   * Stop: cancel timers and lookups, save state (with `stateFile`), close the
+   * transport. Idempotent.
+   */
+  async stop(): Promise<void> {
+    if (this.#state === 'idle' || this.#state === 'stopped') {
+      this.#state = 'stopped';
+      return;
+    }
+    if (this.#state === 'stopping') return;
+    if (this.#state === 'starting') {
+      this.#stopController.abort();
+      await this.#starting?.catch(() => undefined);
+      if ((this.#state as Lifecycle) !== 'running') return;
+    }
+    this.#state = 'stopping';
+    this.#stopController.abort();
+    this.#maintenance?.cancel();
+    const parts = this.#parts!;
+    parts.routing.close();
+    if (this.#options.stateFile) {
+      try {
+        await this.#save(parts);
+      } catch (error) {
+        this.#warn(new Error(`saving state to ${this.#options.stateFile} failed: ${error instanceof Error ? error.message : String(error)}`));
+      }
+    }
+    parts.rpc.close();
+    await parts.transport.close();
+    this.#final = { nodes: parts.table.size, buckets: parts.table.bucketCount };
+    this.#parts = undefined;
+    parts.table.dispose();
+    this.#state = 'stopped';
+  }
+
+  /** Save our id and routing table to `stateFile` now (it is also saved on stop). */
+  async saveState(): Promise<void> {
+    if (!this.#options.stateFile) throw new Error('DHT.saveState(): no stateFile option');
+    await this.#save(this.#running());
+  }
+
+  async #save(parts: Running): Promise<void> {
+    const nodes: SavedNode[] = [];
+    for (const node of parts.table.nodes()) {
+      const endpoint = decodeCompactAddress(node.address);
+      if (endpoint) nodes.push({ id: node.id, endpoint });
+    }
+    await saveState(this.#options.stateFile!, { id: this.#id, nodes }, this.#options.random);
+  }
+
+  /**
+   * Find peers for an infohash (20 bytes or 40 hex chars): a get_peers lookup,
+   * plus peers announced to us. Resolves when the lookup ends, `limit` peers
+   * were found, or `signal` aborts (with the peers found so far).
+   *
+   * @example
+   * const peers = await dht.getPeers(infohash, { limit: 20, signal: AbortSignal.timeout(10_000) });
+   */
+  async getPeers(infohash: Uint8Array | string, options: GetPeersOptions = {}): Promise<Peer[]> {
+    const target = toId(infohash, 'infohash');
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    if (!(limit >= 1)) throw new RangeError(`getPeers: limit must be at least 1, got ${String(options.limit)}`);
+    const found: Peer[] = [];
+    await this.#lookupPeers(target, options.signal, limit, (peer) => found.push(peer));
+    return found;
+  }
+
+  /**
+   * Peers for an infohash as they are found. Iteration ends when the lookup
+   * does or `signal` aborts; breaking out of the loop stops the lookup.
+   *
+   * @example
+   * for await (const peer of dht.peers(infohash, { signal: AbortSignal.timeout(30_000) })) {
+   *   console.log(`${peer.host}:${peer.port}`);
+   * }
+   */
+  async *peers(infohash: Uint8Array | string, options: { signal?: AbortSignal } = {}): AsyncGenerator<Peer, void, undefined> {
+    const target = toId(infohash, 'infohash');
+    this.#running();
+    const controller = new AbortController();
+    const queue: Peer[] = [];
+    let wake: (() => void) | undefined;
+    let done = false;
+    const lookup = this.#lookupPeers(target, anySignal([options.signal, controller.signal]), Number.POSITIVE_INFINITY, (peer) => {
+      queue.push(peer);
+      wake?.();
+    }).finally(() => {
+      done = true;
+      wake?.();
+    });
+    lookup.catch(() => undefined); // a consumer that breaks early never awaits it
+    try {
+      for (;;) {
+        while (queue.length > 0) yield queue.shift()!;
+        if (done) break;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+      await lookup;
+    } finally {
+      controller.abort();
+    }
+  }
+
+  async #lookupPeers(target: Uint8Array, signal: AbortSignal | undefined, limit: number, onPeer: (peer: Peer) => void): Promise<void> {
+    const parts = this.#running();
+    const seen = new Set<string>();
+    let count = 0;
+    const report = (peer: Peer): boolean => {
+      const key = `${peer.host}|${peer.port}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      count++;
+      onPeer(peer);
+      if (this.#emitter.has('peer')) this.#emitter.emit('peer', { infohash: target.slice(), peer });
+      return true;
+    };
+    // Peers announced to us: the lookup never asks ourselves.
+    for (const peer of decodeCompactPeers(parts.peers.get(target, maxValuesFor(parts.local.family === 4 ? 6 : 18), this.#options.clock.now()))) {
+      report(peer);
+      if (count >= limit) return;
+    }
+    if (signal?.aborted) return;
+    await getPeersLookup(this.#run, target, {
+      limit: Number.isFinite(limit) ? limit : Number.POSITIVE_INFINITY,
+      ...(signal ? { signal } : {}),
+      onPeer: (peer) => {
+        if (count < limit) report(peer);
+      },
+    });
+  }
+
+  /**
+   * Announce that we (a peer) have `infohash`: a get_peers lookup, then
+   * announce_peer to the nearest nodes that gave a token. Resolves with how
+   * many accepted. With no port, the nodes take our UDP port (implied_port).
+   *
+   * @example
+   * const accepted = await dht.announcePeer(infohash, 51413);
+   * await dht.announcePeer(infohash, { impliedPort: true });
+   */
+  async announcePeer(infohash: Uint8Array | string, portOrOptions?: number | AnnounceOptionsInput): Promise<number> {
+    const target = toId(infohash, 'infohash');
+    const options: AnnounceOptionsInput = typeof portOrOptions === 'number' ? { port: portOrOptions } : (portOrOptions ?? {});
+    if (typeof options !== 'object' || options === null) throw new TypeError('announcePeer: expected a port number or { port?, impliedPort? }');
+    const parts = this.#running();
+    const impliedPort = options.impliedPort ?? options.port === undefined;
+    const port = options.port ?? parts.local.port;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`announcePeer: port must be an integer from 1 to 65535, got ${String(options.port)}`);
+    // Our own store answers get_peers too, when we are among the nearest nodes.
+    const self = encodeCompactAddress(parts.local.host, impliedPort ? parts.local.port : port);
+    if (self && !isUnspecified(parts.local.host)) parts.peers.add(target, self, this.#options.clock.now());
+    const result = await announceLookup(
+      this.#run,
+      (to, args, nodeId) => parts.rpc.query(to, 'announce_peer', args, nodeId ? { nodeId } : {}),
+      target,
+      { port, impliedPort },
+    );
+    return result.accepted;
+  }
+
+  /**
+   * Ping a node ('host:port' or an endpoint with a numeric host). Rejects with
+   * QueryFailedError (no answer) or KrpcRemoteError (an error answer).
+   *
+   * @example
+   * const { id, rtt } = await dht.ping('127.0.0.1:6881');
+   */
+  async ping(endpoint: string | HostPort): Promise<PingResult> {
+    const to = resolveNumericEndpoint(endpoint, 'ping');
+    const outcome = await this.#running().rpc.query(to, 'ping', {});
+    const response = expectResponse(outcome, to, 'ping');
+    const id = response.r.id;
+    if (!id || id.length !== 20) throw new QueryFailedError('invalid', `ping: ${to.host}:${to.port} answered without a 20-byte id`);
+    return { id: id.slice(), host: to.host, port: to.port, rtt: outcome.kind === 'response' ? outcome.rtt : 0 };
+  }
+
+  /**
+   * A find_node lookup: the k nodes nearest to `id` that answered, nearest first.
+   *
+   * @example
+   * const nearest = await dht.findNode(dht.id);
+   */
+  async findNode(id: Uint8Array | string, options: { signal?: AbortSignal } = {}): Promise<NodeInfo[]> {
+    const target = toId(id, 'findNode id');
+    this.#running();
+    return resultNodes(await findNodeLookup(this.#run, target, options.signal));
+  }
+
+  /**
+   * Offer a node ('host:port' or an endpoint): it is pinged and enters the
+   * routing table if it answers. Resolves with whether it answered.
+   *
+   * @example
+   * await dht.addNode('192.0.2.7:6881');
+   */
+  async addNode(endpoint: string | HostPort): Promise<boolean> {
+    const to = resolveNumericEndpoint(endpoint, 'addNode');
+    const outcome = await this.#running().rpc.query(to, 'ping', {});
+    return outcome.kind === 'response';
+  }
+
+  /**
+   * Send any query and wait for its answer: the building block for extensions.
+   * `args.id` defaults to ours; `extra` keys are merged into `a`.
+   * Rejects with QueryFailedError or KrpcRemoteError.
+   *
+   * @example
+   * const response = await dht.query('127.0.0.1:6881', 'sample_infohashes', { target: dht.id });
+   * console.log(response.r.nodes?.length, response.datagram.length);
+   */
+  async query(endpoint: string | HostPort, method: string, args: QueryArgs = {}, extra?: BencodeDict): Promise<KrpcResponse> {
+    const to = resolveNumericEndpoint(endpoint, 'query');
+    if (typeof method !== 'string' || method === '') throw new TypeError('query: method must be a non-empty string');
+    const outcome = await this.#running().rpc.query(to, method, args, extra ? { extra } : {});
+    return expectResponse(outcome, to, method);
+  }
+
+  /**
+   * Run one traversal of the lookup engine toward `target` with a strategy of
+   * your own (the method to send, what to keep from each answer): for
+   * extensions and crawlers. Seeds come from the routing table.
+   *
+   * @example
+   * const result = await dht.lookup(target, { method: 'find_node', args: { target } });
+   * console.log(result.closest.length, 'nodes answered,', result.queried, 'queried');
+   */
+  lookup(target: Uint8Array | string, strategy: TraversalStrategy, options: { signal?: AbortSignal } = {}): Promise<TraversalResult> {
+    const id = toId(target, 'lookup target');
+    this.#running();
+    return this.#run(id, strategy, options.signal);
+  }
+
+  /** The bound address. Throws before start(). */
+  address(): Endpoint {
+    const parts = this.#parts;
+    if (!parts) throw new Error('DHT.address(): the node is not listening (call start() first)');
+    return { ...parts.local };
+  }
+
+  /** Counters and sizes. */
+  stats(): DHTStats {
+    const parts = this.#parts;
+    const c = this.#counters;
+    return {
+      nodes: parts ? parts.table.size : (this.#final?.nodes ?? 0),
+      buckets: parts ? parts.table.bucketCount : (this.#final?.buckets ?? 0),
+      queriesIn: c.queriesIn.snapshot(),
+      queriesOut: c.queriesOut.snapshot(),
+      responsesIn: c.responsesIn.snapshot(),
+      errorsIn: c.errorsIn.snapshot(),
+      errorsOut: c.errorsOut.snapshot(),
+      timeouts: c.timeouts.snapshot(),
+      drops: c.drops.snapshot(),
+      outstanding: parts ? parts.rpc.outstanding : 0,
+      peersStored: parts ? parts.peers.size : 0,
+      infohashesStored: parts ? parts.peers.infohashCount : 0,
+    };
+  }
+
+  /** The nodes of the routing table (copies), for inspection and tests. */
+  nodes(): NodeInfo[] {
+    const parts = this.#parts;
+    if (!parts) return [];
+    const out: NodeInfo[] = [];
+    for (const node of parts.table.nodes()) {
+      const endpoint = decodeCompactAddress(node.address);
+      if (endpoint) out.push({ id: node.id, host: endpoint.host, port: endpoint.port });
+    }
+    return out;
+  }
+
+  #running(): Running {
+    if (this.#state !== 'running' || !this.#parts) {
+      throw new Error(`DHT: the node is ${this.#state}; call start() and wait for it first`);
+    }
+    return this.#parts;
+  }
+
+  #warn(error: Error): void {
+    this.#emitter.emit('warning', error);
+  }
+}
+
+function endpointKey(endpoint: Endpoint): string {
+  return `${endpoint.host}|${endpoint.port}`;
+}
+
+function isUnspecified(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '::0';
+}
+
+function expectResponse(outcome: QueryOutcome, to: Endpoint, method: string): KrpcResponse {
+  const where = `${to.host}:${to.port}`;
+  switch (outcome.kind) {
+    case 'response':
+      return outcome.response;
+    case 'error':
+      throw new KrpcRemoteError(outcome.code, outcome.message, where);
+    case 'timeout':
+      throw new QueryFailedError('timeout', `${method} to ${where}: no answer in time`);
+    case 'busy':
+      throw new QueryFailedError('busy', `${method} to ${where}: too many queries outstanding`);
+    case 'closed':
+      throw new QueryFailedError('closed', `${method} to ${where}: the node stopped`);
+    case 'invalid':
+      throw new QueryFailedError('invalid', `${method} to ${where}: garbled answer (${outcome.reason})`);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Hooks in the spirit of the Python btdht's on_<msg>_query / on_<msg>_response:
+ * embedders observe or take over the handling of any query, add new query
+ * types, and watch the responses to their own queries.
+ *
+ * A query hook runs synchronously on the datagram's bytes: copy what you keep.
+ */
+import type { BencodeDict } from '../core/bencode-types.ts';
+import type { KrpcQuery, KrpcResponse, OutgoingQuery, ResponseValues } from '../krpc/messages.ts';
+import type { Endpoint } from '../transport/types.ts';
+
+/**
+ * What a query hook decides:
+ * - nothing (`undefined`): it only observed; the default handling goes on;
+ * - `{ response, extra? }`: answer with these values instead (`id` defaults to ours);
+ * - `{ error: [code, message] }`: answer with a KRPC error;
+ * - `{ drop: true }`: no answer at all (and the sender is not considered for the routing table).
+ */
+export type QueryHookResult =
+  | undefined
+  | void
+  | { response: ResponseValues; extra?: BencodeDict }
+  | { error: readonly [number, string] }
+  | { drop: true };
+
+export type QueryHook = (query: KrpcQuery, from: Endpoint) => QueryHookResult;
+export type ResponseHook = (response: KrpcResponse, from: Endpoint, query: OutgoingQuery) => void;
+
+export class Hooks {
+  readonly #query = new Map<string, QueryHook[]>();
+  readonly #response = new Map<string, ResponseHook[]>();
+  /** Query hooks registered, all methods together: 0 keeps every query on the fast path. */
+  queryHookCount = 0;
+  responseHookCount = 0;
+
+  onQuery(method: string, hook: QueryHook): () => void {
+    if (typeof method !== 'string' || method === '') throw new TypeError('onQuery: method must be a non-empty string');
+    if (typeof hook !== 'function') throw new TypeError('onQuery: hook must be a function');
+    add(this.#query, method, hook);
+    this.queryHookCount++;
+    let registered = true;
+    return () => {
+      if (!registered) return;
+      registered = false;
+      remove(this.#query, method, hook);
+      this.queryHookCount--;
+    };
+  }
+
+  onResponse(method: string, hook: ResponseHook): () => void {
+    if (typeof method !== 'string' || method === '') throw new TypeError('onResponse: method must be a non-empty string');
+    if (typeof hook !== 'function') throw new TypeError('onResponse: hook must be a function');
+    add(this.#response, method, hook);
+    this.responseHookCount++;
+    let registered = true;
+    return () => {
+      if (!registered) return;
+      registered = false;
+      remove(this.#response, method, hook);
+      this.responseHookCount--;
+    };
+  }
+
+  /** Query hooks of `method`, in registration order (undefined when none). */
+  queryHooks(method: string): readonly QueryHook[] | undefined {
+    return this.queryHookCount === 0 ? undefined : this.#query.get(method);
+  }
+
+  responseHooks(method: string): readonly ResponseHook[] | undefined {
+    return this.responseHookCount === 0 ? undefined : this.#response.get(method);
+  }
+
+  /**
+   * Run the query hooks of `method` in order; the first that returns a decision
+   * wins. A hook that throws propagates (the dispatcher answers 202).
+   */
+  runQueryHooks(hooks: readonly QueryHook[], query: KrpcQuery, from: Endpoint): QueryHookResult {
+    for (const hook of hooks) {
+      const result = hook(query, from);
+      if (result !== undefined && result !== null) return result;
+    }
+    return undefined;
+  }
+}
+
+function add<T>(map: Map<string, T[]>, key: string, value: T): void {
+  // Copy on write, so a hook may (un)register hooks while they run.
+  map.set(key, [...(map.get(key) ?? []), value]);
+}
+
+function remove<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (!list) return;
+  const index = list.indexOf(value);
+  if (index < 0) return;
+  const next = list.filter((_, i) => i !== index);
+  if (next.length === 0) map.delete(key);
+  else map.set(key, next);
+}

@@ -1,0 +1,288 @@
+/**
+ * KRPC transactions and the receive path.
+ *
+ * Out: `query()` gives each query a random 2-byte transaction id unique among
+ * the outstanding ones, and resolves (never rejects) with the outcome: the
+ * response, a KRPC error, a timeout, or 'busy' when MAX_OUTSTANDING queries
+ * are already waiting. A response matches by transaction id AND source
+ * address. There are no retries (BEP 5: "There is no retry").
+ *
+ * In: transport → core.decodeKrpc → queries to the dispatcher, responses and
+ * errors to their transaction. Nothing throws out of `receive`: a datagram that
+ * fails to decode gets a 203 when a transaction id was recovered, otherwise it
+ * is a counted drop.
+ */
+import type { Core } from '../core/types.ts';
+import type { BencodeDict } from '../core/bencode-types.ts';
+import type { Clock, TimerHandle } from '../transport/clock.ts';
+import type { Endpoint, Transport } from '../transport/types.ts';
+import type {
+  KrpcDecodeFailure,
+  KrpcError,
+  KrpcQuery,
+  KrpcResponse,
+  OutgoingError,
+  OutgoingQuery,
+  OutgoingResponse,
+  QueryArgs,
+  ResponseValues,
+} from '../krpc/messages.ts';
+import type { RandomSource } from '../util/random.ts';
+import { CLIENT_VERSION } from './constants.ts';
+import type { NodeCounters } from './stats.ts';
+
+/** What became of a query. */
+export type QueryOutcome =
+  | { kind: 'response'; response: KrpcResponse; from: Endpoint; rtt: number }
+  | { kind: 'error'; code: number; message: string; from: Endpoint }
+  | { kind: 'timeout' }
+  | { kind: 'busy' }
+  | { kind: 'invalid'; reason: string }
+  | { kind: 'closed' };
+
+export interface QueryOptions {
+  extra?: BencodeDict;
+  timeoutMs?: number;
+  /** The id we expect to answer (for routing upkeep on timeout). */
+  nodeId?: Uint8Array;
+}
+
+export interface RpcDeps {
+  core: Core;
+  transport: Transport;
+  clock: Clock;
+  random: RandomSource;
+  counters: NodeCounters;
+  /** Our id, put in every query's `a.id` unless the caller set one. */
+  id: Uint8Array;
+  timeoutMs: number;
+  maxOutstanding: number;
+  /** Queries go to the dispatcher (synchronously, on the datagram's bytes). */
+  onQuery: (query: KrpcQuery, from: Endpoint) => void;
+  /** A matched response, before its promise resolves (routing upkeep, response hooks). */
+  onResponse: (response: KrpcResponse, from: Endpoint, query: OutgoingQuery) => void;
+  /** A query that got no answer in time. */
+  onTimeout: (to: Endpoint, query: OutgoingQuery, nodeId: Uint8Array | undefined) => void;
+  onWarning: (error: Error) => void;
+}
+
+interface Transaction {
+  tid: number;
+  to: Endpoint;
+  query: OutgoingQuery;
+  nodeId: Uint8Array | undefined;
+  sentAt: number;
+  timer: TimerHandle | undefined;
+  resolve: (outcome: QueryOutcome) => void;
+}
+
+const BUSY: QueryOutcome = { kind: 'busy' };
+const CLOSED: QueryOutcome = { kind: 'closed' };
+const TIMEOUT: QueryOutcome = { kind: 'timeout' };
+
+export class Rpc {
+  readonly #deps: RpcDeps;
+  readonly #pending = new Map<number, Transaction>();
+  readonly #tidPool = new Uint16Array(256);
+  #tidNext = 256;
+  #closed = false;
+  /** Scratch messages reused for every answer: encodeKrpc is synchronous, so nothing holds on to them. */
+  readonly #response: OutgoingResponse = { y: 'r', t: new Uint8Array(0), r: {}, v: CLIENT_VERSION };
+  readonly #error: OutgoingError = { y: 'e', t: new Uint8Array(0), e: { code: 0, message: '' }, v: CLIENT_VERSION };
+
+  constructor(deps: RpcDeps) {
+    this.#deps = deps;
+  }
+
+  /** Queries waiting for an answer. */
+  get outstanding(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Send a query and wait for its outcome. Never rejects for network reasons;
+   * throws TypeError (synchronously) when `args`/`extra` cannot be encoded.
+   */
+  query(to: Endpoint, method: string, args: QueryArgs, options: QueryOptions = {}): Promise<QueryOutcome> {
+    if (this.#closed) return Promise.resolve(CLOSED);
+    const deps = this.#deps;
+    if (this.#pending.size >= deps.maxOutstanding) {
+      deps.counters.drops.inc('busy');
+      return Promise.resolve(BUSY);
+    }
+    const tid = this.#nextTid();
+    const query: OutgoingQuery = {
+      y: 'q',
+      t: new Uint8Array([tid >> 8, tid & 0xff]),
+      q: method,
+      a: args.id ? args : { ...args, id: deps.id },
+      v: CLIENT_VERSION,
+    };
+    if (options.extra) query.extra = options.extra;
+    const bytes = deps.core.encodeKrpc(query);
+    return new Promise<QueryOutcome>((resolve) => {
+      const tx: Transaction = { tid, to, query, nodeId: options.nodeId, sentAt: deps.clock.now(), timer: undefined, resolve };
+      tx.timer = deps.clock.setTimer(() => this.#timeout(tx), options.timeoutMs ?? deps.timeoutMs);
+      this.#pending.set(tid, tx);
+      deps.counters.queriesOut.inc(method);
+      deps.transport.send(bytes, to);
+    });
+  }
+
+  /** Answer a query with `r` (+ `extra` keys). */
+  respond(t: Uint8Array, r: ResponseValues, to: Endpoint, extra?: BencodeDict): void {
+    const message = this.#response;
+    message.t = t;
+    message.r = r;
+    message.extra = extra;
+    const bytes = this.#deps.core.encodeKrpc(message);
+    this.#deps.transport.send(bytes, to);
+  }
+
+  /** Answer a query with a KRPC error (BEP 5: 201 generic, 202 server, 203 protocol, 204 method unknown). */
+  error(t: Uint8Array, code: number, text: string, to: Endpoint): void {
+    const message = this.#error;
+    message.t = t;
+    message.e.code = code;
+    message.e.message = text;
+    this.#deps.counters.errorsOut.inc(code);
+    this.#deps.transport.send(this.#deps.core.encodeKrpc(message), to);
+  }
+
+  /** The datagram handler: never throws. */
+  receive(data: Uint8Array, from: Endpoint): void {
+    const deps = this.#deps;
+    try {
+      const message = deps.core.decodeKrpc(data);
+      switch (message.y) {
+        case 'q':
+          deps.onQuery(message, from);
+          return;
+        case 'r':
+          this.#onResponse(message, from);
+          return;
+        case 'e':
+          this.#onError(message, from);
+          return;
+        default:
+          this.#onInvalid(message, from);
+      }
+    } catch (error) {
+      deps.counters.drops.inc('internal');
+      deps.onWarning(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /** Fail every outstanding query with 'closed' and refuse new ones. */
+  close(): void {
+    this.#closed = true;
+    for (const tx of [...this.#pending.values()]) this.#settle(tx, CLOSED);
+  }
+
+  #nextTid(): number {
+    for (;;) {
+      if (this.#tidNext >= this.#tidPool.length) {
+        this.#deps.random(new Uint8Array(this.#tidPool.buffer));
+        this.#tidNext = 0;
+      }
+      const tid = this.#tidPool[this.#tidNext++]!;
+      // The cap (≤ 65536) keeps a free id, so this ends.
+      if (!this.#pending.has(tid)) return tid;
+    }
+  }
+
+  /** The transaction a message with transaction id `t` from `from` answers, if any. */
+  #match(t: Uint8Array | undefined, from: Endpoint): Transaction | undefined {
+    if (!t || t.length !== 2) return undefined;
+    const tx = this.#pending.get((t[0]! << 8) | t[1]!);
+    if (!tx || tx.to.port !== from.port || tx.to.host !== from.host) return undefined;
+    return tx;
+  }
+
+  #onResponse(message: KrpcResponse, from: Endpoint): void {
+    const tx = this.#match(message.t, from);
+    if (!tx) {
+      this.#deps.counters.drops.inc('unknown-transaction');
+      return;
+    }
+    // The transport may reuse `data` once we return, and the outcome is read later: keep a copy.
+    const response = detachResponse(message);
+    this.#deps.counters.responsesIn.inc(tx.query.q);
+    this.#deps.onResponse(response, from, tx.query);
+    this.#settle(tx, { kind: 'response', response, from, rtt: this.#deps.clock.now() - tx.sentAt });
+  }
+
+  #onError(message: KrpcError, from: Endpoint): void {
+    const tx = this.#match(message.t, from);
+    this.#deps.counters.errorsIn.inc(message.e.code);
+    if (!tx) {
+      this.#deps.counters.drops.inc('unknown-transaction');
+      return;
+    }
+    this.#settle(tx, { kind: 'error', code: message.e.code, message: message.e.message, from });
+  }
+
+  #onInvalid(failure: KrpcDecodeFailure, from: Endpoint): void {
+    const deps = this.#deps;
+    deps.counters.drops.inc(`decode:${failure.code}`);
+    const tx = this.#match(failure.t, from);
+    const what = `${failure.code}${failure.field ? ` in '${failure.field}'` : ''} at byte ${failure.offset}`;
+    if (tx) {
+      // A garbled answer to our query: fail it now rather than at the timeout.
+      this.#settle(tx, { kind: 'invalid', reason: what });
+      return;
+    }
+    if (failure.t) this.error(failure.t, 203, `invalid message: ${what}`, from);
+  }
+
+  #timeout(tx: Transaction): void {
+    if (this.#pending.get(tx.tid) !== tx) return;
+    tx.timer = undefined;
+    this.#deps.counters.timeouts.inc(tx.query.q);
+    this.#settle(tx, TIMEOUT);
+    try {
+      this.#deps.onTimeout(tx.to, tx.query, tx.nodeId);
+    } catch (error) {
+      this.#deps.onWarning(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #settle(tx: Transaction, outcome: QueryOutcome): void {
+    this.#pending.delete(tx.tid);
+    tx.timer?.cancel();
+    tx.resolve(outcome);
+  }
+}
+
+/**
+ * A copy of a response that owns its bytes: one copy of the datagram, every
+ * byte-string field re-pointed into it (they are all views of the datagram).
+ */
+export function detachResponse(message: KrpcResponse): KrpcResponse {
+  const source = message.datagram;
+  const copy = source.slice();
+  const move = (view: Uint8Array): Uint8Array => {
+    const start = view.byteOffset - source.byteOffset;
+    // A view outside the datagram (a core that copied) is copied as is.
+    if (view.buffer !== source.buffer || start < 0 || start + view.length > source.length) return view.slice();
+    return copy.subarray(start, start + view.length);
+  };
+  const r: ResponseValues = {};
+  const { id, nodes, nodes6, token, values } = message.r;
+  if (id) r.id = move(id);
+  if (nodes) r.nodes = move(nodes);
+  if (nodes6) r.nodes6 = move(nodes6);
+  if (token) r.token = move(token);
+  if (values) r.values = values.map(move);
+  const detached: KrpcResponse = {
+    y: 'r',
+    t: move(message.t),
+    r,
+    datagram: copy,
+    bodyStart: message.bodyStart,
+    bodyEnd: message.bodyEnd,
+  };
+  if (message.v) detached.v = move(message.v);
+  if (message.ip) detached.ip = move(message.ip);
+  return detached;
+}

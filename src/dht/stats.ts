@@ -1,0 +1,41 @@
+/** Counters the node keeps for `stats()`: cheap increments, snapshots on demand. */
+
+/** Counts by method (or error code, or drop reason) plus their `total`. */
+export type Counts = { total: number } & Record<string, number>;
+
+/** Keyed counters. Keys are bounded by the caller (unknown methods are folded into one key). */
+export class Counter {
+  #counts: Record<string, number> = Object.create(null) as Record<string, number>;
+  #total = 0;
+
+  inc(key: string | number): void {
+    this.#counts[key] = (this.#counts[key] ?? 0) + 1;
+    this.#total++;
+  }
+
+  get total(): number {
+    return this.#total;
+  }
+
+  get(key: string | number): number {
+    return this.#counts[key] ?? 0;
+  }
+
+  snapshot(): Counts {
+    return { ...this.#counts, total: this.#total };
+  }
+}
+
+/** Everything the node counts. */
+export class NodeCounters {
+  readonly queriesIn = new Counter();
+  readonly queriesOut = new Counter();
+  readonly responsesIn = new Counter();
+  readonly errorsIn = new Counter();
+  readonly errorsOut = new Counter();
+  readonly timeouts = new Counter();
+  readonly drops = new Counter();
+}
+
+/** Method name used in counters for methods we neither handle nor hook (keeps the key set bounded). */
+export const OTHER_METHOD = '(other)';

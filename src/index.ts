@@ -1,0 +1,47 @@
+/**
+ * btdht: a BitTorrent mainline DHT (BEP 5) node and library.
+ *
+ * @example
+ * import { DHT } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * for await (const peer of dht.peers('e3811b9539cacff680e418124272177c47477157')) console.log(peer);
+ * await dht.stop();
+ */
+export { DHT } from './dht/dht.ts';
+export type { DHTEvents, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './dht/dht.ts';
+export type { DHTOptions, Resolver } from './dht/options.ts';
+export type { NodeInfo } from './dht/routing.ts';
+export type { QueryHook, QueryHookResult, ResponseHook } from './dht/hooks.ts';
+export type { Candidate, TraversalResult, TraversalStrategy } from './dht/traversal.ts';
+export type { Counts } from './dht/stats.ts';
+export type { PeerStore } from './dht/peer-store.ts';
+export { MemoryPeerStore } from './dht/peer-store.ts';
+export { KrpcRemoteError, QueryFailedError } from './dht/errors.ts';
+export { K, ALPHA, DEFAULT_BOOTSTRAP } from './dht/constants.ts';
+export type { Peer, CompactNode } from './krpc/compact.ts';
+export {
+  decodeCompactAddress,
+  decodeCompactNodes,
+  decodeCompactPeers,
+  encodeCompactAddress,
+  encodeCompactNodes,
+  encodeCompactPeer,
+} from './krpc/compact.ts';
+export type {
+  KrpcMessage,
+  KrpcQuery,
+  KrpcResponse,
+  KrpcError,
+  QueryArgs,
+  ResponseValues,
+} from './krpc/messages.ts';
+export { loadCore } from './core/index.ts';
+export type { Backend, Core } from './core/types.ts';
+export type { Clock, TimerHandle } from './transport/clock.ts';
+export { realClock } from './transport/clock.ts';
+export type { Endpoint, Transport, AddressFamily } from './transport/types.ts';
+export { createUdpTransport } from './transport/detect.ts';
+export { toHex, fromHex } from './util/hex.ts';
+export type { RandomSource } from './util/random.ts';
+export { seededRandom } from './util/random.ts';

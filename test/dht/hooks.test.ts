@@ -1,0 +1,145 @@
+import { describe, expect, it, beforeEach, afterEach } from 'vitest';
+import { backends } from '../helpers/backends.ts';
+import { loadCore } from '../../src/core/index.ts';
+import type { Core } from '../../src/core/types.ts';
+import type { KrpcError, KrpcQuery, KrpcResponse } from '../../src/krpc/messages.ts';
+import { bytesKey } from '../../src/util/bytes.ts';
+import { startTestNode, v4, id, flush } from './helpers.ts';
+import type { TestNode } from './helpers.ts';
+
+const T = new Uint8Array([1, 2]);
+const alice = v4('192.0.2.1', 4000);
+
+describe.each(backends)('hooks (%s core)', (backend) => {
+  let core: Core;
+  let node: TestNode;
+
+  beforeEach(async () => {
+    core = await loadCore(backend);
+    node = await startTestNode(core);
+  });
+  afterEach(async () => {
+    await node.dht.stop();
+  });
+
+  it('an observing hook sees the query and the default answer still goes out', () => {
+    const seen: string[] = [];
+    node.dht.onQuery('get_peers', (query, from) => {
+      seen.push(`${from.host} ${bytesKey(query.a.info_hash!) === bytesKey(id(9))}`);
+    });
+    const [answer] = node.ask({ y: 'q', t: T, q: 'get_peers', a: { id: id(1), info_hash: id(9) } }, alice);
+    expect(answer?.y).toBe('r');
+    expect((answer as KrpcResponse).r.token).toHaveLength(8);
+    expect(seen).toEqual(['192.0.2.1 true']);
+  });
+
+  it('a hook may answer instead, with extra keys, our id filled in', () => {
+    node.dht.onQuery('ping', () => ({ response: { nodes: new Uint8Array(0) }, extra: { custom: 7, note: new TextEncoder().encode('hi') } }));
+    const [answer] = node.ask({ y: 'q', t: T, q: 'ping', a: { id: id(1) } }, alice);
+    const r = answer as KrpcResponse;
+    expect(r.r.id).toEqual(node.dht.id);
+    const body = core.decode(r.datagram.subarray(r.bodyStart, r.bodyEnd)) as Record<string, unknown>;
+    expect(body['custom']).toBe(7);
+    expect(body['note']).toEqual(new TextEncoder().encode('hi'));
+  });
+
+  it('a hook may answer with an error or drop the query', () => {
+    const off = node.dht.onQuery('find_node', () => ({ error: [201, 'go away'] as const }));
+    const [answer] = node.ask({ y: 'q', t: T, q: 'find_node', a: { id: id(1), target: id(2) } }, alice);
+    expect((answer as KrpcError).e).toEqual({ code: 201, message: 'go away' });
+    off();
+    node.dht.onQuery('find_node', () => ({ drop: true }));
+    expect(node.ask({ y: 'q', t: T, q: 'find_node', a: { id: id(1), target: id(2) } }, alice)).toEqual([]);
+    expect(node.dht.stats().drops.hook).toBe(1);
+  });
+
+  it('the first hook that decides wins; removing a hook restores the default', () => {
+    const calls: string[] = [];
+    node.dht.onQuery('ping', () => void calls.push('observer'));
+    const off = node.dht.onQuery('ping', () => {
+      calls.push('answerer');
+      return { error: [202, 'busy'] as const };
+    });
+    node.dht.onQuery('ping', () => {
+      calls.push('never');
+      return { drop: true };
+    });
+    expect((node.ask({ y: 'q', t: T, q: 'ping', a: { id: id(1) } }, alice)[0] as KrpcError).e.code).toBe(202);
+    expect(calls).toEqual(['observer', 'answerer']);
+    off();
+    expect(node.ask({ y: 'q', t: T, q: 'ping', a: { id: id(1) } }, alice)).toEqual([]); // the dropper now decides
+  });
+
+  it('a throwing hook gets a 202 answer and a warning, and the node keeps going', () => {
+    const warnings: Error[] = [];
+    node.dht.on('warning', (w) => warnings.push(w));
+    node.dht.onQuery('ping', () => {
+      throw new Error('boom');
+    });
+    expect((node.ask({ y: 'q', t: T, q: 'ping', a: { id: id(1) } }, alice)[0] as KrpcError).e.code).toBe(202);
+    expect(warnings[0]?.message).toMatch(/boom/);
+    expect(node.ask({ y: 'q', t: T, q: 'find_node', a: { id: id(1), target: id(2) } }, alice)[0]?.y).toBe('r');
+  });
+
+  it('arguments are checked before hooks run (203 and the hook never sees it)', () => {
+    let called = 0;
+    node.dht.onQuery('get_peers', () => void called++);
+    expect((node.ask({ y: 'q', t: T, q: 'get_peers', a: { id: id(1), info_hash: id(1).subarray(3) } }, alice)[0] as KrpcError).e.code).toBe(203);
+    expect(called).toBe(0);
+  });
+
+  it('a hook on an unknown method adds a query type; if no hook answers it is 204', () => {
+    let mode: 'answer' | 'observe' = 'answer';
+    node.dht.onQuery('sample_infohashes', (query) => {
+      if (mode === 'observe') return undefined;
+      return { response: { nodes: new Uint8Array(0) }, extra: { num: 0, interval: 60, echo: query.a.target! } };
+    });
+    const [answer] = node.ask({ y: 'q', t: T, q: 'sample_infohashes', a: { id: id(1), target: id(3) } }, alice);
+    const r = answer as KrpcResponse;
+    const body = core.decode(r.datagram.subarray(r.bodyStart, r.bodyEnd)) as Record<string, unknown>;
+    expect(body['num']).toBe(0);
+    expect(body['echo']).toEqual(id(3));
+    mode = 'observe';
+    expect((node.ask({ y: 'q', t: T, q: 'sample_infohashes', a: { id: id(1), target: id(3) } }, alice)[0] as KrpcError).e.code).toBe(204);
+    expect(node.dht.stats().queriesIn['sample_infohashes']).toBe(2);
+  });
+
+  it("the 'query' event observes every well-formed query", () => {
+    const methods: string[] = [];
+    node.dht.on('query', ({ query }) => methods.push(query.q));
+    node.ask({ y: 'q', t: T, q: 'ping', a: { id: id(1) } }, alice);
+    node.ask({ y: 'q', t: T, q: 'whatever', a: { id: id(1) } }, alice);
+    node.ask({ y: 'q', t: T, q: 'ping', a: {} }, alice); // 203: not well-formed
+    expect(methods).toEqual(['ping', 'whatever']);
+  });
+
+  it('onResponse observes answers to our queries; dht.query sends custom queries', async () => {
+    const observed: string[] = [];
+    node.dht.onResponse('vote', (response, from, query) => observed.push(`${from.host} ${query.q} ${response.r.id?.length}`));
+    const pending = node.dht.query(alice, 'vote', { target: id(5) }, { votes: 3 });
+    const [sent] = node.transport.take();
+    const query = core.decodeKrpc(sent!.data) as KrpcQuery;
+    expect(query.q).toBe('vote');
+    expect(query.a.id).toEqual(node.dht.id);
+    expect(query.t).toHaveLength(2);
+    const body = core.decode(query.datagram.subarray(query.bodyStart, query.bodyEnd)) as Record<string, unknown>;
+    expect(body['votes']).toBe(3);
+    node.transport.deliver(core.encodeKrpc({ y: 'r', t: query.t, r: { id: id(8) } }), alice);
+    const response = await pending;
+    expect(response.r.id).toEqual(id(8));
+    expect(observed).toEqual(['192.0.2.1 vote 20']);
+  });
+
+  it('dht.query rejects with the remote error, or on timeout', async () => {
+    const failing = node.dht.query(alice, 'vote', {});
+    const query = core.decodeKrpc(node.transport.take()[0]!.data) as KrpcQuery;
+    node.transport.deliver(core.encodeKrpc({ y: 'e', t: query.t, e: { code: 204, message: 'Method Unknown' } }), alice);
+    await expect(failing).rejects.toMatchObject({ name: 'KrpcRemoteError', code: 204 });
+    const silent = node.dht.query(alice, 'vote', {});
+    const assertion = expect(silent).rejects.toMatchObject({ name: 'QueryFailedError', reason: 'timeout' });
+    await node.clock.advance(2_500);
+    await assertion;
+    expect(node.dht.stats().timeouts.vote).toBe(1);
+    await flush();
+  });
+});
