@@ -1,7 +1,7 @@
 /** `btdht get-peers <infohash>`: look up peers, progress on stderr, peers on stdout. */
 import type { Command } from 'commander';
 import { DHT } from '../dht/dht.ts';
-import { parseBootstrap, parseSeconds } from './options.ts';
+import { parseBootstrap, parseInfohash, parseSeconds } from './options.ts';
 
 interface GetPeersFlags {
   bootstrap?: string[];
@@ -14,7 +14,7 @@ export function registerGetPeers(program: Command): void {
   program
     .command('get-peers')
     .description('find peers for an infohash (40 hex chars)')
-    .argument('<infohash>', 'the infohash, 40 hex characters')
+    .argument('<infohash>', 'the infohash, 40 hex characters', parseInfohash)
     .option('--bootstrap <list>', 'routers as host:port,...', parseBootstrap)
     .option('--json', 'print a JSON array of "host:port"')
     .option('--timeout <seconds>', 'give up after this long', parseSeconds, 30)

@@ -14,7 +14,7 @@ export async function main(argv: string[]): Promise<void> {
   const program = new Command()
     .name('btdht')
     .description('BitTorrent mainline DHT node (BEP 5), with a WebAssembly core')
-    .showHelpAfterError()
+    .showHelpAfterError('(btdht <command> --help shows the usage)')
     .exitOverride((error) => {
       // commander already printed the message; --help / --version exit 0.
       process.exit(error.exitCode);

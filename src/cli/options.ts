@@ -1,6 +1,8 @@
 /** Option parsers shared by the subcommands: each rejects bad input with a message naming it. */
 import { InvalidArgumentError } from 'commander';
 import type { Backend } from '../core/types.ts';
+import { parseHostPort as parseEndpoint, type HostPort } from '../util/endpoint.ts';
+import { toId } from '../util/id.ts';
 
 /** `--bootstrap h:p,h:p`; the empty string means "no routers" (a standalone node). */
 export function parseBootstrap(value: string): string[] {
@@ -12,14 +14,23 @@ export function parseBootstrap(value: string): string[] {
   });
 }
 
-/** `host:port` or `[v6]:port`. */
-export function parseHostPort(value: string, what = 'address'): { host: string; port: number } {
-  const match = /^\[([^\]]+)\]:(\d+)$/.exec(value) ?? /^([^:\s]+):(\d+)$/.exec(value);
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new InvalidArgumentError(`${what}: expected host:port with a port from 1 to 65535, got ${JSON.stringify(value)}`);
+/** `host:port` or `[v6]:port`, as a commander argument error when malformed. */
+export function parseHostPort(value: string, what = 'address'): HostPort {
+  try {
+    return parseEndpoint(value, what);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
   }
-  return { host: match[1] as string, port };
+}
+
+/** A 40-hex infohash argument, checked before any socket is opened. */
+export function parseInfohash(value: string): string {
+  try {
+    toId(value, 'infohash');
+    return value;
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 export function parsePort(value: string): number {
