@@ -42,15 +42,46 @@ export const VALUES_BYTE_BUDGET = 1_000;
 /** Candidates a lookup keeps at most; the farthest beyond are dropped. */
 export const MAX_CANDIDATES = 256;
 
+/** Queries one lookup sends at most: a Sybil feeding ever-nearer fake ids cannot keep a lookup going. */
+export const MAX_LOOKUP_QUERIES = 512;
+/** Distinct peers one get_peers lookup collects at most (further new peers are ignored; the lookup goes on). */
+export const MAX_PEERS_PER_LOOKUP = 10_000;
+
 /** Routing upkeep tick, and refresh lookups started per tick at most. */
 export const MAINTENANCE_INTERVAL_MS = 60_000;
 export const MAX_REFRESHES_PER_TICK = 2;
+/** Questionable bucket nodes pinged per tick (so nodes that left are found and replaced without waiting for a lookup to trip on them). */
+export const MAX_STALE_PINGS_PER_TICK = 8;
 /** Pings of unknown nodes that queried us (BEP 5 wants only nodes that answered us in the table). */
 export const MAX_PENDING_PINGS = 64;
-/** Queries per source IP per second before we drop ('rate'); 0 disables. */
+/** Replacement cache entries per bucket (BEP 5 leaves it open; one bucket's worth). */
+export const REPLACEMENT_CACHE_SIZE = K;
+/** Bucket count at most: only the bucket holding our id splits, down to the 160th bit. */
+export const MAX_BUCKETS = 160;
+
+/** Largest datagram read; bigger ones are dropped unread ('oversize'). BEP 5 messages fit one Ethernet MTU; the slack is for extensions (a BEP 44 put is ~1.3 KB). */
+export const MAX_DATAGRAM_BYTES = 2_048;
+
+/** Queries per source IP per second (token bucket, one second of burst) before we drop ('rate'); 0 disables rate limiting and blocking. */
 export const MAX_QUERIES_PER_IP_PER_SECOND = 250;
-/** Distinct IPs the rate limiter tracks per second at most (older windows are dropped wholesale). */
+/** A source this many seconds' worth of queries over its budget is ignored ('blocked') for RATE_LIMIT_BLOCK_MS. */
+export const RATE_LIMIT_BLOCK_AFTER_SECONDS = 5;
+/** How long a flooding source is ignored (libtorrent's dos_blocker uses 5 minutes too). */
+export const RATE_LIMIT_BLOCK_MS = 5 * 60_000;
+/** Source IPs the rate limiter tracks at most; the least recently active one is forgotten first. */
 export const RATE_LIMITER_MAX_IPS = 10_000;
+
+/** Our own queries per second at most (token bucket, one second of burst); 0 disables pacing. */
+export const MAX_QUERIES_OUT_PER_SECOND = 500;
+/** Our queries waiting for send budget at most; beyond, a query fails at once ('busy'). */
+export const MAX_QUEUED_QUERIES = 1_024;
+
+/** BEP 42: distinct responders (one per /24, or /64 for IPv6) that must agree on our external IP before we believe it. */
+export const BEP42_VOTES = 5;
+/** Responders whose `ip` votes we remember at most (the oldest vote is forgotten first). */
+export const MAX_IP_VOTERS = 256;
+/** A vote counts this long (an address that changed is learned again). */
+export const IP_VOTE_TTL_MS = 60 * 60_000;
 
 /** Bootstrap routers, as shipped by mainline clients. */
 export const DEFAULT_BOOTSTRAP: readonly string[] = [

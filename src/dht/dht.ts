@@ -20,9 +20,10 @@ import type { Endpoint, Transport } from '../transport/types.ts';
 import { createUdpTransport } from '../transport/detect.ts';
 import { toHex } from '../util/hex.ts';
 import { randomId, toId } from '../util/id.ts';
+import { randomBytes } from '../util/random.ts';
 import type { HostPort } from '../util/endpoint.ts';
 import { resolveNumericEndpoint } from '../util/endpoint.ts';
-import { MAINTENANCE_INTERVAL_MS, MAX_FAILURES, QUESTIONABLE_AFTER_MS } from './constants.ts';
+import { IP_VOTE_TTL_MS, MAINTENANCE_INTERVAL_MS, MAX_BUCKETS, MAX_FAILURES, QUESTIONABLE_AFTER_MS } from './constants.ts';
 import { Emitter } from './emitter.ts';
 import { KrpcRemoteError, QueryFailedError } from './errors.ts';
 import { Hooks } from './hooks.ts';
@@ -30,7 +31,12 @@ import type { QueryHook, ResponseHook } from './hooks.ts';
 import type { DHTOptions, ResolvedOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import { MemoryPeerStore, maxValuesFor } from './peer-store.ts';
-import { RateLimiter } from './rate-limit.ts';
+import { SourceLimiter } from './rate-limit.ts';
+import { SendPacer } from './pacing.ts';
+import { Bep42Policy } from './bep42.ts';
+import { IpVoter } from './ip-voter.ts';
+import { bep42NodeId, isBep42Compliant, isBep42Exempt } from './node-id.ts';
+import type { NodeSelf } from './self.ts';
 import { Rpc } from './rpc.ts';
 import type { QueryOutcome } from './rpc.ts';
 import { QueryDispatcher } from './dispatch.ts';
@@ -40,7 +46,7 @@ import { NodeCounters } from './stats.ts';
 import type { Counts } from './stats.ts';
 import { TokenManager } from './tokens.ts';
 import { traverse } from './traversal.ts';
-import type { TraversalResult, TraversalStrategy } from './traversal.ts';
+import type { TraversalOptions, TraversalResult, TraversalStrategy } from './traversal.ts';
 import { resolveRouters, splitBootstrap, systemResolver } from './bootstrap.ts';
 import { loadState, saveState } from './state.ts';
 import type { SavedNode } from './state.ts';
@@ -63,6 +69,16 @@ export interface DHTEvents {
   warning: Error;
   /** Every well-formed incoming query, before it is answered (bytes valid only during the call). */
   query: { query: KrpcQuery; from: Endpoint };
+  /** Enough responders agree on our external IP (BEP 42 `ip` votes); `ip` is 4 or 16 bytes. */
+  'external-ip': { host: string; ip: Uint8Array };
+  /** Our node id changed to match our external IP (BEP 42); the routing table was rebuilt around it and a self-lookup started. */
+  id: { id: Uint8Array; previous: Uint8Array; externalIp: string };
+}
+
+/** A table that grows with what the network sends: its size now and its cap. */
+export interface TableSize {
+  size: number;
+  cap: number;
 }
 
 /** What `stats()` reports. */
@@ -81,12 +97,46 @@ export interface DHTStats {
   errorsOut: Counts;
   /** Our queries that got no answer in time, by method. */
   timeouts: Counts;
-  /** Datagrams ignored, by reason ('decode:<code>', 'unknown-transaction', 'rate', 'busy', 'hook', 'not-ready', ...). */
+  /**
+   * Datagrams ignored, and our queries refused, by reason:
+   * - 'oversize': longer than `maxDatagramBytes`, dropped unread;
+   * - 'blocked': from a source IP blocked for flooding;
+   * - 'rate': a query (or undecodable datagram we would answer) over its source IP's budget;
+   * - 'decode:<code>': not a KRPC message (answered 203 when it had a transaction id);
+   * - 'unknown-transaction': a response or error matching none of our queries (or from the wrong address);
+   * - 'hook': a query hook said drop;
+   * - 'not-ready': arrived while the node was starting;
+   * - 'socket-error': an error reported by the transport;
+   * - 'internal': a bug of ours caught at the socket handler (also a 'warning');
+   * - 'busy' / 'send-queue-full': one of our queries refused (too many outstanding / pacing queue full).
+   */
   drops: Counts;
-  /** Our queries waiting for an answer. */
+  /** Datagrams received from the transport, and sent. */
+  datagramsIn: number;
+  datagramsOut: number;
+  /** Our queries sent or queued, not yet answered. */
   outstanding: number;
   peersStored: number;
   infohashesStored: number;
+  /** Every table that grows with network input, with its cap (docs/SECURITY.md). */
+  tables: {
+    routing: TableSize;
+    replacementCache: TableSize;
+    outstanding: TableSize;
+    sendQueue: TableSize;
+    peers: TableSize;
+    infohashes: TableSize;
+    pendingPings: TableSize;
+    /** Nodes that answered but have no bucket place, remembered so their queries do not each cost a ping. */
+    recentAnswers: TableSize;
+    rateLimitedIps: TableSize;
+    ipVoters: TableSize;
+  };
+  /** Source IPs blocked now for flooding, and blocks since start. */
+  blockedIps: number;
+  blocks: number;
+  /** BEP 42: the mode, our external IP once voted, whether our id matches it, id changes, nodes kept out ('enforce') or swapped out ('prefer'). */
+  bep42: { mode: string; externalIp: string | undefined; idCompliant: boolean | undefined; idChanges: number; refused: number; replaced: number };
 }
 
 /** The answer to `ping()`. */
@@ -119,7 +169,11 @@ interface Running {
   core: Core;
   transport: Transport;
   local: Endpoint;
-  table: RoutingTable;
+  /** Our id and routing table (replaced together on a BEP 42 id change). */
+  self: NodeSelf;
+  limiter: SourceLimiter | undefined;
+  bep42: Bep42Policy;
+  voter: IpVoter;
   rpc: Rpc;
   routing: RoutingUpkeep;
   peers: MemoryPeerStore;
@@ -154,6 +208,9 @@ export class DHT {
   #routers = new Set<string>();
   /** Counts kept after stop(), when the table is gone. */
   #final: { nodes: number; buckets: number } | undefined;
+  /** Saves in progress, chained: one state file is never written twice at once. */
+  #saving: Promise<void> = Promise.resolve();
+  #idChanges = 0;
 
   constructor(options: DHTOptions = {}) {
     this.#options = resolveOptions(options);
@@ -263,17 +320,28 @@ export class DHT {
     }
   }
 
-  #build(core: Core, transport: Transport, local: Endpoint): Running {
-    const o = this.#options;
-    const id = this.#id;
-    const family = local.family;
-    const table = core.createRoutingTable({
+  #createTable(core: Core, id: Uint8Array, family: 4 | 6): RoutingTable {
+    return core.createRoutingTable({
       id,
-      k: o.k,
+      k: this.#options.k,
+      cacheSize: this.#options.replacementCacheSize,
       addressLength: family === 4 ? 6 : 18,
       questionableAfterMs: QUESTIONABLE_AFTER_MS,
       maxFailures: MAX_FAILURES,
     });
+  }
+
+  #build(core: Core, transport: Transport, local: Endpoint): Running {
+    const o = this.#options;
+    const family = local.family;
+    const self: NodeSelf = { id: this.#id, table: this.#createTable(core, this.#id, family) };
+    const limiter =
+      o.maxQueriesPerIpPerSecond > 0
+        ? new SourceLimiter({ perSecond: o.maxQueriesPerIpPerSecond, blockMs: o.rateLimitBlockMs, maxTracked: o.rateLimitTrackedIps })
+        : undefined;
+    const pacer = o.maxQueriesOutPerSecond > 0 ? new SendPacer(o.maxQueriesOutPerSecond, o.maxQueuedQueries, o.clock) : undefined;
+    const bep42 = new Bep42Policy(o.bep42, (bytes) => core.crc32c(bytes));
+    const voter = new IpVoter({ threshold: o.bep42Votes, maxVoters: o.maxIpVoters, ttlMs: IP_VOTE_TTL_MS });
     const counters = this.#counters;
     const warn = (error: Error): void => this.#warn(error);
     const hooks = this.#hooks;
@@ -286,9 +354,12 @@ export class DHT {
       clock: o.clock,
       random: o.random,
       counters,
-      id,
+      self,
       timeoutMs: o.timeoutMs,
       maxOutstanding: o.maxOutstanding,
+      maxDatagramBytes: o.maxDatagramBytes,
+      limiter,
+      pacer,
       onQuery: (query, from) => dispatcher!.handle(query, from),
       onResponse: (response, from, query) => {
         routing!.onResponse(response.r.id, from);
@@ -305,23 +376,25 @@ export class DHT {
       onTimeout: (_to, _query, nodeId) => {
         if (nodeId) routing!.onTimeout(nodeId);
       },
+      onAddressReport: (ip, from) => this.#onAddressReport(ip, from),
       onWarning: warn,
     });
     routing = new RoutingUpkeep({
-      table,
+      self,
       clock: o.clock,
       random: o.random,
       ping: (to) => rpc.query(to, 'ping', {}),
       refresh: (target) => findNodeLookup(this.#run, target),
       onNode: (node) => this.#emitter.emit('node', node),
       isRouter: (from) => this.#routers.size > 0 && this.#routers.has(endpointKey(from)),
+      maxPendingPings: o.maxPendingPings,
+      bep42,
     });
     const peers = new MemoryPeerStore({ random: o.random, maxPerInfohash: o.maxPeersPerInfohash, maxTotal: o.maxPeers });
     const emitter = this.#emitter;
     const observe = (query: KrpcQuery, from: Endpoint): void => emitter.emit('query', { query, from });
     dispatcher = new QueryDispatcher({
-      id,
-      table,
+      self,
       tokens: new TokenManager((bytes) => core.sha1(bytes), o.clock, o.random),
       peers,
       rpc,
@@ -334,37 +407,79 @@ export class DHT {
       hooks,
       routing,
       counters,
-      limiter: o.maxQueriesPerIpPerSecond > 0 ? new RateLimiter(o.maxQueriesPerIpPerSecond) : undefined,
       observe: () => (emitter.has('query') ? observe : undefined),
       onWarning: warn,
     });
-    return { core, transport, local, table, rpc, routing, peers, dispatcher };
+    return { core, transport, local, self, limiter, bep42, voter, rpc, routing, peers, dispatcher };
+  }
+
+  /** A matched response told us how its sender sees our address (BEP 42 `ip`): count the vote, act on a new majority. */
+  #onAddressReport(compact: Uint8Array, from: Endpoint): void {
+    const parts = this.#parts;
+    if (!parts || compact.length !== (parts.local.family === 4 ? 6 : 18)) return;
+    const ip = parts.voter.vote(compact, from.host, this.#options.clock.now());
+    if (!ip) return;
+    const host = decodeCompactAddress(compact)!.host;
+    this.#emitter.emit('external-ip', { host, ip: ip.slice() });
+    // BEP 42 "SHOULD consider restarting its DHT node with a new node ID": not for local
+    // addresses (exempt), nor when the embedder chose the id.
+    if (this.#options.bep42 === 'off' || this.#options.id !== undefined || isBep42Exempt(ip)) return;
+    const crc32c = (bytes: Uint8Array): number => parts.core.crc32c(bytes);
+    if (isBep42Compliant(this.#id, ip, crc32c)) return;
+    this.#changeId(parts, bep42NodeId(ip, randomBytes(this.#options.random, 20), crc32c), host);
+  }
+
+  /** Take a new id: a routing table rebuilt around it from the old one's nodes, then a lookup of the new id. */
+  #changeId(parts: Running, id: Uint8Array, externalIp: string): void {
+    const previous = this.#id;
+    const old = parts.self.table;
+    const table = this.#createTable(parts.core, id, parts.local.family);
+    for (const node of old.nodes()) table.add(node.id, node.address, node.lastSeen, node.responded);
+    this.#id = id;
+    parts.self.id = id;
+    parts.self.table = table;
+    old.dispose();
+    this.#idChanges++;
+    this.#emitter.emit('id', { id: id.slice(), previous: previous.slice(), externalIp });
+    parts.routing.lookupSelf();
   }
 
   /** One traversal toward `target`, seeded from the routing table (or the bootstrap addresses when it is empty). */
   readonly #run = (target: Uint8Array, strategy: TraversalStrategy, signal?: AbortSignal): Promise<TraversalResult> => {
     const parts = this.#running();
     const seeds = [];
-    for (const node of parts.table.closestNodes(target, this.#options.k * 2)) {
+    for (const node of parts.self.table.closestNodes(target, this.#options.k * 2)) {
       const endpoint = decodeCompactAddress(node.address);
       if (endpoint) seeds.push({ id: node.id, endpoint });
     }
-    return traverse(
-      {
-        target,
-        self: this.#id,
-        family: parts.local.family,
-        k: this.#options.k,
-        alpha: this.#options.alpha,
-        seeds,
-        addresses: seeds.length === 0 ? this.#bootstrapAddresses : [],
-        signal: anySignal([signal, this.#stopController.signal]),
-        query: (to, method, args, nodeId) => parts.rpc.query(to, method, args, nodeId ? { nodeId } : {}),
-        local: parts.local,
-      },
-      strategy,
-    );
+    return traverse(this.#traversalOptions(parts, target, seeds, seeds.length === 0 ? this.#bootstrapAddresses : [], anySignal([signal, this.#stopController.signal])), strategy);
   };
+
+  #traversalOptions(
+    parts: Running,
+    target: Uint8Array,
+    seeds: readonly { id: Uint8Array; endpoint: Endpoint }[],
+    addresses: readonly Endpoint[],
+    signal: AbortSignal | undefined,
+  ): TraversalOptions {
+    const o = this.#options;
+    const options: TraversalOptions = {
+      target,
+      self: this.#id,
+      family: parts.local.family,
+      k: o.k,
+      alpha: o.alpha,
+      seeds,
+      addresses,
+      query: (to, method, args, nodeId) => parts.rpc.query(to, method, args, nodeId ? { nodeId } : {}),
+      local: parts.local,
+      maxQueries: o.maxLookupQueries,
+    };
+    if (signal) options.signal = signal;
+    // BEP 42 "Enforcement": answers from nodes whose id does not match their IP neither end a lookup nor get our announces.
+    if (o.bep42 === 'enforce') options.accept = (candidate, response) => parts.bep42.trusted(response.r.id!, candidate.endpoint.host);
+    return options;
+  }
 
   async #bootstrap(saved: SavedNode[]): Promise<void> {
     const o = this.#options;
@@ -380,21 +495,11 @@ export class DHT {
       const seeds = saved.filter((node) => node.endpoint.family === parts.local.family);
       if (seeds.length > 0 || this.#bootstrapAddresses.length > 0) {
         // BEP 5: on start, find the nodes closest to our own id.
-        const result = await traverse(
-          {
-            target: this.#id,
-            self: this.#id,
-            family: parts.local.family,
-            k: o.k,
-            alpha: o.alpha,
-            seeds,
-            addresses: this.#bootstrapAddresses,
-            signal: this.#stopController.signal,
-            query: (to, method, args, nodeId) => parts.rpc.query(to, method, args, nodeId ? { nodeId } : {}),
-            local: parts.local,
-          },
-          { method: 'find_node', args: { target: this.#id } },
-        );
+        const target = this.#id;
+        const result = await traverse(this.#traversalOptions(parts, target, seeds, this.#bootstrapAddresses, this.#stopController.signal), {
+          method: 'find_node',
+          args: { target },
+        });
         if (result.answered === 0 && !result.aborted) this.#warn(new Error('bootstrap: no node answered; the node is alone for now'));
       }
     } catch (error) {
@@ -448,9 +553,9 @@ export class DHT {
     }
     parts.rpc.close();
     await parts.transport.close();
-    this.#final = { nodes: parts.table.size, buckets: parts.table.bucketCount };
+    this.#final = { nodes: parts.self.table.size, buckets: parts.self.table.bucketCount };
     this.#parts = undefined;
-    parts.table.dispose();
+    parts.self.table.dispose();
     this.#state = 'stopped';
   }
 
@@ -460,13 +565,17 @@ export class DHT {
     await this.#save(this.#running());
   }
 
-  async #save(parts: Running): Promise<void> {
+  #save(parts: Running): Promise<void> {
     const nodes: SavedNode[] = [];
-    for (const node of parts.table.nodes()) {
+    for (const node of parts.self.table.nodes()) {
       const endpoint = decodeCompactAddress(node.address);
       if (endpoint) nodes.push({ id: node.id, endpoint });
     }
-    await saveState(this.#options.stateFile!, { id: this.#id, nodes }, this.#options.random);
+    const state = { id: this.#id, nodes };
+    const file = this.#options.stateFile!;
+    const save = this.#saving.catch(() => undefined).then(() => saveState(file, state));
+    this.#saving = save;
+    return save;
   }
 
   /**
@@ -544,6 +653,7 @@ export class DHT {
     if (signal?.aborted) return;
     await getPeersLookup(this.#run, target, {
       limit: Number.isFinite(limit) ? limit : Number.POSITIVE_INFINITY,
+      maxPeers: this.#options.maxPeersPerLookup,
       ...(signal ? { signal } : {}),
       onPeer: (peer) => {
         if (count < limit) report(peer);
@@ -575,7 +685,7 @@ export class DHT {
       this.#run,
       (to, args, nodeId) => parts.rpc.query(to, 'announce_peer', args, nodeId ? { nodeId } : {}),
       target,
-      { port, impliedPort },
+      { port, impliedPort, maxPeers: this.#options.maxPeersPerLookup },
     );
     return result.accepted;
   }
@@ -663,9 +773,15 @@ export class DHT {
   stats(): DHTStats {
     const parts = this.#parts;
     const c = this.#counters;
+    const o = this.#options;
+    const now = o.clock.now();
+    const table = parts?.self.table;
+    let cached = 0;
+    if (table) for (const bucket of table.buckets()) cached += bucket.cacheSize;
+    const externalIp = parts?.voter.ip;
     return {
-      nodes: parts ? parts.table.size : (this.#final?.nodes ?? 0),
-      buckets: parts ? parts.table.bucketCount : (this.#final?.buckets ?? 0),
+      nodes: table ? table.size : (this.#final?.nodes ?? 0),
+      buckets: table ? table.bucketCount : (this.#final?.buckets ?? 0),
       queriesIn: c.queriesIn.snapshot(),
       queriesOut: c.queriesOut.snapshot(),
       responsesIn: c.responsesIn.snapshot(),
@@ -673,9 +789,33 @@ export class DHT {
       errorsOut: c.errorsOut.snapshot(),
       timeouts: c.timeouts.snapshot(),
       drops: c.drops.snapshot(),
+      datagramsIn: c.datagramsIn,
+      datagramsOut: c.datagramsOut,
       outstanding: parts ? parts.rpc.outstanding : 0,
       peersStored: parts ? parts.peers.size : 0,
       infohashesStored: parts ? parts.peers.infohashCount : 0,
+      tables: {
+        routing: { size: table?.size ?? 0, cap: MAX_BUCKETS * o.k },
+        replacementCache: { size: cached, cap: MAX_BUCKETS * o.replacementCacheSize },
+        outstanding: { size: parts?.rpc.outstanding ?? 0, cap: o.maxOutstanding },
+        sendQueue: { size: parts?.rpc.queued ?? 0, cap: o.maxQueriesOutPerSecond > 0 ? o.maxQueuedQueries : 0 },
+        peers: { size: parts?.peers.size ?? 0, cap: o.maxPeers },
+        infohashes: { size: parts?.peers.infohashCount ?? 0, cap: o.maxPeers },
+        pendingPings: { size: parts?.routing.pendingPings ?? 0, cap: o.maxPendingPings },
+        recentAnswers: { size: parts?.routing.recentAnswers ?? 0, cap: 16 * o.maxPendingPings },
+        rateLimitedIps: { size: parts?.limiter?.size ?? 0, cap: o.maxQueriesPerIpPerSecond > 0 ? o.rateLimitTrackedIps : 0 },
+        ipVoters: { size: parts?.voter.size ?? 0, cap: o.maxIpVoters },
+      },
+      blockedIps: parts?.limiter?.blockedCount(now) ?? 0,
+      blocks: parts?.limiter?.blocks ?? 0,
+      bep42: {
+        mode: o.bep42,
+        externalIp: externalIp ? decodeCompactAddress(new Uint8Array([...externalIp, 0, 0]))?.host : undefined,
+        idCompliant: externalIp ? isBep42Exempt(externalIp) || (parts ? isBep42Compliant(this.#id, externalIp, (b) => parts.core.crc32c(b)) : false) : undefined,
+        idChanges: this.#idChanges,
+        refused: parts?.bep42.refused ?? 0,
+        replaced: parts?.bep42.replaced ?? 0,
+      },
     };
   }
 
@@ -684,7 +824,7 @@ export class DHT {
     const parts = this.#parts;
     if (!parts) return [];
     const out: NodeInfo[] = [];
-    for (const node of parts.table.nodes()) {
+    for (const node of parts.self.table.nodes()) {
       const endpoint = decodeCompactAddress(node.address);
       if (endpoint) out.push({ id: node.id, host: endpoint.host, port: endpoint.port });
     }

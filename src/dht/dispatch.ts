@@ -1,9 +1,11 @@
 /**
  * Incoming queries: one dispatch table keyed by method, with an explicit default.
  *
- *   rate limit → `id` and the method's declared shape (203) → hooks → routing
- *   upkeep → built-in handler, or the default: a query naming a 20-byte
- *   `target` / `info_hash` is answered like find_node, anything else gets 204.
+ *   `id` and the method's declared shape (203) → hooks → routing upkeep →
+ *   built-in handler, or the default: a query naming a 20-byte `target` /
+ *   `info_hash` is answered like find_node, anything else gets 204.
+ *
+ * The per-IP rate limit runs before this, in the rpc layer.
  *
  * With no hooks registered the path is: counter, Map lookup, shape check,
  * handler — no per-message closures or hex.
@@ -14,7 +16,6 @@ import { checkShape } from './query-shapes.ts';
 import type { HandlerContext, MethodSpec } from './handlers.ts';
 import { answerLikeFindNode, builtinHandlers } from './handlers.ts';
 import type { Hooks } from './hooks.ts';
-import type { RateLimiter } from './rate-limit.ts';
 import type { RoutingUpkeep } from './routing.ts';
 import type { NodeCounters } from './stats.ts';
 import { OTHER_METHOD } from './stats.ts';
@@ -23,7 +24,6 @@ export interface DispatchDeps extends HandlerContext {
   hooks: Hooks;
   routing: RoutingUpkeep;
   counters: NodeCounters;
-  limiter: RateLimiter | undefined;
   /** Observe-all listener ('query' event), or undefined when nobody listens. */
   observe: () => ((query: KrpcQuery, from: Endpoint) => void) | undefined;
   onWarning: (error: Error) => void;
@@ -49,10 +49,6 @@ export class QueryDispatcher {
     const spec = this.#methods.get(method);
     const hooks = deps.hooks.queryHooks(method);
     deps.counters.queriesIn.inc(spec || hooks ? method : OTHER_METHOD);
-    if (deps.limiter && !deps.limiter.allow(from.host, deps.clock.now())) {
-      deps.counters.drops.inc('rate');
-      return;
-    }
     const id = query.a.id;
     // BEP 5: every query carries the sender's 20-byte id.
     if (id === undefined || id.length !== 20) {
@@ -96,7 +92,7 @@ export class QueryDispatcher {
       return true;
     }
     try {
-      deps.rpc.respond(query.t, result.response.id ? result.response : { ...result.response, id: deps.id }, from, result.extra);
+      deps.rpc.respond(query.t, result.response.id ? result.response : { ...result.response, id: deps.self.id }, from, result.extra);
     } catch (error) {
       // A hook's answer the encoder refuses (bad extra keys): our fault, not the sender's.
       deps.onWarning(new Error(`query hook for '${query.q}' gave an answer that cannot be encoded`, { cause: error }));

@@ -3,7 +3,6 @@
  * handler runs after its arguments passed their declared shape (query-shapes.ts)
  * and answers through the rpc layer; nothing here allocates beyond the answer.
  */
-import type { RoutingTable } from '../core/routing-types.ts';
 import type { KrpcQuery, ResponseValues } from '../krpc/messages.ts';
 import type { AddressFamily, Endpoint } from '../transport/types.ts';
 import type { Clock } from '../transport/clock.ts';
@@ -12,12 +11,13 @@ import type { PeerStore } from './peer-store.ts';
 import { maxValuesFor } from './peer-store.ts';
 import type { TokenManager } from './tokens.ts';
 import type { Rpc } from './rpc.ts';
+import type { NodeSelf } from './self.ts';
 import { SHAPES, announcedPort } from './query-shapes.ts';
 import type { Shape } from './query-shapes.ts';
 
 export interface HandlerContext {
-  id: Uint8Array;
-  table: RoutingTable;
+  /** Our id and routing table, read per query (BEP 42 may replace both). */
+  self: NodeSelf;
   tokens: TokenManager;
   peers: PeerStore;
   rpc: Rpc;
@@ -35,13 +35,13 @@ export interface MethodSpec {
 
 /** The built-in dispatch table entries, one per BEP 5 query. */
 export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
-  const { rpc, table, id } = ctx;
+  const { rpc, self } = ctx;
   const peerLength = ctx.family === 4 ? 6 : 18;
   const maxValues = maxValuesFor(peerLength);
 
   /** `nodes` (IPv4) or `nodes6` (IPv6, BEP 32) nearest to `target`. */
   const withNodes = (r: ResponseValues, target: Uint8Array): ResponseValues => {
-    const nodes = table.closest(target, ctx.k);
+    const nodes = self.table.closest(target, ctx.k);
     if (ctx.family === 4) r.nodes = nodes;
     else r.nodes6 = nodes;
     return r;
@@ -52,14 +52,14 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
       'ping',
       {
         shape: SHAPES.ping,
-        handle: (query, from) => rpc.respond(query.t, { id }, from),
+        handle: (query, from) => rpc.respond(query.t, { id: self.id }, from),
       },
     ],
     [
       'find_node',
       {
         shape: SHAPES.find_node,
-        handle: (query, from) => rpc.respond(query.t, withNodes({ id }, query.a.target!), from),
+        handle: (query, from) => rpc.respond(query.t, withNodes({ id: self.id }, query.a.target!), from),
       },
     ],
     [
@@ -72,7 +72,7 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
             rpc.error(query.t, 202, 'cannot read your address', from);
             return;
           }
-          const r: ResponseValues = { id, token: ctx.tokens.issue(address) };
+          const r: ResponseValues = { id: self.id, token: ctx.tokens.issue(address) };
           const values = ctx.peers.get(query.a.info_hash!, maxValues, ctx.clock.now());
           if (values.length > 0) r.values = values;
           // Nodes too, even with values: the asker keeps converging toward the infohash.
@@ -99,7 +99,7 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
           const peer = encodeCompactAddress(from.host, port)!;
           ctx.peers.add(args.info_hash!, peer, ctx.clock.now());
           ctx.onAnnounce(args.info_hash!, from.host, port);
-          rpc.respond(query.t, { id }, from);
+          rpc.respond(query.t, { id: self.id }, from);
         },
       },
     ],
@@ -110,7 +110,8 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
 export function answerLikeFindNode(ctx: HandlerContext, query: KrpcQuery, from: Endpoint): boolean {
   const target = query.a.target?.length === 20 ? query.a.target : query.a.info_hash?.length === 20 ? query.a.info_hash : undefined;
   if (!target) return false;
-  const nodes = ctx.table.closest(target, ctx.k);
-  ctx.rpc.respond(query.t, ctx.family === 4 ? { id: ctx.id, nodes } : { id: ctx.id, nodes6: nodes }, from);
+  const { id, table } = ctx.self;
+  const nodes = table.closest(target, ctx.k);
+  ctx.rpc.respond(query.t, ctx.family === 4 ? { id, nodes } : { id, nodes6: nodes }, from);
   return true;
 }

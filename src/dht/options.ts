@@ -47,17 +47,62 @@ export interface DHTOptions {
   timeoutMs?: number;
   /** Save / restore the node id and routing table here (JSON). */
   stateFile?: string;
-  /** Outstanding queries at most (default 4096). */
-  maxOutstanding?: number;
-  /** Peers stored per infohash (default 2000). */
-  maxPeersPerInfohash?: number;
-  /** Peers stored in total (default 100000). */
-  maxPeers?: number;
-  /** Queries accepted per source IP per second (default 250; 0 = no limit). */
-  maxQueriesPerIpPerSecond?: number;
   /** Periodic routing upkeep: bucket refresh, peer expiry (default true). */
   maintenance?: boolean;
+
+  // Defences against a hostile network (docs/SECURITY.md). Every table that
+  // grows with what others send has a cap here; the defaults suit a long-running
+  // node on the public internet.
+
+  /**
+   * BEP 42 (node ids tied to IPs). 'prefer' (default): our id follows the
+   * external IP our peers report, and a full bucket trades a non-compliant node
+   * for a compliant newcomer. 'enforce': non-compliant nodes never enter the
+   * routing table, and their answers do not count toward a lookup's result (so
+   * they get no announces). 'off': no checks, our id never changes.
+   * Local addresses (10/8, 172.16/12, 192.168/16, 169.254/16, 127/8, and IPv6
+   * loopback, link-local, ULA) are exempt either way. An `id` given in the
+   * options is never replaced.
+   */
+  bep42?: Bep42Mode;
+  /** Distinct responders (per /24 or /64) that must report the same external IP before we adopt it (default 5). */
+  bep42Votes?: number;
+  /** Largest datagram read; bigger ones are dropped unread (default 2048 bytes). */
+  maxDatagramBytes?: number;
+  /** Replacement cache entries per bucket (default 8); the table holds at most 160 × (k + this) nodes. */
+  replacementCacheSize?: number;
+  /** Our queries awaiting an answer at most (default 4096); beyond, a query fails at once ('busy'). */
+  maxOutstanding?: number;
+  /** Our queries sent per second at most (default 500; 0 = unpaced). Queries over the budget wait in a queue. */
+  maxQueriesOutPerSecond?: number;
+  /** Queries waiting for send budget at most (default 1024); beyond, a query fails at once ('busy'). */
+  maxQueuedQueries?: number;
+  /** Peers stored per infohash (default 2000); the oldest announce is evicted beyond. */
+  maxPeersPerInfohash?: number;
+  /** Peers stored in total (default 100000); the oldest announce is evicted beyond. Also bounds the infohashes stored. */
+  maxPeers?: number;
+  /**
+   * Queries accepted per source IP per second, with one second of burst
+   * (default 250; 0 = no rate limit and no blocking: benchmarks and private
+   * networks). A source 5 seconds' worth over its budget is ignored for `rateLimitBlockMs`.
+   */
+  maxQueriesPerIpPerSecond?: number;
+  /** How long a flooding source is ignored (default 300000 ms = 5 min). */
+  rateLimitBlockMs?: number;
+  /** Source IPs the rate limiter remembers (default 10000); the least recently active is forgotten first. */
+  rateLimitTrackedIps?: number;
+  /** Unknown nodes that queried us being pinged at once, at most (default 64); more are not pinged. */
+  maxPendingPings?: number;
+  /** Queries one lookup sends at most (default 512). */
+  maxLookupQueries?: number;
+  /** Distinct peers one get_peers lookup collects at most (default 10000). */
+  maxPeersPerLookup?: number;
+  /** Responders whose BEP 42 `ip` votes are remembered (default 256); the oldest is forgotten first. */
+  maxIpVoters?: number;
 }
+
+/** BEP 42 modes (see `DHTOptions.bep42`). */
+export type Bep42Mode = 'off' | 'prefer' | 'enforce';
 
 export interface ResolvedOptions {
   host: string;
@@ -74,11 +119,23 @@ export interface ResolvedOptions {
   k: number;
   timeoutMs: number;
   stateFile: string | undefined;
+  maintenance: boolean;
+  bep42: Bep42Mode;
+  bep42Votes: number;
+  maxDatagramBytes: number;
+  replacementCacheSize: number;
   maxOutstanding: number;
+  maxQueriesOutPerSecond: number;
+  maxQueuedQueries: number;
   maxPeersPerInfohash: number;
   maxPeers: number;
   maxQueriesPerIpPerSecond: number;
-  maintenance: boolean;
+  rateLimitBlockMs: number;
+  rateLimitTrackedIps: number;
+  maxPendingPings: number;
+  maxLookupQueries: number;
+  maxPeersPerLookup: number;
+  maxIpVoters: number;
 }
 
 function integer(name: string, value: unknown, fallback: number, min: number, max: number): number {
@@ -127,6 +184,10 @@ export function resolveOptions(options: DHTOptions = {}): ResolvedOptions {
   if (options.stateFile !== undefined && (typeof options.stateFile !== 'string' || options.stateFile === '')) {
     throw new TypeError('DHT option stateFile must be a non-empty path');
   }
+  const bep42 = options.bep42 ?? 'prefer';
+  if (bep42 !== 'off' && bep42 !== 'prefer' && bep42 !== 'enforce') {
+    throw new TypeError(`DHT option bep42 must be 'off', 'prefer' or 'enforce', got ${JSON.stringify(bep42)}`);
+  }
   return {
     host,
     port: integer('port', options.port, 0, 0, 65535),
@@ -142,10 +203,23 @@ export function resolveOptions(options: DHTOptions = {}): ResolvedOptions {
     k: integer('k', options.k, C.K, 1, 64),
     timeoutMs: integer('timeoutMs', options.timeoutMs, C.QUERY_TIMEOUT_MS, 1, 600_000),
     stateFile: options.stateFile,
+    maintenance: options.maintenance ?? true,
+    bep42,
+    bep42Votes: integer('bep42Votes', options.bep42Votes, C.BEP42_VOTES, 1, 1_000),
+    maxDatagramBytes: integer('maxDatagramBytes', options.maxDatagramBytes, C.MAX_DATAGRAM_BYTES, 512, 65_536),
+    replacementCacheSize: integer('replacementCacheSize', options.replacementCacheSize, C.REPLACEMENT_CACHE_SIZE, 0, 1_024),
+    // Transaction ids are 2 bytes: at most 65536 queries can be told apart.
     maxOutstanding: integer('maxOutstanding', options.maxOutstanding, C.MAX_OUTSTANDING, 1, 65_536),
+    maxQueriesOutPerSecond: integer('maxQueriesOutPerSecond', options.maxQueriesOutPerSecond, C.MAX_QUERIES_OUT_PER_SECOND, 0, 1_000_000_000),
+    maxQueuedQueries: integer('maxQueuedQueries', options.maxQueuedQueries, C.MAX_QUEUED_QUERIES, 0, 65_536),
     maxPeersPerInfohash: integer('maxPeersPerInfohash', options.maxPeersPerInfohash, C.MAX_PEERS_PER_INFOHASH, 1, 1_000_000),
     maxPeers: integer('maxPeers', options.maxPeers, C.MAX_PEERS_TOTAL, 1, 100_000_000),
     maxQueriesPerIpPerSecond: integer('maxQueriesPerIpPerSecond', options.maxQueriesPerIpPerSecond, C.MAX_QUERIES_PER_IP_PER_SECOND, 0, 1_000_000_000),
-    maintenance: options.maintenance ?? true,
+    rateLimitBlockMs: integer('rateLimitBlockMs', options.rateLimitBlockMs, C.RATE_LIMIT_BLOCK_MS, 0, 7 * 24 * 3_600_000),
+    rateLimitTrackedIps: integer('rateLimitTrackedIps', options.rateLimitTrackedIps, C.RATE_LIMITER_MAX_IPS, 1, 10_000_000),
+    maxPendingPings: integer('maxPendingPings', options.maxPendingPings, C.MAX_PENDING_PINGS, 0, 65_536),
+    maxLookupQueries: integer('maxLookupQueries', options.maxLookupQueries, C.MAX_LOOKUP_QUERIES, 1, 1_000_000),
+    maxPeersPerLookup: integer('maxPeersPerLookup', options.maxPeersPerLookup, C.MAX_PEERS_PER_LOOKUP, 1, 100_000_000),
+    maxIpVoters: integer('maxIpVoters', options.maxIpVoters, C.MAX_IP_VOTERS, 1, 1_000_000),
   };
 }

@@ -1,31 +1,109 @@
 /**
- * Per-source-IP query budget (a one-second fixed window): a flood from one IP
- * costs us a Map lookup per datagram and no answers. Bounded: at most
- * RATE_LIMITER_MAX_IPS addresses are tracked per window; beyond that new
- * addresses pass untracked (failing open keeps the node useful under a spread-out flood).
+ * Per-source-IP query budget, in the spirit of libtorrent's dos_blocker.
+ *
+ * Each IP has a token bucket: `perSecond` tokens a second, one second of
+ * burst. A query takes a token; with none left it is dropped ('rate') and the
+ * bucket goes into debt, so a source must go quiet to recover. A source whose
+ * debt reaches `blockAfterSeconds` of budget is blocked: everything it sends is
+ * dropped unread ('blocked') for `blockMs`.
+ *
+ * Bounded: at most `maxTracked` IPs are remembered, in order of last activity
+ * (a Map re-inserted on every use); the least recently active one is forgotten
+ * first. A source still flooding stays at the recent end, so a spread-out
+ * flood of fresh addresses evicts idle entries, not the block on the flooder.
  */
-import { RATE_LIMITER_MAX_IPS } from './constants.ts';
+import { RATE_LIMIT_BLOCK_AFTER_SECONDS } from './constants.ts';
 
-export class RateLimiter {
-  #window = Number.NEGATIVE_INFINITY;
-  readonly #counts = new Map<string, number>();
+export interface SourceLimiterOptions {
+  /** Queries per second per IP (> 0). */
+  perSecond: number;
+  /** How long a flooding source is ignored. */
+  blockMs: number;
+  /** IPs remembered at most. */
+  maxTracked: number;
+  /** Debt, in seconds of budget, that gets a source blocked (default RATE_LIMIT_BLOCK_AFTER_SECONDS). */
+  blockAfterSeconds?: number;
+}
 
-  constructor(private readonly perSecond: number) {}
+interface Source {
+  tokens: number;
+  /** When `tokens` was last brought up to date (ms). */
+  at: number;
+  /** Blocked until this time (ms); 0 when not blocked. */
+  blockedUntil: number;
+}
 
-  /** May a query from `host` be answered at time `now` (ms)? */
-  allow(host: string, now: number): boolean {
-    const window = Math.floor(now / 1000);
-    if (window !== this.#window) {
-      this.#window = window;
-      this.#counts.clear();
-    }
-    const count = this.#counts.get(host);
-    if (count === undefined) {
-      if (this.#counts.size < RATE_LIMITER_MAX_IPS) this.#counts.set(host, 1);
+export class SourceLimiter {
+  readonly #sources = new Map<string, Source>();
+  readonly #perMs: number;
+  readonly #capacity: number;
+  readonly #blockAt: number;
+  readonly #blockMs: number;
+  readonly #maxTracked: number;
+  #blocks = 0;
+
+  constructor(options: SourceLimiterOptions) {
+    this.#perMs = options.perSecond / 1000;
+    this.#capacity = options.perSecond;
+    this.#blockAt = -options.perSecond * (options.blockAfterSeconds ?? RATE_LIMIT_BLOCK_AFTER_SECONDS);
+    this.#blockMs = options.blockMs;
+    this.#maxTracked = options.maxTracked;
+  }
+
+  /** IPs remembered now. */
+  get size(): number {
+    return this.#sources.size;
+  }
+
+  /** Sources blocked since creation. */
+  get blocks(): number {
+    return this.#blocks;
+  }
+
+  /** IPs blocked at `now` (a walk over the tracked IPs: for stats, not the receive path). */
+  blockedCount(now: number): number {
+    let n = 0;
+    for (const source of this.#sources.values()) if (source.blockedUntil > now) n++;
+    return n;
+  }
+
+  /** Is `host` blocked at `now`? Checked before decoding anything it sent. */
+  blocked(host: string, now: number): boolean {
+    const source = this.#sources.get(host);
+    if (source === undefined || source.blockedUntil === 0) return false;
+    if (source.blockedUntil > now) {
+      this.#touch(host, source);
       return true;
     }
-    if (count >= this.perSecond) return false;
-    this.#counts.set(host, count + 1);
-    return true;
+    source.blockedUntil = 0;
+    return false;
+  }
+
+  /** May a query from `host` be answered at `now`? Takes a token when it may; goes into debt (and maybe blocks) when not. */
+  take(host: string, now: number): boolean {
+    let source = this.#sources.get(host);
+    if (source === undefined) {
+      source = { tokens: this.#capacity, at: now, blockedUntil: 0 };
+      if (this.#sources.size >= this.#maxTracked) this.#sources.delete(this.#sources.keys().next().value!);
+    } else {
+      this.#sources.delete(host);
+      const elapsed = now - source.at;
+      if (elapsed > 0) source.tokens = Math.min(this.#capacity, source.tokens + elapsed * this.#perMs);
+      source.at = now;
+    }
+    this.#sources.set(host, source);
+    source.tokens -= 1;
+    if (source.tokens >= 0) return true;
+    if (source.tokens <= this.#blockAt) {
+      source.blockedUntil = now + this.#blockMs;
+      source.tokens = this.#capacity; // a clean slate once the block ends
+      this.#blocks++;
+    }
+    return false;
+  }
+
+  #touch(host: string, source: Source): void {
+    this.#sources.delete(host);
+    this.#sources.set(host, source);
   }
 }

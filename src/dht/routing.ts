@@ -5,16 +5,28 @@
  * - a node that queries us and is unknown is pinged first, and enters the
  *   table only if it answers (BEP 5 wants only nodes known to answer; pinging
  *   keeps NATed, query-only nodes out), with a bounded number of such pings;
+ *   one that answered within 15 minutes but found no bucket place (cached, or
+ *   refused by BEP 42) is not pinged again: asking learns nothing new, and a
+ *   busy client would otherwise cost a ping per query (a bounded memory of
+ *   such answers, the least recent forgotten first);
  * - a newcomer that finds its bucket full makes us ping the bucket's stalest
  *   questionable node, twice if need be; the table replaces it from the
  *   bucket's cache on the second failure;
  * - every bucket not changed for 15 minutes is refreshed by a find_node lookup
  *   of a random id in its range, a few per tick;
+ * - a few questionable nodes (not heard from for 15 minutes) are pinged per
+ *   tick, stalest first, so nodes that left are found out (two failures) and
+ *   replaced from the cache without waiting for a lookup to trip on them;
+ * - BEP 42 (bep42.ts): with 'enforce' a node whose id does not match its IP
+ *   never enters the table; with 'prefer' a compliant newcomer facing a full
+ *   bucket takes the place of the bucket's stalest non-compliant node;
+ * - nodes learned from `nodes` lists never enter the table by themselves: only
+ *   an answer from the node's own address to our query puts it there;
  * - when the first node enters an empty table, and on every tick while the
  *   table holds fewer than k nodes, we look up our own id (BEP 5: "Upon
  *   inserting the first node into its routing table ... find the closest nodes").
  */
-import type { RoutingTable } from '../core/routing-types.ts';
+import type { RoutingNode } from '../core/routing-types.ts';
 import { AddResult } from '../core/routing-types.ts';
 import type { Clock } from '../transport/clock.ts';
 import type { Endpoint } from '../transport/types.ts';
@@ -22,8 +34,10 @@ import { decodeCompactAddress, encodeCompactAddress } from '../krpc/compact.ts';
 import type { RandomSource } from '../util/random.ts';
 import { randomIdInPrefix } from '../util/id.ts';
 import { bytesEqual, bytesKey } from '../util/bytes.ts';
-import { BUCKET_REFRESH_MS, MAX_PENDING_PINGS, MAX_REFRESHES_PER_TICK } from './constants.ts';
+import { BUCKET_REFRESH_MS, MAX_REFRESHES_PER_TICK, MAX_STALE_PINGS_PER_TICK, QUESTIONABLE_AFTER_MS } from './constants.ts';
 import type { QueryOutcome } from './rpc.ts';
+import type { NodeSelf } from './self.ts';
+import type { Bep42Policy } from './bep42.ts';
 
 /** A node as the node's events and lookups report it. */
 export interface NodeInfo {
@@ -33,7 +47,8 @@ export interface NodeInfo {
 }
 
 export interface RoutingDeps {
-  table: RoutingTable;
+  /** Our id and table (read on every use: BEP 42 may replace them). */
+  self: NodeSelf;
   clock: Clock;
   random: RandomSource;
   /** Ping `to`; routing upkeep reads the outcome itself, so `nodeId` is not passed to the rpc layer. */
@@ -44,6 +59,9 @@ export interface RoutingDeps {
   onNode: (node: NodeInfo) => void;
   /** Routers answer but never enter the table (BEP 5). */
   isRouter: (from: Endpoint) => boolean;
+  /** Unknown nodes that queried us being pinged at once, at most. */
+  maxPendingPings: number;
+  bep42: Bep42Policy;
 }
 
 export class RoutingUpkeep {
@@ -52,6 +70,8 @@ export class RoutingUpkeep {
   readonly #pinging = new Set<string>();
   /** Questionable bucket nodes being probed (by id). */
   readonly #probing = new Set<string>();
+  /** Nodes (address + id) that answered but have no bucket place, with when: oldest first, at most 16 × maxPendingPings. */
+  readonly #answered = new Map<string, number>();
   /** Last refresh attempt per bucket (by prefix length), so an empty bucket is not retried every tick. */
   readonly #refreshedAt = new Map<number, number>();
   #refreshing = 0;
@@ -62,38 +82,112 @@ export class RoutingUpkeep {
     this.#deps = deps;
   }
 
+  /** Unknown nodes being pinged, and questionable nodes being probed (for stats: both bounded). */
+  get pendingPings(): number {
+    return this.#pinging.size;
+  }
+
+  get probing(): number {
+    return this.#probing.size;
+  }
+
+  /** Answers remembered from nodes without a bucket place, and their cap. */
+  get recentAnswers(): number {
+    return this.#answered.size;
+  }
+
+  get recentAnswersCap(): number {
+    return 16 * this.#deps.maxPendingPings;
+  }
+
+  #remember(id: Uint8Array, from: Endpoint, now: number): void {
+    const key = answerKey(id, from);
+    this.#answered.delete(key);
+    if (this.#answered.size >= this.recentAnswersCap) {
+      const oldest = this.#answered.keys().next();
+      if (!oldest.done) this.#answered.delete(oldest.value);
+    }
+    if (this.recentAnswersCap > 0) this.#answered.set(key, now);
+  }
+
   /** A node answered one of our queries with `id`. */
   onResponse(id: Uint8Array | undefined, from: Endpoint): void {
     if (!id || id.length !== 20 || this.#closed) return;
-    const { table, clock } = this.#deps;
+    const { self, clock, bep42 } = this.#deps;
+    const table = self.table;
     const now = clock.now();
     if (table.seen(id, now, true)) return;
     if (this.#deps.isRouter(from)) return;
     const address = encodeCompactAddress(from.host, from.port);
     if (!address || address.length !== table.addressLength) return;
+    const trusted = bep42.trusted(id, from.host);
+    if (!trusted && bep42.mode === 'enforce') {
+      bep42.refused++;
+      this.#remember(id, from, now);
+      return;
+    }
     const result = table.add(id, address, now, true);
     if (result === AddResult.Added) {
       this.#deps.onNode({ id: id.slice(), host: from.host, port: from.port });
       if (table.size === 1) this.#lookupSelf();
     } else if (result === AddResult.Cached) {
+      if (trusted && bep42.mode === 'prefer' && this.#replaceUntrusted(id, now)) {
+        this.#deps.onNode({ id: id.slice(), host: from.host, port: from.port });
+        return;
+      }
+      this.#remember(id, from, now);
       this.#checkBucket(id);
     }
   }
 
+  /**
+   * BEP 42 'prefer': `newcomer` (compliant, just cached: its bucket is full)
+   * takes the place of the stalest non-compliant node of its bucket, if any.
+   * A full bucket's nodes are exactly the k nodes nearest to any id in it.
+   */
+  #replaceUntrusted(newcomer: Uint8Array, now: number): boolean {
+    const { self, bep42 } = this.#deps;
+    const table = self.table;
+    const bucket = bucketOf(newcomer, self.id, table.bucketCount);
+    let victim: RoutingNode | undefined;
+    for (const node of table.closestNodes(newcomer, table.k)) {
+      if (bucketOf(node.id, self.id, table.bucketCount) !== bucket) continue;
+      const endpoint = decodeCompactAddress(node.address);
+      if (!endpoint || bep42.trusted(node.id, endpoint.host)) continue;
+      if (!victim || node.lastSeen < victim.lastSeen) victim = node;
+    }
+    if (!victim) return false;
+    // remove() moves the newest cache entry (the newcomer) into the freed slot.
+    table.remove(victim.id);
+    if (!table.has(newcomer)) return false;
+    table.seen(newcomer, now, true);
+    bep42.replaced++;
+    return true;
+  }
+
   /** Find the nodes nearest to us (one such lookup at a time). */
+  lookupSelf(): void {
+    this.#lookupSelf();
+  }
+
   #lookupSelf(): void {
     if (this.#selfLookup || this.#closed) return;
     this.#selfLookup = true;
     void this.#deps
-      .refresh(this.#deps.table.id)
+      .refresh(this.#deps.self.id)
       .catch(() => undefined)
       .then(() => (this.#selfLookup = false));
   }
 
   /** A node with `id` (20 bytes, checked) queried us. */
   onQuery(id: Uint8Array, from: Endpoint): void {
-    if (this.#deps.table.seen(id, this.#deps.clock.now(), false) || this.#closed) return;
-    if (this.#pinging.size >= MAX_PENDING_PINGS || this.#deps.isRouter(from)) return;
+    const now = this.#deps.clock.now();
+    if (this.#deps.self.table.seen(id, now, false) || this.#closed) return;
+    if (this.#pinging.size >= this.#deps.maxPendingPings || this.#deps.isRouter(from)) return;
+    if (this.#answered.size > 0) {
+      const answeredAt = this.#answered.get(answerKey(id, from));
+      if (answeredAt !== undefined && now - answeredAt < QUESTIONABLE_AFTER_MS) return;
+    }
     const key = `${from.host}|${from.port}`;
     if (this.#pinging.has(key)) return;
     this.#pinging.add(key);
@@ -104,14 +198,16 @@ export class RoutingUpkeep {
   /** One of our queries to the node `id` timed out. */
   onTimeout(id: Uint8Array): void {
     // At the second failure in a row the table swaps in its newest cache entry itself.
-    this.#deps.table.failed(id);
+    this.#deps.self.table.failed(id);
   }
 
-  /** Refresh the buckets not changed (nor refreshed) for BUCKET_REFRESH_MS, a few at a time. */
+  /** Ping a few questionable nodes, then refresh the buckets not changed (nor refreshed) for BUCKET_REFRESH_MS, a few at a time. */
   tick(): void {
     if (this.#closed) return;
-    const { table, clock, random } = this.#deps;
+    const { self, clock, random } = this.#deps;
+    const table = self.table;
     const now = clock.now();
+    this.#pingQuestionable(now);
     // A sparse table (a failed bootstrap, a node that started alone) keeps trying to join.
     if (table.size < table.k) this.#lookupSelf();
     for (const bucket of table.buckets()) {
@@ -131,10 +227,26 @@ export class RoutingUpkeep {
     this.#closed = true;
   }
 
+  /** Probe the MAX_STALE_PINGS_PER_TICK stalest questionable nodes not already being probed. */
+  #pingQuestionable(now: number): void {
+    const stale: RoutingNode[] = [];
+    for (const node of this.#deps.self.table.nodes()) {
+      if (now - node.lastSeen >= QUESTIONABLE_AFTER_MS && !this.#probing.has(bytesKey(node.id))) stale.push(node);
+    }
+    stale.sort((a, b) => a.lastSeen - b.lastSeen);
+    for (const node of stale.slice(0, MAX_STALE_PINGS_PER_TICK)) {
+      const endpoint = decodeCompactAddress(node.address);
+      if (!endpoint) continue;
+      const key = bytesKey(node.id);
+      this.#probing.add(key);
+      this.#probe(node.id, endpoint, key, undefined, 0);
+    }
+  }
+
   /** Ping the stalest questionable node of the bucket where `id` belongs, if any. */
   #checkBucket(id: Uint8Array): void {
     if (this.#closed) return;
-    const stale = this.#deps.table.stalest(id, this.#deps.clock.now());
+    const stale = this.#deps.self.table.stalest(id, this.#deps.clock.now());
     if (!stale) return;
     const key = bytesKey(stale.id);
     if (this.#probing.has(key)) return;
@@ -144,9 +256,11 @@ export class RoutingUpkeep {
     this.#probe(stale.id, endpoint, key, id, 0);
   }
 
-  #probe(staleId: Uint8Array, endpoint: Endpoint, key: string, newcomer: Uint8Array, attempt: number): void {
+  /** Ping a questionable node (twice if need be); then, for a `newcomer` waiting in the cache, check its bucket again. */
+  #probe(staleId: Uint8Array, endpoint: Endpoint, key: string, newcomer: Uint8Array | undefined, attempt: number): void {
     void this.#deps.ping(endpoint).then((outcome) => {
-      const { table, clock } = this.#deps;
+      const { clock } = this.#deps;
+      const table = this.#deps.self.table;
       if (this.#closed || outcome.kind === 'closed' || outcome.kind === 'busy') {
         this.#probing.delete(key);
         return;
@@ -158,7 +272,7 @@ export class RoutingUpkeep {
         table.seen(staleId, clock.now(), true);
         this.#probing.delete(key);
         // BEP 5: then ping the next least recently seen questionable node (each one turns good, so this ends).
-        this.#checkBucket(newcomer);
+        if (newcomer) this.#checkBucket(newcomer);
         return;
       }
       // 'removed': the table replaced it with its newest cache entry (the newcomer, usually).
@@ -169,4 +283,21 @@ export class RoutingUpkeep {
       this.#probing.delete(key);
     });
   }
+}
+
+function answerKey(id: Uint8Array, from: Endpoint): string {
+  return `${from.host}|${from.port}|${bytesKey(id)}`;
+}
+
+/** The index of the bucket holding `id` in a table of `bucketCount` buckets around `self` (js and wasm tables split the same way, CORE-SPEC.md). */
+function bucketOf(id: Uint8Array, self: Uint8Array, bucketCount: number): number {
+  let shared = 160;
+  for (let i = 0; i < 20; i++) {
+    const x = id[i]! ^ self[i]!;
+    if (x !== 0) {
+      shared = i * 8 + Math.clz32(x) - 24;
+      break;
+    }
+  }
+  return Math.min(shared, bucketCount - 1);
 }

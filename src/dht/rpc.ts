@@ -3,14 +3,18 @@
  *
  * Out: `query()` gives each query a random 2-byte transaction id unique among
  * the outstanding ones, and resolves (never rejects) with the outcome: the
- * response, a KRPC error, a timeout, or 'busy' when MAX_OUTSTANDING queries
- * are already waiting. A response matches by transaction id AND source
- * address. There are no retries (BEP 5: "There is no retry").
+ * response, a KRPC error, a timeout, or 'busy' when `maxOutstanding` queries
+ * are already waiting (or the send queue is full). With a pacer, a query over
+ * the node's send budget waits in its bounded queue; its timeout starts when it
+ * leaves. A response matches by transaction id AND source address, and only
+ * once the query was sent. There are no retries (BEP 5: "There is no retry").
  *
- * In: transport → core.decodeKrpc → queries to the dispatcher, responses and
- * errors to their transaction. Nothing throws out of `receive`: a datagram that
- * fails to decode gets a 203 when a transaction id was recovered, otherwise it
- * is a counted drop.
+ * In: transport → size check ('oversize') → blocked source ('blocked') →
+ * core.decodeKrpc → queries through the per-IP budget ('rate') to the
+ * dispatcher, responses and errors to their transaction. Nothing throws out of
+ * `receive`: a datagram that fails to decode gets a 203 when a transaction id
+ * was recovered (and the source is within its budget), otherwise it is a
+ * counted drop. Every answer carries the requester's address as `ip` (BEP 42).
  */
 import type { Core } from '../core/types.ts';
 import type { BencodeDict } from '../core/bencode-types.ts';
@@ -28,8 +32,12 @@ import type {
   ResponseValues,
 } from '../krpc/messages.ts';
 import type { RandomSource } from '../util/random.ts';
+import { encodeCompactAddress } from '../krpc/compact.ts';
 import { CLIENT_VERSION } from './constants.ts';
+import type { SendPacer } from './pacing.ts';
+import type { SourceLimiter } from './rate-limit.ts';
 import type { NodeCounters } from './stats.ts';
+import { errorCodeKey } from './stats.ts';
 
 /** What became of a query. */
 export type QueryOutcome =
@@ -53,16 +61,24 @@ export interface RpcDeps {
   clock: Clock;
   random: RandomSource;
   counters: NodeCounters;
-  /** Our id, put in every query's `a.id` unless the caller set one. */
-  id: Uint8Array;
+  /** Our id, put in every query's `a.id` unless the caller set one (read per query: BEP 42 may change it). */
+  self: { readonly id: Uint8Array };
   timeoutMs: number;
   maxOutstanding: number;
+  /** Datagrams longer than this are dropped unread. */
+  maxDatagramBytes: number;
+  /** Per-source-IP budget for what we would answer (queries, undecodable datagrams); none: unlimited. */
+  limiter: SourceLimiter | undefined;
+  /** Send budget for our queries; none: unpaced. */
+  pacer: SendPacer | undefined;
   /** Queries go to the dispatcher (synchronously, on the datagram's bytes). */
   onQuery: (query: KrpcQuery, from: Endpoint) => void;
   /** A matched response, before its promise resolves (routing upkeep, response hooks). */
   onResponse: (response: KrpcResponse, from: Endpoint, query: OutgoingQuery) => void;
   /** A query that got no answer in time. */
   onTimeout: (to: Endpoint, query: OutgoingQuery, nodeId: Uint8Array | undefined) => void;
+  /** A matched response carried `ip` (BEP 42): how `from` sees our address. */
+  onAddressReport?: (ip: Uint8Array, from: Endpoint) => void;
   onWarning: (error: Error) => void;
 }
 
@@ -71,7 +87,10 @@ interface Transaction {
   to: Endpoint;
   query: OutgoingQuery;
   nodeId: Uint8Array | undefined;
+  /** Sent (not waiting in the pacer's queue). */
+  sent: boolean;
   sentAt: number;
+  timeoutMs: number;
   timer: TimerHandle | undefined;
   resolve: (outcome: QueryOutcome) => void;
 }
@@ -94,9 +113,14 @@ export class Rpc {
     this.#deps = deps;
   }
 
-  /** Queries waiting for an answer. */
+  /** Queries sent or queued, not yet answered (the `maxOutstanding` cap counts both). */
   get outstanding(): number {
     return this.#pending.size;
+  }
+
+  /** Queries waiting for send budget. */
+  get queued(): number {
+    return this.#deps.pacer?.queued ?? 0;
   }
 
   /**
@@ -115,27 +139,55 @@ export class Rpc {
       y: 'q',
       t: new Uint8Array([tid >> 8, tid & 0xff]),
       q: method,
-      a: args.id ? args : { ...args, id: deps.id },
+      a: args.id ? args : { ...args, id: deps.self.id },
       v: CLIENT_VERSION,
     };
     if (options.extra) query.extra = options.extra;
     const bytes = deps.core.encodeKrpc(query);
     return new Promise<QueryOutcome>((resolve) => {
-      const tx: Transaction = { tid, to, query, nodeId: options.nodeId, sentAt: deps.clock.now(), timer: undefined, resolve };
-      tx.timer = deps.clock.setTimer(() => this.#timeout(tx), options.timeoutMs ?? deps.timeoutMs);
+      const tx: Transaction = {
+        tid,
+        to,
+        query,
+        nodeId: options.nodeId,
+        sent: false,
+        sentAt: 0,
+        timeoutMs: options.timeoutMs ?? deps.timeoutMs,
+        timer: undefined,
+        resolve,
+      };
       this.#pending.set(tid, tx);
-      deps.counters.queriesOut.inc(method);
-      deps.transport.send(bytes, to);
+      const send = (): void => this.#send(tx, bytes);
+      if (!deps.pacer) send();
+      else if (!deps.pacer.schedule(send)) {
+        this.#pending.delete(tid);
+        deps.counters.drops.inc('send-queue-full');
+        resolve(BUSY);
+      }
     });
   }
 
-  /** Answer a query with `r` (+ `extra` keys). */
+  /** Put a query on the wire (now, or when the pacer lets it go) and start its timeout. */
+  #send(tx: Transaction, bytes: Uint8Array): void {
+    if (this.#pending.get(tx.tid) !== tx || tx.sent) return; // settled while queued (closed)
+    const deps = this.#deps;
+    tx.sent = true;
+    tx.sentAt = deps.clock.now();
+    tx.timer = deps.clock.setTimer(() => this.#timeout(tx), tx.timeoutMs);
+    deps.counters.queriesOut.inc(tx.query.q);
+    deps.counters.datagramsOut++;
+    deps.transport.send(bytes, tx.to);
+  }
+
+  /** Answer a query with `r` (+ `extra` keys), telling the requester its address (`ip`, BEP 42). */
   respond(t: Uint8Array, r: ResponseValues, to: Endpoint, extra?: BencodeDict): void {
     const message = this.#response;
     message.t = t;
     message.r = r;
     message.extra = extra;
+    message.ip = encodeCompactAddress(to.host, to.port);
     const bytes = this.#deps.core.encodeKrpc(message);
+    this.#deps.counters.datagramsOut++;
     this.#deps.transport.send(bytes, to);
   }
 
@@ -146,6 +198,7 @@ export class Rpc {
     message.e.code = code;
     message.e.message = text;
     this.#deps.counters.errorsOut.inc(code);
+    this.#deps.counters.datagramsOut++;
     this.#deps.transport.send(this.#deps.core.encodeKrpc(message), to);
   }
 
@@ -153,9 +206,23 @@ export class Rpc {
   receive(data: Uint8Array, from: Endpoint): void {
     const deps = this.#deps;
     try {
+      deps.counters.datagramsIn++;
+      if (data.length > deps.maxDatagramBytes) {
+        deps.counters.drops.inc('oversize');
+        return;
+      }
+      const limiter = deps.limiter;
+      if (limiter && limiter.blocked(from.host, deps.clock.now())) {
+        deps.counters.drops.inc('blocked');
+        return;
+      }
       const message = deps.core.decodeKrpc(data);
       switch (message.y) {
         case 'q':
+          if (limiter && !limiter.take(from.host, deps.clock.now())) {
+            deps.counters.drops.inc('rate');
+            return;
+          }
           deps.onQuery(message, from);
           return;
         case 'r':
@@ -176,6 +243,7 @@ export class Rpc {
   /** Fail every outstanding query with 'closed' and refuse new ones. */
   close(): void {
     this.#closed = true;
+    this.#deps.pacer?.close();
     for (const tx of [...this.#pending.values()]) this.#settle(tx, CLOSED);
   }
 
@@ -195,7 +263,7 @@ export class Rpc {
   #match(t: Uint8Array | undefined, from: Endpoint): Transaction | undefined {
     if (!t || t.length !== 2) return undefined;
     const tx = this.#pending.get((t[0]! << 8) | t[1]!);
-    if (!tx || tx.to.port !== from.port || tx.to.host !== from.host) return undefined;
+    if (!tx || !tx.sent || tx.to.port !== from.port || tx.to.host !== from.host) return undefined;
     return tx;
   }
 
@@ -207,14 +275,17 @@ export class Rpc {
     }
     // The transport may reuse `data` once we return, and the outcome is read later: keep a copy.
     const response = detachResponse(message);
-    this.#deps.counters.responsesIn.inc(tx.query.q);
-    this.#deps.onResponse(response, from, tx.query);
-    this.#settle(tx, { kind: 'response', response, from, rtt: this.#deps.clock.now() - tx.sentAt });
+    const deps = this.#deps;
+    deps.counters.responsesIn.inc(tx.query.q);
+    // Settle first: a throwing observer must not leave the query hanging until its timeout.
+    this.#settle(tx, { kind: 'response', response, from, rtt: deps.clock.now() - tx.sentAt });
+    deps.onResponse(response, from, tx.query);
+    if (response.ip && deps.onAddressReport) deps.onAddressReport(response.ip, from);
   }
 
   #onError(message: KrpcError, from: Endpoint): void {
     const tx = this.#match(message.t, from);
-    this.#deps.counters.errorsIn.inc(message.e.code);
+    this.#deps.counters.errorsIn.inc(errorCodeKey(message.e.code));
     if (!tx) {
       this.#deps.counters.drops.inc('unknown-transaction');
       return;
@@ -232,7 +303,13 @@ export class Rpc {
       this.#settle(tx, { kind: 'invalid', reason: what });
       return;
     }
-    if (failure.t) this.error(failure.t, 203, `invalid message: ${what}`, from);
+    if (!failure.t) return;
+    // An answer costs us a datagram: garbage spends the sender's query budget too.
+    if (deps.limiter && !deps.limiter.take(from.host, deps.clock.now())) {
+      deps.counters.drops.inc('rate');
+      return;
+    }
+    this.error(failure.t, 203, `invalid message: ${what}`, from);
   }
 
   #timeout(tx: Transaction): void {

@@ -4,17 +4,17 @@
  *
  *   { "version": 1, "id": "<40 hex>", "nodes": [{ "id": "<40 hex>", "address": "host:port" }] }
  *
- * written atomically: a temp file in the same folder, fsync, then rename over
- * the old one, so a crash leaves either the old state or the new, never half.
- * node:fs/promises works on Node and Deno.
+ * written atomically: `<file>.tmp` in the same folder, fsync, then rename over
+ * the old one, so a crash (even SIGKILL mid-write) leaves either the old state
+ * or the new, never half. The temp name is fixed so a killed save leaves at
+ * most one stray file, which the next save overwrites; one node's saves must
+ * not overlap (the DHT chains them). node:fs/promises works on Node and Deno.
  */
 import { STATE_VERSION } from './constants.ts';
 import { toHex } from '../util/hex.ts';
 import { toId } from '../util/id.ts';
 import { formatHostPort, parseHostPort, toEndpoint } from '../util/endpoint.ts';
 import type { Endpoint } from '../transport/types.ts';
-import type { RandomSource } from '../util/random.ts';
-import { randomBytes } from '../util/random.ts';
 
 export interface SavedNode {
   id: Uint8Array;
@@ -73,10 +73,10 @@ export async function loadState(file: string): Promise<SavedState | undefined> {
   return parseState(text);
 }
 
-/** Write the state file atomically (temp file + fsync + rename). */
-export async function saveState(file: string, state: SavedState, random: RandomSource): Promise<void> {
+/** Write the state file atomically (temp file + fsync + rename). Calls for one file must not overlap. */
+export async function saveState(file: string, state: SavedState): Promise<void> {
   const fs = await import('node:fs/promises');
-  const temp = `${file}.${toHex(randomBytes(random, 6))}.tmp`;
+  const temp = `${file}.tmp`;
   const handle = await fs.open(temp, 'w', 0o644);
   try {
     await handle.writeFile(serializeState(state), 'utf8');

@@ -35,7 +35,18 @@ export class NodeCounters {
   readonly errorsOut = new Counter();
   readonly timeouts = new Counter();
   readonly drops = new Counter();
+  /** Datagrams handed to the node by the transport, and sent by it. */
+  datagramsIn = 0;
+  datagramsOut = 0;
 }
 
 /** Method name used in counters for methods we neither handle nor hook (keeps the key set bounded). */
 export const OTHER_METHOD = '(other)';
+
+/** KRPC error codes in use: BEP 5's 201–204, BEP 44's 205–207, 301, 302. */
+const KNOWN_ERROR_CODES = new Set([201, 202, 203, 204, 205, 206, 207, 301, 302]);
+
+/** The counter key of a KRPC error code from the network: a known code, or one key for all others (keeps the key set bounded). */
+export function errorCodeKey(code: number): string | number {
+  return KNOWN_ERROR_CODES.has(code) ? code : OTHER_METHOD;
+}

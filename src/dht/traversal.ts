@@ -11,7 +11,12 @@
  *   says stop, or on abort;
  * - a candidate among the k nearest whose query timed out is asked once more
  *   (`retries`, default 1): on a lossy path one lost datagram would otherwise
- *   drop a near node and the nodes only it knows from the result.
+ *   drop a near node and the nodes only it knows from the result;
+ * - at most `maxQueries` queries (MAX_LOOKUP_QUERIES): Sybils that answer with
+ *   ever-nearer made-up ids cannot keep a lookup going;
+ * - an answer the caller does not `accept` (BEP 42 enforcement: an id that does
+ *   not match its IP) still feeds the candidates and the strategy, but its
+ *   node counts as failed: it is not in the result and does not end the lookup.
  *
  * Seeds without an id (routers, bootstrap addresses) are asked first; their
  * answers only feed the candidate set.
@@ -21,7 +26,7 @@ import type { AddressFamily, Endpoint } from '../transport/types.ts';
 import { compareDistance } from '../core/routing-types.ts';
 import { COMPACT_NODE_LENGTH, ID_LENGTH, decodeCompactAddress } from '../krpc/compact.ts';
 import { bytesEqual, bytesKey } from '../util/bytes.ts';
-import { MAX_CANDIDATES } from './constants.ts';
+import { MAX_CANDIDATES, MAX_LOOKUP_QUERIES } from './constants.ts';
 import type { QueryOutcome } from './rpc.ts';
 
 /** Candidate states: not asked yet, asked, answered, failed (timeout, error, wrong id). */
@@ -71,6 +76,10 @@ export interface TraversalOptions {
   local?: Endpoint;
   /** Extra attempts for a near candidate that timed out (default 1). */
   retries?: number;
+  /** Queries sent at most (default MAX_LOOKUP_QUERIES). */
+  maxQueries?: number;
+  /** Does this answer count (default: every answer with the right id)? */
+  accept?: (candidate: Candidate, response: KrpcResponse) => boolean;
 }
 
 export interface TraversalResult {
@@ -175,9 +184,10 @@ class Traversal {
   #step(): void {
     if (this.#done) return;
     const { k, alpha } = this.#o;
+    const maxQueries = this.#o.maxQueries ?? MAX_LOOKUP_QUERIES;
     let answered = 0;
     for (const candidate of this.#candidates) {
-      if (this.#inFlight >= alpha) break;
+      if (this.#inFlight >= alpha || this.#queried >= maxQueries) break;
       if (candidate.state === ANSWERED) {
         if (++answered >= k) break;
       } else if (candidate.state === PENDING) {
@@ -230,8 +240,10 @@ class Traversal {
       this.#step();
       return;
     }
-    candidate.state = ANSWERED;
-    this.#answered++;
+    const accepted = this.#o.accept?.(candidate, response) ?? true;
+    candidate.state = accepted ? ANSWERED : FAILED;
+    if (accepted) this.#answered++;
+    else this.#failed++;
     if (!candidate.id) {
       // A seed address: now we know its id; it joins the candidates as answered.
       candidate.id = id;

@@ -15,6 +15,8 @@ export interface AnnounceOptions {
   /** Ask the storing nodes to use our UDP source port (BEP 5 implied_port). */
   impliedPort: boolean;
   signal?: AbortSignal;
+  /** Distinct peers the get_peers step keeps at most. */
+  maxPeers?: number;
 }
 
 export interface AnnounceResult {
@@ -33,7 +35,10 @@ export async function announceLookup(
   infohash: Uint8Array,
   options: AnnounceOptions,
 ): Promise<AnnounceResult> {
-  const lookup = await getPeersLookup(run, infohash, options.signal ? { signal: options.signal } : {});
+  const lookup = await getPeersLookup(run, infohash, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.maxPeers !== undefined ? { maxPeers: options.maxPeers } : {}),
+  });
   const targets = lookup.aborted ? [] : lookup.closest.filter((candidate) => candidate.token);
   const outcomes = await Promise.all(
     targets.map((candidate) => {

@@ -8,12 +8,15 @@ import type { Peer } from '../../krpc/compact.ts';
 import { decodeCompactAddress } from '../../krpc/compact.ts';
 import type { Candidate, TraversalResult, TraversalStrategy } from '../traversal.ts';
 import type { LookupRunner } from './runner.ts';
+import { MAX_PEERS_PER_LOOKUP } from '../constants.ts';
 
 export interface GetPeersLookupOptions {
   /** Each new peer, as soon as it is seen. */
   onPeer?: (peer: Peer) => void;
   /** Stop the lookup once this many distinct peers were found. */
   limit?: number;
+  /** Distinct peers kept at most (default MAX_PEERS_PER_LOOKUP); further new ones are ignored, the lookup goes on. */
+  maxPeers?: number;
   signal?: AbortSignal;
 }
 
@@ -25,6 +28,7 @@ export async function getPeersLookup(run: LookupRunner, infohash: Uint8Array, op
   const peers: Peer[] = [];
   const seen = new Set<string>();
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  const maxPeers = options.maxPeers ?? MAX_PEERS_PER_LOOKUP;
   const strategy: TraversalStrategy = {
     method: 'get_peers',
     args: { info_hash: infohash },
@@ -33,6 +37,7 @@ export async function getPeersLookup(run: LookupRunner, infohash: Uint8Array, op
       if (token && token.length > 0) candidate.token = token;
       if (!values) return undefined;
       for (const value of values) {
+        if (peers.length >= maxPeers) break;
         const endpoint = decodeCompactAddress(value);
         if (!endpoint || endpoint.port === 0) continue;
         const key = `${endpoint.host}|${endpoint.port}`;

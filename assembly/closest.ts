@@ -1,0 +1,150 @@
+/**
+ * closest(): the k nearest good-or-questionable nodes to a target, nearest
+ * first, without sorting the table (docs/CORE-SPEC.md, "closest").
+ */
+import { PAIRS, sort8 } from './sort8';
+import {
+  BUCKET_HEAD,
+  B_COUNT,
+  H_ADDRESS_LENGTH,
+  H_BUCKET_COUNT,
+  H_MAX_FAILURES,
+  H_SIZE,
+  R_ADDRESS,
+  R_FAILURES,
+  bucketAt,
+  commonPrefix,
+  copyAddress,
+  copyId,
+  i32At,
+  recordAt,
+} from './table-layout';
+
+// closest(): candidates as (distance as three big-endian words, record) in `work`.
+const CANDIDATE: i32 = 24;
+
+/**
+ * The target's own bucket, when it holds at most 8 nodes, ordered by the
+ * branch-free network on the top 64 bits of the distances: the nearest
+ * min(eligible, k) record addresses go to the candidate slots of `work`.
+ * Returns their count, or -1 to take the general path (two keys equal, where
+ * only the full 160-bit compare decides).
+ */
+function sortHome(table: usize, bucket: usize, target: usize, work: usize, k: i32): i32 {
+  const size = i32At(bucket, B_COUNT);
+  if (size > 8) return -1;
+  const maxFailures = i32At(table, H_MAX_FAILURES);
+  const t0 = bswap<u64>(load<u64>(target));
+  const nodes = bucket + BUCKET_HEAD;
+  let eligible = 0;
+  for (let i = 0; i < size; i++) {
+    const record = recordAt(nodes, i);
+    if (load<i32>(record + R_FAILURES) >= maxFailures) continue;
+    const pair = PAIRS + (<usize>eligible << 4);
+    store<u64>(pair, bswap<u64>(load<u64>(record)) ^ t0);
+    store<u32>(pair, <u32>record, 8);
+    eligible++;
+  }
+  for (let i = eligible; i < 8; i++) {
+    // Padding sorts last, unless a real key equals it: caught below.
+    store<u64>(PAIRS + (<usize>i << 4), u64.MAX_VALUE);
+    store<u32>(PAIRS + (<usize>i << 4), 0, 8);
+  }
+  sort8();
+  let previous: u64 = 0;
+  for (let i = 0; i < eligible; i++) {
+    const pair = PAIRS + (<usize>i << 4);
+    const key = load<u64>(pair);
+    if (load<u32>(pair, 8) == 0 || (i > 0 && key == previous)) return -1;
+    previous = key;
+  }
+  const count = eligible < k ? eligible : k;
+  for (let i = 0; i < count; i++) {
+    store<u32>(work + <usize>(i * CANDIDATE), load<u32>(PAIRS + (<usize>i << 4), 8), 20);
+  }
+  return count;
+}
+
+/** Insert the bucket's eligible nodes into the sorted run [from, count) of `work`, at most k in all. */
+function collect(table: usize, bucket: usize, target: usize, work: usize, from: i32, count: i32, k: i32): i32 {
+  const nodes = bucket + BUCKET_HEAD;
+  const size = i32At(bucket, B_COUNT);
+  const maxFailures = i32At(table, H_MAX_FAILURES);
+  const t0 = bswap<u64>(load<u64>(target));
+  const t1 = bswap<u64>(load<u64>(target, 8));
+  const t2 = bswap<u32>(load<u32>(target, 16));
+  for (let i = 0; i < size; i++) {
+    const record = recordAt(nodes, i);
+    if (load<i32>(record + R_FAILURES) >= maxFailures) continue;
+    const d0 = bswap<u64>(load<u64>(record)) ^ t0;
+    const d1 = bswap<u64>(load<u64>(record, 8)) ^ t1;
+    const d2 = bswap<u32>(load<u32>(record, 16)) ^ t2;
+    let j = count;
+    if (count == k) {
+      // Full: only nearer than the current last gets in (it falls off).
+      const last = work + <usize>((k - 1) * CANDIDATE);
+      const l0 = load<u64>(last);
+      const l1 = load<u64>(last, 8);
+      if (d0 > l0 || (d0 == l0 && (d1 > l1 || (d1 == l1 && d2 > load<u32>(last, 16))))) continue;
+      j = k - 1;
+    } else {
+      count++;
+    }
+    while (j > from) {
+      const prev = work + <usize>((j - 1) * CANDIDATE);
+      const p0 = load<u64>(prev);
+      const p1 = load<u64>(prev, 8);
+      if (p0 < d0 || (p0 == d0 && (p1 < d1 || (p1 == d1 && load<u32>(prev, 16) < d2)))) break;
+      store<u64>(prev, p0, CANDIDATE);
+      store<u64>(prev, p1, CANDIDATE + 8);
+      store<u64>(prev, load<u64>(prev, 16), CANDIDATE + 16);
+      j--;
+    }
+    const at = work + <usize>(j * CANDIDATE);
+    store<u64>(at, d0);
+    store<u64>(at, d1, 8);
+    store<u32>(at, d2, 16);
+    store<u32>(at, <u32>record, 20);
+  }
+  return count;
+}
+
+/**
+ * The k nearest good-or-questionable nodes to the target at `args`, nearest
+ * first, without sorting the table: buckets are visited in distance order
+ * (bucket d, then every deeper bucket together, then d-1 down to 0) and each
+ * group is sorted into the result (the first by a sorting network when it
+ * can, the others by a bounded insertion sort). `compact`: write id + address per
+ * node to `out`; else write the record addresses (i32). Returns the count.
+ */
+export function closest(table: usize, args: usize, k: i32, out: usize, work: usize, compact: bool): i32 {
+  const size = i32At(table, H_SIZE);
+  if (k > size) k = size;
+  if (k <= 0) return 0;
+  const n = i32At(table, H_BUCKET_COUNT);
+  const d = commonPrefix(args, table);
+  const first = d < n - 1 ? d : n - 1;
+  const home = bucketAt(table, first);
+  let count = sortHome(table, home, args, work, k);
+  if (count < 0) count = collect(table, home, args, work, 0, 0, k);
+  if (d < n - 1 && count < k) {
+    const from = count;
+    for (let b = d + 1; b < n; b++) count = collect(table, bucketAt(table, b), args, work, from, count, k);
+  }
+  for (let b = first - 1; b >= 0 && count < k; b--) {
+    count = collect(table, bucketAt(table, b), args, work, count, count, k);
+  }
+  if (compact) {
+    const addressLength = i32At(table, H_ADDRESS_LENGTH);
+    const entry = <usize>(20 + addressLength);
+    for (let i = 0; i < count; i++) {
+      const record = <usize>load<u32>(work + <usize>(i * CANDIDATE), 20);
+      const to = out + <usize>i * entry;
+      copyId(to, record);
+      copyAddress(to + 20, record + R_ADDRESS, addressLength);
+    }
+  } else {
+    for (let i = 0; i < count; i++) store<u32>(out + (<usize>i << 2), load<u32>(work + <usize>(i * CANDIDATE), 20));
+  }
+  return count;
+}

@@ -1,0 +1,276 @@
+/**
+ * `npm run bench:node`: server CPU per answered query, node against node.
+ *
+ * One client (this process) keeps 256 KRPC queries in flight over loopback at
+ * one server process at a time; each server reports its own CPU time
+ * (process.cpuUsage(): every thread, as the OS accounts it) over IPC before
+ * and after a round, and the difference is divided by the answers received.
+ * Servers, each a child process: a bare node:dgram echo (the floor),
+ * bittorrent-dht 11.0.12, and our node on the wasm and on the js core, the
+ * last three with 1,000 nodes in their routing table. Rounds are interleaved
+ * (every server and query kind once per round); medians are printed.
+ *
+ *   npm run bench:node -- [--queries 50000] [--rounds 3] [--inflight 256]
+ *                         [--only echo,bittorrent-dht,wasm,js] [--profile wasm]
+ *
+ * `--profile NAME` runs that server under `node --cpu-prof` and prints the
+ * top self-time functions of its profile at the end.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import bencode from 'bencode';
+import { LoadClient, queryMaker, randomTargets, type QueryMaker, type RoundResult, type Target } from './load.ts';
+import type { ClientMessage, ServerMessage } from './servers/protocol.ts';
+import { busyMs, formatByFile, formatTop, selfTimeByFile, topSelfTime } from './profile.ts';
+
+function option(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback;
+}
+
+const QUERIES = Number(option('queries', '50000'));
+const ROUNDS = Number(option('rounds', '3'));
+const INFLIGHT = Number(option('inflight', '256'));
+const WARMUP = Math.min(QUERIES, 5_000);
+const PROFILE = option('profile', '');
+const STORED_PEERS = 50;
+
+interface ServerSpec {
+  name: string;
+  label: string;
+  file: string;
+  args: string[];
+  echo: boolean;
+}
+
+const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
+const ALL: ServerSpec[] = [
+  { name: 'echo', label: 'echo (node:dgram)', file: here('./servers/echo.ts'), args: [], echo: true },
+  { name: 'bittorrent-dht', label: 'bittorrent-dht 11.0.12', file: here('./servers/bittorrent-dht.ts'), args: ['1000'], echo: false },
+  { name: 'wasm', label: 'btdht (wasm)', file: here('./servers/btdht.ts'), args: ['wasm', '1000'], echo: false },
+  { name: 'js', label: 'btdht (js)', file: here('./servers/btdht.ts'), args: ['js', '1000'], echo: false },
+];
+const only = option('only', '');
+const SPECS = only ? ALL.filter((s) => only.split(',').includes(s.name)) : ALL;
+
+/** A server child process and its control channel. */
+class Server {
+  readonly target: Target;
+  readonly detail: string;
+  #waiting: ((m: ServerMessage) => void) | undefined;
+
+  private constructor(
+    readonly spec: ServerSpec,
+    readonly child: ChildProcess,
+    ready: Extract<ServerMessage, { type: 'ready' }>,
+  ) {
+    this.target = { host: ready.host, port: ready.port, echo: spec.echo };
+    this.detail = ready.detail;
+    child.on('message', (m: ServerMessage) => this.#waiting?.(m));
+  }
+
+  static async start(spec: ServerSpec, profileDir: string | undefined): Promise<Server> {
+    const execArgv = ['--import', 'tsx'];
+    if (profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
+    const child = fork(spec.file, spec.args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const ready = await new Promise<Extract<ServerMessage, { type: 'ready' }>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${spec.name}: not ready in 30 s`)), 30_000);
+      child.once('message', (m: ServerMessage) => {
+        clearTimeout(timer);
+        if (m.type === 'ready') resolve(m);
+        else reject(new Error(`${spec.name}: ${m.type === 'error' ? m.message : 'unexpected message'}`));
+      });
+      child.once('exit', (code) => reject(new Error(`${spec.name}: exited with ${code} during setup`)));
+    });
+    return new Server(spec, child, ready);
+  }
+
+  /** CPU time used by the server process so far, in µs. */
+  cpu(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.spec.name}: no CPU reading`)), 5_000);
+      this.#waiting = (m) => {
+        if (m.type !== 'cpu') return;
+        clearTimeout(timer);
+        this.#waiting = undefined;
+        resolve(m.user + m.system);
+      };
+      this.child.send({ type: 'cpu' } satisfies ClientMessage);
+    });
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.send({ type: 'stop' } satisfies ClientMessage);
+    const timer = setTimeout(() => this.child.kill(), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+interface QueryKind {
+  name: string;
+  make: QueryMaker;
+}
+
+interface Sample {
+  usPerAnswer: number;
+  round: RoundResult;
+}
+
+/** Busy CPU time of the whole machine so far in µs (Linux /proc/stat), or undefined elsewhere. */
+function machineBusy(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+    return ((user + nice + system + irq + softirq + steal) * 1e6) / 100; // USER_HZ = 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Store STORED_PEERS peers for `infohash` on a server: get_peers for a token, then announce_peer with as many ports. */
+async function storePeers(client: LoadClient, clientId: Buffer, server: Server, infohash: Buffer): Promise<number> {
+  if (server.target.echo) return 0;
+  const ask = (q: string, a: Record<string, unknown>, t: number): Promise<Buffer | undefined> =>
+    client.ask(server.target, Buffer.from(bencode.encode({ t: Buffer.from([t >> 8, t & 0xff]), y: 'q', q, a: { id: clientId, ...a } })));
+  const first = await ask('get_peers', { info_hash: infohash }, 0xfff0);
+  const r = first && (bencode.decode(first) as { r?: { token?: Uint8Array } }).r;
+  if (!r?.token) throw new Error(`${server.spec.name}: no token in its get_peers answer`);
+  let stored = 0;
+  for (let i = 0; i < STORED_PEERS; i++) {
+    const answer = await ask('announce_peer', { info_hash: infohash, port: 20_000 + i, token: r.token }, 0xff00 + i);
+    if (answer && (bencode.decode(answer) as { y?: Uint8Array }).y?.[0] === 0x72) stored++;
+  }
+  return stored;
+}
+
+async function main(): Promise<void> {
+  const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'btdht-prof-')) : undefined;
+  const clientId = randomBytes(20);
+  const client = new LoadClient(clientId);
+  const servers: Server[] = [];
+  try {
+    for (const spec of SPECS) servers.push(await Server.start(spec, spec.name === PROFILE ? profileDir : undefined));
+    for (const s of servers) console.error(`# ${s.spec.name}: ${s.detail}, udp ${s.target.host}:${s.target.port}`);
+
+    const storedInfohash = randomBytes(20);
+    for (const s of servers) {
+      const stored = await storePeers(client, clientId, s, storedInfohash);
+      if (!s.target.echo) console.error(`# ${s.spec.name}: ${stored} peers stored for the 'get_peers (values)' kind`);
+    }
+    const kinds: QueryKind[] = [
+      { name: 'ping', make: queryMaker(clientId, 'ping') },
+      { name: 'find_node', make: queryMaker(clientId, 'find_node', randomTargets(4096)) },
+      { name: 'get_peers', make: queryMaker(clientId, 'get_peers', randomTargets(4096)) },
+      { name: 'get_peers (values)', make: queryMaker(clientId, 'get_peers', [storedInfohash]) },
+    ];
+
+    // Warm up every server on every kind (JIT, caches, our client id into their tables).
+    for (const kind of kinds) for (const s of servers) await client.run(s.target, kind.make, WARMUP, INFLIGHT);
+
+    const samples = new Map<string, Sample[]>();
+    const backgrounds: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const kind of kinds) {
+        // Rotate the order each round so no server always runs first.
+        const order = servers.map((_, i) => servers[(i + round) % servers.length]!);
+        for (const s of order) {
+          const before = await s.cpu();
+          const clientBefore = process.cpuUsage();
+          const busyBefore = machineBusy();
+          const result = await client.run(s.target, kind.make, QUERIES, INFLIGHT);
+          const busyAfter = machineBusy();
+          const clientUsage = process.cpuUsage(clientBefore);
+          const used = (await s.cpu()) - before;
+          // What other processes took meanwhile, as a share of the machine: a noisy neighbour shows here.
+          const background =
+            busyBefore === undefined || busyAfter === undefined
+              ? Number.NaN
+              : Math.max(0, busyAfter - busyBefore - used - clientUsage.user - clientUsage.system) / (result.wallMs * 1000 * cpus().length);
+          backgrounds.push(background);
+          const key = `${s.spec.name}|${kind.name}`;
+          const list = samples.get(key) ?? [];
+          list.push({ usPerAnswer: result.answers > 0 ? used / result.answers : Number.NaN, round: result });
+          samples.set(key, list);
+          console.error(
+            `# round ${round + 1} ${kind.name.padEnd(18)} ${s.spec.name.padEnd(15)} ${(used / result.answers).toFixed(2).padStart(8)} µs/answer  ` +
+              `${result.answers} answers, ${result.errors} errors, ${result.lost} lost, ${Math.round((result.answers / result.wallMs) * 1000)} answers/s, ` +
+              `client ${((clientUsage.user + clientUsage.system) / result.answers).toFixed(1)} µs/answer, other processes ${(background * 100).toFixed(0)}% of the machine`,
+          );
+        }
+      }
+    }
+    console.log(report(servers, kinds, samples));
+    const load = backgrounds.filter((b) => !Number.isNaN(b));
+    if (load.length > 0) {
+      console.log(`Other processes used ${(median(load) * 100).toFixed(0)}% of the machine's CPU during a median round (max ${(Math.max(...load) * 100).toFixed(0)}%): above ~5% the figures are noisy.`);
+    }
+  } finally {
+    for (const s of servers) await s.stop();
+    await client.close();
+  }
+  if (profileDir) {
+    // One profile per thread (tsx's loader runs in a worker): the busiest one is the server's main thread.
+    const files = readdirSync(profileDir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => join(profileDir, f))
+      .sort((a, b) => busyMs(b) - busyMs(a));
+    if (files[0]) {
+      console.log(`\nCPU profile of the '${PROFILE}' server's main thread (${files[0]}), top 10 functions by self time:\n`);
+      console.log(formatTop(topSelfTime(files[0], 10)));
+      console.log(`\nBy file:\n\n${formatByFile(selfTimeByFile(files[0]))}`);
+    }
+  }
+}
+
+function report(servers: Server[], kinds: QueryKind[], samples: Map<string, Sample[]>): string {
+  const med = (server: string, kind: string): number | undefined => {
+    const list = samples.get(`${server}|${kind}`);
+    return list ? median(list.map((s) => s.usPerAnswer)) : undefined;
+  };
+  const fmt = (us: number | undefined): string => (us === undefined || Number.isNaN(us) ? '–' : `${us.toFixed(1)} µs`);
+  const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}×`);
+  const names = servers.map((s) => s.spec.name);
+  const ours = names.filter((n) => n === 'wasm' || n === 'js');
+  const header = [
+    'query',
+    ...servers.map((s) => s.spec.label),
+    ...ours.map((n) => `btdht (${n}) / echo`),
+    ...(names.includes('bittorrent-dht') ? ours.map((n) => `bittorrent-dht / btdht (${n})`) : []),
+    ...(names.includes('echo') ? ours.map((n) => `goal ≤ 1.25× echo (${n})`) : []),
+  ];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  for (const kind of kinds) {
+    const echo = med('echo', kind.name);
+    const bt = med('bittorrent-dht', kind.name);
+    const cells = [
+      kind.name,
+      ...names.map((n) => (n !== 'echo' && echo !== undefined ? `${fmt(med(n, kind.name))} (${ratio(med(n, kind.name), echo)})` : fmt(med(n, kind.name)))),
+      ...ours.map((n) => ratio(med(n, kind.name), echo)),
+      ...(bt !== undefined ? ours.map((n) => ratio(bt, med(n, kind.name))) : []),
+      ...(echo !== undefined
+        ? ours.map((n) => {
+            const r = med(n, kind.name)! / echo;
+            return r <= 1.25 ? 'met' : `not met (${((r / 1.25 - 1) * 100).toFixed(0)}% over)`;
+          })
+        : []),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  const lost = [...samples.values()].flat().reduce((sum, s) => sum + s.round.lost, 0);
+  const errors = [...samples.values()].flat().reduce((sum, s) => sum + s.round.errors, 0);
+  lines.push('', `Server CPU µs per answer (user + system, all threads), median of ${ROUNDS} interleaved rounds of ${QUERIES} queries, ${INFLIGHT} in flight; ${lost} queries lost, ${errors} error answers in all rounds.`);
+  return lines.join('\n');
+}
+
+await main();

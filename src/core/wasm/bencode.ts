@@ -1,0 +1,182 @@
+/**
+ * Generic bencode for the wasm backend: decode = one WASM scan that validates
+ * and writes a tape, then the host builds values from the tape; encode = a walk
+ * of the JS value into the host writer.
+ */
+import {
+  BencodeError,
+  type BencodeDict,
+  type BencodeInput,
+  type BencodeList,
+  type BencodeValue,
+  type DecodeErrorCode,
+} from '../bencode-types.ts';
+import { latin1Decode } from '../latin1.ts';
+import type { CoreMemory } from './memory.ts';
+import { tapeBytes } from './memory.ts';
+import type { ResultPool } from './pool.ts';
+import { ByteWriter } from './writer.ts';
+
+/** Error ids of assembly/bencode.ts, by id. */
+export const DECODE_ERRORS: readonly DecodeErrorCode[] = [
+  'unexpected-end', // placeholder for id 0 (never reported)
+  'unexpected-end',
+  'invalid-byte',
+  'leading-zero',
+  'negative-zero',
+  'empty-integer',
+  'length-exceeds-buffer',
+  'too-deep',
+  'unsorted-keys',
+  'duplicate-key',
+  'trailing-bytes',
+  'number-too-long',
+  'too-many-items',
+];
+
+const KIND_STR = 0;
+const KIND_INT = 1;
+const KIND_BIGINT = 2;
+const KIND_LIST = 3;
+
+function setKey(dict: BencodeDict, key: string, value: BencodeValue): void {
+  if (key === '__proto__') {
+    // Plain assignment would set the prototype instead of adding a key.
+    Object.defineProperty(dict, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    dict[key] = value;
+  }
+}
+
+export class WasmBencode {
+  private readonly writer: ByteWriter;
+  // Tape walk state (one decode at a time; decoding never re-enters).
+  private source: Uint8Array = new Uint8Array(0);
+  private tape: Int32Array = new Int32Array(0);
+  private numbers: Float64Array = new Float64Array(0);
+  private cursor = 0;
+  private base = 0;
+
+  constructor(
+    private readonly mem: CoreMemory,
+    results: ResultPool,
+  ) {
+    this.writer = new ByteWriter(results);
+  }
+
+  decode(bytes: Uint8Array): BencodeValue {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('decode expects a Uint8Array');
+    const mem = this.mem;
+    const length = bytes.length;
+    let input = mem.input;
+    let tape = mem.tape;
+    if (length > mem.inputSize) {
+      input = mem.scratch(length + 32 + tapeBytes(length));
+      tape = input + Math.ceil((length + 16) / 16) * 16;
+    }
+    mem.u8.set(bytes, input);
+    const code = mem.exports.scan(input, length, tape);
+    if (code !== 0) throw new BencodeError(DECODE_ERRORS[code]!, mem.exports.errorOffset.value as number);
+    // Byte strings are subarrays of the caller's bytes (offsets map 1:1), never of linear memory.
+    this.source = bytes;
+    this.tape = mem.i32;
+    this.numbers = mem.f64;
+    this.base = tape >> 2;
+    this.cursor = 0;
+    try {
+      return this.value();
+    } finally {
+      this.source = new Uint8Array(0);
+    }
+  }
+
+  private value(): BencodeValue {
+    const tape = this.tape;
+    const at = this.base + (this.cursor++ << 2);
+    const kind = tape[at]!;
+    if (kind === KIND_STR) return this.source.subarray(tape[at + 2]!, tape[at + 3]!);
+    if (kind === KIND_INT) return this.numbers[(at >> 1) + 1]!;
+    if (kind === KIND_BIGINT) return BigInt(latin1Decode(this.source, tape[at + 2]!, tape[at + 3]!));
+    const end = tape[at + 2]!;
+    if (kind === KIND_LIST) {
+      const list: BencodeList = [];
+      while (this.cursor < end) list.push(this.value());
+      return list;
+    }
+    const dict: BencodeDict = {};
+    while (this.cursor < end) {
+      const key = this.base + (this.cursor++ << 2);
+      setKey(dict, latin1Decode(this.source, tape[key + 2]!, tape[key + 3]!), this.value());
+    }
+    return dict;
+  }
+
+  encode(value: BencodeInput): Uint8Array {
+    const w = this.writer;
+    w.pos = 0;
+    try {
+      writeValue(w, value);
+      return w.take();
+    } finally {
+      w.pos = 0;
+    }
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return typeof value;
+}
+
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Append one value (docs/CORE-SPEC.md "Encode"). */
+export function writeValue(w: ByteWriter, value: unknown): void {
+  switch (typeof value) {
+    case 'number':
+      w.integer(value);
+      return;
+    case 'string':
+      w.utf8(value);
+      return;
+    case 'bigint':
+      w.bigint(value);
+      return;
+    case 'object':
+      if (value === null) break;
+      if (value instanceof Uint8Array) {
+        w.bytes(value);
+        return;
+      }
+      if (Array.isArray(value)) {
+        w.byte(0x6c);
+        for (let i = 0; i < value.length; i++) writeValue(w, value[i]);
+        w.byte(0x65);
+        return;
+      }
+      if (isPlainObject(value)) {
+        writeDict(w, value as Record<string, unknown>);
+        return;
+      }
+      break;
+  }
+  throw new TypeError(`cannot bencode a value of type ${describe(value)}`);
+}
+
+function writeDict(w: ByteWriter, dict: Record<string, unknown>): void {
+  // The default sort compares UTF-16 code units: byte order for latin1 keys.
+  const keys = Object.keys(dict).sort();
+  w.byte(0x64);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const value = dict[key];
+    if (value === undefined) continue;
+    w.latin1(key, 'dict key');
+    writeValue(w, value);
+  }
+  w.byte(0x65);
+}

@@ -1,0 +1,71 @@
+/**
+ * The wasm core backend (the default): bencode scanning, KRPC decoding, SHA-1,
+ * CRC32C and routing tables run in build/core.wasm (AssemblyScript, assembly/)
+ * over fixed regions of linear memory; encoders write on the host side.
+ *
+ * @example
+ * const core = await loadWasmCore();
+ * core.crc32c(new TextEncoder().encode('123456789')); // 0xe3069283
+ */
+import type { Core } from '../types.ts';
+import type { RoutingTable, RoutingTableOptions } from '../routing-types.ts';
+import { WasmBencode } from './bencode.ts';
+import { asCoreExports } from './exports.ts';
+import { KrpcDecoder } from './krpc-decode.ts';
+import { KrpcEncoder } from './krpc-encode.ts';
+import { readCoreWasm } from './load.ts';
+import { CoreMemory } from './memory.ts';
+import { ResultPool } from './pool.ts';
+import { BUCKET_HEAD, HEADER, RECORD, WasmRoutingTable } from './routing.ts';
+
+const imports = {
+  env: {
+    abort(_message: number, _file: number, line: number, column: number): never {
+      throw new Error(`core.wasm aborted at ${line}:${column}`);
+    },
+  },
+};
+
+/** Instantiate build/core.wasm and wrap it as a Core. */
+export async function loadWasmCore(bytes?: Uint8Array): Promise<Core> {
+  const source = bytes ?? (await readCoreWasm());
+  const { instance } = await WebAssembly.instantiate(source as BufferSource, imports);
+  return createWasmCore(instance);
+}
+
+export function createWasmCore(instance: WebAssembly.Instance): Core {
+  const exports = asCoreExports(instance.exports);
+  if (exports.tableBytes(8, 8, 1) !== HEADER + BUCKET_HEAD + 16 * RECORD) {
+    throw new Error('core.wasm routing layout differs from the host: rebuild it (npm run build:wasm)');
+  }
+  const mem = new CoreMemory(exports);
+  const results = new ResultPool();
+  const bencode = new WasmBencode(mem, results);
+  const krpcDecoder = new KrpcDecoder(mem);
+  const krpcEncoder = new KrpcEncoder(results);
+  const registry = new FinalizationRegistry<{ ptr: number; bytes: number }>((region) => mem.free(region.ptr, region.bytes));
+
+  return {
+    backend: 'wasm',
+    encode: (value) => bencode.encode(value),
+    decode: (bytes) => bencode.decode(bytes),
+    decodeKrpc: (datagram) => krpcDecoder.decode(datagram),
+    encodeKrpc: (message) => krpcEncoder.encode(message),
+    sha1(bytes: Uint8Array): Uint8Array {
+      if (!(bytes instanceof Uint8Array)) throw new TypeError('sha1 expects a Uint8Array');
+      const length = bytes.length;
+      const input = length <= mem.inputSize ? mem.input : mem.scratch(length);
+      mem.u8.set(bytes, input);
+      exports.sha1(input, length, mem.output);
+      return mem.u8.slice(mem.output, mem.output + 20);
+    },
+    crc32c(bytes: Uint8Array): number {
+      if (!(bytes instanceof Uint8Array)) throw new TypeError('crc32c expects a Uint8Array');
+      const length = bytes.length;
+      const input = length <= mem.inputSize ? mem.input : mem.scratch(length);
+      mem.u8.set(bytes, input);
+      return exports.crc32c(input, length) >>> 0;
+    },
+    createRoutingTable: (options: RoutingTableOptions): RoutingTable => new WasmRoutingTable(mem, registry, results, options),
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * decodeKrpc for the wasm backend: one WASM call validates the datagram and
+ * fills result slots with the byte ranges of the known fields; the host makes
+ * the typed message from subarrays of the caller's datagram.
+ */
+import type {
+  KrpcDecodeErrorCode,
+  KrpcDecodeFailure,
+  KrpcError,
+  KrpcMessage,
+  KrpcQuery,
+  KrpcResponse,
+  QueryArgs,
+  ResponseValues,
+} from '../../krpc/messages.ts';
+import { latin1Decode } from '../latin1.ts';
+import { DECODE_ERRORS } from './bencode.ts';
+import type { CoreMemory } from './memory.ts';
+import { tapeBytes } from './memory.ts';
+
+// Result slots and presence bits: mirror of assembly/krpc.ts (i32 indexes; f64 at index / 2).
+const SLOT_OFFSET = 1;
+const SLOT_FIELD = 2;
+const SLOT_Y = 3;
+const SLOT_PRESENT = 4;
+const SLOT_METHOD = 5;
+const SLOT_BODY = 6;
+const SLOT_T = 8;
+const SLOT_Q = 10;
+const SLOT_V = 12;
+const SLOT_IP = 14;
+const SLOT_RO = 16;
+const SLOT_PORT = 18;
+const SLOT_IMPLIED_PORT = 20;
+const SLOT_ERROR_CODE = 22;
+const SLOT_ERROR_MESSAGE = 24;
+const SLOT_ID = 26;
+const SLOT_TARGET = 28;
+const SLOT_INFO_HASH = 30;
+const SLOT_TOKEN = 32;
+const SLOT_NODES = 34;
+const SLOT_NODES6 = 36;
+const SLOT_WANT = 38;
+const SLOT_VALUES = 40;
+const HAS_T = 1 << 0;
+const HAS_Q = 1 << 1;
+const HAS_V = 1 << 2;
+const HAS_IP = 1 << 3;
+const HAS_RO = 1 << 4;
+const HAS_ID = 1 << 5;
+const HAS_TARGET = 1 << 6;
+const HAS_INFO_HASH = 1 << 7;
+const HAS_TOKEN = 1 << 8;
+const HAS_PORT = 1 << 9;
+const HAS_IMPLIED_PORT = 1 << 10;
+const HAS_WANT = 1 << 11;
+const HAS_NODES = 1 << 12;
+const HAS_NODES6 = 1 << 13;
+const HAS_VALUES = 1 << 14;
+
+const ERR_NOT_A_DICT = 13;
+const SEMANTIC_ERRORS: readonly KrpcDecodeErrorCode[] = ['not-a-dict', 'missing-field', 'wrong-type', 'unknown-type'];
+/** Field ids of assembly/krpc.ts. */
+const FIELDS = [
+  '', 't', 'y', 'q', 'a', 'r', 'e', 'v', 'ip', 'ro',
+  'id', 'target', 'info_hash', 'token', 'port', 'implied_port', 'want', 'nodes', 'nodes6', 'values',
+] as const;
+/** Method ids of assembly/krpc.ts: interned names for the common queries. */
+const METHODS = ['', 'ping', 'find_node', 'get_peers', 'announce_peer', 'get', 'put', 'sample_infohashes'] as const;
+
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+export class KrpcDecoder {
+  constructor(private readonly mem: CoreMemory) {}
+
+  /** Never throws: the receive path must not see an exception. */
+  decode(datagram: Uint8Array): KrpcMessage | KrpcDecodeFailure {
+    if (!(datagram instanceof Uint8Array)) return { y: 'invalid', code: 'not-a-dict', offset: 0 };
+    try {
+      return this.decodeDatagram(datagram);
+    } catch {
+      // Only reachable if linear memory cannot grow for a giant input.
+      return { y: 'invalid', code: 'invalid-byte', offset: 0 };
+    }
+  }
+
+  private decodeDatagram(datagram: Uint8Array): KrpcMessage | KrpcDecodeFailure {
+    const mem = this.mem;
+    const length = datagram.length;
+    let input = mem.input;
+    let tape = mem.tape;
+    if (length > mem.inputSize) {
+      input = mem.scratch(length + 32 + tapeBytes(length));
+      tape = input + Math.ceil((length + 16) / 16) * 16;
+    }
+    mem.u8.set(datagram, input);
+    const status = mem.exports.decodeKrpc(input, length, tape, mem.slots);
+    const s = mem.i32;
+    const at = mem.slots >> 2;
+    if (status !== 0) return this.failure(datagram, status, s, at);
+    const t = datagram.subarray(s[at + SLOT_T]!, s[at + SLOT_T + 1]!);
+    const y = s[at + SLOT_Y]!;
+    const present = s[at + SLOT_PRESENT]!;
+    if (y === 0) {
+      const message: KrpcQuery = {
+        y: 'q',
+        t,
+        q: method(datagram, s, at),
+        a: this.args(datagram, s, at, present, tape),
+        datagram,
+        bodyStart: s[at + SLOT_BODY]!,
+        bodyEnd: s[at + SLOT_BODY + 1]!,
+      };
+      if (present & HAS_V) message.v = datagram.subarray(s[at + SLOT_V]!, s[at + SLOT_V + 1]!);
+      if (present & HAS_RO) message.ro = mem.f64[(at + SLOT_RO) >> 1]!;
+      return message;
+    }
+    if (y === 1) {
+      const message: KrpcResponse = {
+        y: 'r',
+        t,
+        r: this.values(datagram, s, at, present, tape),
+        datagram,
+        bodyStart: s[at + SLOT_BODY]!,
+        bodyEnd: s[at + SLOT_BODY + 1]!,
+      };
+      if (present & HAS_V) message.v = datagram.subarray(s[at + SLOT_V]!, s[at + SLOT_V + 1]!);
+      if (present & HAS_IP) message.ip = datagram.subarray(s[at + SLOT_IP]!, s[at + SLOT_IP + 1]!);
+      return message;
+    }
+    const message: KrpcError = {
+      y: 'e',
+      t,
+      e: {
+        code: mem.f64[(at + SLOT_ERROR_CODE) >> 1]!,
+        message: utf8Decoder.decode(datagram.subarray(s[at + SLOT_ERROR_MESSAGE]!, s[at + SLOT_ERROR_MESSAGE + 1]!)),
+      },
+      datagram,
+      bodyStart: 0,
+      bodyEnd: 0,
+    };
+    if (present & HAS_V) message.v = datagram.subarray(s[at + SLOT_V]!, s[at + SLOT_V + 1]!);
+    return message;
+  }
+
+  private failure(datagram: Uint8Array, status: number, s: Int32Array, at: number): KrpcDecodeFailure {
+    const offset = s[at + SLOT_OFFSET]!;
+    if (status < ERR_NOT_A_DICT) return { y: 'invalid', code: DECODE_ERRORS[status]!, offset };
+    const code = SEMANTIC_ERRORS[status - ERR_NOT_A_DICT]!;
+    if (status === ERR_NOT_A_DICT) return { y: 'invalid', code, offset };
+    const failure: KrpcDecodeFailure = { y: 'invalid', code, offset, field: FIELDS[s[at + SLOT_FIELD]!]! };
+    const present = s[at + SLOT_PRESENT]!;
+    if (present & HAS_T) failure.t = datagram.subarray(s[at + SLOT_T]!, s[at + SLOT_T + 1]!);
+    if (present & HAS_Q) failure.q = method(datagram, s, at);
+    return failure;
+  }
+
+  private args(b: Uint8Array, s: Int32Array, at: number, present: number, tape: number): QueryArgs {
+    const a: QueryArgs = {};
+    if (present & HAS_ID) a.id = b.subarray(s[at + SLOT_ID]!, s[at + SLOT_ID + 1]!);
+    if (present & HAS_TARGET) a.target = b.subarray(s[at + SLOT_TARGET]!, s[at + SLOT_TARGET + 1]!);
+    if (present & HAS_INFO_HASH) a.info_hash = b.subarray(s[at + SLOT_INFO_HASH]!, s[at + SLOT_INFO_HASH + 1]!);
+    if (present & HAS_TOKEN) a.token = b.subarray(s[at + SLOT_TOKEN]!, s[at + SLOT_TOKEN + 1]!);
+    if (present & HAS_PORT) a.port = this.mem.f64[(at + SLOT_PORT) >> 1]!;
+    if (present & HAS_IMPLIED_PORT) a.implied_port = this.mem.f64[(at + SLOT_IMPLIED_PORT) >> 1]!;
+    if (present & HAS_WANT) {
+      // Items are the STR tape entries between the list and its end.
+      const want: string[] = [];
+      const end = s[at + SLOT_WANT + 1]!;
+      const base = tape >> 2;
+      for (let i = s[at + SLOT_WANT]! + 1; i < end; i++) {
+        const e = base + (i << 2);
+        want.push(latin1Decode(b, s[e + 2]!, s[e + 3]!));
+      }
+      a.want = want;
+    }
+    return a;
+  }
+
+  private values(b: Uint8Array, s: Int32Array, at: number, present: number, tape: number): ResponseValues {
+    const r: ResponseValues = {};
+    if (present & HAS_ID) r.id = b.subarray(s[at + SLOT_ID]!, s[at + SLOT_ID + 1]!);
+    if (present & HAS_NODES) r.nodes = b.subarray(s[at + SLOT_NODES]!, s[at + SLOT_NODES + 1]!);
+    if (present & HAS_NODES6) r.nodes6 = b.subarray(s[at + SLOT_NODES6]!, s[at + SLOT_NODES6 + 1]!);
+    if (present & HAS_TOKEN) r.token = b.subarray(s[at + SLOT_TOKEN]!, s[at + SLOT_TOKEN + 1]!);
+    if (present & HAS_VALUES) {
+      const values: Uint8Array[] = [];
+      const end = s[at + SLOT_VALUES + 1]!;
+      const base = tape >> 2;
+      for (let i = s[at + SLOT_VALUES]! + 1; i < end; i++) {
+        const e = base + (i << 2);
+        values.push(b.subarray(s[e + 2]!, s[e + 3]!));
+      }
+      r.values = values;
+    }
+    return r;
+  }
+}
+
+function method(b: Uint8Array, s: Int32Array, at: number): string {
+  const known = s[at + SLOT_METHOD]!;
+  return known > 0 ? METHODS[known]! : latin1Decode(b, s[at + SLOT_Q]!, s[at + SLOT_Q + 1]!);
+}

@@ -1,0 +1,290 @@
+/**
+ * Routing tables of the wasm backend: each table is a region of linear memory
+ * (layout in assembly/table-layout.ts); this class validates arguments, writes ids
+ * and addresses into the ARGS area, calls one export, and reads records back.
+ * `dispose()` returns the region; a table dropped without it is reclaimed by a
+ * FinalizationRegistry.
+ */
+import {
+  AddResult,
+  type BucketInfo,
+  type NodeState,
+  type RoutingNode,
+  type RoutingTable,
+  type RoutingTableOptions,
+} from '../routing-types.ts';
+import type { CoreMemory } from './memory.ts';
+import type { ResultPool } from './pool.ts';
+
+// Mirror of assembly/table-layout.ts (checked against tableBytes at load).
+export const HEADER = 64;
+export const BUCKET_HEAD = 16;
+export const RECORD = 56;
+const H_BUCKET_COUNT = 36;
+const H_SIZE = 40;
+const H_STRIDE = 48;
+const B_COUNT = 0;
+const B_CACHE_COUNT = 4;
+const B_LAST_CHANGED = 8;
+const R_ADDRESS = 20;
+const R_RESPONDED = 38;
+const R_FAILURES = 40;
+const R_LAST_SEEN = 48;
+const NEED_GROW = -1;
+const MAX_BUCKETS = 160;
+/** Buckets a new region holds; doubled (up to 160) when a split needs more. */
+const INITIAL_CAPACITY = 16;
+const ID_LENGTH = 20;
+
+const STATES: readonly NodeState[] = ['good', 'questionable', 'bad'];
+const FAILED: readonly ('failed' | 'bad' | 'removed')[] = ['failed', 'bad', 'removed'];
+
+interface Region {
+  ptr: number;
+  bytes: number;
+  capacity: number;
+}
+
+function option(value: number | undefined, fallback: number, name: string, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`routing table ${name} must be an integer >= ${min}`);
+  return value;
+}
+
+const isId = (id: unknown): id is Uint8Array => id instanceof Uint8Array && id.length === ID_LENGTH;
+
+export class WasmRoutingTable implements RoutingTable {
+  readonly id: Uint8Array;
+  readonly k: number;
+  readonly addressLength: 6 | 18;
+  private readonly cacheSize: number;
+  private region: Region | undefined;
+
+  constructor(
+    private readonly mem: CoreMemory,
+    private readonly registry: FinalizationRegistry<Region>,
+    private readonly results: ResultPool,
+    options: RoutingTableOptions,
+  ) {
+    const id: unknown = options.id;
+    if (!isId(id)) throw new TypeError('routing table id must be 20 bytes');
+    this.id = id.slice();
+    this.k = option(options.k, 8, 'k', 1);
+    this.cacheSize = option(options.cacheSize, this.k, 'cacheSize', 0);
+    const addressLength = options.addressLength ?? 6;
+    if (addressLength !== 6 && addressLength !== 18) throw new RangeError('routing table addressLength must be 6 or 18');
+    this.addressLength = addressLength;
+    const maxFailures = option(options.maxFailures, 2, 'maxFailures', 1);
+    const questionable = options.questionableAfterMs ?? 15 * 60 * 1000;
+    if (typeof questionable !== 'number' || !(questionable >= 0)) throw new RangeError('routing table questionableAfterMs must be >= 0');
+    if (this.k + this.cacheSize > 1 << 16) throw new RangeError('routing table k + cacheSize must be at most 65536');
+
+    const capacity = INITIAL_CAPACITY;
+    const bytes = mem.exports.tableBytes(this.k, this.cacheSize, capacity);
+    const region: Region = { ptr: mem.alloc(bytes), bytes, capacity };
+    mem.u8.set(this.id, mem.args);
+    mem.exports.tableInit(region.ptr, mem.args, this.k, this.cacheSize, addressLength, maxFailures, questionable, capacity);
+    this.region = region;
+    registry.register(this, region, this);
+  }
+
+  private table(): number {
+    const region = this.region;
+    if (region === undefined) throw new Error('routing table used after dispose()');
+    return region.ptr;
+  }
+
+  /** Write a 20-byte id into ARGS (unrolled: twice as fast as a loop or `set` at this size). */
+  private putId(id: Uint8Array): number {
+    const u8 = this.mem.u8;
+    const p = this.mem.args;
+    u8[p] = id[0]!; u8[p + 1] = id[1]!; u8[p + 2] = id[2]!; u8[p + 3] = id[3]!; u8[p + 4] = id[4]!;
+    u8[p + 5] = id[5]!; u8[p + 6] = id[6]!; u8[p + 7] = id[7]!; u8[p + 8] = id[8]!; u8[p + 9] = id[9]!;
+    u8[p + 10] = id[10]!; u8[p + 11] = id[11]!; u8[p + 12] = id[12]!; u8[p + 13] = id[13]!; u8[p + 14] = id[14]!;
+    u8[p + 15] = id[15]!; u8[p + 16] = id[16]!; u8[p + 17] = id[17]!; u8[p + 18] = id[18]!; u8[p + 19] = id[19]!;
+    return p;
+  }
+
+  get size(): number {
+    return this.mem.i32[(this.table() + H_SIZE) >> 2]!;
+  }
+
+  get bucketCount(): number {
+    return this.mem.i32[(this.table() + H_BUCKET_COUNT) >> 2]!;
+  }
+
+  add(id: Uint8Array, address: Uint8Array, now: number, responded: boolean): AddResult {
+    const table = this.table();
+    if (!isId(id) || !(address instanceof Uint8Array) || address.length !== this.addressLength) return AddResult.Rejected;
+    const args = this.putId(id);
+    this.mem.u8.set(address, args + ID_LENGTH);
+    const exports = this.mem.exports;
+    let result = exports.tableAdd(table, args, now, responded ? 1 : 0);
+    while (result === NEED_GROW) {
+      this.grow();
+      result = exports.tableAdd(this.region!.ptr, args, now, responded ? 1 : 0);
+    }
+    return result as AddResult;
+  }
+
+  /** Move the table to a region with twice the buckets (ARGS is untouched). */
+  private grow(): void {
+    const old = this.region!;
+    const capacity = Math.min(old.capacity * 2, MAX_BUCKETS);
+    const bytes = this.mem.exports.tableBytes(this.k, this.cacheSize, capacity);
+    const ptr = this.mem.alloc(bytes);
+    this.mem.exports.tableMove(old.ptr, ptr, capacity);
+    this.mem.free(old.ptr, old.bytes);
+    // The registry holds `old` as this table's held value: update it in place.
+    old.ptr = ptr;
+    old.bytes = bytes;
+    old.capacity = capacity;
+  }
+
+  seen(id: Uint8Array, now: number, responded: boolean): boolean {
+    const table = this.table();
+    if (!isId(id)) return false;
+    return this.mem.exports.tableSeen(table, this.putId(id), now, responded ? 1 : 0) !== 0;
+  }
+
+  failed(id: Uint8Array): 'failed' | 'bad' | 'removed' | undefined {
+    const table = this.table();
+    if (!isId(id)) return undefined;
+    return FAILED[this.mem.exports.tableFailed(table, this.putId(id))];
+  }
+
+  remove(id: Uint8Array): boolean {
+    const table = this.table();
+    if (!isId(id)) return false;
+    return this.mem.exports.tableRemove(table, this.putId(id)) !== 0;
+  }
+
+  has(id: Uint8Array): boolean {
+    const table = this.table();
+    return isId(id) && this.mem.exports.tableFind(table, this.putId(id)) !== 0;
+  }
+
+  get(id: Uint8Array): RoutingNode | undefined {
+    const table = this.table();
+    if (!isId(id)) return undefined;
+    const record = this.mem.exports.tableFind(table, this.putId(id));
+    return record === 0 ? undefined : this.node(record);
+  }
+
+  state(id: Uint8Array, now: number): NodeState | undefined {
+    const table = this.table();
+    if (!isId(id)) return undefined;
+    return STATES[this.mem.exports.tableState(table, this.putId(id), now)];
+  }
+
+  stalest(id: Uint8Array, now: number): RoutingNode | undefined {
+    const table = this.table();
+    if (!isId(id)) return undefined;
+    const record = this.mem.exports.tableStalest(table, this.putId(id), now);
+    return record === 0 ? undefined : this.node(record);
+  }
+
+  /** Where the last selection wrote its results. */
+  private selected = 0;
+
+  /**
+   * Run the selection; returns the count, results at `this.selected` (compact
+   * node info or record addresses).
+   */
+  private select(target: Uint8Array, k: number, compact: boolean): number {
+    const table = this.table();
+    if (!isId(target)) throw new TypeError('closest target must be 20 bytes');
+    if (!(k >= 1)) return 0;
+    const mem = this.mem;
+    const want = Math.min(Math.floor(k), mem.i32[(table + H_SIZE) >> 2]!);
+    const outBytes = want * (compact ? ID_LENGTH + this.addressLength : 4);
+    const workBytes = want * 24;
+    let out = mem.output;
+    let work = mem.work;
+    if (outBytes > mem.outputSize || workBytes > mem.workSize) {
+      out = mem.scratch(outBytes + workBytes + 16);
+      work = out + Math.ceil(outBytes / 16) * 16;
+    }
+    const args = this.putId(target);
+    this.selected = out;
+    return mem.exports.tableClosest(table, args, want, out, work, compact ? 1 : 0);
+  }
+
+  closest(target: Uint8Array, k: number): Uint8Array {
+    const count = this.select(target, k, true);
+    const out = this.selected;
+    const n = count * (ID_LENGTH + this.addressLength);
+    const mem = this.mem;
+    return this.results.take(out === mem.output ? mem.outputViews.get(n) : mem.u8.subarray(out, out + n));
+  }
+
+  closestNodes(target: Uint8Array, k: number): RoutingNode[] {
+    const count = this.select(target, k, false);
+    const out = this.selected;
+    const nodes: RoutingNode[] = [];
+    const i32 = this.mem.i32;
+    for (let i = 0; i < count; i++) nodes.push(this.node(i32[(out >> 2) + i]!));
+    return nodes;
+  }
+
+  /** A copy of the record at `record`. */
+  private node(record: number): RoutingNode {
+    const mem = this.mem;
+    return {
+      id: mem.u8.slice(record, record + ID_LENGTH),
+      address: mem.u8.slice(record + R_ADDRESS, record + R_ADDRESS + this.addressLength),
+      lastSeen: mem.f64[(record + R_LAST_SEEN) >> 3]!,
+      responded: mem.u8[record + R_RESPONDED] !== 0,
+      failures: mem.i32[(record + R_FAILURES) >> 2]!,
+    };
+  }
+
+  buckets(): BucketInfo[] {
+    const table = this.table();
+    const mem = this.mem;
+    const n = mem.i32[(table + H_BUCKET_COUNT) >> 2]!;
+    const stride = mem.i32[(table + H_STRIDE) >> 2]!;
+    const out: BucketInfo[] = [];
+    for (let i = 0; i < n; i++) {
+      const bucket = table + HEADER + i * stride;
+      const prefixLength = i < n - 1 ? i + 1 : n - 1;
+      const prefix = new Uint8Array(ID_LENGTH);
+      for (let bit = 0; bit < prefixLength; bit++) {
+        // Our bits, but a non-final bucket's last prefix bit is ours flipped.
+        let value = (this.id[bit >> 3]! >> (7 - (bit & 7))) & 1;
+        if (bit === i) value ^= 1;
+        if (value) prefix[bit >> 3]! |= 0x80 >> (bit & 7);
+      }
+      out.push({
+        prefixLength,
+        prefix,
+        lastChanged: mem.f64[(bucket + B_LAST_CHANGED) >> 3]!,
+        size: mem.i32[(bucket + B_COUNT) >> 2]!,
+        cacheSize: mem.i32[(bucket + B_CACHE_COUNT) >> 2]!,
+      });
+    }
+    return out;
+  }
+
+  nodes(): RoutingNode[] {
+    const table = this.table();
+    const mem = this.mem;
+    const n = mem.i32[(table + H_BUCKET_COUNT) >> 2]!;
+    const stride = mem.i32[(table + H_STRIDE) >> 2]!;
+    const out: RoutingNode[] = [];
+    for (let i = 0; i < n; i++) {
+      const bucket = table + HEADER + i * stride;
+      const count = mem.i32[(bucket + B_COUNT) >> 2]!;
+      for (let j = 0; j < count; j++) out.push(this.node(bucket + BUCKET_HEAD + j * RECORD));
+    }
+    return out;
+  }
+
+  dispose(): void {
+    const region = this.region;
+    if (region === undefined) return;
+    this.region = undefined;
+    this.registry.unregister(this);
+    this.mem.free(region.ptr, region.bytes);
+  }
+}
