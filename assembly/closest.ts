@@ -24,15 +24,15 @@ import {
 const CANDIDATE: i32 = 24;
 
 /**
- * The target's own bucket, when it holds at most 8 nodes, ordered by the
- * branch-free network on the top 64 bits of the distances: the nearest
- * min(eligible, k) record addresses go to the candidate slots of `work`.
- * Returns their count, or -1 to take the general path (two keys equal, where
- * only the full 160-bit compare decides).
+ * The target's own bucket, when it holds 7 or 8 eligible nodes (a full bucket
+ * at K = 8), ordered by the branch-free network on the top 64 bits of the
+ * distances: the nearest min(eligible, k) record addresses go to the candidate
+ * slots of `work`. Returns their count, or -1 to take the general path (other
+ * sizes, or two keys equal, where only the full 160-bit compare decides).
  */
 function sortHome(table: usize, bucket: usize, target: usize, work: usize, k: i32): i32 {
   const size = i32At(bucket, B_COUNT);
-  if (size > 8) return -1;
+  if (size < 7 || size > 8) return -1;
   const maxFailures = i32At(table, H_MAX_FAILURES);
   const t0 = bswap<u64>(load<u64>(target));
   const nodes = bucket + BUCKET_HEAD;
@@ -45,19 +45,13 @@ function sortHome(table: usize, bucket: usize, target: usize, work: usize, k: i3
     store<u32>(pair, <u32>record, 8);
     eligible++;
   }
-  for (let i = eligible; i < 8; i++) {
-    // Padding sorts last, unless a real key equals it: caught below.
-    store<u64>(PAIRS + (<usize>i << 4), u64.MAX_VALUE);
-    store<u32>(PAIRS + (<usize>i << 4), 0, 8);
+  if (eligible < 7) return -1;
+  if (eligible == 7) {
+    // One padding pair sorts last; a real key equal to it shows up as a tie.
+    store<u64>(PAIRS + 7 * 16, u64.MAX_VALUE);
+    store<u32>(PAIRS + 7 * 16, 0, 8);
   }
-  sort8();
-  let previous: u64 = 0;
-  for (let i = 0; i < eligible; i++) {
-    const pair = PAIRS + (<usize>i << 4);
-    const key = load<u64>(pair);
-    if (load<u32>(pair, 8) == 0 || (i > 0 && key == previous)) return -1;
-    previous = key;
-  }
+  if (sort8()) return -1;
   const count = eligible < k ? eligible : k;
   for (let i = 0; i < count; i++) {
     store<u32>(work + <usize>(i * CANDIDATE), load<u32>(PAIRS + (<usize>i << 4), 8), 20);

@@ -9,8 +9,8 @@
 /** In/out: 8 pairs of (u64 key, u32 value) at 16-byte stride. */
 export const PAIRS: usize = memory.data(8 * 16, 16);
 
-/** Sort the 8 pairs at PAIRS by key, ascending (equal keys in any order). */
-export function sort8(): void {
+/** Sort the 8 pairs at PAIRS by key, ascending; true if two keys are equal (their order is then arbitrary). */
+export function sort8(): bool {
   let k0 = load<u64>(PAIRS, 0);
   let v0 = load<u32>(PAIRS, 8);
   let k1 = load<u64>(PAIRS, 16);
@@ -179,4 +179,5 @@ export function sort8(): void {
   store<u32>(PAIRS, v6, 104);
   store<u64>(PAIRS, k7, 112);
   store<u32>(PAIRS, v7, 120);
+  return k0 == k1 || k1 == k2 || k2 == k3 || k3 == k4 || k4 == k5 || k5 == k6 || k6 == k7;
 }

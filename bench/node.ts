@@ -238,8 +238,15 @@ function report(servers: Server[], kinds: QueryKind[], samples: Map<string, Samp
     const list = samples.get(`${server}|${kind}`);
     return list ? median(list.map((s) => s.usPerAnswer)) : undefined;
   };
+  /** Median over rounds of a / b measured in the same round: pairs each server with its neighbours in time. */
+  const pairedRatio = (a: string, b: string, kind: string): number | undefined => {
+    const as = samples.get(`${a}|${kind}`);
+    const bs = samples.get(`${b}|${kind}`);
+    if (!as || !bs) return undefined;
+    return median(as.map((s, i) => s.usPerAnswer / bs[i]!.usPerAnswer));
+  };
   const fmt = (us: number | undefined): string => (us === undefined || Number.isNaN(us) ? '–' : `${us.toFixed(1)} µs`);
-  const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}×`);
+  const ratio = (r: number | undefined): string => (r === undefined ? '–' : `${r.toFixed(2)}×`);
   const names = servers.map((s) => s.spec.name);
   const ours = names.filter((n) => n === 'wasm' || n === 'js');
   const header = [
@@ -251,16 +258,17 @@ function report(servers: Server[], kinds: QueryKind[], samples: Map<string, Samp
   ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const kind of kinds) {
-    const echo = med('echo', kind.name);
-    const bt = med('bittorrent-dht', kind.name);
+    const k = kind.name;
+    const hasEcho = names.includes('echo');
+    const hasBt = names.includes('bittorrent-dht');
     const cells = [
-      kind.name,
-      ...names.map((n) => (n !== 'echo' && echo !== undefined ? `${fmt(med(n, kind.name))} (${ratio(med(n, kind.name), echo)})` : fmt(med(n, kind.name)))),
-      ...ours.map((n) => ratio(med(n, kind.name), echo)),
-      ...(bt !== undefined ? ours.map((n) => ratio(bt, med(n, kind.name))) : []),
-      ...(echo !== undefined
+      k,
+      ...names.map((n) => (n !== 'echo' && hasEcho ? `${fmt(med(n, k))} (${ratio(pairedRatio(n, 'echo', k))})` : fmt(med(n, k)))),
+      ...ours.map((n) => ratio(pairedRatio(n, 'echo', k))),
+      ...(hasBt ? ours.map((n) => ratio(pairedRatio('bittorrent-dht', n, k))) : []),
+      ...(hasEcho
         ? ours.map((n) => {
-            const r = med(n, kind.name)! / echo;
+            const r = pairedRatio(n, 'echo', k)!;
             return r <= 1.25 ? 'met' : `not met (${((r / 1.25 - 1) * 100).toFixed(0)}% over)`;
           })
         : []),
@@ -269,7 +277,11 @@ function report(servers: Server[], kinds: QueryKind[], samples: Map<string, Samp
   }
   const lost = [...samples.values()].flat().reduce((sum, s) => sum + s.round.lost, 0);
   const errors = [...samples.values()].flat().reduce((sum, s) => sum + s.round.errors, 0);
-  lines.push('', `Server CPU µs per answer (user + system, all threads), median of ${ROUNDS} interleaved rounds of ${QUERIES} queries, ${INFLIGHT} in flight; ${lost} queries lost, ${errors} error answers in all rounds.`);
+  lines.push(
+    '',
+    `Server CPU µs per answer (user + system, all threads), median of ${ROUNDS} interleaved rounds of ${QUERIES} queries, ${INFLIGHT} in flight; ` +
+      `ratios are medians of the per-round ratios (both servers measured in the same round); ${lost} queries lost, ${errors} error answers in all rounds.`,
+  );
   return lines.join('\n');
 }
 

@@ -149,6 +149,18 @@ export class BencodeScanner {
     return start + n;
   }
 
+  /** skipValue with byte strings, the most common value, handled without the dispatch. */
+  private skipItem(p: number, depth: number): number {
+    if (p < this.len) {
+      const c = this.bytes[p]!;
+      if (c >= CH_0 && c <= CH_9) {
+        if (++this.items > MAX_ITEMS) return this.fail('too-many-items', p);
+        return this.scanString(p);
+      }
+    }
+    return this.skipValue(p, depth);
+  }
+
   /** Validate the value at `p`, a child of a container at `depth` (0 for the top level). */
   skipValue(p: number, depth: number): number {
     const c = this.begin(p);
@@ -161,11 +173,12 @@ export class BencodeScanner {
 
   skipList(s: number, depth: number): number {
     if (depth > MAX_DEPTH) return this.fail('too-deep', s);
+    const b = this.bytes;
     let p = s + 1;
     for (;;) {
       if (p >= this.len) return this.fail('unexpected-end', this.len);
-      if (this.bytes[p] === CH_E) return p + 1;
-      p = this.skipValue(p, depth);
+      if (b[p] === CH_E) return p + 1;
+      p = this.skipItem(p, depth);
       if (p < 0) return -1;
     }
   }
@@ -201,7 +214,7 @@ export class BencodeScanner {
       if (keyEnd < 0) return -1;
       prevStart = this.strStart;
       prevEnd = keyEnd;
-      p = this.skipValue(keyEnd, depth);
+      p = this.skipItem(keyEnd, depth);
       if (p < 0) return -1;
     }
   }
@@ -230,7 +243,7 @@ export class BencodeScanner {
         if (this.begin(keyEnd) < 0) return -1;
         p = this.walkBody(keyEnd, key === TOP_A);
       } else {
-        p = this.skipValue(keyEnd, 1);
+        p = this.skipItem(keyEnd, 1);
       }
       if (p < 0) return -1;
       if (key >= 0) {
@@ -264,7 +277,7 @@ export class BencodeScanner {
           this.valuesSeen |= 1 << key;
         }
       }
-      p = this.skipValue(keyEnd, 2);
+      p = this.skipItem(keyEnd, 2);
       if (p < 0) return -1;
     }
   }

@@ -21,6 +21,8 @@ interface Entry {
   compact: Uint8Array;
   /** Views into `compact`. */
   id: Uint8Array;
+  /** The id's first 32 bits, unsigned: most XOR comparisons end there. */
+  head: number;
   address: Uint8Array;
   lastSeen: number;
   responded: boolean;
@@ -42,6 +44,11 @@ function commonPrefixBits(a: Uint8Array, b: Uint8Array): number {
     if (x !== 0) return i * 8 + Math.clz32(x) - 24;
   }
   return ID_BITS;
+}
+
+/** The first 32 bits of an id as an unsigned number. */
+function leadingWord(id: Uint8Array): number {
+  return ((id[0]! << 24) | (id[1]! << 16) | (id[2]! << 8) | id[3]!) >>> 0;
 }
 
 function bitAt(id: Uint8Array, bit: number): number {
@@ -73,7 +80,15 @@ function entry(id: Uint8Array, address: Uint8Array, now: number, responded: bool
   const compact = new Uint8Array(ID_LENGTH + address.length);
   compact.set(id);
   compact.set(address, ID_LENGTH);
-  return { compact, id: compact.subarray(0, ID_LENGTH), address: compact.subarray(ID_LENGTH), lastSeen: now, responded, failures: 0 };
+  return {
+    compact,
+    id: compact.subarray(0, ID_LENGTH),
+    head: leadingWord(id),
+    address: compact.subarray(ID_LENGTH),
+    lastSeen: now,
+    responded,
+    failures: 0,
+  };
 }
 
 /**
@@ -115,8 +130,9 @@ export class JsRoutingTable implements RoutingTable {
   private readonly maxFailures: number;
   private table: Bucket[];
   private count = 0;
-  /** Scratch for closest(): the nearest entries found so far, nearest first. */
+  /** Scratch for closest(): the nearest entries found so far, nearest first, and their leading distance words. */
   private picked: Entry[] = [];
+  private pickedDistance: number[] = [];
   private pickedCount = 0;
 
   constructor(options: RoutingTableOptions) {
@@ -321,23 +337,39 @@ export class JsRoutingTable implements RoutingTable {
     return stalest ? snapshot(stalest) : undefined;
   }
 
-  /** Offer the non-bad nodes of one bucket to the sorted `picked` list of at most `k`. */
-  private consider(bucket: Bucket, target: Uint8Array, k: number): void {
+  /** Is `e`, whose leading distance word is `d`, nearer to `target` than picked[j]? */
+  private nearerThanPicked(e: Entry, d: number, j: number, target: Uint8Array): boolean {
+    const dj = this.pickedDistance[j]!;
+    return d !== dj ? d < dj : nearer(target, e.id, this.picked[j]!.id);
+  }
+
+  /**
+   * Offer the non-bad nodes of one bucket to the sorted `picked` list of at most
+   * `k` (insertion: k is small in practice). Distances compare on their first 32 bits
+   * first, which nearly always decides.
+   */
+  private consider(bucket: Bucket, target: Uint8Array, targetHead: number, k: number): void {
     const picked = this.picked;
-    for (const e of bucket.nodes) {
+    const distance = this.pickedDistance;
+    const nodes = bucket.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const e = nodes[i]!;
       if (e.failures >= this.maxFailures) continue;
+      const d = (e.head ^ targetHead) >>> 0;
       let at = this.pickedCount;
       if (at === k) {
-        if (!nearer(target, e.id, picked[k - 1]!.id)) continue;
+        if (!this.nearerThanPicked(e, d, k - 1, target)) continue;
         at = k - 1;
       } else {
         this.pickedCount++;
       }
-      while (at > 0 && nearer(target, e.id, picked[at - 1]!.id)) {
+      while (at > 0 && this.nearerThanPicked(e, d, at - 1, target)) {
         picked[at] = picked[at - 1]!;
+        distance[at] = distance[at - 1]!;
         at--;
       }
       picked[at] = e;
+      distance[at] = d;
     }
   }
 
@@ -355,11 +387,12 @@ export class JsRoutingTable implements RoutingTable {
     if (k === 0) return 0;
     const n = this.table.length;
     const home = this.bucketIndex(target);
-    this.consider(this.table[home]!, target, k);
+    const head = leadingWord(target);
+    this.consider(this.table[home]!, target, head, k);
     if (this.pickedCount < k) {
-      for (let i = home + 1; i < n; i++) this.consider(this.table[i]!, target, k);
+      for (let i = home + 1; i < n; i++) this.consider(this.table[i]!, target, head, k);
     }
-    for (let i = home - 1; i >= 0 && this.pickedCount < k; i--) this.consider(this.table[i]!, target, k);
+    for (let i = home - 1; i >= 0 && this.pickedCount < k; i--) this.consider(this.table[i]!, target, head, k);
     return this.pickedCount;
   }
 
@@ -405,5 +438,6 @@ export class JsRoutingTable implements RoutingTable {
     this.table = [{ nodes: [], cache: [], lastChanged: 0 }];
     this.count = 0;
     this.picked = [];
+    this.pickedDistance = [];
   }
 }

@@ -34,10 +34,40 @@ export const DECODE_ERRORS: readonly DecodeErrorCode[] = [
   'too-many-items',
 ];
 
+const EMPTY = new Uint8Array(0);
+
 const KIND_STR = 0;
 const KIND_INT = 1;
 const KIND_BIGINT = 2;
 const KIND_LIST = 3;
+
+/**
+ * Dict keys of up to 6 bytes, remembered in a small direct-mapped cache: DHT
+ * messages use a handful of short keys, and storing a property under a string
+ * V8 has already internalized is much cheaper than under a fresh one.
+ */
+class KeyCache {
+  private readonly codes = new Float64Array(256).fill(-1);
+  private readonly keys: string[] = new Array<string>(256).fill('');
+
+  key(bytes: Uint8Array, start: number, end: number): string {
+    const n = end - start;
+    if (n > 6) return latin1Decode(bytes, start, end);
+    let code = n; // exact: < 7 * 2^48
+    let hash = n;
+    for (let i = start; i < end; i++) {
+      const b = bytes[i]!;
+      code = code * 256 + b;
+      hash = (hash * 31 + b) | 0;
+    }
+    const slot = hash & 255;
+    if (this.codes[slot] === code) return this.keys[slot]!;
+    const key = latin1Decode(bytes, start, end);
+    this.codes[slot] = code;
+    this.keys[slot] = key;
+    return key;
+  }
+}
 
 function setKey(dict: BencodeDict, key: string, value: BencodeValue): void {
   if (key === '__proto__') {
@@ -50,8 +80,9 @@ function setKey(dict: BencodeDict, key: string, value: BencodeValue): void {
 
 export class WasmBencode {
   private readonly writer: ByteWriter;
+  private readonly keys = new KeyCache();
   // Tape walk state (one decode at a time; decoding never re-enters).
-  private source: Uint8Array = new Uint8Array(0);
+  private source: Uint8Array = EMPTY;
   private tape: Int32Array = new Int32Array(0);
   private numbers: Float64Array = new Float64Array(0);
   private cursor = 0;
@@ -81,12 +112,12 @@ export class WasmBencode {
     this.source = bytes;
     this.tape = mem.i32;
     this.numbers = mem.f64;
-    this.base = tape >> 2;
+    this.base = tape >>> 2;
     this.cursor = 0;
     try {
       return this.value();
     } finally {
-      this.source = new Uint8Array(0);
+      this.source = EMPTY; // do not keep the caller's bytes alive
     }
   }
 
@@ -95,7 +126,7 @@ export class WasmBencode {
     const at = this.base + (this.cursor++ << 2);
     const kind = tape[at]!;
     if (kind === KIND_STR) return this.source.subarray(tape[at + 2]!, tape[at + 3]!);
-    if (kind === KIND_INT) return this.numbers[(at >> 1) + 1]!;
+    if (kind === KIND_INT) return this.numbers[(at >>> 1) + 1]!;
     if (kind === KIND_BIGINT) return BigInt(latin1Decode(this.source, tape[at + 2]!, tape[at + 3]!));
     const end = tape[at + 2]!;
     if (kind === KIND_LIST) {
@@ -106,7 +137,7 @@ export class WasmBencode {
     const dict: BencodeDict = {};
     while (this.cursor < end) {
       const key = this.base + (this.cursor++ << 2);
-      setKey(dict, latin1Decode(this.source, tape[key + 2]!, tape[key + 3]!), this.value());
+      setKey(dict, this.keys.key(this.source, tape[key + 2]!, tape[key + 3]!), this.value());
     }
     return dict;
   }

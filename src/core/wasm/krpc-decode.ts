@@ -96,7 +96,7 @@ export class KrpcDecoder {
     mem.u8.set(datagram, input);
     const status = mem.exports.decodeKrpc(input, length, tape, mem.slots);
     const s = mem.i32;
-    const at = mem.slots >> 2;
+    const at = mem.slots >>> 2;
     if (status !== 0) return this.failure(datagram, status, s, at);
     const t = datagram.subarray(s[at + SLOT_T]!, s[at + SLOT_T + 1]!);
     const y = s[at + SLOT_Y]!;
@@ -112,7 +112,7 @@ export class KrpcDecoder {
         bodyEnd: s[at + SLOT_BODY + 1]!,
       };
       if (present & HAS_V) message.v = datagram.subarray(s[at + SLOT_V]!, s[at + SLOT_V + 1]!);
-      if (present & HAS_RO) message.ro = mem.f64[(at + SLOT_RO) >> 1]!;
+      if (present & HAS_RO) message.ro = mem.f64[(at + SLOT_RO) >>> 1]!;
       return message;
     }
     if (y === 1) {
@@ -132,7 +132,7 @@ export class KrpcDecoder {
       y: 'e',
       t,
       e: {
-        code: mem.f64[(at + SLOT_ERROR_CODE) >> 1]!,
+        code: mem.f64[(at + SLOT_ERROR_CODE) >>> 1]!,
         message: utf8Decoder.decode(datagram.subarray(s[at + SLOT_ERROR_MESSAGE]!, s[at + SLOT_ERROR_MESSAGE + 1]!)),
       },
       datagram,
@@ -161,13 +161,13 @@ export class KrpcDecoder {
     if (present & HAS_TARGET) a.target = b.subarray(s[at + SLOT_TARGET]!, s[at + SLOT_TARGET + 1]!);
     if (present & HAS_INFO_HASH) a.info_hash = b.subarray(s[at + SLOT_INFO_HASH]!, s[at + SLOT_INFO_HASH + 1]!);
     if (present & HAS_TOKEN) a.token = b.subarray(s[at + SLOT_TOKEN]!, s[at + SLOT_TOKEN + 1]!);
-    if (present & HAS_PORT) a.port = this.mem.f64[(at + SLOT_PORT) >> 1]!;
-    if (present & HAS_IMPLIED_PORT) a.implied_port = this.mem.f64[(at + SLOT_IMPLIED_PORT) >> 1]!;
+    if (present & HAS_PORT) a.port = this.mem.f64[(at + SLOT_PORT) >>> 1]!;
+    if (present & HAS_IMPLIED_PORT) a.implied_port = this.mem.f64[(at + SLOT_IMPLIED_PORT) >>> 1]!;
     if (present & HAS_WANT) {
       // Items are the STR tape entries between the list and its end.
       const want: string[] = [];
       const end = s[at + SLOT_WANT + 1]!;
-      const base = tape >> 2;
+      const base = tape >>> 2;
       for (let i = s[at + SLOT_WANT]! + 1; i < end; i++) {
         const e = base + (i << 2);
         want.push(latin1Decode(b, s[e + 2]!, s[e + 3]!));
@@ -186,7 +186,7 @@ export class KrpcDecoder {
     if (present & HAS_VALUES) {
       const values: Uint8Array[] = [];
       const end = s[at + SLOT_VALUES + 1]!;
-      const base = tape >> 2;
+      const base = tape >>> 2;
       for (let i = s[at + SLOT_VALUES]! + 1; i < end; i++) {
         const e = base + (i << 2);
         values.push(b.subarray(s[e + 2]!, s[e + 3]!));

@@ -8,7 +8,8 @@
  *             OUTPUT  64 KiB    digests, compact node info, record addresses
  *             WORK    64 KiB    closest() candidates (24 B each)
  *   then      regions: routing tables (one each) and oversized scratch, from a
- *             bump pointer with per-size free lists; memory only grows.
+ *             bump pointer with per-size free lists; memory only grows, by
+ *             half its size or more at a time.
  *
  * Only the host grows memory (the WASM code never allocates), so the views
  * are refreshed exactly when `alloc` grows it.
@@ -80,10 +81,19 @@ export class CoreMemory {
     this.outputViews.reset(this.u8, this.output);
   }
 
+  /**
+   * Memory reaching `end`. Grows by at least half the current size: a grow may
+   * copy the whole memory, so page-by-page growth would make every new
+   * routing table cost O(memory).
+   */
   private ensure(end: number): void {
-    const have = this.exports.memory.buffer.byteLength;
-    if (end > have) this.exports.memory.grow(Math.ceil((end - have) / PAGE));
-    if (this.u8 === undefined || this.u8.buffer !== this.exports.memory.buffer) this.refresh();
+    const memory = this.exports.memory;
+    const have = memory.buffer.byteLength;
+    if (end > have) {
+      const pages = have / PAGE;
+      memory.grow(Math.max(Math.ceil((end - have) / PAGE), Math.ceil(pages / 2)));
+    }
+    if (this.u8 === undefined || this.u8.buffer !== memory.buffer) this.refresh();
   }
 
   /** A 16-aligned region of `bytes` (grows memory if needed: views are refreshed). */

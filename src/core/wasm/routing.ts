@@ -68,7 +68,7 @@ export class WasmRoutingTable implements RoutingTable {
   ) {
     const id: unknown = options.id;
     if (!isId(id)) throw new TypeError('routing table id must be 20 bytes');
-    this.id = id.slice();
+    this.id = new Uint8Array(id); // a copy even for a Buffer, whose slice() is a view
     this.k = option(options.k, 8, 'k', 1);
     this.cacheSize = option(options.cacheSize, this.k, 'cacheSize', 0);
     const addressLength = options.addressLength ?? 6;
@@ -106,11 +106,11 @@ export class WasmRoutingTable implements RoutingTable {
   }
 
   get size(): number {
-    return this.mem.i32[(this.table() + H_SIZE) >> 2]!;
+    return this.mem.i32[(this.table() + H_SIZE) >>> 2]!;
   }
 
   get bucketCount(): number {
-    return this.mem.i32[(this.table() + H_BUCKET_COUNT) >> 2]!;
+    return this.mem.i32[(this.table() + H_BUCKET_COUNT) >>> 2]!;
   }
 
   add(id: Uint8Array, address: Uint8Array, now: number, responded: boolean): AddResult {
@@ -167,7 +167,7 @@ export class WasmRoutingTable implements RoutingTable {
   get(id: Uint8Array): RoutingNode | undefined {
     const table = this.table();
     if (!isId(id)) return undefined;
-    const record = this.mem.exports.tableFind(table, this.putId(id));
+    const record = this.mem.exports.tableFind(table, this.putId(id)) >>> 0;
     return record === 0 ? undefined : this.node(record);
   }
 
@@ -180,7 +180,7 @@ export class WasmRoutingTable implements RoutingTable {
   stalest(id: Uint8Array, now: number): RoutingNode | undefined {
     const table = this.table();
     if (!isId(id)) return undefined;
-    const record = this.mem.exports.tableStalest(table, this.putId(id), now);
+    const record = this.mem.exports.tableStalest(table, this.putId(id), now) >>> 0;
     return record === 0 ? undefined : this.node(record);
   }
 
@@ -196,7 +196,7 @@ export class WasmRoutingTable implements RoutingTable {
     if (!isId(target)) throw new TypeError('closest target must be 20 bytes');
     if (!(k >= 1)) return 0;
     const mem = this.mem;
-    const want = Math.min(Math.floor(k), mem.i32[(table + H_SIZE) >> 2]!);
+    const want = Math.min(Math.floor(k), mem.i32[(table + H_SIZE) >>> 2]!);
     const outBytes = want * (compact ? ID_LENGTH + this.addressLength : 4);
     const workBytes = want * 24;
     let out = mem.output;
@@ -223,7 +223,7 @@ export class WasmRoutingTable implements RoutingTable {
     const out = this.selected;
     const nodes: RoutingNode[] = [];
     const i32 = this.mem.i32;
-    for (let i = 0; i < count; i++) nodes.push(this.node(i32[(out >> 2) + i]!));
+    for (let i = 0; i < count; i++) nodes.push(this.node(i32[(out >>> 2) + i]! >>> 0));
     return nodes;
   }
 
@@ -233,17 +233,17 @@ export class WasmRoutingTable implements RoutingTable {
     return {
       id: mem.u8.slice(record, record + ID_LENGTH),
       address: mem.u8.slice(record + R_ADDRESS, record + R_ADDRESS + this.addressLength),
-      lastSeen: mem.f64[(record + R_LAST_SEEN) >> 3]!,
+      lastSeen: mem.f64[(record + R_LAST_SEEN) >>> 3]!,
       responded: mem.u8[record + R_RESPONDED] !== 0,
-      failures: mem.i32[(record + R_FAILURES) >> 2]!,
+      failures: mem.i32[(record + R_FAILURES) >>> 2]!,
     };
   }
 
   buckets(): BucketInfo[] {
     const table = this.table();
     const mem = this.mem;
-    const n = mem.i32[(table + H_BUCKET_COUNT) >> 2]!;
-    const stride = mem.i32[(table + H_STRIDE) >> 2]!;
+    const n = mem.i32[(table + H_BUCKET_COUNT) >>> 2]!;
+    const stride = mem.i32[(table + H_STRIDE) >>> 2]!;
     const out: BucketInfo[] = [];
     for (let i = 0; i < n; i++) {
       const bucket = table + HEADER + i * stride;
@@ -258,9 +258,9 @@ export class WasmRoutingTable implements RoutingTable {
       out.push({
         prefixLength,
         prefix,
-        lastChanged: mem.f64[(bucket + B_LAST_CHANGED) >> 3]!,
-        size: mem.i32[(bucket + B_COUNT) >> 2]!,
-        cacheSize: mem.i32[(bucket + B_CACHE_COUNT) >> 2]!,
+        lastChanged: mem.f64[(bucket + B_LAST_CHANGED) >>> 3]!,
+        size: mem.i32[(bucket + B_COUNT) >>> 2]!,
+        cacheSize: mem.i32[(bucket + B_CACHE_COUNT) >>> 2]!,
       });
     }
     return out;
@@ -269,12 +269,12 @@ export class WasmRoutingTable implements RoutingTable {
   nodes(): RoutingNode[] {
     const table = this.table();
     const mem = this.mem;
-    const n = mem.i32[(table + H_BUCKET_COUNT) >> 2]!;
-    const stride = mem.i32[(table + H_STRIDE) >> 2]!;
+    const n = mem.i32[(table + H_BUCKET_COUNT) >>> 2]!;
+    const stride = mem.i32[(table + H_STRIDE) >>> 2]!;
     const out: RoutingNode[] = [];
     for (let i = 0; i < n; i++) {
       const bucket = table + HEADER + i * stride;
-      const count = mem.i32[(bucket + B_COUNT) >> 2]!;
+      const count = mem.i32[(bucket + B_COUNT) >>> 2]!;
       for (let j = 0; j < count; j++) out.push(this.node(bucket + BUCKET_HEAD + j * RECORD));
     }
     return out;

@@ -118,18 +118,23 @@ export class ByteWriter {
   /** `<length>:<bytes>`. */
   bytes(bytes: Uint8Array): void {
     const n = bytes.length;
-    this.room(n + 12);
-    this.digits(n);
+    if (this.pos + n + 12 > this.buf.length) this.room(n + 12);
     const buf = this.buf;
-    buf[this.pos++] = 0x3a;
-    if (n <= SMALL_COPY) {
-      let p = this.pos;
-      for (let i = 0; i < n; i++) buf[p++] = bytes[i]!;
+    let p = this.pos;
+    if (n < 10) buf[p++] = 0x30 + n;
+    else {
       this.pos = p;
-    } else {
-      buf.set(bytes, this.pos);
-      this.pos += n;
+      this.digits(n);
+      p = this.pos;
     }
+    buf[p++] = 0x3a;
+    if (n <= SMALL_COPY) {
+      for (let i = 0; i < n; i++) buf[p++] = bytes[i]!;
+    } else {
+      buf.set(bytes, p);
+      p += n;
+    }
+    this.pos = p;
   }
 
   /** A JS string as UTF-8 (a lone surrogate becomes U+FFFD, as TextEncoder does). */
