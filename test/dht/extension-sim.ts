@@ -1,0 +1,69 @@
+/**
+ * A swarm of DHT nodes on the simulated network for the BEP 33/44/51 suites:
+ * nodes join in growing batches, each bootstrapping off three random earlier
+ * nodes, with `prepare` run on every node before it starts (to install hooks).
+ */
+import { expect } from 'vitest';
+import type { Core } from '../../src/core/types.ts';
+import { SimulatedNetwork } from '../../src/transport/memory.ts';
+import type { SimulatedNetworkOptions } from '../../src/transport/memory.ts';
+import { DHT } from '../../src/dht/dht.ts';
+import type { DHTOptions } from '../../src/dht/options.ts';
+import { randomInt, seededRandom } from '../../src/util/random.ts';
+
+export interface Swarm {
+  net: SimulatedNetwork;
+  nodes: DHT[];
+  /** Run the network until `promise` settles (bounded in virtual time). */
+  settle<T>(promise: Promise<T>, timeoutMs?: number): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export interface SwarmOptions {
+  core: Core;
+  size: number;
+  seed?: number;
+  network?: SimulatedNetworkOptions;
+  node?: Partial<DHTOptions>;
+  /** Called for every node before it starts. */
+  prepare?: (dht: DHT, index: number) => void;
+  /** Largest join batch (default 100). */
+  batch?: number;
+}
+
+export async function buildSwarm(options: SwarmOptions): Promise<Swarm> {
+  const net = new SimulatedNetwork({ seed: options.seed ?? 1, latencyMs: [10, 80], ...options.network });
+  const random = seededRandom((options.seed ?? 1) + 1000);
+  const nodes: DHT[] = [];
+  const address = (dht: DHT): string => `${dht.address().host}:${dht.address().port}`;
+  const maxBatch = options.batch ?? 100;
+  for (let start = 0, size = 1; start < options.size; start += size, size = Math.min(maxBatch, size * 2)) {
+    let ready = 0;
+    const batch: DHT[] = [];
+    for (let i = start; i < Math.min(options.size, start + size); i++) {
+      const bootstrap = nodes.length === 0 ? [] : [...new Set([0, 1, 2].map(() => address(nodes[randomInt(random, nodes.length)]!)))];
+      const dht = new DHT({
+        core: options.core,
+        transport: net.createTransport(),
+        clock: net.clock,
+        random: seededRandom((options.seed ?? 1) * 100_003 + i + 1),
+        bootstrap,
+        ...options.node,
+      });
+      dht.once('ready', () => ready++);
+      options.prepare?.(dht, i);
+      batch.push(dht);
+    }
+    await Promise.all(batch.map((dht) => dht.start()));
+    nodes.push(...batch);
+    expect(await net.runUntil(() => ready === batch.length, { timeoutMs: 120_000 })).toBe(true);
+  }
+  const settle = async <T>(promise: Promise<T>, timeoutMs = 120_000): Promise<T> => {
+    let done = false;
+    const tracked = promise.finally(() => (done = true));
+    tracked.catch(() => undefined);
+    expect(await net.runUntil(() => done, { timeoutMs })).toBe(true);
+    return tracked;
+  };
+  return { net, nodes, settle, stop: async () => void (await Promise.all(nodes.map((dht) => dht.stop()))) };
+}
