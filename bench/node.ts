@@ -11,7 +11,8 @@
  * (every server and query kind once per round); medians are printed.
  *
  *   npm run bench:node -- [--queries 50000] [--rounds 3] [--inflight 256]
- *                         [--only echo,bittorrent-dht,wasm,js] [--profile wasm]
+ *                         [--only echo,bittorrent-dht,wasm,js] [--kinds ping,find_node,get_peers,get_peers-values]
+ *                         [--profile wasm]
  *
  * `--profile NAME` runs that server under `node --cpu-prof` and prints the
  * top self-time functions of its profile at the end.
@@ -37,6 +38,8 @@ const ROUNDS = Number(option('rounds', '3'));
 const INFLIGHT = Number(option('inflight', '256'));
 const WARMUP = Math.min(QUERIES, 5_000);
 const PROFILE = option('profile', '');
+/** Comma-separated: ping, find_node, get_peers, get_peers-values (default: all). */
+const KINDS = option('kinds', '');
 const STORED_PEERS = 50;
 
 interface ServerSpec {
@@ -168,12 +171,13 @@ async function main(): Promise<void> {
       const stored = await storePeers(client, clientId, s, storedInfohash);
       if (!s.target.echo) console.error(`# ${s.spec.name}: ${stored} peers stored for the 'get_peers (values)' kind`);
     }
-    const kinds: QueryKind[] = [
+    const allKinds: QueryKind[] = [
       { name: 'ping', make: queryMaker(clientId, 'ping') },
       { name: 'find_node', make: queryMaker(clientId, 'find_node', randomTargets(4096)) },
       { name: 'get_peers', make: queryMaker(clientId, 'get_peers', randomTargets(4096)) },
       { name: 'get_peers (values)', make: queryMaker(clientId, 'get_peers', [storedInfohash]) },
     ];
+    const kinds = KINDS ? allKinds.filter((k) => KINDS.split(',').includes(k.name.replace(' (values)', '-values'))) : allKinds;
 
     // Warm up every server on every kind (JIT, caches, our client id into their tables).
     for (const kind of kinds) for (const s of servers) await client.run(s.target, kind.make, WARMUP, INFLIGHT);

@@ -45,13 +45,19 @@ describe.each(backends)('BEP 42 in the node (%s core)', (backend) => {
 
   /** Ping `to` from the node and answer as `answerId`, with an `ip` vote when given. */
   async function pingAnswered(n: TestNode, to: Endpoint, answerId: Uint8Array, vote?: string): Promise<void> {
-    const done = n.dht.ping(`${to.host}:${to.port}`).catch(() => undefined);
-    const query = n.transport.take().map((s) => n.core.decodeKrpc(s.data)).find((m): m is KrpcQuery => m.y === 'q')!;
+    let answered = false;
+    const done = n.dht.ping(`${to.host}:${to.port}`).then(() => (answered = true), () => undefined);
+    const query = n.transport
+      .take()
+      .filter((s) => s.to.host === to.host && s.to.port === to.port)
+      .map((s) => n.core.decodeKrpc(s.data))
+      .find((m): m is KrpcQuery => m.y === 'q' && m.q === 'ping')!;
     const response: Parameters<Core['encodeKrpc']>[0] = { y: 'r', t: query.t, r: { id: answerId } };
     if (vote) response.ip = encodeCompactAddress(vote, 6881)!;
     n.transport.deliver(n.core.encodeKrpc(response), to);
-    await done;
     await flush();
+    expect(answered).toBe(true); // no waiting on a manual clock that never moves
+    await done;
   }
 
   it('every answer carries the requester\'s address as `ip`', async () => {

@@ -26,7 +26,7 @@ export interface SwarmOptions {
   network?: SimulatedNetworkOptions;
   node?: Partial<DHTOptions>;
   /** Called for every node before it starts. */
-  prepare?: (dht: DHT, index: number) => void;
+  prepare?: (dht: DHT, index: number, net: SimulatedNetwork) => void;
   /** Largest join batch (default 100). */
   batch?: number;
 }
@@ -51,7 +51,7 @@ export async function buildSwarm(options: SwarmOptions): Promise<Swarm> {
         ...options.node,
       });
       dht.once('ready', () => ready++);
-      options.prepare?.(dht, i);
+      options.prepare?.(dht, i, net);
       batch.push(dht);
     }
     await Promise.all(batch.map((dht) => dht.start()));

@@ -80,7 +80,7 @@ describe('BEP 44 signatures and keys', () => {
     const signature = signWith(keypair, message);
     expect(verifySignature(signature, message, keypair.publicKey)).toBe(true);
     const tampered = message.slice();
-    tampered[tampered.length - 1] ^= 1;
+    tampered[tampered.length - 1] = tampered[tampered.length - 1]! ^ 1;
     expect(verifySignature(signature, tampered, keypair.publicKey)).toBe(false);
     const other = generateKeypair(seededRandom(4));
     expect(verifySignature(signature, message, other.publicKey)).toBe(false);

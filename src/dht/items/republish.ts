@@ -13,6 +13,8 @@ import { bytesKey } from '../../util/bytes.ts';
 import { MAX_REPUBLISHED_ITEMS, REPUBLISH_COPIES, REPUBLISH_INTERVAL_MS } from './constants.ts';
 import type { Item } from './item.ts';
 import type { ItemLookupResult } from './lookup.ts';
+import { ANSWERED } from '../traversal.ts';
+import type { Candidate } from '../traversal.ts';
 
 /** Do the BEP's conditions hold, so that a republish of `item` may be skipped? */
 export function enoughCopies(item: Item, lookup: ItemLookupResult, copies = REPUBLISH_COPIES): boolean {
@@ -26,7 +28,13 @@ export function enoughCopies(item: Item, lookup: ItemLookupResult, copies = REPU
   let holders = 0;
   for (const holding of lookup.holdings.values()) if (holds(holding)) holders++;
   if (holders <= copies) return false;
-  const eligible = lookup.closest.filter((candidate) => candidate.token).slice(0, copies);
+  // Nearest first among every node that answered, not only the k of the result: one without a token is skipped, not a gap.
+  const eligible: Candidate[] = [];
+  for (const candidate of lookup.candidates) {
+    if (candidate.state !== ANSWERED || !candidate.token) continue;
+    eligible.push(candidate);
+    if (eligible.length === copies) break;
+  }
   return eligible.length === copies && eligible.every((candidate) => holds(lookup.holdings.get(candidate)));
 }
 
