@@ -49,8 +49,6 @@ const STACK: usize = memory.data((MAX_DEPTH + 1) * 16, 16);
 
 /** Where the last scan failed (valid after a non-zero return). */
 export let errorOffset: i32 = 0;
-/** Tape entries written by the last successful scan. */
-export let tapeLength: i32 = 0;
 
 // @ts-ignore: decorator
 @inline function isDigit(c: u32): bool {
@@ -184,7 +182,6 @@ export function scan(input: usize, len: i32, tape: usize): i32 {
     while (true) {
       if (depth == 0) {
         if (p != len) return fail(ERR_TRAILING_BYTES, p);
-        tapeLength = n;
         return 0;
       }
       if (p >= len) return fail(ERR_UNEXPECTED_END, len);

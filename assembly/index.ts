@@ -3,7 +3,7 @@
  * owns the memory layout above `heapBase()` — input, output, tape, result slots
  * and routing-table regions — and passes pointers in; nothing here allocates.
  */
-export { scan, errorOffset, tapeLength } from './bencode';
+export { scan, errorOffset } from './bencode';
 export { decodeKrpc } from './krpc';
 export { sha1 } from './sha1';
 export { crc32c } from './crc32c';

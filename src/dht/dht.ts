@@ -10,7 +10,7 @@
  */
 import type { Core } from '../core/types.ts';
 import { loadCore } from '../core/index.ts';
-import type { RoutingTable } from '../core/routing-types.ts';
+import type { NodeState, RoutingTable } from '../core/routing-types.ts';
 import type { BencodeDict } from '../core/bencode-types.ts';
 import type { KrpcQuery, KrpcResponse, QueryArgs } from '../krpc/messages.ts';
 import type { Peer } from '../krpc/compact.ts';
@@ -819,14 +819,16 @@ export class DHT {
     };
   }
 
-  /** The nodes of the routing table (copies), for inspection and tests. */
-  nodes(): NodeInfo[] {
+  /** The nodes of the routing table (copies) with their BEP 5 state, for inspection and tests. */
+  nodes(): (NodeInfo & { state: NodeState })[] {
     const parts = this.#parts;
     if (!parts) return [];
-    const out: NodeInfo[] = [];
-    for (const node of parts.self.table.nodes()) {
+    const table = parts.self.table;
+    const now = this.#options.clock.now();
+    const out: (NodeInfo & { state: NodeState })[] = [];
+    for (const node of table.nodes()) {
       const endpoint = decodeCompactAddress(node.address);
-      if (endpoint) out.push({ id: node.id, host: endpoint.host, port: endpoint.port });
+      if (endpoint) out.push({ id: node.id, host: endpoint.host, port: endpoint.port, state: table.state(node.id, now) ?? 'bad' });
     }
     return out;
   }
