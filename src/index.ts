@@ -9,8 +9,8 @@
  * await dht.stop();
  */
 export { DHT } from './dht/dht.ts';
-export type { DHTEvents, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './dht/dht.ts';
-export type { DHTOptions, Resolver } from './dht/options.ts';
+export type { DHTEvents, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput, TableSize } from './dht/dht.ts';
+export type { DHTOptions, Resolver, Bep42Mode } from './dht/options.ts';
 export type { NodeInfo } from './dht/routing.ts';
 export type { QueryHook, QueryHookResult, ResponseHook } from './dht/hooks.ts';
 export type { Candidate, TraversalResult, TraversalStrategy } from './dht/traversal.ts';

@@ -186,7 +186,11 @@ export class RoutingUpkeep {
     if (this.#pinging.size >= this.#deps.maxPendingPings || this.#deps.isRouter(from)) return;
     if (this.#answered.size > 0) {
       const answeredAt = this.#answered.get(answerKey(id, from));
-      if (answeredAt !== undefined && now - answeredAt < QUESTIONABLE_AFTER_MS) return;
+      if (answeredAt !== undefined && now - answeredAt < QUESTIONABLE_AFTER_MS) {
+        // Known alive, waiting in the cache: its bucket's stalest questionable node may have to make room (BEP 5).
+        this.#checkBucket(id);
+        return;
+      }
     }
     const key = `${from.host}|${from.port}`;
     if (this.#pinging.has(key)) return;

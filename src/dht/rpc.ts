@@ -176,7 +176,12 @@ export class Rpc {
     tx.timer = deps.clock.setTimer(() => this.#timeout(tx), tx.timeoutMs);
     deps.counters.queriesOut.inc(tx.query.q);
     deps.counters.datagramsOut++;
-    deps.transport.send(bytes, tx.to);
+    try {
+      deps.transport.send(bytes, tx.to);
+    } catch (error) {
+      // The transport contract says send never throws; a broken one costs this query (it times out), not the pacer's timer.
+      deps.onWarning(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /** Answer a query with `r` (+ `extra` keys), telling the requester its address (`ip`, BEP 42). */

@@ -15,6 +15,29 @@ describe('DHT options', () => {
     expect(resolveOptions({ bootstrap: [] }).bootstrap).toEqual([]);
   });
 
+  it('has safe defaults for every cap, and 0 switches the rate limits off', () => {
+    const o = resolveOptions({});
+    expect(o).toMatchObject({
+      bep42: 'prefer',
+      bep42Votes: 5,
+      maxDatagramBytes: 2048,
+      replacementCacheSize: 8,
+      maxOutstanding: 4096,
+      maxQueriesOutPerSecond: 500,
+      maxQueuedQueries: 1024,
+      maxPeersPerInfohash: 2000,
+      maxPeers: 100_000,
+      maxQueriesPerIpPerSecond: 250,
+      rateLimitBlockMs: 300_000,
+      rateLimitTrackedIps: 10_000,
+      maxPendingPings: 64,
+      maxLookupQueries: 512,
+      maxPeersPerLookup: 10_000,
+      maxIpVoters: 256,
+    });
+    expect(resolveOptions({ maxQueriesPerIpPerSecond: 0, maxQueriesOutPerSecond: 0 })).toMatchObject({ maxQueriesPerIpPerSecond: 0, maxQueriesOutPerSecond: 0 });
+  });
+
   it('accepts ids as 20 bytes or 40 hex chars', () => {
     expect(resolveOptions({ id: 'ab'.repeat(20) }).id).toEqual(new Uint8Array(20).fill(0xab));
     expect(resolveOptions({ id: new Uint8Array(20).fill(1) }).id).toEqual(new Uint8Array(20).fill(1));
@@ -35,6 +58,13 @@ describe('DHT options', () => {
     [{ maxPeers: 0 }, /maxPeers/],
     [{ host: '' }, /host/],
     [{ stateFile: '' }, /stateFile/],
+    [{ bep42: 'strict' }, /bep42/],
+    [{ bep42Votes: 0 }, /bep42Votes/],
+    [{ maxDatagramBytes: 100 }, /maxDatagramBytes/],
+    [{ maxOutstanding: 70_000 }, /maxOutstanding/],
+    [{ maxQueriesPerIpPerSecond: -1 }, /maxQueriesPerIpPerSecond/],
+    [{ rateLimitTrackedIps: 0 }, /rateLimitTrackedIps/],
+    [{ maxQueriesOutPerSecond: 0.5 }, /maxQueriesOutPerSecond/],
   ])('rejects %j naming the option', (options, message) => {
     expect(() => resolveOptions(options as never)).toThrow(message);
   });

@@ -1,7 +1,7 @@
 /**
  * BEP 33 across a simulated network: 30 seeds and 80 peers announce one
  * infohash (seeds with seed=1); another node's scrape estimates both from the
- * OR of the nearest nodes' filters.
+ * OR of the nearest nodes' filters, refusing a liar's all-ones filters.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.ts';
@@ -11,6 +11,7 @@ import type { DHT } from '../../src/dht/dht.ts';
 import { getPeersLookup } from '../../src/dht/lookups/get-peers.ts';
 import { seededRandom } from '../../src/util/random.ts';
 import { randomId } from '../../src/util/id.ts';
+import { compareDistance } from '../../src/core/routing-types.ts';
 import { installScrape, seedExtra } from '../../src/dht/scrape/index.ts';
 import type { Scrape } from '../../src/dht/scrape/index.ts';
 import { buildSwarm } from './extension-sim.ts';
@@ -33,6 +34,8 @@ describe.each(backends)(`BEP 33 scrape on a simulated network of ${NODES} nodes 
   let core: Core;
   let swarm: Swarm;
   const scrapes: Scrape[] = [];
+  const liars = new Set<DHT>();
+  const FULL = new Uint8Array(256).fill(0xff);
 
   beforeAll(async () => {
     core = await loadCore(backend);
@@ -42,7 +45,11 @@ describe.each(backends)(`BEP 33 scrape on a simulated network of ${NODES} nodes 
       seed: 33,
       network: { loss: 0.02 },
       node: { maintenance: false },
-      prepare: (dht, i, net) => void (scrapes[i] = installScrape(dht, { core, clock: net.clock })),
+      prepare: (dht, i, net) => {
+        // A liar claims a full swarm: all-ones filters (registered first, so it answers first).
+        dht.onQuery('get_peers', (query) => (liars.has(dht) && query.a.info_hash ? { response: {}, extra: { BFpe: FULL, BFsd: FULL } } : undefined));
+        scrapes[i] = installScrape(dht, { core, clock: net.clock });
+      },
     });
   }, 120_000);
 
@@ -57,6 +64,8 @@ describe.each(backends)(`BEP 33 scrape on a simulated network of ${NODES} nodes 
       Promise.all(swarm.nodes.slice(10, 10 + SEEDS + PEERS).map((dht, i) => announce(dht, infohash, i < SEEDS))),
     );
     expect(Math.min(...announced)).toBeGreaterThanOrEqual(3);
+    const byDistance = [...swarm.nodes].sort((a, b) => compareDistance(infohash, a.id, b.id));
+    liars.add(byDistance[1]!);
     const before = swarm.net.stats.sent;
     const result = await swarm.settle(scrapes[NODES - 1]!.scrape(infohash));
     const sent = swarm.net.stats.sent - before;
@@ -64,6 +73,7 @@ describe.each(backends)(`BEP 33 scrape on a simulated network of ${NODES} nodes 
       `[${backend}] scrape of ${SEEDS} seeds + ${PEERS} peers: estimate ${result.seeds} seeds, ${result.peers} peers from ${result.withFilters} filter pairs, ${sent} datagrams`,
     );
     expect(result.withFilters).toBeGreaterThanOrEqual(4);
+    expect(result.refused).toBe(1);
     expect(Math.abs(result.seeds - SEEDS)).toBeLessThanOrEqual(3);
     expect(Math.abs(result.peers - PEERS)).toBeLessThanOrEqual(6);
     // Nobody announced this one: nothing to count.

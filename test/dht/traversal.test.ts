@@ -183,4 +183,45 @@ describe('traversal', () => {
     expect(result.candidates.length).toBeLessThanOrEqual(21);
     expect(result.candidates.filter((c) => c.state === ANSWERED).length).toBeGreaterThanOrEqual(8);
   });
+
+  it('sends at most maxQueries, even to Sybils that always know someone nearer', async () => {
+    const target = randomId(random);
+    let made = 0;
+    const ids = new Map<string, Uint8Array>();
+    // Every answer lists 8 new made-up nodes, each nearer the target than all before (XOR distance 2^32 - 1 - n), all answering.
+    const sybil: TraversalOptions['query'] = async (to) => {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const fakes = Array.from({ length: 8 }, () => {
+        const n = ++made;
+        const distance = 0xffffffff - n;
+        const id = target.slice();
+        for (let i = 0; i < 4; i++) id[16 + i] = id[16 + i]! ^ ((distance >>> (24 - 8 * i)) & 0xff);
+        const host = `10.9.${(n >> 8) & 255}.${n & 255}`;
+        ids.set(host, id);
+        return { id, host, port: 6881 };
+      });
+      const id = ids.get(to.host) ?? new Uint8Array(20).fill(0x77);
+      return { kind: 'response', response: fakeResponse({ id, nodes: encodeCompactNodes(fakes, 4) }), from: to, rtt: 1 };
+    };
+    const h = { query: sybil, asked: [], maxInFlight: () => 0 };
+    const result = await traverse(
+      { ...options(nodes, h, target, []), addresses: [{ host: '10.9.255.255', port: 6881, family: 4 }], maxQueries: 50 },
+      { method: 'find_node', args: { target } },
+    );
+    expect(result.queried).toBe(50);
+  });
+
+  it('an answer it does not accept feeds candidates but neither counts nor ends the lookup', async () => {
+    const target = randomId(random);
+    const distrusted = new Set(trueClosest(nodes, target, 3));
+    const h = harness(nodes);
+    const result = await traverse(
+      options(nodes, h, target, nodes.slice(0, 3), { accept: (_candidate, response) => !distrusted.has(bytesKey(response.r.id!)) }),
+      { method: 'find_node', args: { target } },
+    );
+    const closest = result.closest.map((c) => bytesKey(c.id!));
+    expect(closest).toHaveLength(8);
+    for (const key of distrusted) expect(closest).not.toContain(key);
+    expect(closest).toEqual(trueClosest(nodes, target, 11).filter((key) => !distrusted.has(key)));
+  });
 });

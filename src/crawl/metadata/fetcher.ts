@@ -1,0 +1,313 @@
+/**
+ * MetadataFetcher: infohash + candidate peers in, verified torrent out.
+ *
+ * One fetch tries up to `maxPeersPerFetch` peers at once and `maxAttemptsPerFetch`
+ * in all; when the given peers run out it asks `peersFor` (the crawler's
+ * get_peers) once and keeps trying what that yields, as it arrives. The first
+ * verified info dictionary wins and the other attempts are aborted. Connections
+ * are bounded globally and per peer; hostile peers' IPs are skipped for a while.
+ * No timer runs unless a fetch is in flight.
+ */
+import { createTcpConnector } from '../../transport/detect-tcp.ts';
+import type { TcpConnector } from '../../transport/tcp.ts';
+import { fromHex, toHex } from '../../util/hex.ts';
+import { parseInfo } from './info-dict.ts';
+import { PenaltyBox } from './penalty-box.ts';
+import { fetchFromPeer, type MetadataMemory, type PeerSessionContext, type SessionCounters } from './peer-session.ts';
+import { ConnectionSlots } from './slots.ts';
+import {
+  HOSTILE_FAILURES,
+  type FetchFailure,
+  type FetchResult,
+  type MetadataFetcherOptions,
+  type MetadataFetcherStats,
+  type PeerAddress,
+  type PeerAttempt,
+  type PeerFailure,
+  type PeerSource,
+} from './types.ts';
+
+export const METADATA_DEFAULTS = {
+  maxConnections: 200,
+  maxConnectionsPerPeer: 2,
+  maxPeersPerFetch: 3,
+  maxAttemptsPerFetch: 16,
+  maxPending: 10_000,
+  connectTimeoutMs: 5_000,
+  peerTimeoutMs: 20_000,
+  totalTimeoutMs: 60_000,
+  maxMetadataSize: 10 * 1024 * 1024,
+  maxMetadataMemory: 256 * 1024 * 1024,
+  penaltyMs: 10 * 60_000,
+  penaltyCapacity: 65_536,
+} as const;
+
+const FETCH_FAILURES: readonly FetchFailure[] = ['no-peers', 'peers-failed', 'timeout', 'invalid-info', 'overloaded', 'aborted'];
+const PEER_FAILURES: readonly PeerFailure[] = [
+  'connect-timeout',
+  'connect-refused',
+  'connect-failed',
+  'bad-handshake',
+  'no-extensions',
+  'no-metadata',
+  'too-large',
+  'over-budget',
+  'rejected',
+  'flood',
+  'garbage',
+  'wrong-hash',
+  'timeout',
+  'closed',
+  'aborted',
+];
+
+interface Job {
+  promise: Promise<FetchResult>;
+  addPeers(peers: Iterable<PeerAddress>): void;
+  cancel(): void;
+}
+
+type Settings = typeof METADATA_DEFAULTS;
+
+export class MetadataFetcher {
+  readonly #settings: Settings;
+  readonly #peersFor: PeerSource | undefined;
+  readonly #peerId: Uint8Array;
+  readonly #tcp: Promise<TcpConnector>;
+  readonly #slots: ConnectionSlots;
+  readonly #penalty: PenaltyBox;
+  readonly #counters: SessionCounters = { connecting: 0, open: 0, bytesReceived: 0 };
+  readonly #memory: MetadataMemory;
+  readonly #jobs = new Map<string, Job>();
+  #closed = false;
+  #fetched = 0;
+  readonly #failed = zeroes(FETCH_FAILURES);
+  readonly #peerFailures = zeroes(PEER_FAILURES);
+
+  constructor(options: MetadataFetcherOptions = {}) {
+    const s = { ...METADATA_DEFAULTS } as { -readonly [K in keyof Settings]: number };
+    for (const key of Object.keys(METADATA_DEFAULTS) as Array<keyof Settings>) {
+      const value = options[key];
+      if (value !== undefined) {
+        if (!(typeof value === 'number' && value > 0)) throw new RangeError(`MetadataFetcher: ${key} must be a positive number`);
+        s[key] = value;
+      }
+    }
+    this.#settings = s as Settings;
+    this.#peersFor = options.peersFor;
+    this.#peerId = options.peerId ?? randomPeerId();
+    if (this.#peerId.length !== 20) throw new RangeError('MetadataFetcher: peerId must be 20 bytes');
+    this.#tcp = options.tcp !== undefined ? Promise.resolve(options.tcp) : createTcpConnector();
+    this.#slots = new ConnectionSlots(s.maxConnections, s.maxConnectionsPerPeer);
+    this.#penalty = new PenaltyBox(s.penaltyCapacity, s.penaltyMs);
+    let used = 0;
+    this.#memory = {
+      reserve: (bytes) => {
+        if (used + bytes > s.maxMetadataMemory) return false;
+        used += bytes;
+        return true;
+      },
+      release: (bytes) => {
+        used -= bytes;
+      },
+    };
+  }
+
+  /**
+   * Fetch and verify the info dictionary of `infohash` (20 bytes or 40 hex).
+   * A second call for an infohash in flight joins it (its peers are added).
+   * Never rejects for network reasons: failures are results.
+   */
+  fetch(infohash: Uint8Array | string, peers: Iterable<PeerAddress> = []): Promise<FetchResult> {
+    const bytes = typeof infohash === 'string' ? fromHex(infohash) : infohash;
+    if (bytes.length !== 20) throw new TypeError('MetadataFetcher.fetch: an infohash is 20 bytes');
+    const hex = toHex(bytes);
+    const running = this.#jobs.get(hex);
+    if (running !== undefined) {
+      running.addPeers(peers);
+      return running.promise;
+    }
+    if (this.#closed) return Promise.resolve(this.#failure(hex, 'aborted', []));
+    if (this.#jobs.size >= this.#settings.maxPending) return Promise.resolve(this.#failure(hex, 'overloaded', []));
+    const job = this.#startJob(bytes, hex);
+    this.#jobs.set(hex, job);
+    job.addPeers(peers);
+    return job.promise;
+  }
+
+  /** Is a peer's IP being skipped right now? */
+  isPenalized(host: string): boolean {
+    return this.#penalty.has(host);
+  }
+
+  stats(): MetadataFetcherStats {
+    return {
+      fetched: this.#fetched,
+      failed: { ...this.#failed },
+      peerFailures: { ...this.#peerFailures },
+      openConnections: this.#counters.open,
+      connecting: this.#counters.connecting,
+      pending: this.#jobs.size,
+      penalized: this.#penalty.size,
+      bytesReceived: this.#counters.bytesReceived,
+    };
+  }
+
+  /** Abort every fetch (they resolve with 'aborted') and wait for them to settle. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const jobs = [...this.#jobs.values()];
+    for (const job of jobs) job.cancel();
+    await Promise.all(jobs.map((job) => job.promise));
+  }
+
+  #failure(infohash: string, reason: FetchFailure, attempts: PeerAttempt[]): FetchResult {
+    this.#failed[reason]++;
+    return { ok: false, infohash, reason, attempts };
+  }
+
+  #startJob(infohash: Uint8Array, hex: string): Job {
+    const settings = this.#settings;
+    // One controller per attempt (each has its own few listeners) and one for the peer source.
+    const attemptAborts = new Set<AbortController>();
+    const sourceAbort = new AbortController();
+    const queue: PeerAddress[] = [];
+    const seen = new Set<string>();
+    const attempts: PeerAttempt[] = [];
+    let running = 0;
+    let tried = 0;
+    let source: 'unused' | 'running' | 'done' = this.#peersFor === undefined ? 'done' : 'unused';
+    let done = false;
+    let resolveJob!: (result: FetchResult) => void;
+    const promise = new Promise<FetchResult>((resolve) => {
+      resolveJob = resolve;
+    });
+    const timer = setTimeout(() => end(this.#failure(hex, 'timeout', attempts)), settings.totalTimeoutMs);
+
+    const end = (result: FetchResult): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      for (const controller of attemptAborts) controller.abort();
+      sourceAbort.abort();
+      this.#jobs.delete(hex);
+      resolveJob(result);
+    };
+
+    const addPeers = (peers: Iterable<PeerAddress>): void => {
+      if (done) return;
+      for (const peer of peers) {
+        const key = peerKey(peer);
+        if (seen.has(key) || this.#penalty.has(peer.host)) continue;
+        seen.add(key);
+        queue.push({ host: peer.host, port: peer.port });
+      }
+      pump();
+    };
+
+    const pump = (): void => {
+      if (done) return;
+      while (running < settings.maxPeersPerFetch && tried < settings.maxAttemptsPerFetch && queue.length > 0) {
+        const peer = queue.shift()!;
+        if (this.#penalty.has(peer.host)) continue;
+        void attempt(peer);
+      }
+      const exhausted = queue.length === 0 || tried >= settings.maxAttemptsPerFetch;
+      if (exhausted && running < settings.maxPeersPerFetch && source === 'unused' && tried < settings.maxAttemptsPerFetch) {
+        void askSource();
+        return;
+      }
+      if (exhausted && running === 0 && source !== 'running') {
+        end(this.#failure(hex, attempts.length === 0 ? 'no-peers' : 'peers-failed', attempts));
+      }
+    };
+
+    const attempt = async (peer: PeerAddress): Promise<void> => {
+      running++;
+      tried++;
+      let outcome: PeerFailure | 'ok' = 'aborted';
+      const controller = new AbortController();
+      attemptAborts.add(controller);
+      try {
+        const tcp = await this.#tcp;
+        const release = await this.#slots.acquire(peerKey(peer), controller.signal);
+        const context: PeerSessionContext = {
+          tcp,
+          peerId: this.#peerId,
+          limits: settings,
+          counters: this.#counters,
+          memory: this.#memory,
+        };
+        const result = await fetchFromPeer(infohash, peer, context, controller.signal).finally(release);
+        if (done) return; // timed out or closed meanwhile: the result has been given
+        if (result.ok) {
+          outcome = 'ok';
+          const info = parseInfo(result.info);
+          if (info === undefined) {
+            attempts.push({ peer, outcome });
+            end(this.#failure(hex, 'invalid-info', attempts));
+            return;
+          }
+          attempts.push({ peer, outcome });
+          this.#fetched++;
+          end({ ok: true, torrent: { ...info, infohash: hex, verifiedBy: result.verifiedBy, info: result.info, peer }, attempts });
+          return;
+        }
+        outcome = result.reason;
+      } catch {
+        outcome = 'aborted'; // the slot wait was aborted
+      } finally {
+        running--;
+        attemptAborts.delete(controller);
+      }
+      this.#peerFailures[outcome]++;
+      if (HOSTILE_FAILURES.has(outcome)) this.#penalty.penalize(peer.host);
+      attempts.push({ peer, outcome });
+      pump();
+    };
+
+    const askSource = async (): Promise<void> => {
+      source = 'running';
+      try {
+        const produced = this.#peersFor!(infohash, sourceAbort.signal);
+        const peers = produced instanceof Promise ? await produced : produced;
+        if (isAsyncIterable(peers)) {
+          for await (const peer of peers) {
+            if (done) break;
+            addPeers([peer]);
+          }
+        } else {
+          addPeers(peers);
+        }
+      } catch {
+        // A lookup that failed is a lookup that found nobody.
+      }
+      source = 'done';
+      pump();
+    };
+
+    return { promise, addPeers, cancel: () => end(this.#failure(hex, 'aborted', attempts)) };
+  }
+}
+
+function peerKey(peer: PeerAddress): string {
+  return `${peer.host}|${peer.port}`;
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<PeerAddress> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+function zeroes<K extends string>(keys: readonly K[]): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const key of keys) out[key] = 0;
+  return out;
+}
+
+/** Azureus-style id: '-BD0001-' then 12 random bytes. */
+function randomPeerId(): Uint8Array {
+  const id = new Uint8Array(20);
+  id.set(new TextEncoder().encode('-BD0001-'));
+  crypto.getRandomValues(id.subarray(8));
+  return id;
+}

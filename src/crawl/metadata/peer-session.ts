@@ -1,0 +1,185 @@
+/**
+ * One peer, one infohash: connect over TCP, BitTorrent handshake with the
+ * extension bit (BEP 10), ut_metadata (BEP 9), verify. bittorrent-protocol
+ * frames the wire; our TCP stream is glued to it by hand (bytes in, bytes out),
+ * which is all the duplex it needs. Always settles, always closes the stream.
+ * A byte budget bounds what a peer can make us buffer: the library would hold
+ * a 4 GiB message length until the bytes arrive.
+ */
+import Wire from 'bittorrent-protocol';
+import type { HandshakeExtensions } from 'bittorrent-protocol';
+import { TcpError, type TcpConnector, type TcpStream } from '../../transport/tcp.ts';
+import { toHex } from '../../util/hex.ts';
+import { useGuardedMetadata } from './guarded-ut-metadata.ts';
+import type { PeerAddress, PeerFailure } from './types.ts';
+import { verifyInfo, type VerifiedBy } from './verify.ts';
+
+/** BEP 9 piece size. */
+const PIECE_BYTES = 16_384;
+/** Before metadata_size is known: handshake, a bitfield (50 KB for 400k pieces), the extended handshake. */
+const HANDSHAKE_BUDGET = 256 * 1024;
+/** Per piece: message framing and the bencoded header in front of the data. */
+const PIECE_OVERHEAD = 128;
+
+export interface PeerSessionLimits {
+  connectTimeoutMs: number;
+  /** From the start of connect to verified metadata. */
+  peerTimeoutMs: number;
+  maxMetadataSize: number;
+}
+
+/** Shared, mutable counters the fetcher reads for its stats. */
+export interface SessionCounters {
+  connecting: number;
+  open: number;
+  bytesReceived: number;
+}
+
+/** Metadata buffers in flight, all sessions together: a cap on what many big claims can pin. */
+export interface MetadataMemory {
+  reserve(bytes: number): boolean;
+  release(bytes: number): void;
+}
+
+export interface PeerSessionContext {
+  tcp: TcpConnector;
+  peerId: Uint8Array;
+  limits: PeerSessionLimits;
+  counters: SessionCounters;
+  memory: MetadataMemory;
+}
+
+export type PeerSessionResult =
+  | { ok: true; info: Uint8Array; verifiedBy: VerifiedBy }
+  | { ok: false; reason: PeerFailure };
+
+export function fetchFromPeer(
+  infohash: Uint8Array,
+  peer: PeerAddress,
+  context: PeerSessionContext,
+  signal: AbortSignal,
+): Promise<PeerSessionResult> {
+  return new Promise((resolve) => {
+    const { counters, limits } = context;
+    const infohashHex = toHex(infohash);
+    let settled = false;
+    let stream: TcpStream | undefined;
+    let wire: Wire | undefined;
+    let received = 0;
+    let budget = HANDSHAKE_BUDGET;
+    let reserved = 0;
+
+    const finish = (result: PeerSessionResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      if (reserved > 0) context.memory.release(reserved);
+      reserved = 0;
+      if (wire !== undefined) {
+        try {
+          wire.destroy();
+        } catch {
+          // A wire that is already tearing itself down.
+        }
+      }
+      stream?.close();
+      resolve(result);
+    };
+    const fail = (reason: PeerFailure): void => finish({ ok: false, reason });
+    const onAbort = (): void => fail('aborted');
+    const timer = setTimeout(() => fail('timeout'), limits.peerTimeoutMs);
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) return fail('aborted');
+
+    const start = (): void => {
+      const w = new Wire('tcpOutgoing');
+      wire = w;
+      w.on('data', (chunk: Uint8Array) => stream?.write(chunk));
+      w.on('error', () => fail('garbage'));
+      w.on('handshake', (peerInfohash: string, _peerId: string, extensions: HandshakeExtensions) => {
+        if (peerInfohash !== infohashHex) fail('bad-handshake');
+        else if (!extensions.extended) fail('no-extensions');
+      });
+      w.on('extended', (ext: string) => {
+        if (ext === 'handshake' && !w.peerExtendedMapping['ut_metadata']) fail('no-metadata');
+      });
+      useGuardedMetadata(w, {
+        announce(size) {
+          if (size > limits.maxMetadataSize) {
+            fail('too-large');
+            return false;
+          }
+          if (!context.memory.reserve(size)) {
+            fail('over-budget');
+            return false;
+          }
+          reserved = size;
+          const pieces = Math.ceil(size / PIECE_BYTES);
+          // Room for every piece twice (the library re-requests after rejects), nothing more.
+          budget = received + HANDSHAKE_BUDGET + 2 * (size + pieces * PIECE_OVERHEAD);
+          return true;
+        },
+        assembled(metadata) {
+          verifyInfo(infohash, metadata).then(
+            (by) => (by === undefined ? fail('wrong-hash') : finish({ ok: true, info: metadata, verifiedBy: by })),
+            () => fail('wrong-hash'),
+          );
+        },
+        fail,
+      });
+      w.handshake(infohash, context.peerId, { dht: true });
+    };
+
+    counters.connecting++;
+    context.tcp
+      .connect(
+        peer,
+        {
+          onData(chunk) {
+            if (settled || wire === undefined) return;
+            received += chunk.length;
+            counters.bytesReceived += chunk.length;
+            if (received > budget) return fail('flood');
+            try {
+              wire.write(chunk);
+            } catch {
+              fail('garbage');
+            }
+          },
+          onClose() {
+            counters.open--;
+            fail('closed');
+          },
+        },
+        { timeoutMs: limits.connectTimeoutMs, signal },
+      )
+      .then(
+        (s) => {
+          counters.connecting--;
+          counters.open++;
+          stream = s;
+          if (settled) s.close();
+          else start();
+        },
+        (error: unknown) => {
+          counters.connecting--;
+          fail(connectFailure(error));
+        },
+      );
+  });
+}
+
+function connectFailure(error: unknown): PeerFailure {
+  if (!(error instanceof TcpError)) return 'connect-failed';
+  switch (error.code) {
+    case 'timeout':
+      return 'connect-timeout';
+    case 'refused':
+      return 'connect-refused';
+    case 'aborted':
+      return 'aborted';
+    default:
+      return 'connect-failed';
+  }
+}

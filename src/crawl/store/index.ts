@@ -1,0 +1,18 @@
+/** Where the crawl goes: the CrawlStore contract, its SQLite and PostgreSQL backends, batching, .torrent files. */
+export type {
+  CrawlBatch,
+  CrawlStore,
+  FetchFailureRecord,
+  HarvestSource,
+  InfohashObservation,
+  InfohashRow,
+  StoreCounts,
+  TorrentRecord,
+  UnfetchedQuery,
+} from './types.ts';
+export { MAX_KNOWN_PEERS } from './types.ts';
+export { openCrawlStore, isPostgresUrl } from './open.ts';
+export { openSqliteStore, SqliteCrawlStore, type SqliteStoreOptions } from './sqlite.ts';
+export { openPostgresStore, PostgresCrawlStore, type PostgresStoreOptions } from './postgres.ts';
+export { StoreBatcher, type StoreBatcherOptions, type StoreBatcherStats } from './batcher.ts';
+export { TorrentFileWriter, torrentFileBytes } from './torrent-files.ts';

@@ -1,0 +1,275 @@
+/**
+ * CrawlStore on SQLite (better-sqlite3 12; 13 needs Node 22). One file in WAL
+ * mode: readers never block the writer, and each batch is one IMMEDIATE
+ * transaction, so a crash (even SIGKILL mid-batch) leaves the last committed
+ * batch and a sound file. synchronous=FULL by default makes that hold across a
+ * power cut too; 'normal' trades the last batches on power loss for fewer fsyncs.
+ * better-sqlite3 is loaded on first open, so library users who never crawl
+ * never load its native module.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import { aggregateBatch, checkInfohash, parsePeer, parsePeerList, formatPeer } from './aggregate.ts';
+import type { CrawlBatch, CrawlStore, InfohashRow, StoreCounts, TorrentRecord, UnfetchedQuery } from './types.ts';
+import { cleanTorrent } from './clean.ts';
+
+export interface SqliteStoreOptions {
+  /** Database file (created if missing). */
+  path: string;
+  /** 'full' (default): durable across power loss; 'normal': fewer fsyncs. */
+  synchronous?: 'full' | 'normal';
+  /** How long a writer waits for another process's lock (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS infohashes (
+  infohash TEXT PRIMARY KEY NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  times_seen INTEGER NOT NULL DEFAULT 0,
+  seen_get_peers INTEGER NOT NULL DEFAULT 0,
+  seen_announce INTEGER NOT NULL DEFAULT 0,
+  seen_sample INTEGER NOT NULL DEFAULT 0,
+  peers TEXT NOT NULL DEFAULT '[]',
+  fetch_attempts INTEGER NOT NULL DEFAULT 0,
+  last_attempt_at INTEGER,
+  last_failure TEXT,
+  fetched_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS infohashes_unfetched ON infohashes (last_seen) WHERE fetched_at IS NULL;
+CREATE TABLE IF NOT EXISTS torrents (
+  infohash TEXT PRIMARY KEY NOT NULL,
+  name TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  files TEXT NOT NULL,
+  fetched_at INTEGER NOT NULL,
+  peer TEXT NOT NULL
+);
+`;
+
+// Newest peers first, distinct, at most 8 (MAX_KNOWN_PEERS).
+const UPSERT_OBSERVATION = `
+INSERT INTO infohashes (infohash, first_seen, last_seen, times_seen, seen_get_peers, seen_announce, seen_sample, peers)
+VALUES (@infohash, @firstSeen, @lastSeen, @timesSeen, @seenGetPeers, @seenAnnounce, @seenSample, @peers)
+ON CONFLICT (infohash) DO UPDATE SET
+  first_seen = min(first_seen, excluded.first_seen),
+  last_seen = max(last_seen, excluded.last_seen),
+  times_seen = times_seen + excluded.times_seen,
+  seen_get_peers = seen_get_peers + excluded.seen_get_peers,
+  seen_announce = seen_announce + excluded.seen_announce,
+  seen_sample = seen_sample + excluded.seen_sample,
+  peers = CASE WHEN excluded.peers = '[]' THEN peers ELSE (
+    SELECT json_group_array(value) FROM (
+      SELECT value, min(rank) AS rank FROM (
+        SELECT value, key AS rank FROM json_each(excluded.peers)
+        UNION ALL
+        SELECT value, key + 1000 AS rank FROM json_each(infohashes.peers)
+      ) GROUP BY value ORDER BY rank LIMIT 8
+    )
+  ) END`;
+
+const INSERT_TORRENT = `
+INSERT INTO torrents (infohash, name, size, files, fetched_at, peer)
+VALUES (@infohash, @name, @size, @files, @fetchedAt, @peer)
+ON CONFLICT (infohash) DO NOTHING`;
+
+const MARK_FETCHED = `
+INSERT INTO infohashes (infohash, first_seen, last_seen, fetched_at)
+VALUES (@infohash, @fetchedAt, @fetchedAt, @fetchedAt)
+ON CONFLICT (infohash) DO UPDATE SET fetched_at = coalesce(fetched_at, excluded.fetched_at)`;
+
+const RECORD_FAILURE = `
+INSERT INTO infohashes (infohash, first_seen, last_seen, fetch_attempts, last_attempt_at, last_failure)
+VALUES (@infohash, @lastAttemptAt, @lastAttemptAt, @attempts, @lastAttemptAt, @lastFailure)
+ON CONFLICT (infohash) DO UPDATE SET
+  fetch_attempts = fetch_attempts + excluded.fetch_attempts,
+  last_attempt_at = max(coalesce(last_attempt_at, 0), excluded.last_attempt_at),
+  last_failure = excluded.last_failure`;
+
+interface InfohashSqlRow {
+  infohash: string;
+  first_seen: number;
+  last_seen: number;
+  times_seen: number;
+  seen_get_peers: number;
+  seen_announce: number;
+  seen_sample: number;
+  peers: string;
+  fetch_attempts: number;
+  last_attempt_at: number | null;
+  last_failure: string | null;
+  fetched_at: number | null;
+}
+
+interface TorrentSqlRow {
+  infohash: string;
+  name: string;
+  size: number;
+  files: string;
+  fetched_at: number;
+  peer: string;
+}
+
+/** Open (creating if needed) a SQLite crawl store. */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteCrawlStore> {
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(options.path);
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.transaction(() => {
+      db.exec(SCHEMA);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return new SqliteCrawlStore(db);
+}
+
+export class SqliteCrawlStore implements CrawlStore {
+  readonly kind = 'sqlite' as const;
+  readonly #db: BetterSqlite3.Database;
+  readonly #write: (batch: CrawlBatch) => void;
+  readonly #isFetched: BetterSqlite3.Statement<[string], { one: number }>;
+  readonly #fetchedAmong: BetterSqlite3.Statement<[string], { infohash: string }>;
+  readonly #getInfohash: BetterSqlite3.Statement<[string], InfohashSqlRow>;
+  readonly #getTorrent: BetterSqlite3.Statement<[string], TorrentSqlRow>;
+  #closed = false;
+
+  constructor(db: BetterSqlite3.Database) {
+    this.#db = db;
+    const upsert = db.prepare(UPSERT_OBSERVATION);
+    const insertTorrent = db.prepare(INSERT_TORRENT);
+    const markFetched = db.prepare(MARK_FETCHED);
+    const recordFailure = db.prepare(RECORD_FAILURE);
+    const tx = db.transaction((batch: CrawlBatch) => {
+      const rows = aggregateBatch(batch);
+      for (const row of rows.observations) upsert.run(row);
+      for (const torrent of rows.torrents) {
+        const t = cleanTorrent(torrent);
+        insertTorrent.run({ infohash: t.infohash, name: t.name, size: t.size, files: JSON.stringify(t.files), fetchedAt: t.fetchedAt, peer: formatPeer(t.peer) });
+        markFetched.run({ infohash: t.infohash, fetchedAt: t.fetchedAt });
+      }
+      for (const failure of rows.failures) recordFailure.run(failure);
+    });
+    // IMMEDIATE: take the write lock up front, so two processes never deadlock upgrading a read.
+    this.#write = (batch) => tx.immediate(batch);
+    this.#isFetched = db.prepare('SELECT 1 AS one FROM torrents WHERE infohash = ?');
+    this.#fetchedAmong = db.prepare('SELECT infohash FROM torrents WHERE infohash IN (SELECT value FROM json_each(?))');
+    this.#getInfohash = db.prepare('SELECT * FROM infohashes WHERE infohash = ?');
+    this.#getTorrent = db.prepare('SELECT * FROM torrents WHERE infohash = ?');
+  }
+
+  write(batch: CrawlBatch): Promise<void> {
+    try {
+      this.#open();
+      this.#write(batch);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  isFetched(infohash: string): Promise<boolean> {
+    return this.#run(() => {
+      checkInfohash(infohash);
+      return this.#isFetched.get(infohash) !== undefined;
+    });
+  }
+
+  fetchedAmong(infohashes: readonly string[]): Promise<Set<string>> {
+    return this.#run(() => {
+      for (const infohash of infohashes) checkInfohash(infohash);
+      return new Set(this.#fetchedAmong.all(JSON.stringify(infohashes)).map((row) => row.infohash));
+    });
+  }
+
+  listUnfetched(query: UnfetchedQuery): Promise<InfohashRow[]> {
+    return this.#run(() => {
+      const rows = this.#db
+        .prepare<[number, number, number], InfohashSqlRow>(
+          `SELECT * FROM infohashes
+           WHERE fetched_at IS NULL AND fetch_attempts < ? AND (last_attempt_at IS NULL OR last_attempt_at <= ?)
+           ORDER BY last_seen DESC LIMIT ?`,
+        )
+        .all(query.maxAttempts ?? Number.MAX_SAFE_INTEGER, query.attemptedBefore ?? Number.MAX_SAFE_INTEGER, Math.max(0, Math.floor(query.limit)));
+      return rows.map(toInfohashRow);
+    });
+  }
+
+  getInfohash(infohash: string): Promise<InfohashRow | undefined> {
+    return this.#run(() => {
+      const row = this.#getInfohash.get(infohash);
+      return row === undefined ? undefined : toInfohashRow(row);
+    });
+  }
+
+  getTorrent(infohash: string): Promise<TorrentRecord | undefined> {
+    return this.#run(() => {
+      const row = this.#getTorrent.get(infohash);
+      return row === undefined ? undefined : toTorrentRecord(row);
+    });
+  }
+
+  counts(): Promise<StoreCounts> {
+    return this.#run(() => {
+      const infohashes = this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM infohashes').get()!.n;
+      const torrents = this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM torrents').get()!.n;
+      return { infohashes, torrents };
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#db.close();
+    }
+    return Promise.resolve();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new Error('SqliteCrawlStore: closed');
+  }
+
+  #run<T>(fn: () => T): Promise<T> {
+    try {
+      this.#open();
+      return Promise.resolve(fn());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
+
+function toInfohashRow(row: InfohashSqlRow): InfohashRow {
+  return {
+    infohash: row.infohash,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    timesSeen: row.times_seen,
+    seenGetPeers: row.seen_get_peers,
+    seenAnnounce: row.seen_announce,
+    seenSample: row.seen_sample,
+    peers: parsePeerList(row.peers),
+    fetchAttempts: row.fetch_attempts,
+    lastAttemptAt: row.last_attempt_at,
+    lastFailure: row.last_failure,
+    fetchedAt: row.fetched_at,
+  };
+}
+
+function toTorrentRecord(row: TorrentSqlRow): TorrentRecord {
+  return {
+    infohash: row.infohash,
+    name: row.name,
+    size: row.size,
+    files: JSON.parse(row.files) as TorrentRecord['files'],
+    fetchedAt: row.fetched_at,
+    peer: parsePeer(row.peer) ?? { host: '', port: 0 },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Asking for samples (BEP 51): read an answer (samples, num, interval, the
+ * nodes it names), ask one node directly, or ask every node a traversal
+ * toward a target meets.
+ */
+import type { BencodeDict, BencodeValue } from '../../core/bencode-types.ts';
+import type { KrpcResponse } from '../../krpc/messages.ts';
+import type { CompactNode } from '../../krpc/compact.ts';
+import { decodeCompactNodes } from '../../krpc/compact.ts';
+import type { AddressFamily, Endpoint } from '../../transport/types.ts';
+import { bytesKey } from '../../util/bytes.ts';
+import type { Candidate, TraversalResult, TraversalStrategy } from '../traversal.ts';
+import type { ExtensionHost } from '../items/host.ts';
+import { MAX_SAMPLE_INTERVAL_SECONDS } from './constants.ts';
+
+export interface SampleAnswer {
+  /** Did the node answer with `samples` (BEP 51), rather than like find_node? */
+  supported: boolean;
+  samples: Uint8Array[];
+  /** Infohashes the node says it holds (-1 when not told). */
+  num: number;
+  /** Seconds before it wants to be asked again, capped at 6 h (0 when not told). */
+  interval: number;
+  /** Nodes of our family it named. */
+  nodes: CompactNode[];
+}
+
+/** Read a sample_infohashes answer, trusting nothing. */
+export function readSampleAnswer(response: KrpcResponse, decode: (bytes: Uint8Array) => BencodeValue, family: AddressFamily): SampleAnswer {
+  let r: BencodeDict | undefined;
+  try {
+    const value = decode(response.datagram.subarray(response.bodyStart, response.bodyEnd));
+    if (typeof value === 'object' && !(value instanceof Uint8Array) && !Array.isArray(value)) r = value;
+  } catch {
+    r = undefined;
+  }
+  const raw = r?.['samples'];
+  const samples: Uint8Array[] = [];
+  if (raw instanceof Uint8Array) for (let offset = 0; offset + 20 <= raw.length; offset += 20) samples.push(raw.slice(offset, offset + 20));
+  const num = r?.['num'];
+  const interval = r?.['interval'];
+  const compact = family === 4 ? response.r.nodes : response.r.nodes6;
+  return {
+    supported: raw instanceof Uint8Array,
+    samples,
+    num: typeof num === 'number' && num >= 0 ? num : -1,
+    interval: typeof interval === 'number' && interval > 0 ? Math.min(interval, MAX_SAMPLE_INTERVAL_SECONDS) : 0,
+    nodes: compact ? decodeCompactNodes(compact, family) : [],
+  };
+}
+
+/** Ask one node for samples (its nearest nodes are those to `target`). */
+export async function sampleFrom(
+  host: Pick<ExtensionHost, 'query'>,
+  to: Endpoint,
+  target: Uint8Array,
+  decode: (bytes: Uint8Array) => BencodeValue,
+): Promise<SampleAnswer> {
+  const response = await host.query(to, 'sample_infohashes', { target });
+  return readSampleAnswer(response, decode, to.family);
+}
+
+export interface SampleLookupResult extends TraversalResult {
+  /** Distinct infohashes from every answer. */
+  samples: Uint8Array[];
+  /** Answers that carried `samples`. */
+  supported: number;
+}
+
+/** A traversal toward `target` sending sample_infohashes, keeping every sample (deduplicated, at most `maxSamples`). */
+export async function sampleLookup(
+  host: Pick<ExtensionHost, 'lookup' | 'address'>,
+  target: Uint8Array,
+  decode: (bytes: Uint8Array) => BencodeValue,
+  options: { signal?: AbortSignal; maxSamples?: number } = {},
+): Promise<SampleLookupResult> {
+  const seen = new Map<string, Uint8Array>();
+  const maxSamples = options.maxSamples ?? 100_000;
+  let supported = 0;
+  const family = host.address().family;
+  const strategy: TraversalStrategy = {
+    method: 'sample_infohashes',
+    args: { target },
+    onResponse(_candidate: Candidate, response: KrpcResponse) {
+      const answer = readSampleAnswer(response, decode, family);
+      if (answer.supported) supported++;
+      for (const sample of answer.samples) if (seen.size < maxSamples) seen.set(bytesKey(sample), sample);
+      return undefined;
+    },
+  };
+  const result = await host.lookup(target, strategy, options.signal ? { signal: options.signal } : {});
+  return { ...result, samples: [...seen.values()], supported };
+}
