@@ -12,8 +12,10 @@ import {
   generateKeypair,
   immutableTarget,
   keypairFromSeed,
+  loadKeypair,
   mutableTarget,
   parseKeyFile,
+  saveKeypair,
   signWith,
   signWithExpandedKey,
   signatureBuffer,
@@ -108,5 +110,24 @@ describe('BEP 44 signatures and keys', () => {
     expect(() => parseKeyFile('# nothing\n')).toThrow(/no 'seed'/);
     expect(() => parseKeyFile('seed 1234\n')).toThrow(/64 hex/);
     expect(() => parseKeyFile('hello world\n')).toThrow(/unexpected line/);
+  });
+
+  it('key files on disk: owner-only, never overwritten by accident', async () => {
+    const { mkdtemp, rm, stat } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'btdht-key-'));
+    try {
+      const path = join(dir, 'item.key');
+      const keypair = generateKeypair(seededRandom(12));
+      await saveKeypair(path, keypair);
+      expect(await loadKeypair(path)).toEqual(keypair);
+      expect((await stat(path)).mode & 0o077).toBe(0);
+      await expect(saveKeypair(path, generateKeypair(seededRandom(13)))).rejects.toThrow();
+      await saveKeypair(path, generateKeypair(seededRandom(13)), { overwrite: true });
+      expect(await loadKeypair(path)).not.toEqual(keypair);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -11,7 +11,7 @@ import { loadCore } from '../../src/core/index.ts';
 import type { Core } from '../../src/core/types.ts';
 import { seededRandom } from '../../src/util/random.ts';
 import { bytesKey } from '../../src/util/bytes.ts';
-import { InfohashList, installSample } from '../../src/dht/sample/index.ts';
+import { InfohashList, SampleWalker, installSample } from '../../src/dht/sample/index.ts';
 import type { Sample } from '../../src/dht/sample/index.ts';
 import { buildSwarm } from './extension-sim.ts';
 import type { Swarm } from './extension-sim.ts';
@@ -104,6 +104,15 @@ describe.each(backends)(`sampleWalk on a simulated network of ${NODES} nodes (%s
     await swarm.settle(run);
     expect(out.length).toBeGreaterThanOrEqual(20);
     expect(samples[2]!.walker.stats.queried).toBeLessThan(NODES / 2);
+  });
+
+  it('memory stays within its caps: a small frontier and asked-memory still end the walk', async () => {
+    const host = swarm.nodes[5]!;
+    const walker = new SampleWalker(host, { clock: swarm.net.clock, decode: (b) => core.decode(b), random: seededRandom(1), maxAsked: 50, maxFrontier: 30, maxSeen: 100 });
+    const found = await collect(swarm, walker.walk({ maxQueries: 200 }));
+    expect(walker.remembered).toBeLessThanOrEqual(50);
+    expect(walker.stats.queried).toBeLessThanOrEqual(200);
+    expect(found.length).toBeGreaterThan(100);
   });
 
   it('samples from one node, and from the nodes near a target', async () => {

@@ -96,8 +96,12 @@ export function fetchFromPeer(
       const w = new Wire('tcpOutgoing');
       wire = w;
       w.on('data', (chunk: Uint8Array) => stream?.write(chunk));
+      let handshaken = false;
       w.on('error', () => fail('garbage'));
+      // bittorrent-protocol ends the wire itself on what it cannot parse.
+      w.on('finish', () => fail(handshaken ? 'garbage' : 'bad-handshake'));
       w.on('handshake', (peerInfohash: string, _peerId: string, extensions: HandshakeExtensions) => {
+        handshaken = true;
         if (peerInfohash !== infohashHex) fail('bad-handshake');
         else if (!extensions.extended) fail('no-extensions');
       });

@@ -221,6 +221,10 @@ export function installItems(host: ExtensionHost, options: ItemsOptions): Items 
     },
 
     async get(what, getOptions = {}) {
+      // An immutable item we hold is proven by its hash: no need to ask anyone.
+      const query = resolveQuery(what);
+      const local = store.get(query.target, clock.now());
+      if (local?.kind === 'immutable' && !query.publicKey) return foundItem(local);
       const found = await lookup(what, getOptions);
       return found.item ? foundItem(found.item) : undefined;
     },

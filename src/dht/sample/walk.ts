@@ -102,6 +102,11 @@ export class SampleWalker {
     this.#defaultIntervalMs = (options.defaultIntervalSeconds ?? MAX_SAMPLE_INTERVAL_SECONDS) * 1000;
   }
 
+  /** Nodes remembered as asked (at most `maxAsked`). */
+  get remembered(): number {
+    return this.#asked.size;
+  }
+
   /** Walk the keyspace once, yielding each infohash found (20 bytes) once. */
   async *walk(options: SampleWalkOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
     const host = this.#host;

@@ -13,7 +13,6 @@
  */
 import type { Core } from '../../core/types.ts';
 import type { Peer } from '../../krpc/compact.ts';
-
 import type { Clock } from '../../transport/clock.ts';
 import { realClock } from '../../transport/clock.ts';
 import { bytesEqual } from '../../util/bytes.ts';
@@ -22,7 +21,7 @@ import { K } from '../constants.ts';
 import type { ClosestNodes, ExtensionHost } from '../items/host.ts';
 import { closestFromHost, nodesField } from '../items/host.ts';
 import { SCRAPE_ALPHA } from './constants.ts';
-import type { ScrapeResult } from './lookup.ts';
+import type { ExtraRunner, ScrapeResult } from './lookup.ts';
 import { scrapeLookup } from './lookup.ts';
 import type { ScrapeRecordsOptions } from './records.ts';
 import { ScrapeRecords } from './records.ts';
@@ -95,8 +94,7 @@ export function installScrape(host: ScrapeHost, options: ScrapeOptions): Scrape 
     responder,
     scrape(infohash, scrapeOptions = {}) {
       const target = toId(infohash, 'infohash');
-      const run = (t: Uint8Array, strategy: Parameters<typeof lookupWithExtra>[2], extra: Parameters<typeof lookupWithExtra>[3], signal?: AbortSignal) =>
-        lookupWithExtra(host, t, strategy, extra, { k, alpha: options.alpha ?? SCRAPE_ALPHA, ...(signal ? { signal } : {}) });
+      const run: ExtraRunner = (t, strategy, extra, signal) => lookupWithExtra(host, t, strategy, extra, { k, alpha: options.alpha ?? SCRAPE_ALPHA, ...(signal ? { signal } : {}) });
       return scrapeLookup(run, target, { decode: (bytes) => core.decode(bytes), sha1: (bytes) => core.sha1(bytes) }, scrapeOptions.signal);
     },
     close() {
