@@ -108,6 +108,9 @@ export class Rpc {
   /** Scratch messages reused for every answer: encodeKrpc is synchronous, so nothing holds on to them. */
   readonly #response: OutgoingResponse = { y: 'r', t: new Uint8Array(0), r: {}, v: CLIENT_VERSION };
   readonly #error: OutgoingError = { y: 'e', t: new Uint8Array(0), e: { code: 0, message: '' }, v: CLIENT_VERSION };
+  #lastHost = '';
+  #lastPort = -1;
+  #lastCompact: Uint8Array | undefined;
 
   constructor(deps: RpcDeps) {
     this.#deps = deps;
@@ -190,10 +193,20 @@ export class Rpc {
     message.t = t;
     message.r = r;
     message.extra = extra;
-    message.ip = encodeCompactAddress(to.host, to.port);
+    message.ip = this.#compactOf(to);
     const bytes = this.#deps.core.encodeKrpc(message);
     this.#deps.counters.datagramsOut++;
     this.#deps.transport.send(bytes, to);
+  }
+
+  /** The compact address of `to`, remembered for the next answer (a busy client asks many times in a row). */
+  #compactOf(to: Endpoint): Uint8Array | undefined {
+    if (to.host !== this.#lastHost || to.port !== this.#lastPort) {
+      this.#lastHost = to.host;
+      this.#lastPort = to.port;
+      this.#lastCompact = encodeCompactAddress(to.host, to.port);
+    }
+    return this.#lastCompact;
   }
 
   /** Answer a query with a KRPC error (BEP 5: 201 generic, 202 server, 203 protocol, 204 method unknown). */
