@@ -37,7 +37,6 @@ describe('SQLite: a crawler killed mid-batch', () => {
       const store = await openSqliteStore({ path });
       const afterCrash = (await store.counts()).torrents;
       expect(afterCrash % B).toBe(0); // whole batches only
-      console.log("AFTERCRASH", afterCrash / B);
       expect(afterCrash).toBeGreaterThanOrEqual(2 * B);
       expect(afterCrash).toBeLessThanOrEqual(3 * B);
       const left = new Set((await store.listUnfetched({ limit: N })).map((r) => r.infohash));
