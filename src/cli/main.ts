@@ -7,6 +7,10 @@ import { registerGetPeers } from './get-peers.ts';
 import { registerAnnounce } from './announce.ts';
 import { registerPing } from './ping.ts';
 import { registerDemo } from './demo.ts';
+import { registerPut } from './put.ts';
+import { registerGet } from './get.ts';
+import { registerKeygen } from './keygen.ts';
+import { registerScrape } from './scrape.ts';
 
 export { InvalidArgumentError };
 
@@ -24,5 +28,9 @@ export async function main(argv: string[]): Promise<void> {
   registerAnnounce(program);
   registerPing(program);
   registerDemo(program);
+  registerPut(program);
+  registerGet(program);
+  registerKeygen(program);
+  registerScrape(program);
   await program.parseAsync(argv);
 }

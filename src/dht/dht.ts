@@ -54,6 +54,18 @@ import { anySignal } from './signals.ts';
 import { findNodeLookup, resultNodes } from './lookups/find-node.ts';
 import { getPeersLookup } from './lookups/get-peers.ts';
 import { announceLookup } from './lookups/announce.ts';
+import { installItems } from './items/install.ts';
+import type { FoundItem, Items, MutableAddress, PutMutableOptions, PutSummary } from './items/install.ts';
+import { installScrape } from './scrape/install.ts';
+import type { Scrape } from './scrape/install.ts';
+import type { ScrapeResult } from './scrape/lookup.ts';
+import { installSample } from './sample/install.ts';
+import type { Sample } from './sample/install.ts';
+import type { SampleAnswer, SampleLookupResult } from './sample/client.ts';
+import type { SampleWalkOptions } from './sample/walk.ts';
+import type { BencodeInput } from '../core/bencode-types.ts';
+import type { ScrapeHost } from './scrape/install.ts';
+import { extensionMethods } from './extension-methods.ts';
 
 /** Events of a DHT node. */
 export interface DHTEvents {
@@ -177,7 +189,13 @@ interface Running {
   rpc: Rpc;
   routing: RoutingUpkeep;
   peers: MemoryPeerStore;
+  /** Write tokens for get_peers/announce_peer and BEP 44 get/put: one scheme. */
+  tokens: TokenManager;
   dispatcher: QueryDispatcher;
+  /** BEP 44 items, BEP 33 scrapes, BEP 51 samples. */
+  items: Items;
+  scrape: Scrape;
+  sample: Sample;
 }
 
 /**
@@ -360,7 +378,9 @@ export class DHT {
       maxDatagramBytes: o.maxDatagramBytes,
       limiter,
       pacer,
-      onQuery: (query, from) => dispatcher!.handle(query, from),
+      readOnly: o.readOnly,
+      // BEP 43: a read-only node answers nothing.
+      onQuery: o.readOnly ? () => counters.drops.inc('read-only') : (query, from) => dispatcher!.handle(query, from),
       onResponse: (response, from, query) => {
         routing!.onResponse(response.r.id, from);
         const responseHooks = hooks.responseHooks(query.q);
@@ -393,9 +413,27 @@ export class DHT {
     const peers = new MemoryPeerStore({ random: o.random, maxPerInfohash: o.maxPeersPerInfohash, maxTotal: o.maxPeers });
     const emitter = this.#emitter;
     const observe = (query: KrpcQuery, from: Endpoint): void => emitter.emit('query', { query, from });
+    const tokens = new TokenManager((bytes) => core.sha1(bytes), o.clock, o.random);
+    // The extensions answer from our own table (read per call: BEP 42 may replace it).
+    const closestNodes = (target: Uint8Array): Uint8Array => self.table.closest(target, o.k);
+    // The extensions answer through the dispatch table, not the embedder's hooks.
+    const builtinHooks = new Hooks();
+    const host = this.#extensionHost(builtinHooks);
+    const items = installItems(host, { core, clock: o.clock, random: o.random, tokens, closestNodes, k: o.k });
+    const scrape = installScrape(host, { core, clock: o.clock, closestNodes, k: o.k, standalone: false });
+    const sample = installSample(host, {
+      core,
+      clock: o.clock,
+      random: o.random,
+      closestNodes,
+      k: o.k,
+      source: { infohashes: (max, random) => peers.infohashes(max, random), count: () => peers.infohashCount },
+    });
     dispatcher = new QueryDispatcher({
       self,
-      tokens: new TokenManager((bytes) => core.sha1(bytes), o.clock, o.random),
+      tokens,
+      scrape: scrape.responder,
+      extensions: extensionMethods(['get', 'put', 'sample_infohashes'], { hooks: builtinHooks, rpc, self, counters, onWarning: warn }),
       peers,
       rpc,
       clock: o.clock,
@@ -410,7 +448,23 @@ export class DHT {
       observe: () => (emitter.has('query') ? observe : undefined),
       onWarning: warn,
     });
-    return { core, transport, local, self, limiter, bep42, voter, rpc, routing, peers, dispatcher };
+    return { core, transport, local, self, limiter, bep42, voter, rpc, routing, peers, tokens, dispatcher, items, scrape, sample };
+  }
+
+  /** The node's public surface for its own extensions, their query hooks going to `hooks`. */
+  #extensionHost(hooks: Hooks): ScrapeHost {
+    const dht = this;
+    return {
+      get id() {
+        return dht.id;
+      },
+      onQuery: (method, hook) => hooks.onQuery(method, hook),
+      query: (endpoint, method, args, extra) => this.query(endpoint, method, args, extra),
+      lookup: (target, strategy, options) => this.lookup(target, strategy, options),
+      nodes: () => this.nodes(),
+      address: () => this.address(),
+      on: (event, listener) => this.on(event, listener),
+    };
   }
 
   /** A matched response told us how its sender sees our address (BEP 42 `ip`): count the vote, act on a new majority. */
@@ -544,6 +598,9 @@ export class DHT {
     this.#maintenance?.cancel();
     const parts = this.#parts!;
     parts.routing.close();
+    parts.items.close();
+    parts.scrape.close();
+    parts.sample.close();
     if (this.#options.stateFile) {
       try {
         await this.#save(parts);
@@ -760,6 +817,73 @@ export class DHT {
     const id = toId(target, 'lookup target');
     this.#running();
     return this.#run(id, strategy, options.signal);
+  }
+
+  /**
+   * Store an immutable value (BEP 44): a get lookup for tokens, then put to the
+   * nearest nodes. The summary's `target` (SHA-1 of the bencoding) finds it again.
+   *
+   * @example
+   * const { target } = await dht.putImmutable('hello');
+   */
+  putImmutable(value: BencodeInput, options?: { signal?: AbortSignal }): Promise<PutSummary> {
+    return this.#running().items.putImmutable(value, options);
+  }
+
+  /**
+   * Sign and store a mutable value (BEP 44) under `keypair` and `salt`.
+   *
+   * @example
+   * await dht.putMutable({ keypair: generateKeypair(), value: 'v1', salt: 'profile' });
+   */
+  putMutable(options: PutMutableOptions): Promise<PutSummary> {
+    return this.#running().items.putMutable(options);
+  }
+
+  /**
+   * A BEP 44 item, verified: by target (20 bytes or 40 hex), or by `{ publicKey, salt }`.
+   * Undefined when no node holds it.
+   *
+   * @example
+   * const item = await dht.get(target);
+   */
+  get(what: Uint8Array | string | MutableAddress, options?: { signal?: AbortSignal }): Promise<FoundItem | undefined> {
+    return this.#running().items.get(what, options);
+  }
+
+  /**
+   * Estimate seeds and peers of an infohash from the bloom filters of the nodes nearest it (BEP 33).
+   *
+   * @example
+   * const { seeds, peers } = await dht.scrape(infohash);
+   */
+  scrape(infohash: Uint8Array | string, options?: { signal?: AbortSignal }): Promise<ScrapeResult> {
+    return this.#running().scrape.scrape(infohash, options);
+  }
+
+  /**
+   * BEP 51 samples from one node ('host:port' or an endpoint), or, given a
+   * 20-byte target, from every node a traversal toward it meets.
+   *
+   * @example
+   * const { samples } = await dht.sampleInfohashes('127.0.0.1:6881');
+   * const near = await dht.sampleInfohashes(dht.id);
+   */
+  sampleInfohashes(target: Uint8Array, options?: { signal?: AbortSignal }): Promise<SampleLookupResult>;
+  sampleInfohashes(node: string | HostPort): Promise<SampleAnswer>;
+  sampleInfohashes(what: Uint8Array | string | HostPort, options?: { signal?: AbortSignal }): Promise<SampleAnswer | SampleLookupResult> {
+    const sample = this.#running().sample;
+    return what instanceof Uint8Array ? sample.sampleInfohashesNear(what, options) : sample.sampleInfohashes(what);
+  }
+
+  /**
+   * Walk the keyspace with sample_infohashes, yielding each infohash found once (BEP 51).
+   *
+   * @example
+   * for await (const infohash of dht.sampleWalk({ signal: AbortSignal.timeout(60_000) })) console.log(toHex(infohash));
+   */
+  sampleWalk(options?: SampleWalkOptions): AsyncGenerator<Uint8Array, void, undefined> {
+    return this.#running().sample.sampleWalk(options);
   }
 
   /** The bound address. Throws before start(). */

@@ -27,6 +27,8 @@ export interface DispatchDeps extends HandlerContext {
   /** Observe-all listener ('query' event), or undefined when nobody listens. */
   observe: () => ((query: KrpcQuery, from: Endpoint) => void) | undefined;
   onWarning: (error: Error) => void;
+  /** More built-in methods (the node's BEP 44 / 51 answers, extension-methods.ts). */
+  extensions?: ReadonlyMap<string, MethodSpec>;
 }
 
 export class QueryDispatcher {
@@ -36,6 +38,7 @@ export class QueryDispatcher {
   constructor(deps: DispatchDeps) {
     this.#deps = deps;
     this.#methods = builtinHandlers(deps);
+    for (const [method, spec] of deps.extensions ?? []) if (!this.#methods.has(method)) this.#methods.set(method, spec);
   }
 
   /** Does a built-in handler answer `method`? */
@@ -65,7 +68,8 @@ export class QueryDispatcher {
     const observer = deps.observe();
     if (observer) observer(query, from);
     if (hooks && this.#runHooks(hooks, query, from, id)) return;
-    deps.routing.onQuery(id, from);
+    // BEP 43: a read-only node answers no queries, so it never enters our table.
+    if (query.ro !== 1) deps.routing.onQuery(id, from);
     if (spec) spec.handle(query, from);
     else if (hooks || !answerLikeFindNode(deps, query, from)) deps.rpc.error(query.t, 204, 'method unknown', from);
   }
@@ -86,7 +90,7 @@ export class QueryDispatcher {
       deps.counters.drops.inc('hook');
       return true;
     }
-    deps.routing.onQuery(id, from);
+    if (query.ro !== 1) deps.routing.onQuery(id, from);
     if ('error' in result) {
       deps.rpc.error(query.t, result.error[0], result.error[1], from);
       return true;

@@ -1,7 +1,8 @@
 /**
  * The BEP 5 queries we answer: ping, find_node, get_peers, announce_peer. Each
  * handler runs after its arguments passed their declared shape (query-shapes.ts)
- * and answers through the rpc layer; nothing here allocates beyond the answer.
+ * and answers through the rpc layer, with one answer object per method reused
+ * for every query (the encoder copies what it writes).
  */
 import type { KrpcQuery, ResponseValues } from '../krpc/messages.ts';
 import type { AddressFamily, Endpoint } from '../transport/types.ts';
@@ -14,6 +15,7 @@ import type { Rpc } from './rpc.ts';
 import type { NodeSelf } from './self.ts';
 import { SHAPES, announcedPort } from './query-shapes.ts';
 import type { Shape } from './query-shapes.ts';
+import type { ScrapeResponder } from './scrape/responder.ts';
 
 export interface HandlerContext {
   /** Our id and routing table, read per query (BEP 42 may replace both). */
@@ -26,6 +28,8 @@ export interface HandlerContext {
   k: number;
   /** A peer stored by announce_peer (for the 'announce' event). */
   onAnnounce: (infohash: Uint8Array, host: string, port: number) => void;
+  /** BEP 33: scrape=1 / noseed=1 answers, seed records, the announce cap. */
+  scrape?: ScrapeResponder;
 }
 
 export interface MethodSpec {
@@ -38,6 +42,11 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
   const { rpc, self } = ctx;
   const peerLength = ctx.family === 4 ? 6 : 18;
   const maxValues = maxValuesFor(peerLength);
+
+  // Answers reused per method: rpc.respond encodes synchronously and keeps nothing.
+  const pingAnswer = emptyAnswer();
+  const findNodeAnswer = emptyAnswer();
+  const getPeersAnswer = emptyAnswer();
 
   /** `nodes` (IPv4) or `nodes6` (IPv6, BEP 32) nearest to `target`. */
   const withNodes = (r: ResponseValues, target: Uint8Array): ResponseValues => {
@@ -52,14 +61,14 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
       'ping',
       {
         shape: SHAPES.ping,
-        handle: (query, from) => rpc.respond(query.t, { id: self.id }, from),
+        handle: (query, from) => rpc.respond(query.t, clear(pingAnswer, self.id), from),
       },
     ],
     [
       'find_node',
       {
         shape: SHAPES.find_node,
-        handle: (query, from) => rpc.respond(query.t, withNodes({ id: self.id }, query.a.target!), from),
+        handle: (query, from) => rpc.respond(query.t, withNodes(clear(findNodeAnswer, self.id), query.a.target!), from),
       },
     ],
     [
@@ -67,16 +76,24 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
       {
         shape: SHAPES.get_peers,
         handle: (query, from) => {
-          const address = encodeCompactAddress(from.host, from.port);
-          if (!address) {
+          // A view into the token manager's scratch: the encoder copies it.
+          const token = ctx.tokens.issueFor(from.host);
+          if (!token) {
             rpc.error(query.t, 202, 'cannot read your address', from);
             return;
           }
-          const r: ResponseValues = { id: self.id, token: ctx.tokens.issue(address) };
-          const values = ctx.peers.get(query.a.info_hash!, maxValues, ctx.clock.now());
+          const infohash = query.a.info_hash!;
+          const scrape = ctx.scrape;
+          // BEP 33 flags: `a` is decoded only when its bytes name them, so plain queries stay fast.
+          const flags = scrape?.flags(query);
+          const r = clear(getPeersAnswer, self.id);
+          // No token at the BEP 33 cap: nobody can announce more for this infohash.
+          if (!scrape || scrape.acceptsAnnounces(infohash)) r.token = token;
+          const max = flags?.scrape ? scrape!.maxScrapeValues(ctx.family) : maxValues;
+          const values = flags?.noseed ? scrape!.values(infohash, max, true) : ctx.peers.infohashCount === 0 ? NO_VALUES : ctx.peers.get(infohash, max, ctx.clock.now());
           if (values.length > 0) r.values = values;
           // Nodes too, even with values: the asker keeps converging toward the infohash.
-          rpc.respond(query.t, withNodes(r, query.a.info_hash!), from);
+          rpc.respond(query.t, withNodes(r, infohash), from, flags?.scrape ? scrape!.extra(infohash) : undefined);
         },
       },
     ],
@@ -86,8 +103,7 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
         shape: SHAPES.announce_peer,
         handle: (query, from) => {
           const args = query.a;
-          const address = encodeCompactAddress(from.host, from.port);
-          if (!address || !ctx.tokens.verify(args.token!, address)) {
+          if (!ctx.tokens.verifyFor(args.token!, from.host)) {
             rpc.error(query.t, 203, 'bad token', from);
             return;
           }
@@ -98,12 +114,30 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
           }
           const peer = encodeCompactAddress(from.host, port)!;
           ctx.peers.add(args.info_hash!, peer, ctx.clock.now());
+          ctx.scrape?.recordAnnounce(query, from.host, port);
           ctx.onAnnounce(args.info_hash!, from.host, port);
           rpc.respond(query.t, { id: self.id }, from);
         },
       },
     ],
   ]);
+}
+
+const NO_VALUES: Uint8Array[] = [];
+
+/** An answer with every field present (one object shape for the encoder), all unset. */
+function emptyAnswer(): ResponseValues {
+  return { id: undefined, nodes: undefined, nodes6: undefined, token: undefined, values: undefined };
+}
+
+/** `r` with every field unset but `id`. */
+function clear(r: ResponseValues, id: Uint8Array): ResponseValues {
+  r.id = id;
+  r.nodes = undefined;
+  r.nodes6 = undefined;
+  r.token = undefined;
+  r.values = undefined;
+  return r;
 }
 
 /** Answer an unknown method that names a target like find_node (libtorrent does the same, for forward compatibility). */

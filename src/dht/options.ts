@@ -49,6 +49,12 @@ export interface DHTOptions {
   stateFile?: string;
   /** Periodic routing upkeep: bucket refresh, peer expiry (default true). */
   maintenance?: boolean;
+  /**
+   * BEP 43 read-only node (default false): our queries carry `ro=1`, and we
+   * answer no query (each is dropped, counted as 'read-only'). For nodes that
+   * cannot take unsolicited datagrams (behind NAT, on a metered link).
+   */
+  readOnly?: boolean;
 
   // Defences against a hostile network (docs/SECURITY.md). Every table that
   // grows with what others send has a cap here; the defaults suit a long-running
@@ -120,6 +126,7 @@ export interface ResolvedOptions {
   timeoutMs: number;
   stateFile: string | undefined;
   maintenance: boolean;
+  readOnly: boolean;
   bep42: Bep42Mode;
   bep42Votes: number;
   maxDatagramBytes: number;
@@ -204,6 +211,7 @@ export function resolveOptions(options: DHTOptions = {}): ResolvedOptions {
     timeoutMs: integer('timeoutMs', options.timeoutMs, C.QUERY_TIMEOUT_MS, 1, 600_000),
     stateFile: options.stateFile,
     maintenance: options.maintenance ?? true,
+    readOnly: options.readOnly ?? false,
     bep42,
     bep42Votes: integer('bep42Votes', options.bep42Votes, C.BEP42_VOTES, 1, 1_000),
     maxDatagramBytes: integer('maxDatagramBytes', options.maxDatagramBytes, C.MAX_DATAGRAM_BYTES, 512, 65_536),

@@ -7,7 +7,8 @@
  */
 import type { RandomSource } from '../util/random.ts';
 import { randomInt } from '../util/random.ts';
-import { bytesKey } from '../util/bytes.ts';
+import { bytesKey, keyBytes } from '../util/bytes.ts';
+import { reservoirSample } from './sample/source.ts';
 import { MAX_PEERS_PER_INFOHASH, MAX_PEERS_TOTAL, MAX_VALUES, PEER_EXPIRY_MS, VALUES_BYTE_BUDGET } from './constants.ts';
 
 export interface PeerStore {
@@ -93,6 +94,8 @@ export class MemoryPeerStore implements PeerStore {
   }
 
   get(infohash: Uint8Array, max: number, now: number): Uint8Array[] {
+    // Nothing stored (the common case): no expiry walk, no key string.
+    if (this.#byInfohash.size === 0 || max <= 0) return [];
     this.expire(now);
     const peers = this.#byInfohash.get(bytesKey(infohash));
     if (!peers || max <= 0) return [];
@@ -107,6 +110,11 @@ export class MemoryPeerStore implements PeerStore {
       all[j] = swap;
     }
     return all.slice(0, max);
+  }
+
+  /** Up to `max` infohashes held (20 bytes each), a uniform random subset when there are more: BEP 51 samples. */
+  infohashes(max: number, random: RandomSource): Uint8Array[] {
+    return reservoirSample(this.#byInfohash.keys(), max, random).map(keyBytes);
   }
 
   /** Drop peers whose last announce is older than the expiry. */

@@ -71,7 +71,7 @@ export class RoutingUpkeep {
   /** Questionable bucket nodes being probed (by id). */
   readonly #probing = new Set<string>();
   /** Nodes (address + id) that answered but have no bucket place, with when: oldest first, at most 16 × maxPendingPings. */
-  readonly #answered = new Map<string, number>();
+  readonly #answered = new Map<number, Answered>();
   /** Last refresh attempt per bucket (by prefix length), so an empty bucket is not retried every tick. */
   readonly #refreshedAt = new Map<number, number>();
   #refreshing = 0;
@@ -101,13 +101,20 @@ export class RoutingUpkeep {
   }
 
   #remember(id: Uint8Array, from: Endpoint, now: number): void {
-    const key = answerKey(id, from);
+    const key = answerKey(id, from.port);
     this.#answered.delete(key);
     if (this.#answered.size >= this.recentAnswersCap) {
       const oldest = this.#answered.keys().next();
       if (!oldest.done) this.#answered.delete(oldest.value);
     }
-    if (this.recentAnswersCap > 0) this.#answered.set(key, now);
+    if (this.recentAnswersCap > 0) this.#answered.set(key, { id: id.slice(), host: from.host, port: from.port, at: now });
+  }
+
+  /** When the node `id` at `from` last answered without finding a bucket place, if remembered. */
+  #answeredAt(id: Uint8Array, from: Endpoint): number | undefined {
+    const entry = this.#answered.get(answerKey(id, from.port));
+    if (entry === undefined || entry.port !== from.port || entry.host !== from.host || !bytesEqual(entry.id, id)) return undefined;
+    return entry.at;
   }
 
   /** A node answered one of our queries with `id`. */
@@ -183,15 +190,18 @@ export class RoutingUpkeep {
   onQuery(id: Uint8Array, from: Endpoint): void {
     const now = this.#deps.clock.now();
     if (this.#deps.self.table.seen(id, now, false) || this.#closed) return;
-    if (this.#pinging.size >= this.#deps.maxPendingPings || this.#deps.isRouter(from)) return;
+    if (this.#pinging.size >= this.#deps.maxPendingPings) return;
+    // No strings on this path: most queriers are outside the table, and a busy one asks many times.
     if (this.#answered.size > 0) {
-      const answeredAt = this.#answered.get(answerKey(id, from));
+      const answeredAt = this.#answeredAt(id, from);
       if (answeredAt !== undefined && now - answeredAt < QUESTIONABLE_AFTER_MS) {
         // Known alive, waiting in the cache: its bucket's stalest questionable node may have to make room (BEP 5).
         this.#checkBucket(id);
         return;
       }
     }
+    // Routers are never remembered as answered (onResponse skips them), so checking here keeps the order's meaning.
+    if (this.#deps.isRouter(from)) return;
     const key = `${from.host}|${from.port}`;
     if (this.#pinging.has(key)) return;
     this.#pinging.add(key);
@@ -289,8 +299,22 @@ export class RoutingUpkeep {
   }
 }
 
-function answerKey(id: Uint8Array, from: Endpoint): string {
-  return `${from.host}|${from.port}|${bytesKey(id)}`;
+/** A remembered answer: the key only picks the slot, these confirm the node. */
+interface Answered {
+  id: Uint8Array;
+  host: string;
+  port: number;
+  at: number;
+}
+
+/**
+ * A small-integer map key from the id's last bytes (random even in deep
+ * buckets, whose ids share a long prefix with ours) and the port. Two nodes
+ * with the same key share one slot: the later evicts the earlier, which at
+ * worst is pinged once more.
+ */
+function answerKey(id: Uint8Array, port: number): number {
+  return ((id[16]! << 21) | (id[17]! << 13) | (id[18]! << 5) | (id[19]! >> 3)) ^ port;
 }
 
 /** The index of the bucket holding `id` in a table of `bucketCount` buckets around `self` (js and wasm tables split the same way, CORE-SPEC.md). */

@@ -32,7 +32,7 @@ import type {
   ResponseValues,
 } from '../krpc/messages.ts';
 import type { RandomSource } from '../util/random.ts';
-import { encodeCompactAddress } from '../krpc/compact.ts';
+import { writeIPv4, writeIPv6 } from '../krpc/compact.ts';
 import { CLIENT_VERSION } from './constants.ts';
 import type { SendPacer } from './pacing.ts';
 import type { SourceLimiter } from './rate-limit.ts';
@@ -71,6 +71,8 @@ export interface RpcDeps {
   limiter: SourceLimiter | undefined;
   /** Send budget for our queries; none: unpaced. */
   pacer: SendPacer | undefined;
+  /** BEP 43: mark our queries `ro=1` (we answer none, so nobody should add us to a table). */
+  readOnly?: boolean;
   /** Queries go to the dispatcher (synchronously, on the datagram's bytes). */
   onQuery: (query: KrpcQuery, from: Endpoint) => void;
   /** A matched response, before its promise resolves (routing upkeep, response hooks). */
@@ -111,6 +113,9 @@ export class Rpc {
   #lastHost = '';
   #lastPort = -1;
   #lastCompact: Uint8Array | undefined;
+  /** Scratch compact addresses (IPv4, IPv6) for `ip`: the encoder copies them into the datagram. */
+  readonly #compact4 = new Uint8Array(6);
+  readonly #compact6 = new Uint8Array(18);
 
   constructor(deps: RpcDeps) {
     this.#deps = deps;
@@ -146,6 +151,7 @@ export class Rpc {
       v: CLIENT_VERSION,
     };
     if (options.extra) query.extra = options.extra;
+    if (deps.readOnly) query.ro = 1;
     const bytes = deps.core.encodeKrpc(query);
     return new Promise<QueryOutcome>((resolve) => {
       const tx: Transaction = {
@@ -204,7 +210,7 @@ export class Rpc {
     if (to.host !== this.#lastHost || to.port !== this.#lastPort) {
       this.#lastHost = to.host;
       this.#lastPort = to.port;
-      this.#lastCompact = encodeCompactAddress(to.host, to.port);
+      this.#lastCompact = writeCompactAddress(to.host, to.port, this.#compact4, this.#compact6);
     }
     return this.#lastCompact;
   }
@@ -380,4 +386,14 @@ export function detachResponse(message: KrpcResponse): KrpcResponse {
   if (message.v) detached.v = move(message.v);
   if (message.ip) detached.ip = move(message.ip);
   return detached;
+}
+
+/** `host`:`port` as compact peer info written into `out4` or `out6` (whichever fits), or undefined for a host that is no IP literal. */
+function writeCompactAddress(host: string, port: number, out4: Uint8Array, out6: Uint8Array): Uint8Array | undefined {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return undefined;
+  const out = writeIPv4(host, out4, 0) ? out4 : writeIPv6(host, out6, 0) ? out6 : undefined;
+  if (!out) return undefined;
+  out[out.length - 2] = port >> 8;
+  out[out.length - 1] = port & 0xff;
+  return out;
 }

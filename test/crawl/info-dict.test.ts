@@ -59,19 +59,19 @@ describe('parseInfo', () => {
 });
 
 describe('verifyInfo', () => {
-  it('accepts SHA-1 for v1 and hybrid, truncated SHA-256 for v2, and nothing else', async () => {
+  it('accepts SHA-1 for v1 and hybrid, truncated SHA-256 for v2, and nothing else', () => {
     const v1 = v1Single('a', 10);
     const v2 = v2Only('b');
     const hy = hybrid('c');
-    expect(await verifyInfo(fromHex(v1.infohash), v1.info)).toBe('sha1');
-    expect(await verifyInfo(fromHex(hy.infohash), hy.info)).toBe('sha1');
-    expect(await verifyInfo(fromHex(v2.infohash), v2.info)).toBe('sha256');
+    expect(verifyInfo(fromHex(v1.infohash), v1.info)).toBe('sha1');
+    expect(verifyInfo(fromHex(hy.infohash), hy.info)).toBe('sha1');
+    expect(verifyInfo(fromHex(v2.infohash), v2.info)).toBe('sha256');
     // A v1 dictionary cannot pass as its SHA-256, nor any dictionary as another's hash.
-    expect(await verifyInfo(fromHex(v2.infohash), v1.info)).toBeUndefined();
-    expect(await verifyInfo(fromHex(sha1Hex(v2.info)), v1.info)).toBeUndefined();
+    expect(verifyInfo(fromHex(v2.infohash), v1.info)).toBeUndefined();
+    expect(verifyInfo(fromHex(sha1Hex(v2.info)), v1.info)).toBeUndefined();
     const flipped = v1.info.slice();
     flipped[flipped.length - 2] = flipped[flipped.length - 2]! ^ 1;
-    expect(await verifyInfo(fromHex(v1.infohash), flipped)).toBeUndefined();
-    expect(await verifyInfo(new Uint8Array(19), v1.info)).toBeUndefined();
+    expect(verifyInfo(fromHex(v1.infohash), flipped)).toBeUndefined();
+    expect(verifyInfo(new Uint8Array(19), v1.info)).toBeUndefined();
   });
 });

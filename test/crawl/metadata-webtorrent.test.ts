@@ -54,6 +54,7 @@ describe('MetadataFetcher against webtorrent seeders', () => {
     } finally {
       await fetcher.close();
     }
+    expect(fetcher.stats()).toMatchObject({ openConnections: 0, connecting: 0, pending: 0 });
   });
 
   it('asks peersFor when the given peer is wrong, and gets it from the one it returns', async () => {

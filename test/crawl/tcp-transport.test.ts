@@ -132,7 +132,7 @@ class FakeDenoConn implements DenoTcpConn {
 
   async read(p: Uint8Array): Promise<number | null> {
     if (this.closed) throw Object.assign(new Error('closed'), { name: 'BadResource' });
-    const item = this.#reads.shift() ?? (await new Promise<Uint8Array | null | Error>((resolve) => (this.#waiting = resolve)));
+    const item = this.#reads.length > 0 ? this.#reads.shift()! : await new Promise<Uint8Array | null | Error>((resolve) => (this.#waiting = resolve));
     if (item instanceof Error) throw item;
     if (item === null) return null;
     p.set(item);

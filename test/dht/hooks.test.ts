@@ -90,18 +90,18 @@ describe.each(backends)('hooks (%s core)', (backend) => {
 
   it('a hook on an unknown method adds a query type; if no hook answers it is 204', () => {
     let mode: 'answer' | 'observe' = 'answer';
-    node.dht.onQuery('sample_infohashes', (query) => {
+    node.dht.onQuery('x_vote', (query) => {
       if (mode === 'observe') return undefined;
       return { response: { nodes: new Uint8Array(0) }, extra: { num: 0, interval: 60, echo: query.a.target! } };
     });
-    const [answer] = node.ask({ y: 'q', t: T, q: 'sample_infohashes', a: { id: id(1), target: id(3) } }, alice);
+    const [answer] = node.ask({ y: 'q', t: T, q: 'x_vote', a: { id: id(1), target: id(3) } }, alice);
     const r = answer as KrpcResponse;
     const body = core.decode(r.datagram.subarray(r.bodyStart, r.bodyEnd)) as Record<string, unknown>;
     expect(body['num']).toBe(0);
     expect(body['echo']).toEqual(id(3));
     mode = 'observe';
-    expect((node.ask({ y: 'q', t: T, q: 'sample_infohashes', a: { id: id(1), target: id(3) } }, alice)[0] as KrpcError).e.code).toBe(204);
-    expect(node.dht.stats().queriesIn['sample_infohashes']).toBe(2);
+    expect((node.ask({ y: 'q', t: T, q: 'x_vote', a: { id: id(1), target: id(3) } }, alice)[0] as KrpcError).e.code).toBe(204);
+    expect(node.dht.stats().queriesIn['x_vote']).toBe(2);
   });
 
   it("the 'query' event observes every well-formed query", () => {

@@ -19,7 +19,7 @@ describe.each(backends)('tokens (%s core)', (backend) => {
   const bob = encodeCompactAddress('192.0.2.2', 4000)!;
   const alice6 = encodeCompactAddress('2001:db8::1', 4000)!;
 
-  it('is 8 bytes, stable within a period, and different per address', async () => {
+  it('is 8 bytes, stable within a period, and different per IP', async () => {
     const { tokens } = await setup();
     const a = tokens.issue(alice);
     expect(a).toHaveLength(8);
@@ -29,6 +29,42 @@ describe.each(backends)('tokens (%s core)', (backend) => {
     expect(tokens.verify(a, alice)).toBe(true);
     expect(tokens.verify(a, bob)).toBe(false);
     expect(tokens.verify(tokens.issue(alice6), alice6)).toBe(true);
+  });
+
+  it('binds the IP, not the port (BEP 5: a NAT may change the source port)', async () => {
+    const { tokens } = await setup();
+    const a = tokens.issue(alice);
+    expect(tokens.issue(encodeCompactAddress('192.0.2.1', 5000)!)).toEqual(a);
+    expect(tokens.verify(a, encodeCompactAddress('192.0.2.1', 1)!)).toBe(true);
+    expect(tokens.verify(a, encodeCompactAddress('192.0.2.2', 4000)!)).toBe(false);
+    // IPv4 and the IPv6 with the same leading bytes get different tokens.
+    expect(tokens.issue(encodeCompactAddress('c000:201::', 4000)!)).not.toEqual(a);
+  });
+
+  it('issueFor / verifyFor (host strings, the receive path) agree with issue / verify', async () => {
+    const { clock, tokens } = await setup();
+    const a = tokens.issue(alice);
+    expect(tokens.issueFor('192.0.2.1')).toEqual(a);
+    expect(tokens.issueFor('192.0.2.1')).toEqual(a); // remembered
+    expect(tokens.issueFor('192.0.2.2')).toEqual(tokens.issue(bob));
+    expect(tokens.issueFor('2001:db8::1')).toEqual(tokens.issue(alice6));
+    expect(tokens.issueFor('not an ip')).toBeUndefined();
+    expect(tokens.verifyFor(a, '192.0.2.1')).toBe(true);
+    expect(tokens.verifyFor(a, '192.0.2.2')).toBe(false);
+    expect(tokens.verifyFor(a, 'not an ip')).toBe(false);
+    // A view: the next call overwrites it, so callers copy what they keep.
+    const view = tokens.issueFor('192.0.2.1')!;
+    const kept = view.slice();
+    tokens.issueFor('192.0.2.2');
+    expect(tokens.verifyFor(kept, '192.0.2.1')).toBe(true);
+    // The remembered token does not outlive its secret.
+    await clock.advance(5 * MINUTE);
+    const next = tokens.issueFor('192.0.2.1')!.slice();
+    expect(next).not.toEqual(kept);
+    expect(next).toEqual(tokens.issue(alice));
+    expect(tokens.verifyFor(kept, '192.0.2.1')).toBe(true); // previous secret
+    await clock.advance(5 * MINUTE);
+    expect(tokens.verifyFor(kept, '192.0.2.1')).toBe(false);
   });
 
   it('rejects wrong lengths and altered bytes', async () => {

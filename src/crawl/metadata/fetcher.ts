@@ -42,6 +42,9 @@ export const METADATA_DEFAULTS = {
   penaltyCapacity: 65_536,
 } as const;
 
+/** How long close() waits for aborted sockets to finish closing. */
+const CLOSE_WAIT_MS = 2000;
+
 const FETCH_FAILURES: readonly FetchFailure[] = ['no-peers', 'peers-failed', 'timeout', 'invalid-info', 'overloaded', 'aborted'];
 const PEER_FAILURES: readonly PeerFailure[] = [
   'connect-timeout',
@@ -159,6 +162,11 @@ export class MetadataFetcher {
     const jobs = [...this.#jobs.values()];
     for (const job of jobs) job.cancel();
     await Promise.all(jobs.map((job) => job.promise));
+    // Sockets report their close a moment later; wait for that, briefly.
+    const deadline = Date.now() + CLOSE_WAIT_MS;
+    while (this.#counters.open + this.#counters.connecting > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   #failure(infohash: string, reason: FetchFailure, attempts: PeerAttempt[]): FetchResult {

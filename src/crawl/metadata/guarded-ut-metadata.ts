@@ -91,7 +91,7 @@ class GuardedMetadata extends UtMetadataBase {
   override setMetadata(metadata: Uint8Array): Promise<boolean> {
     if (!this.#assembled) {
       this.#assembled = true;
-      // The library keeps writing into its buffer as pieces arrive: hand out a copy.
+      // The library keeps writing into its buffer if more pieces arrive: hand out a copy.
       this.#hooks.assembled(metadata.slice());
     }
     return Promise.resolve(true);

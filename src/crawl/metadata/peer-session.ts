@@ -63,15 +63,26 @@ export function fetchFromPeer(
     const { counters, limits } = context;
     const infohashHex = toHex(infohash);
     let settled = false;
+    let outcome: PeerSessionResult | undefined;
+    // The result is handed back once the socket is really gone, so a released
+    // connection slot never overlaps a closing socket.
+    let connecting = true;
+    let streamClosed = false;
+    const connectAbort = new AbortController();
     let stream: TcpStream | undefined;
     let wire: Wire | undefined;
     let received = 0;
     let budget = HANDSHAKE_BUDGET;
     let reserved = 0;
 
+    const settle = (): void => {
+      if (outcome !== undefined && !connecting && (stream === undefined || streamClosed)) resolve(outcome);
+    };
     const finish = (result: PeerSessionResult): void => {
       if (settled) return;
       settled = true;
+      outcome = result;
+      connectAbort.abort();
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       if (reserved > 0) context.memory.release(reserved);
@@ -84,7 +95,7 @@ export function fetchFromPeer(
         }
       }
       stream?.close();
-      resolve(result);
+      settle();
     };
     const fail = (reason: PeerFailure): void => finish({ ok: false, reason });
     const onAbort = (): void => fail('aborted');
@@ -125,10 +136,9 @@ export function fetchFromPeer(
           return true;
         },
         assembled(metadata) {
-          verifyInfo(infohash, metadata).then(
-            (by) => (by === undefined ? fail('wrong-hash') : finish({ ok: true, info: metadata, verifiedBy: by })),
-            () => fail('wrong-hash'),
-          );
+          const by = verifyInfo(infohash, metadata);
+          if (by === undefined) fail('wrong-hash');
+          else finish({ ok: true, info: metadata, verifiedBy: by });
         },
         fail,
       });
@@ -153,22 +163,27 @@ export function fetchFromPeer(
           },
           onClose() {
             counters.open--;
+            streamClosed = true;
             fail('closed');
+            settle();
           },
         },
-        { timeoutMs: limits.connectTimeoutMs, signal },
+        { timeoutMs: limits.connectTimeoutMs, signal: connectAbort.signal },
       )
       .then(
         (s) => {
           counters.connecting--;
           counters.open++;
+          connecting = false;
           stream = s;
           if (settled) s.close();
           else start();
         },
         (error: unknown) => {
           counters.connecting--;
+          connecting = false;
           fail(connectFailure(error));
+          settle();
         },
       );
   });

@@ -1,6 +1,7 @@
 // Typings for the untyped peer-wire libraries, just the part the fetcher uses.
-// The reference brings types/vendor.d.ts (`bencode`) into the src-only build;
-// this file is not emitted, and no emitted declaration mentions these types.
+// The reference brings types/vendor.d.ts (`bencode`) into the src-only build
+// (tsconfig.build.json includes src/ alone). This file is not emitted; of the
+// emitted declarations only the internal guarded-ut-metadata.d.ts names Wire.
 /// <reference path="../../../types/vendor.d.ts" />
 
 declare module 'bittorrent-protocol' {

@@ -12,7 +12,7 @@ export type {
 } from './types.ts';
 export { MAX_KNOWN_PEERS } from './types.ts';
 export { openCrawlStore, isPostgresUrl } from './open.ts';
-export { openSqliteStore, SqliteCrawlStore, type SqliteStoreOptions } from './sqlite.ts';
-export { openPostgresStore, PostgresCrawlStore, type PostgresStoreOptions } from './postgres.ts';
+export { openSqliteStore, type SqliteStoreOptions } from './sqlite.ts';
+export { openPostgresStore, type PostgresStoreOptions } from './postgres.ts';
 export { StoreBatcher, type StoreBatcherOptions, type StoreBatcherStats } from './batcher.ts';
 export { TorrentFileWriter, torrentFileBytes } from './torrent-files.ts';

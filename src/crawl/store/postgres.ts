@@ -52,7 +52,7 @@ interface TorrentSqlRow {
 }
 
 /** Open a PostgreSQL crawl store, creating its schema and tables if missing. */
-export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresCrawlStore> {
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<CrawlStore> {
   const schema = options.schema ?? 'public';
   if (!IDENTIFIER.test(schema)) throw new TypeError(`not a plain schema name: ${JSON.stringify(schema)}`);
   const pg = await import('pg');
@@ -77,7 +77,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return store;
 }
 
-export class PostgresCrawlStore implements CrawlStore {
+// Not exported: its constructor's type is pg's, kept out of our declarations.
+class PostgresCrawlStore implements CrawlStore {
   readonly kind = 'postgres' as const;
   readonly #pool: Pool;
   readonly #s: string;

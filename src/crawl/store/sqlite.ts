@@ -113,7 +113,7 @@ interface TorrentSqlRow {
 }
 
 /** Open (creating if needed) a SQLite crawl store. */
-export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteCrawlStore> {
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<CrawlStore> {
   const { default: Database } = await import('better-sqlite3');
   const db = new Database(options.path);
   try {
@@ -131,7 +131,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
   return new SqliteCrawlStore(db);
 }
 
-export class SqliteCrawlStore implements CrawlStore {
+// Not exported: its constructor's type is better-sqlite3's, kept out of our declarations.
+class SqliteCrawlStore implements CrawlStore {
   readonly kind = 'sqlite' as const;
   readonly #db: BetterSqlite3.Database;
   readonly #write: (batch: CrawlBatch) => void;

@@ -26,6 +26,10 @@ export interface FakePeer {
   readonly connections: number;
   /** Bytes this peer sent in all. */
   readonly bytesSent: number;
+  /** Most connections it had open at once (its own view: a client's close reaches it a moment late). */
+  readonly maxOpen: number;
+  /** Most metadata exchanges at once: from a handshake to its last piece sent (or the close). */
+  readonly maxActive: number;
   close(): Promise<void>;
 }
 
@@ -67,18 +71,43 @@ function pump(socket: Socket, next: () => Buffer, cap: number, sent: { bytes: nu
   go();
 }
 
-export async function startFakePeer(options: { host: string; behavior: PeerBehavior; info?: Uint8Array; wrongInfo?: Uint8Array }): Promise<FakePeer> {
+export interface FakePeerOptions {
+  host: string;
+  behavior: PeerBehavior;
+  /** The info dictionary served, whatever infohash is asked for... */
+  info?: Uint8Array;
+  /** ...or one per infohash (hex); an unknown infohash gets the connection closed. */
+  infos?: Map<string, Uint8Array>;
+  /** Wait this long before answering each request (to hold connections open). */
+  delayMs?: number;
+}
+
+export async function startFakePeer(options: FakePeerOptions): Promise<FakePeer> {
   const { behavior } = options;
-  const info = Buffer.from(options.info ?? new Uint8Array(0));
-  const served = behavior === 'wrong-info' ? Buffer.from(options.wrongInfo ?? info.map((b) => b ^ 0x55)) : info;
   let connections = 0;
+  let open = 0;
+  let maxOpen = 0;
+  let active = 0;
+  let maxActive = 0;
   const sent = { bytes: 0 };
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((socket) => {
     connections++;
+    open++;
+    maxOpen = Math.max(maxOpen, open);
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    let activeHere = false;
+    const endActive = (): void => {
+      if (activeHere) active--;
+      activeHere = false;
+    };
+    socket.on('close', () => {
+      open--;
+      endActive();
+      sockets.delete(socket);
+    });
+    let served = Buffer.alloc(0);
     socket.on('error', () => {});
     if (behavior === 'stall') return;
     if (behavior === 'noise-early') {
@@ -108,6 +137,15 @@ export async function startFakePeer(options: { host: string; behavior: PeerBehav
       const request = bencode.decode(body) as { msg_type?: number; piece?: number };
       if (request.msg_type !== 0 || typeof request.piece !== 'number') return;
       const piece = request.piece;
+      if (options.delayMs !== undefined) {
+        setTimeout(() => answer(piece), options.delayMs);
+        return;
+      }
+      answer(piece);
+    };
+
+    const answer = (piece: number): void => {
+      if (socket.destroyed) return;
       switch (behavior) {
         case 'reject':
           send(extended(theirUtMetadata, { msg_type: 2, piece }));
@@ -130,6 +168,7 @@ export async function startFakePeer(options: { host: string; behavior: PeerBehav
         }
         default:
           send(extended(theirUtMetadata, { msg_type: 1, piece, total_size: served.length }, served.subarray(piece * PIECE, (piece + 1) * PIECE)));
+          if ((piece + 1) * PIECE >= served.length) endActive();
       }
     };
 
@@ -139,6 +178,12 @@ export async function startFakePeer(options: { host: string; behavior: PeerBehav
         if (buffer.length < 68) return;
         if (!buffer.subarray(0, 20).equals(PROTOCOL)) return void socket.destroy();
         const infohash = buffer.subarray(28, 48);
+        const info = options.infos !== undefined ? options.infos.get(infohash.toString('hex')) : (options.info ?? new Uint8Array(0));
+        if (info === undefined) return void socket.destroy();
+        activeHere = true;
+        active++;
+        maxActive = Math.max(maxActive, active);
+        served = Buffer.from(behavior === 'wrong-info' ? info.map((b) => b ^ 0x55) : info);
         const reserved = Buffer.alloc(8);
         reserved[5] = 0x10; // BEP 10
         send(Buffer.concat([PROTOCOL, reserved, infohash, Buffer.from('-FAKE01-abcdefghijkl', 'latin1')]));
@@ -190,6 +235,12 @@ export async function startFakePeer(options: { host: string; behavior: PeerBehav
     },
     get bytesSent() {
       return sent.bytes;
+    },
+    get maxOpen() {
+      return maxOpen;
+    },
+    get maxActive() {
+      return maxActive;
     },
     close: () =>
       new Promise<void>((resolve) => {
