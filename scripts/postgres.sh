@@ -88,7 +88,9 @@ cmd_run() {
     echo "usage: $0 run -- CMD [ARG...]" >&2
     exit 2
   fi
-  eval "$(cmd_start)"
+  local exports
+  exports=$(cmd_start) || exit 1
+  eval "$exports"
   trap 'cmd_stop "$BTDHT_POSTGRES_DIR"' EXIT
   local status=0
   "$@" || status=$?

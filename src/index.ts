@@ -18,6 +18,11 @@ export type { Counts } from './dht/stats.ts';
 export type { PeerStore } from './dht/peer-store.ts';
 export { MemoryPeerStore } from './dht/peer-store.ts';
 export { KrpcRemoteError, QueryFailedError } from './dht/errors.ts';
+// BEP 44 items (keys and targets for putMutable / get), BEP 33 scrape and BEP 51 sample results.
+export type { FoundItem, MutableAddress, PutMutableOptions, PutSummary, Keypair, Item, ItemStore } from './dht/items/index.ts';
+export { generateKeypair, keypairFromSeed, parseKeyFile, formatKeyFile, loadKeypair, saveKeypair, immutableTarget, mutableTarget, MemoryItemStore } from './dht/items/index.ts';
+export type { ScrapeResult } from './dht/scrape/index.ts';
+export type { SampleAnswer, SampleLookupResult, SampleWalkOptions } from './dht/sample/index.ts';
 export { K, ALPHA, DEFAULT_BOOTSTRAP } from './dht/constants.ts';
 export type { Peer, CompactNode } from './krpc/compact.ts';
 export {

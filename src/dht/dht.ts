@@ -453,10 +453,10 @@ export class DHT {
 
   /** The node's public surface for its own extensions, their query hooks going to `hooks`. */
   #extensionHost(hooks: Hooks): ScrapeHost {
-    const dht = this;
+    const id = (): Uint8Array => this.id;
     return {
       get id() {
-        return dht.id;
+        return id();
       },
       onQuery: (method, hook) => hooks.onQuery(method, hook),
       query: (endpoint, method, args, extra) => this.query(endpoint, method, args, extra),

@@ -62,6 +62,7 @@ describe('MetadataFetcher against webtorrent seeders', () => {
     const other = seeders.torrents.find((t) => t.peer.port !== target.peer.port);
     const asked: string[] = [];
     const fetcher = new MetadataFetcher({
+      maxPeersPerFetch: 1, // the given peer first; peersFor only once it has failed
       connectTimeoutMs: 2000,
       peerTimeoutMs: 5000,
       totalTimeoutMs: 20_000,
@@ -76,7 +77,11 @@ describe('MetadataFetcher against webtorrent seeders', () => {
       expect(result.ok).toBe(true);
       expect(asked).toEqual([target.infohash]);
       if (result.ok) expect(result.torrent.peer).toEqual(target.peer);
-      if (other !== undefined) expect(result.attempts[0]).toMatchObject({ peer: other.peer });
+      if (other !== undefined) {
+        expect(result.attempts.map((a) => a.peer)).toEqual([other.peer, target.peer]);
+        expect(result.attempts[0]!.outcome).not.toBe('ok');
+        expect(fetcher.isPenalized(other.peer.host)).toBe(false); // it only lacked the torrent
+      }
     } finally {
       await fetcher.close();
     }

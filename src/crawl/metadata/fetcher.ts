@@ -247,8 +247,8 @@ export class MetadataFetcher {
           memory: this.#memory,
         };
         const result = await fetchFromPeer(infohash, peer, context, controller.signal).finally(release);
-        if (done) return; // timed out or closed meanwhile: the result has been given
         if (result.ok) {
+          if (done) return; // another peer won, or time ran out: the result has been given
           outcome = 'ok';
           const info = parseInfo(result.info);
           if (info === undefined) {
@@ -269,7 +269,9 @@ export class MetadataFetcher {
         attemptAborts.delete(controller);
       }
       this.#peerFailures[outcome]++;
+      // Remembered even when the fetch is over: the peer was hostile all the same.
       if (HOSTILE_FAILURES.has(outcome)) this.#penalty.penalize(peer.host);
+      if (done) return;
       attempts.push({ peer, outcome });
       pump();
     };

@@ -121,6 +121,12 @@ export function fetchFromPeer(
       });
       useGuardedMetadata(w, {
         announce(size) {
+          // BEP 10 allows a second extended handshake; it may not move the size or the byte budget.
+          if (reserved > 0) {
+            if (size === reserved) return true;
+            fail('garbage');
+            return false;
+          }
           if (size > limits.maxMetadataSize) {
             fail('too-large');
             return false;

@@ -140,6 +140,8 @@ class SqliteCrawlStore implements CrawlStore {
   readonly #fetchedAmong: BetterSqlite3.Statement<[string], { infohash: string }>;
   readonly #getInfohash: BetterSqlite3.Statement<[string], InfohashSqlRow>;
   readonly #getTorrent: BetterSqlite3.Statement<[string], TorrentSqlRow>;
+  readonly #listUnfetched: BetterSqlite3.Statement<[number, number, number], InfohashSqlRow>;
+  readonly #counts: BetterSqlite3.Statement<[], StoreCounts>;
   #closed = false;
 
   constructor(db: BetterSqlite3.Database) {
@@ -164,6 +166,12 @@ class SqliteCrawlStore implements CrawlStore {
     this.#fetchedAmong = db.prepare('SELECT infohash FROM torrents WHERE infohash IN (SELECT value FROM json_each(?))');
     this.#getInfohash = db.prepare('SELECT * FROM infohashes WHERE infohash = ?');
     this.#getTorrent = db.prepare('SELECT * FROM torrents WHERE infohash = ?');
+    this.#listUnfetched = db.prepare(
+      `SELECT * FROM infohashes
+       WHERE fetched_at IS NULL AND fetch_attempts < ? AND (last_attempt_at IS NULL OR last_attempt_at <= ?)
+       ORDER BY last_seen DESC LIMIT ?`,
+    );
+    this.#counts = db.prepare('SELECT (SELECT count(*) FROM infohashes) AS infohashes, (SELECT count(*) FROM torrents) AS torrents');
   }
 
   write(batch: CrawlBatch): Promise<void> {
@@ -192,13 +200,7 @@ class SqliteCrawlStore implements CrawlStore {
 
   listUnfetched(query: UnfetchedQuery): Promise<InfohashRow[]> {
     return this.#run(() => {
-      const rows = this.#db
-        .prepare<[number, number, number], InfohashSqlRow>(
-          `SELECT * FROM infohashes
-           WHERE fetched_at IS NULL AND fetch_attempts < ? AND (last_attempt_at IS NULL OR last_attempt_at <= ?)
-           ORDER BY last_seen DESC LIMIT ?`,
-        )
-        .all(query.maxAttempts ?? Number.MAX_SAFE_INTEGER, query.attemptedBefore ?? Number.MAX_SAFE_INTEGER, Math.max(0, Math.floor(query.limit)));
+      const rows = this.#listUnfetched.all(query.maxAttempts ?? Number.MAX_SAFE_INTEGER, query.attemptedBefore ?? Number.MAX_SAFE_INTEGER, Math.max(0, Math.floor(query.limit)));
       return rows.map(toInfohashRow);
     });
   }
@@ -219,8 +221,7 @@ class SqliteCrawlStore implements CrawlStore {
 
   counts(): Promise<StoreCounts> {
     return this.#run(() => {
-      const infohashes = this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM infohashes').get()!.n;
-      const torrents = this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM torrents').get()!.n;
+      const { infohashes, torrents } = this.#counts.get()!;
       return { infohashes, torrents };
     });
   }
