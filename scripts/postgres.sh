@@ -88,6 +88,15 @@ cmd_run() {
     echo "usage: $0 run -- CMD [ARG...]" >&2
     exit 2
   fi
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    if [[ $(id -u) -eq 0 ]]; then
+      echo "postgres.sh: installing Debian's postgresql for the crawl-store tests" >&2
+      cmd_install
+    else
+      echo "postgres.sh: the crawl-store tests need a PostgreSQL server: run '$0 install' as root (or set BTDHT_NO_POSTGRES=1 to leave those tests out)" >&2
+      exit 1
+    fi
+  fi
   local exports
   exports=$(cmd_start) || exit 1
   eval "$exports"

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.ts';
 import { loadCore } from '../../src/core/index.ts';
 import { DHT } from '../../src/dht/dht.ts';
+import { createUdpTransport } from '../../src/transport/detect.ts';
 
 const NODES = 50;
 
@@ -17,6 +18,13 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+// The suite runs under Node and under Deno (npm run test:deno): the nodes below
+// use the runtime's own UDP, with nothing configured.
+it('picks this runtime\'s UDP transport', async () => {
+  const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
+  expect((await createUdpTransport()).constructor.name).toBe(isDeno ? 'DenoUdpTransport' : 'NodeUdpTransport');
+});
 
 describe.each(backends)('loopback UDP swarm (%s core)', (backend) => {
   it(`${NODES} nodes: an announce is found by another node`, { timeout: 60_000 }, async () => {
