@@ -1,12 +1,11 @@
 /**
- * Generic bencode for the wasm backend: decode = one WASM scan that validates
- * and writes a tape, then the host builds values from the tape; encode = a walk
- * of the JS value into the host writer.
+ * Generic bencode decode for the wasm backend: one WASM scan validates and
+ * writes a tape, then the host builds values from the tape. (Encoding is shared
+ * by both backends: src/core/encode.)
  */
 import {
   BencodeError,
   type BencodeDict,
-  type BencodeInput,
   type BencodeList,
   type BencodeValue,
   type DecodeErrorCode,
@@ -14,8 +13,6 @@ import {
 import { latin1Decode } from '../latin1.ts';
 import type { CoreMemory } from './memory.ts';
 import { tapeBytes } from './memory.ts';
-import type { ResultPool } from './pool.ts';
-import { ByteWriter } from './writer.ts';
 
 /** Error ids of assembly/bencode.ts, by id. */
 export const DECODE_ERRORS: readonly DecodeErrorCode[] = [
@@ -79,7 +76,6 @@ function setKey(dict: BencodeDict, key: string, value: BencodeValue): void {
 }
 
 export class WasmBencode {
-  private readonly writer: ByteWriter;
   private readonly keys = new KeyCache();
   // Tape walk state (one decode at a time; decoding never re-enters).
   private source: Uint8Array = EMPTY;
@@ -88,12 +84,7 @@ export class WasmBencode {
   private cursor = 0;
   private base = 0;
 
-  constructor(
-    private readonly mem: CoreMemory,
-    results: ResultPool,
-  ) {
-    this.writer = new ByteWriter(results);
-  }
+  constructor(private readonly mem: CoreMemory) {}
 
   decode(bytes: Uint8Array): BencodeValue {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('decode expects a Uint8Array');
@@ -142,72 +133,4 @@ export class WasmBencode {
     return dict;
   }
 
-  encode(value: BencodeInput): Uint8Array {
-    const w = this.writer;
-    w.pos = 0;
-    try {
-      writeValue(w, value);
-      return w.take();
-    } finally {
-      w.pos = 0;
-    }
-  }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return typeof value;
-}
-
-function isPlainObject(value: object): boolean {
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/** Append one value (docs/CORE-SPEC.md "Encode"). */
-export function writeValue(w: ByteWriter, value: unknown): void {
-  switch (typeof value) {
-    case 'number':
-      w.integer(value);
-      return;
-    case 'string':
-      w.utf8(value);
-      return;
-    case 'bigint':
-      w.bigint(value);
-      return;
-    case 'object':
-      if (value === null) break;
-      if (value instanceof Uint8Array) {
-        w.bytes(value);
-        return;
-      }
-      if (Array.isArray(value)) {
-        w.byte(0x6c);
-        for (let i = 0; i < value.length; i++) writeValue(w, value[i]);
-        w.byte(0x65);
-        return;
-      }
-      if (isPlainObject(value)) {
-        writeDict(w, value as Record<string, unknown>);
-        return;
-      }
-      break;
-  }
-  throw new TypeError(`cannot bencode a value of type ${describe(value)}`);
-}
-
-function writeDict(w: ByteWriter, dict: Record<string, unknown>): void {
-  // The default sort compares UTF-16 code units: byte order for latin1 keys.
-  const keys = Object.keys(dict).sort();
-  w.byte(0x64);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    const value = dict[key];
-    if (value === undefined) continue;
-    w.latin1(key, 'dict key');
-    writeValue(w, value);
-  }
-  w.byte(0x65);
 }

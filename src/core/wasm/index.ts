@@ -12,10 +12,11 @@ import type { RoutingTable, RoutingTableOptions } from '../routing-types.ts';
 import { WasmBencode } from './bencode.ts';
 import { asCoreExports } from './exports.ts';
 import { KrpcDecoder } from './krpc-decode.ts';
-import { KrpcEncoder } from './krpc-encode.ts';
+import { KrpcEncoder } from '../encode/krpc-encode.ts';
+import { BencodeEncoder } from '../encode/bencode-encode.ts';
 import { readCoreWasm } from './load.ts';
 import { CoreMemory } from './memory.ts';
-import { ResultPool } from './pool.ts';
+import { ResultPool } from '../encode/pool.ts';
 import { BUCKET_HEAD, HEADER, RECORD, WasmRoutingTable } from './routing.ts';
 
 const imports = {
@@ -40,14 +41,15 @@ export function createWasmCore(instance: WebAssembly.Instance): Core {
   }
   const mem = new CoreMemory(exports);
   const results = new ResultPool();
-  const bencode = new WasmBencode(mem, results);
+  const bencode = new WasmBencode(mem);
+  const bencodeEncoder = new BencodeEncoder(results);
   const krpcDecoder = new KrpcDecoder(mem);
   const krpcEncoder = new KrpcEncoder(results);
   const registry = new FinalizationRegistry<{ ptr: number; bytes: number }>((region) => mem.free(region.ptr, region.bytes));
 
   return {
     backend: 'wasm',
-    encode: (value) => bencode.encode(value),
+    encode: (value) => bencodeEncoder.encode(value),
     decode: (bytes) => bencode.decode(bytes),
     decodeKrpc: (datagram) => krpcDecoder.decode(datagram),
     encodeKrpc: (message) => krpcEncoder.encode(message),

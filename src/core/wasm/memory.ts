@@ -16,7 +16,7 @@
  */
 import { MAX_DEPTH, MAX_ITEMS } from '../bencode-types.ts';
 import type { CoreExports } from './exports.ts';
-import { PrefixViews } from './pool.ts';
+import { PrefixViews } from '../encode/pool.ts';
 
 const PAGE = 65536;
 export const TAPE_ENTRY = 16;

@@ -14,7 +14,7 @@ import {
   type RoutingTableOptions,
 } from '../routing-types.ts';
 import type { CoreMemory } from './memory.ts';
-import type { ResultPool } from './pool.ts';
+import type { ResultPool } from '../encode/pool.ts';
 
 // Mirror of assembly/table-layout.ts (checked against tableBytes at load).
 export const HEADER = 64;

@@ -5,7 +5,7 @@
  */
 import type { BencodeDict } from '../bencode-types.ts';
 import type { OutgoingMessage, QueryArgs, ResponseValues } from '../../krpc/messages.ts';
-import { writeValue } from './bencode.ts';
+import { writeValue } from './bencode-encode.ts';
 import type { ResultPool } from './pool.ts';
 import { ByteWriter, keyBytes } from './writer.ts';
 

@@ -1,5 +1,5 @@
 /**
- * The output buffer of the wasm backend's encoders. Encoding runs on the host:
+ * The output buffer of the encoders (both backends). Encoding runs on the host:
  * the values are JS objects, so walking them here and writing straight into one
  * reused Uint8Array beats copying each field into linear memory first (measured:
  * a get_peers response with 50 values costs about as much as the two crossings
