@@ -55,6 +55,14 @@ export interface DHTOptions {
    * cannot take unsolicited datagrams (behind NAT, on a metered link).
    */
   readOnly?: boolean;
+  /**
+   * Crawler mode: node ids this node answers as, sharing one routing table,
+   * one socket and one lookup engine (default 1: a plain node). A number
+   * spreads that many ids evenly over the keyspace, the first being `id`
+   * (BEP 42-compliant once our external IP is known); an array places one id
+   * at each given prefix (hex digits, e.g. '3f' or '3f8').
+   */
+  ids?: number | readonly string[];
 
   // Defences against a hostile network (docs/SECURITY.md). Every table that
   // grows with what others send has a cap here; the defaults suit a long-running
@@ -127,6 +135,8 @@ export interface ResolvedOptions {
   stateFile: string | undefined;
   maintenance: boolean;
   readOnly: boolean;
+  /** How many ids, or their prefixes (hex). */
+  ids: number | readonly string[];
   bep42: Bep42Mode;
   bep42Votes: number;
   maxDatagramBytes: number;
@@ -212,6 +222,7 @@ export function resolveOptions(options: DHTOptions = {}): ResolvedOptions {
     stateFile: options.stateFile,
     maintenance: options.maintenance ?? true,
     readOnly: options.readOnly ?? false,
+    ids: resolveIds(options.ids),
     bep42,
     bep42Votes: integer('bep42Votes', options.bep42Votes, C.BEP42_VOTES, 1, 1_000),
     maxDatagramBytes: integer('maxDatagramBytes', options.maxDatagramBytes, C.MAX_DATAGRAM_BYTES, 512, 65_536),
@@ -230,4 +241,19 @@ export function resolveOptions(options: DHTOptions = {}): ResolvedOptions {
     maxPeersPerLookup: integer('maxPeersPerLookup', options.maxPeersPerLookup, C.MAX_PEERS_PER_LOOKUP, 1, 100_000_000),
     maxIpVoters: integer('maxIpVoters', options.maxIpVoters, C.MAX_IP_VOTERS, 1, 1_000_000),
   };
+}
+
+/** `ids`: a count from 1 to 65,536, or 1 to 65,536 hex prefixes of 1 to 40 digits. */
+function resolveIds(ids: unknown): number | readonly string[] {
+  if (ids === undefined) return 1;
+  if (typeof ids === 'number') return integer('ids', ids, 1, 1, 65_536);
+  if (Array.isArray(ids) && ids.length >= 1 && ids.length <= 65_536) {
+    for (const prefix of ids as unknown[]) {
+      if (typeof prefix !== 'string' || !/^[0-9a-fA-F]{1,40}$/.test(prefix)) {
+        throw new TypeError(`DHT option ids: each prefix must be 1 to 40 hex digits, got ${JSON.stringify(prefix)}`);
+      }
+    }
+    return (ids as string[]).map((prefix) => prefix.toLowerCase());
+  }
+  throw new TypeError(`DHT option ids must be a count from 1 to 65536 or an array of hex prefixes, got ${JSON.stringify(ids)}`);
 }
