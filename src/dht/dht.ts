@@ -37,6 +37,10 @@ import { Bep42Policy } from './bep42.ts';
 import { IpVoter } from './ip-voter.ts';
 import { bep42NodeId, isBep42Compliant, isBep42Exempt } from './node-id.ts';
 import type { NodeSelf } from './self.ts';
+import type { Stack } from './stack.ts';
+import { stackOf } from './stack.ts';
+import type { FamilyTables } from './handlers.ts';
+import type { FamilyMode } from './options.ts';
 import { Rpc } from './rpc.ts';
 import type { QueryOutcome } from './rpc.ts';
 import { QueryDispatcher } from './dispatch.ts';
@@ -95,9 +99,11 @@ export interface TableSize {
 
 /** What `stats()` reports. */
 export interface DHTStats {
-  /** Nodes in the routing table's buckets. */
+  /** Nodes in the routing tables' buckets (both families on a dual-stack node). */
   nodes: number;
   buckets: number;
+  /** Per address family (BEP 32): its socket, routing table, stored peers and external IP once voted. */
+  families: { family: 4 | 6; address: string; nodes: number; buckets: number; peersStored: number; externalIp: string | undefined }[];
   /** Incoming queries by method (unknown methods counted as '(other)'). */
   queriesIn: Counts;
   /** Our queries by method. */
@@ -179,23 +185,24 @@ type Lifecycle = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 /** The parts that exist once listening. */
 interface Running {
   core: Core;
-  transport: Transport;
-  local: Endpoint;
-  /** Our id and routing table (replaced together on a BEP 42 id change). */
-  self: NodeSelf;
+  /** One per address family (BEP 32), the primary first: IPv4 when the node runs it. */
+  stacks: Stack[];
+  /** stacks[0]: our own lookups, BEP 42 id, `address()`. */
+  primary: Stack;
   limiter: SourceLimiter | undefined;
   bep42: Bep42Policy;
-  voter: IpVoter;
-  rpc: Rpc;
-  routing: RoutingUpkeep;
-  peers: MemoryPeerStore;
-  /** Write tokens for get_peers/announce_peer and BEP 44 get/put: one scheme. */
+  /** Write tokens for get_peers/announce_peer and BEP 44 get/put, either family: one scheme. */
   tokens: TokenManager;
-  dispatcher: QueryDispatcher;
   /** BEP 44 items, BEP 33 scrapes, BEP 51 samples. */
   items: Items;
   scrape: Scrape;
   sample: Sample;
+}
+
+/** A socket of the node before its stack is built. */
+interface Bound {
+  transport: Transport;
+  local: Endpoint;
 }
 
 /**
@@ -320,14 +327,8 @@ export class DHT {
           this.#warn(new Error(`state file ${o.stateFile} ignored: ${error instanceof Error ? error.message : String(error)}`));
         }
       }
-      const transport = o.transport ?? (await createUdpTransport({ host: o.host, port: o.port }));
-      transport.onError ??= () => this.#counters.drops.inc('socket-error');
-      const local = await transport.listen((data, from) => {
-        const parts = this.#parts;
-        if (parts) parts.rpc.receive(data, from);
-        else this.#counters.drops.inc('not-ready');
-      });
-      this.#parts = this.#build(core, transport, local);
+      const bound = await this.#listen();
+      this.#parts = this.#build(core, bound);
       this.#state = 'running';
       if (this.#stopController.signal.aborted) return;
       if (o.maintenance) this.#scheduleMaintenance();
@@ -335,6 +336,66 @@ export class DHT {
     } catch (error) {
       this.#state = 'stopped';
       throw error;
+    }
+  }
+
+  /**
+   * Bind a socket per family (BEP 32): the IPv4 one first, then IPv6 on the
+   * same port when free. A family in 'auto' mode that cannot bind is skipped
+   * with a warning; one that must run ('on') fails start().
+   */
+  async #listen(): Promise<Bound[]> {
+    const o = this.#options;
+    const bound: Bound[] = [];
+    const open = async (transport: Transport): Promise<void> => {
+      transport.onError ??= () => this.#counters.drops.inc('socket-error');
+      const index = bound.length;
+      const local = await transport.listen((data, from) => {
+        const parts = this.#parts;
+        if (parts) parts.stacks[index]!.rpc.receive(data, from);
+        else this.#counters.drops.inc('not-ready');
+      });
+      if (local.family !== 4 && local.family !== 6) throw new Error(`DHT: a transport bound ${local.host} with an unknown address family`);
+      if (bound.some((other) => other.local.family === local.family)) {
+        await transport.close();
+        throw new Error(`DHT options: two transports of the IPv${local.family} family; give one per family (transport and transport6)`);
+      }
+      bound.push({ transport, local });
+    };
+    try {
+      if (o.transport) await open(o.transport);
+      else if (o.ipv4 !== 'off') await this.#openUdp(open, o.host, o.port, o.ipv4, 4);
+      if (o.transport6) await open(o.transport6);
+      else if (o.ipv6 !== 'off' && !bound.some((b) => b.local.family === 6)) {
+        // The same port as the IPv4 socket when we can: one port to forward, one to announce.
+        const port = bound[0]?.local.port ?? o.port;
+        await this.#openUdp(open, o.host6, port, o.ipv6, 6, o.port === 0 && port !== 0);
+      }
+      if (bound.length === 0) throw new Error('DHT: no socket could be bound (IPv4 and IPv6 both unavailable)');
+    } catch (error) {
+      await Promise.all(bound.map((b) => b.transport.close()));
+      throw error;
+    }
+    // The primary stack runs our own lookups: IPv4 when present (most of the DHT is there).
+    bound.sort((a, b) => a.local.family - b.local.family);
+    return bound;
+  }
+
+  async #openUdp(open: (transport: Transport) => Promise<void>, host: string, port: number, mode: FamilyMode, family: 4 | 6, anyPortFallback = false): Promise<void> {
+    try {
+      await open(await createUdpTransport({ host, port, family }));
+    } catch (error) {
+      if (anyPortFallback) {
+        try {
+          await open(await createUdpTransport({ host, port: 0, family }));
+          return;
+        } catch {
+          // report the first failure below
+        }
+      }
+      const reason = error instanceof Error ? error.message : String(error);
+      if (mode === 'on') throw new Error(`DHT: cannot bind IPv${family} UDP ${host} port ${port}: ${reason}`, { cause: error });
+      this.#warn(new Error(`IPv${family} not available (${reason}); the node runs without it`));
     }
   }
 
@@ -349,16 +410,69 @@ export class DHT {
     });
   }
 
-  #build(core: Core, transport: Transport, local: Endpoint): Running {
+  #build(core: Core, bound: Bound[]): Running {
     const o = this.#options;
-    const family = local.family;
-    const self: NodeSelf = { id: this.#id, table: this.#createTable(core, this.#id, family) };
     const limiter =
       o.maxQueriesPerIpPerSecond > 0
         ? new SourceLimiter({ perSecond: o.maxQueriesPerIpPerSecond, blockMs: o.rateLimitBlockMs, maxTracked: o.rateLimitTrackedIps })
         : undefined;
+    // One send budget for the node, whichever socket a query leaves by.
     const pacer = o.maxQueriesOutPerSecond > 0 ? new SendPacer(o.maxQueriesOutPerSecond, o.maxQueuedQueries, o.clock) : undefined;
     const bep42 = new Bep42Policy(o.bep42, (bytes) => core.crc32c(bytes));
+    const tokens = new TokenManager((bytes) => core.sha1(bytes), o.clock, o.random);
+    const selves = bound.map(({ local }): NodeSelf => ({ id: this.#id, table: this.#createTable(core, this.#id, local.family as 4 | 6) }));
+    const tables: FamilyTables = { 4: undefined, 6: undefined };
+    bound.forEach(({ local }, i) => (tables[local.family as 4 | 6] = selves[i]));
+    // Late-bound: the stacks are built below and read by the extensions per call.
+    const stacks: Stack[] = [];
+    const stackFor = (family: 4 | 6): Stack | undefined => stackOf(stacks, family);
+    // The extensions answer from our own table of the asker's family (read per call: BEP 42 may replace it).
+    const closestNodes = (target: Uint8Array, family: 4 | 6): Uint8Array => tables[family]?.table.closest(target, o.k) ?? NO_NODES;
+    // The extensions answer through the dispatch table, not the embedder's hooks.
+    const builtinHooks = new Hooks();
+    const host = this.#extensionHost(builtinHooks);
+    const items = installItems(host, { core, clock: o.clock, random: o.random, tokens, closestNodes, k: o.k });
+    const scrape = installScrape(host, { core, clock: o.clock, closestNodes, k: o.k, standalone: false });
+    const sample = installSample(host, {
+      core,
+      clock: o.clock,
+      random: o.random,
+      closestNodes,
+      k: o.k,
+      source: {
+        infohashes: (max, random) => {
+          const out = stacks[0]!.peers.infohashes(max, random);
+          const second = stacks[1];
+          return second && out.length < max ? mergeInfohashes(out, second.peers.infohashes(max, random), max) : out;
+        },
+        count: () => stacks.reduce((sum, stack) => sum + stack.peers.infohashCount, 0),
+      },
+    });
+    const shared = { core, limiter, pacer, bep42, tokens, tables, scrape, builtinHooks, stackFor };
+    bound.forEach((b, i) => stacks.push(this.#buildStack(shared, b, selves[i]!)));
+    return { core, stacks, primary: stacks[0]!, limiter, bep42, tokens, items, scrape, sample };
+  }
+
+  /** One family's socket, table, rpc, routing upkeep, peer store and dispatcher. */
+  #buildStack(
+    shared: {
+      core: Core;
+      limiter: SourceLimiter | undefined;
+      pacer: SendPacer | undefined;
+      bep42: Bep42Policy;
+      tokens: TokenManager;
+      tables: FamilyTables;
+      scrape: Scrape;
+      builtinHooks: Hooks;
+      stackFor: (family: 4 | 6) => Stack | undefined;
+    },
+    { transport, local }: Bound,
+    self: NodeSelf,
+  ): Stack {
+    const o = this.#options;
+    const { core, bep42 } = shared;
+    const family = local.family as 4 | 6;
+    const otherFamily = family === 4 ? 6 : 4;
     const voter = new IpVoter({ threshold: o.bep42Votes, maxVoters: o.maxIpVoters, ttlMs: IP_VOTE_TTL_MS });
     const counters = this.#counters;
     const warn = (error: Error): void => this.#warn(error);
@@ -376,13 +490,16 @@ export class DHT {
       timeoutMs: o.timeoutMs,
       maxOutstanding: o.maxOutstanding,
       maxDatagramBytes: o.maxDatagramBytes,
-      limiter,
-      pacer,
+      limiter: shared.limiter,
+      pacer: shared.pacer,
       readOnly: o.readOnly,
       // BEP 43: a read-only node answers nothing.
       onQuery: o.readOnly ? () => counters.drops.inc('read-only') : (query, from) => dispatcher!.handle(query, from),
       onResponse: (response, from, query) => {
         routing!.onResponse(response.r.id, from);
+        // BEP 32: nodes of the other family (asked for with `want` while its table is short) join it if they answer.
+        const leaked = family === 4 ? response.r.nodes6 : response.r.nodes;
+        if (leaked !== undefined) shared.stackFor(otherFamily)?.routing.introduce(leaked, otherFamily, WANT_BOTH_BELOW);
         const responseHooks = hooks.responseHooks(query.q);
         if (!responseHooks) return;
         for (const hook of responseHooks) {
@@ -396,7 +513,7 @@ export class DHT {
       onTimeout: (_to, _query, nodeId) => {
         if (nodeId) routing!.onTimeout(nodeId);
       },
-      onAddressReport: (ip, from) => this.#onAddressReport(ip, from),
+      onAddressReport: (ip, from) => this.#onAddressReport(family, ip, from),
       onWarning: warn,
     });
     routing = new RoutingUpkeep({
@@ -404,7 +521,7 @@ export class DHT {
       clock: o.clock,
       random: o.random,
       ping: (to) => rpc.query(to, 'ping', {}),
-      refresh: (target) => findNodeLookup(this.#run, target),
+      refresh: (target) => findNodeLookup(this.#runOn(family), target),
       onNode: (node) => this.#emitter.emit('node', node),
       isRouter: (from) => this.#routers.size > 0 && this.#routers.has(endpointKey(from)),
       maxPendingPings: o.maxPendingPings,
@@ -413,27 +530,12 @@ export class DHT {
     const peers = new MemoryPeerStore({ random: o.random, maxPerInfohash: o.maxPeersPerInfohash, maxTotal: o.maxPeers });
     const emitter = this.#emitter;
     const observe = (query: KrpcQuery, from: Endpoint): void => emitter.emit('query', { query, from });
-    const tokens = new TokenManager((bytes) => core.sha1(bytes), o.clock, o.random);
-    // The extensions answer from our own table (read per call: BEP 42 may replace it).
-    const closestNodes = (target: Uint8Array): Uint8Array => self.table.closest(target, o.k);
-    // The extensions answer through the dispatch table, not the embedder's hooks.
-    const builtinHooks = new Hooks();
-    const host = this.#extensionHost(builtinHooks);
-    const items = installItems(host, { core, clock: o.clock, random: o.random, tokens, closestNodes, k: o.k });
-    const scrape = installScrape(host, { core, clock: o.clock, closestNodes, k: o.k, standalone: false });
-    const sample = installSample(host, {
-      core,
-      clock: o.clock,
-      random: o.random,
-      closestNodes,
-      k: o.k,
-      source: { infohashes: (max, random) => peers.infohashes(max, random), count: () => peers.infohashCount },
-    });
     dispatcher = new QueryDispatcher({
       self,
-      tokens,
-      scrape: scrape.responder,
-      extensions: extensionMethods(['get', 'put', 'sample_infohashes'], { hooks: builtinHooks, rpc, self, counters, onWarning: warn }),
+      tables: shared.tables,
+      tokens: shared.tokens,
+      scrape: shared.scrape.responder,
+      extensions: extensionMethods(['get', 'put', 'sample_infohashes'], { hooks: shared.builtinHooks, rpc, self, counters, onWarning: warn }),
       peers,
       rpc,
       clock: o.clock,
@@ -448,7 +550,7 @@ export class DHT {
       observe: () => (emitter.has('query') ? observe : undefined),
       onWarning: warn,
     });
-    return { core, transport, local, self, limiter, bep42, voter, rpc, routing, peers, tokens, dispatcher, items, scrape, sample };
+    return { family, transport, local, self, rpc, routing, peers, voter, dispatcher };
   }
 
   /** The node's public surface for its own extensions, their query hooks going to `hooks`. */
@@ -467,14 +569,20 @@ export class DHT {
     };
   }
 
-  /** A matched response told us how its sender sees our address (BEP 42 `ip`): count the vote, act on a new majority. */
-  #onAddressReport(compact: Uint8Array, from: Endpoint): void {
+  /**
+   * A matched response told us how its sender sees our address (BEP 42 `ip`):
+   * count the vote, act on a new majority. Each family votes apart; only the
+   * primary family's IP decides our id (one id for both DHTs, BEP 32).
+   */
+  #onAddressReport(family: 4 | 6, compact: Uint8Array, from: Endpoint): void {
     const parts = this.#parts;
-    if (!parts || compact.length !== (parts.local.family === 4 ? 6 : 18)) return;
-    const ip = parts.voter.vote(compact, from.host, this.#options.clock.now());
+    const stack = parts && stackOf(parts.stacks, family);
+    if (!parts || !stack || compact.length !== (family === 4 ? 6 : 18)) return;
+    const ip = stack.voter.vote(compact, from.host, this.#options.clock.now());
     if (!ip) return;
     const host = decodeCompactAddress(compact)!.host;
     this.#emitter.emit('external-ip', { host, ip: ip.slice() });
+    if (stack !== parts.primary) return;
     // BEP 42 "SHOULD consider restarting its DHT node with a new node ID": not for local
     // addresses (exempt), nor when the embedder chose the id.
     if (this.#options.bep42 === 'off' || this.#options.id !== undefined || isBep42Exempt(ip)) return;
@@ -483,34 +591,49 @@ export class DHT {
     this.#changeId(parts, bep42NodeId(ip, randomBytes(this.#options.random, 20), crc32c), host);
   }
 
-  /** Take a new id: a routing table rebuilt around it from the old one's nodes, then a lookup of the new id. */
+  /** Take a new id: each family's routing table rebuilt around it from the old one's nodes, then a lookup of the new id. */
   #changeId(parts: Running, id: Uint8Array, externalIp: string): void {
     const previous = this.#id;
-    const old = parts.self.table;
-    const table = this.#createTable(parts.core, id, parts.local.family);
-    for (const node of old.nodes()) table.add(node.id, node.address, node.lastSeen, node.responded);
     this.#id = id;
-    parts.self.id = id;
-    parts.self.table = table;
-    old.dispose();
+    for (const stack of parts.stacks) {
+      const old = stack.self.table;
+      const table = this.#createTable(parts.core, id, stack.family);
+      for (const node of old.nodes()) table.add(node.id, node.address, node.lastSeen, node.responded);
+      stack.self.id = id;
+      stack.self.table = table;
+      old.dispose();
+    }
     this.#idChanges++;
     this.#emitter.emit('id', { id: id.slice(), previous: previous.slice(), externalIp });
-    parts.routing.lookupSelf();
+    for (const stack of parts.stacks) stack.routing.lookupSelf();
   }
 
-  /** One traversal toward `target`, seeded from the routing table (or the bootstrap addresses when it is empty). */
-  readonly #run = (target: Uint8Array, strategy: TraversalStrategy, signal?: AbortSignal): Promise<TraversalResult> => {
-    const parts = this.#running();
-    const seeds = [];
-    for (const node of parts.self.table.closestNodes(target, this.#options.k * 2)) {
-      const endpoint = decodeCompactAddress(node.address);
-      if (endpoint) seeds.push({ id: node.id, endpoint });
-    }
-    return traverse(this.#traversalOptions(parts, target, seeds, seeds.length === 0 ? this.#bootstrapAddresses : [], anySignal([signal, this.#stopController.signal])), strategy);
-  };
+  /** One traversal toward `target` on the primary family's DHT (extensions, `lookup()`). */
+  readonly #run = (target: Uint8Array, strategy: TraversalStrategy, signal?: AbortSignal): Promise<TraversalResult> => this.#runOn(this.#running().primary.family)(target, strategy, signal);
+
+  /** A traversal runner on one family's DHT, seeded from its routing table (or the bootstrap addresses when it is empty). */
+  #runOn(family: 4 | 6): (target: Uint8Array, strategy: TraversalStrategy, signal?: AbortSignal) => Promise<TraversalResult> {
+    return (target, strategy, signal) => {
+      const parts = this.#running();
+      const stack = stackOf(parts.stacks, family)!;
+      const seeds = [];
+      for (const node of stack.self.table.closestNodes(target, this.#options.k * 2)) {
+        const endpoint = decodeCompactAddress(node.address);
+        if (endpoint) seeds.push({ id: node.id, endpoint });
+      }
+      const addresses = seeds.length === 0 ? this.#bootstrapAddresses.filter((a) => a.family === family) : [];
+      return traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, anySignal([signal, this.#stopController.signal])), strategy);
+    };
+  }
+
+  /** Every family's runner: the dual-stack lookups run once per DHT, in parallel (BEP 32). */
+  #runners(): ((target: Uint8Array, strategy: TraversalStrategy, signal?: AbortSignal) => Promise<TraversalResult>)[] {
+    return this.#running().stacks.map((stack) => this.#runOn(stack.family));
+  }
 
   #traversalOptions(
     parts: Running,
+    stack: Stack,
     target: Uint8Array,
     seeds: readonly { id: Uint8Array; endpoint: Endpoint }[],
     addresses: readonly Endpoint[],
@@ -520,13 +643,13 @@ export class DHT {
     const options: TraversalOptions = {
       target,
       self: this.#id,
-      family: parts.local.family,
+      family: stack.family,
       k: o.k,
       alpha: o.alpha,
       seeds,
       addresses,
-      query: (to, method, args, nodeId) => parts.rpc.query(to, method, args, nodeId ? { nodeId } : {}),
-      local: parts.local,
+      query: (to, method, args, nodeId) => stack.rpc.query(to, method, this.#withWant(parts, stack, method, args), nodeId ? { nodeId } : {}),
+      local: stack.local,
       maxQueries: o.maxLookupQueries,
     };
     if (signal) options.signal = signal;
@@ -535,26 +658,44 @@ export class DHT {
     return options;
   }
 
+  /**
+   * BEP 32: a dual-stack node asks find_node / get_peers answers for both
+   * families while the other family's table is short (bootstrapping it from
+   * this DHT), and only for the socket's own family after that.
+   */
+  #withWant(parts: Running, stack: Stack, method: string, args: QueryArgs): QueryArgs {
+    if (parts.stacks.length < 2 || args.want !== undefined || (method !== 'find_node' && method !== 'get_peers')) return args;
+    const other = parts.stacks[0] === stack ? parts.stacks[1]! : parts.stacks[0]!;
+    return other.self.table.size < WANT_BOTH_BELOW ? { ...args, want: WANT_BOTH } : args;
+  }
+
   async #bootstrap(saved: SavedNode[]): Promise<void> {
     const o = this.#options;
     const parts = this.#running();
     try {
       // Numeric entries need no DNS: without names the first queries leave before start() resolves.
-      const { nodes, names } = splitBootstrap(o.bootstrap, parts.local.family);
-      const routers =
-        names.length === 0 ? [] : await resolveRouters(names, parts.local.family, o.resolve ?? systemResolver, o.clock, (error) => this.#warn(error));
+      const names = splitBootstrap(o.bootstrap, 4).names;
+      const routersOf =
+        names.length === 0
+          ? undefined
+          : await Promise.all(parts.stacks.map((stack) => resolveRouters(names, stack.family, o.resolve ?? systemResolver, o.clock, (error) => this.#warn(error))));
       if (this.#state !== 'running') return;
-      this.#routers = new Set(routers.map(endpointKey));
-      this.#bootstrapAddresses = [...nodes, ...routers];
-      const seeds = saved.filter((node) => node.endpoint.family === parts.local.family);
-      if (seeds.length > 0 || this.#bootstrapAddresses.length > 0) {
-        // BEP 5: on start, find the nodes closest to our own id.
-        const target = this.#id;
-        const result = await traverse(this.#traversalOptions(parts, target, seeds, this.#bootstrapAddresses, this.#stopController.signal), {
-          method: 'find_node',
-          args: { target },
-        });
-        if (result.answered === 0 && !result.aborted) this.#warn(new Error('bootstrap: no node answered; the node is alone for now'));
+      const perFamily = parts.stacks.map((stack, i) => ({ stack, nodes: splitBootstrap(o.bootstrap, stack.family).nodes, routers: routersOf?.[i] ?? [] }));
+      this.#routers = new Set(perFamily.flatMap(({ routers }) => routers.map(endpointKey)));
+      this.#bootstrapAddresses = perFamily.flatMap(({ nodes, routers }) => [...nodes, ...routers]);
+      // BEP 5: on start, find the nodes closest to our own id — in each family's DHT, at once (BEP 32).
+      const results = await Promise.all(
+        perFamily.map(async ({ stack, nodes, routers }) => {
+          const seeds = saved.filter((node) => node.endpoint.family === stack.family);
+          const addresses = [...nodes, ...routers];
+          if (seeds.length === 0 && addresses.length === 0) return undefined;
+          const target = this.#id;
+          return traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, this.#stopController.signal), { method: 'find_node', args: { target } });
+        }),
+      );
+      const tried = results.filter((result) => result !== undefined);
+      if (tried.length > 0 && tried.every((result) => result.answered === 0 && !result.aborted)) {
+        this.#warn(new Error('bootstrap: no node answered; the node is alone for now'));
       }
     } catch (error) {
       this.#warn(new Error(`bootstrap failed: ${error instanceof Error ? error.message : String(error)}`));
@@ -569,8 +710,10 @@ export class DHT {
       const parts = this.#parts;
       if (this.#state !== 'running' || !parts) return;
       try {
-        parts.routing.tick();
-        parts.peers.expire(this.#options.clock.now());
+        for (const stack of parts.stacks) {
+          stack.routing.tick();
+          stack.peers.expire(this.#options.clock.now());
+        }
       } catch (error) {
         this.#warn(error instanceof Error ? error : new Error(String(error)));
       }
@@ -597,7 +740,7 @@ export class DHT {
     this.#stopController.abort();
     this.#maintenance?.cancel();
     const parts = this.#parts!;
-    parts.routing.close();
+    for (const stack of parts.stacks) stack.routing.close();
     parts.items.close();
     parts.scrape.close();
     parts.sample.close();
@@ -608,11 +751,11 @@ export class DHT {
         this.#warn(new Error(`saving state to ${this.#options.stateFile} failed: ${error instanceof Error ? error.message : String(error)}`));
       }
     }
-    parts.rpc.close();
-    await parts.transport.close();
-    this.#final = { nodes: parts.self.table.size, buckets: parts.self.table.bucketCount };
+    for (const stack of parts.stacks) stack.rpc.close();
+    await Promise.all(parts.stacks.map((stack) => stack.transport.close()));
+    this.#final = { nodes: sum(parts.stacks, (stack) => stack.self.table.size), buckets: sum(parts.stacks, (stack) => stack.self.table.bucketCount) };
     this.#parts = undefined;
-    parts.self.table.dispose();
+    for (const stack of parts.stacks) stack.self.table.dispose();
     this.#state = 'stopped';
   }
 
@@ -624,9 +767,11 @@ export class DHT {
 
   #save(parts: Running): Promise<void> {
     const nodes: SavedNode[] = [];
-    for (const node of parts.self.table.nodes()) {
-      const endpoint = decodeCompactAddress(node.address);
-      if (endpoint) nodes.push({ id: node.id, endpoint });
+    for (const stack of parts.stacks) {
+      for (const node of stack.self.table.nodes()) {
+        const endpoint = decodeCompactAddress(node.address);
+        if (endpoint) nodes.push({ id: node.id, endpoint });
+      }
     }
     const state = { id: this.#id, nodes };
     const file = this.#options.stateFile!;
@@ -703,19 +848,29 @@ export class DHT {
       return true;
     };
     // Peers announced to us: the lookup never asks ourselves.
-    for (const peer of decodeCompactPeers(parts.peers.get(target, maxValuesFor(parts.local.family === 4 ? 6 : 18), this.#options.clock.now()))) {
-      report(peer);
-      if (count >= limit) return;
+    for (const stack of parts.stacks) {
+      for (const peer of decodeCompactPeers(stack.peers.get(target, maxValuesFor(stack.family === 4 ? 6 : 18), this.#options.clock.now()))) {
+        report(peer);
+        if (count >= limit) return;
+      }
     }
     if (signal?.aborted) return;
-    await getPeersLookup(this.#run, target, {
-      limit: Number.isFinite(limit) ? limit : Number.POSITIVE_INFINITY,
-      maxPeers: this.#options.maxPeersPerLookup,
-      ...(signal ? { signal } : {}),
-      onPeer: (peer) => {
-        if (count < limit) report(peer);
-      },
-    });
+    // BEP 32: a dual-stack node looks up each DHT, in parallel; the first to reach `limit` ends both.
+    const enough = new AbortController();
+    const both = anySignal([signal, enough.signal]);
+    await Promise.all(
+      this.#runners().map((run) =>
+        getPeersLookup(run, target, {
+          limit: Number.isFinite(limit) ? limit : Number.POSITIVE_INFINITY,
+          maxPeers: this.#options.maxPeersPerLookup,
+          ...(both ? { signal: both } : {}),
+          onPeer: (peer) => {
+            if (count < limit) report(peer);
+            if (count >= limit) enough.abort();
+          },
+        }),
+      ),
+    );
   }
 
   /**
@@ -733,18 +888,26 @@ export class DHT {
     if (typeof options !== 'object' || options === null) throw new TypeError('announcePeer: expected a port number or { port?, impliedPort? }');
     const parts = this.#running();
     const impliedPort = options.impliedPort ?? options.port === undefined;
-    const port = options.port ?? parts.local.port;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`announcePeer: port must be an integer from 1 to 65535, got ${String(options.port)}`);
-    // Our own store answers get_peers too, when we are among the nearest nodes.
-    const self = encodeCompactAddress(parts.local.host, impliedPort ? parts.local.port : port);
-    if (self && !isUnspecified(parts.local.host)) parts.peers.add(target, self, this.#options.clock.now());
-    const result = await announceLookup(
-      this.#run,
-      (to, args, nodeId) => parts.rpc.query(to, 'announce_peer', args, nodeId ? { nodeId } : {}),
-      target,
-      { port, impliedPort, maxPeers: this.#options.maxPeersPerLookup },
+    if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535)) {
+      throw new RangeError(`announcePeer: port must be an integer from 1 to 65535, got ${String(options.port)}`);
+    }
+    // BEP 32: an announce over a family advertises that family's address, so a dual-stack node announces in each DHT.
+    const accepted = await Promise.all(
+      parts.stacks.map(async (stack) => {
+        const port = options.port ?? stack.local.port;
+        // Our own store answers get_peers too, when we are among the nearest nodes.
+        const self = encodeCompactAddress(stack.local.host, impliedPort ? stack.local.port : port);
+        if (self && !isUnspecified(stack.local.host)) stack.peers.add(target, self, this.#options.clock.now());
+        const result = await announceLookup(
+          this.#runOn(stack.family),
+          (to, args, nodeId) => stack.rpc.query(to, 'announce_peer', args, nodeId ? { nodeId } : {}),
+          target,
+          { port, impliedPort, maxPeers: this.#options.maxPeersPerLookup },
+        );
+        return result.accepted;
+      }),
     );
-    return result.accepted;
+    return accepted.reduce((a, b) => a + b, 0);
   }
 
   /**
@@ -756,7 +919,7 @@ export class DHT {
    */
   async ping(endpoint: string | HostPort): Promise<PingResult> {
     const to = resolveNumericEndpoint(endpoint, 'ping');
-    const outcome = await this.#running().rpc.query(to, 'ping', {});
+    const outcome = await this.#stackTo(to, 'ping').rpc.query(to, 'ping', {});
     const response = expectResponse(outcome, to, 'ping');
     const id = response.r.id;
     if (!id || id.length !== 20) throw new QueryFailedError('invalid', `ping: ${to.host}:${to.port} answered without a 20-byte id`);
@@ -772,7 +935,9 @@ export class DHT {
   async findNode(id: Uint8Array | string, options: { signal?: AbortSignal } = {}): Promise<NodeInfo[]> {
     const target = toId(id, 'findNode id');
     this.#running();
-    return resultNodes(await findNodeLookup(this.#run, target, options.signal));
+    // Each family's DHT (BEP 32): the IPv4 nodes first, then the IPv6 ones, each nearest first.
+    const results = await Promise.all(this.#runners().map((run) => findNodeLookup(run, target, options.signal)));
+    return results.flatMap(resultNodes);
   }
 
   /**
@@ -784,7 +949,7 @@ export class DHT {
    */
   async addNode(endpoint: string | HostPort): Promise<boolean> {
     const to = resolveNumericEndpoint(endpoint, 'addNode');
-    const outcome = await this.#running().rpc.query(to, 'ping', {});
+    const outcome = await this.#stackTo(to, 'addNode').rpc.query(to, 'ping', {});
     return outcome.kind === 'response';
   }
 
@@ -800,7 +965,7 @@ export class DHT {
   async query(endpoint: string | HostPort, method: string, args: QueryArgs = {}, extra?: BencodeDict): Promise<KrpcResponse> {
     const to = resolveNumericEndpoint(endpoint, 'query');
     if (typeof method !== 'string' || method === '') throw new TypeError('query: method must be a non-empty string');
-    const outcome = await this.#running().rpc.query(to, method, args, extra ? { extra } : {});
+    const outcome = await this.#stackTo(to, 'query').rpc.query(to, method, args, extra ? { extra } : {});
     return expectResponse(outcome, to, method);
   }
 
@@ -886,11 +1051,18 @@ export class DHT {
     return this.#running().sample.sampleWalk(options);
   }
 
-  /** The bound address. Throws before start(). */
+  /** The bound address (the IPv4 one on a dual-stack node). Throws before start(). */
   address(): Endpoint {
     const parts = this.#parts;
     if (!parts) throw new Error('DHT.address(): the node is not listening (call start() first)');
-    return { ...parts.local };
+    return { ...parts.primary.local };
+  }
+
+  /** Every bound address, one per address family: IPv4 first (BEP 32). Throws before start(). */
+  addresses(): Endpoint[] {
+    const parts = this.#parts;
+    if (!parts) throw new Error('DHT.addresses(): the node is not listening (call start() first)');
+    return parts.stacks.map((stack) => ({ ...stack.local }));
   }
 
   /** Counters and sizes. */
@@ -899,13 +1071,22 @@ export class DHT {
     const c = this.#counters;
     const o = this.#options;
     const now = o.clock.now();
-    const table = parts?.self.table;
+    const stacks = parts?.stacks ?? [];
     let cached = 0;
-    if (table) for (const bucket of table.buckets()) cached += bucket.cacheSize;
-    const externalIp = parts?.voter.ip;
+    for (const stack of stacks) for (const bucket of stack.self.table.buckets()) cached += bucket.cacheSize;
+    const externalIp = parts?.primary.voter.ip;
+    const perStack = (read: (stack: Stack) => number): number => sum(stacks, read);
     return {
-      nodes: table ? table.size : (this.#final?.nodes ?? 0),
-      buckets: table ? table.bucketCount : (this.#final?.buckets ?? 0),
+      nodes: parts ? perStack((stack) => stack.self.table.size) : (this.#final?.nodes ?? 0),
+      buckets: parts ? perStack((stack) => stack.self.table.bucketCount) : (this.#final?.buckets ?? 0),
+      families: stacks.map((stack) => ({
+        family: stack.family,
+        address: `${stack.family === 6 ? `[${stack.local.host}]` : stack.local.host}:${stack.local.port}`,
+        nodes: stack.self.table.size,
+        buckets: stack.self.table.bucketCount,
+        peersStored: stack.peers.size,
+        externalIp: stack.voter.ip ? decodeCompactAddress(new Uint8Array([...stack.voter.ip, 0, 0]))?.host : undefined,
+      })),
       queriesIn: c.queriesIn.snapshot(),
       queriesOut: c.queriesOut.snapshot(),
       responsesIn: c.responsesIn.snapshot(),
@@ -915,20 +1096,22 @@ export class DHT {
       drops: c.drops.snapshot(),
       datagramsIn: c.datagramsIn,
       datagramsOut: c.datagramsOut,
-      outstanding: parts ? parts.rpc.outstanding : 0,
-      peersStored: parts ? parts.peers.size : 0,
-      infohashesStored: parts ? parts.peers.infohashCount : 0,
+      outstanding: perStack((stack) => stack.rpc.outstanding),
+      peersStored: perStack((stack) => stack.peers.size),
+      infohashesStored: perStack((stack) => stack.peers.infohashCount),
+      // Per-family tables count once per stack, and so do their caps.
       tables: {
-        routing: { size: table?.size ?? 0, cap: MAX_BUCKETS * o.k },
-        replacementCache: { size: cached, cap: MAX_BUCKETS * o.replacementCacheSize },
-        outstanding: { size: parts?.rpc.outstanding ?? 0, cap: o.maxOutstanding },
-        sendQueue: { size: parts?.rpc.queued ?? 0, cap: o.maxQueriesOutPerSecond > 0 ? o.maxQueuedQueries : 0 },
-        peers: { size: parts?.peers.size ?? 0, cap: o.maxPeers },
-        infohashes: { size: parts?.peers.infohashCount ?? 0, cap: o.maxPeers },
-        pendingPings: { size: parts?.routing.pendingPings ?? 0, cap: o.maxPendingPings },
-        recentAnswers: { size: parts?.routing.recentAnswers ?? 0, cap: 16 * o.maxPendingPings },
+        routing: { size: perStack((stack) => stack.self.table.size), cap: stacks.length * MAX_BUCKETS * o.k },
+        replacementCache: { size: cached, cap: stacks.length * MAX_BUCKETS * o.replacementCacheSize },
+        outstanding: { size: perStack((stack) => stack.rpc.outstanding), cap: stacks.length * o.maxOutstanding },
+        // One pacer for the node: its queue is counted by every rpc that shares it.
+        sendQueue: { size: parts?.primary.rpc.queued ?? 0, cap: o.maxQueriesOutPerSecond > 0 ? o.maxQueuedQueries : 0 },
+        peers: { size: perStack((stack) => stack.peers.size), cap: stacks.length * o.maxPeers },
+        infohashes: { size: perStack((stack) => stack.peers.infohashCount), cap: stacks.length * o.maxPeers },
+        pendingPings: { size: perStack((stack) => stack.routing.pendingPings), cap: stacks.length * o.maxPendingPings },
+        recentAnswers: { size: perStack((stack) => stack.routing.recentAnswers), cap: stacks.length * 16 * o.maxPendingPings },
         rateLimitedIps: { size: parts?.limiter?.size ?? 0, cap: o.maxQueriesPerIpPerSecond > 0 ? o.rateLimitTrackedIps : 0 },
-        ipVoters: { size: parts?.voter.size ?? 0, cap: o.maxIpVoters },
+        ipVoters: { size: perStack((stack) => stack.voter.size), cap: stacks.length * o.maxIpVoters },
       },
       blockedIps: parts?.limiter?.blockedCount(now) ?? 0,
       blocks: parts?.limiter?.blocks ?? 0,
@@ -947,14 +1130,23 @@ export class DHT {
   nodes(): (NodeInfo & { state: NodeState })[] {
     const parts = this.#parts;
     if (!parts) return [];
-    const table = parts.self.table;
     const now = this.#options.clock.now();
     const out: (NodeInfo & { state: NodeState })[] = [];
-    for (const node of table.nodes()) {
-      const endpoint = decodeCompactAddress(node.address);
-      if (endpoint) out.push({ id: node.id, host: endpoint.host, port: endpoint.port, state: table.state(node.id, now) ?? 'bad' });
+    for (const stack of parts.stacks) {
+      const table = stack.self.table;
+      for (const node of table.nodes()) {
+        const endpoint = decodeCompactAddress(node.address);
+        if (endpoint) out.push({ id: node.id, host: endpoint.host, port: endpoint.port, state: table.state(node.id, now) ?? 'bad' });
+      }
     }
     return out;
+  }
+
+  /** The stack that can reach `to`, or a clear error naming the missing family. */
+  #stackTo(to: Endpoint, what: string): Stack {
+    const stack = stackOf(this.#running().stacks, to.family);
+    if (!stack) throw new Error(`${what}: ${to.host} is an IPv${to.family} address and this node has no IPv${to.family} socket (options ipv4 / ipv6)`);
+    return stack;
   }
 
   #running(): Running {
@@ -967,6 +1159,31 @@ export class DHT {
   #warn(error: Error): void {
     this.#emitter.emit('warning', error);
   }
+}
+
+const NO_NODES = new Uint8Array(0);
+/** BEP 32: our find_node / get_peers queries ask for both families while the other family's table holds fewer nodes than this. */
+const WANT_BOTH_BELOW = 32;
+const WANT_BOTH: string[] = ['n4', 'n6'];
+
+function sum<T>(items: readonly T[], read: (item: T) => number): number {
+  let total = 0;
+  for (const item of items) total += read(item);
+  return total;
+}
+
+/** `first` plus what `second` adds, deduplicated, at most `max`. */
+function mergeInfohashes(first: Uint8Array[], second: Uint8Array[], max: number): Uint8Array[] {
+  const seen = new Set(first.map(toHex));
+  for (const infohash of second) {
+    if (first.length >= max) break;
+    const key = toHex(infohash);
+    if (!seen.has(key)) {
+      seen.add(key);
+      first.push(infohash);
+    }
+  }
+  return first;
 }
 
 function endpointKey(endpoint: Endpoint): string {

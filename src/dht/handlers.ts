@@ -17,9 +17,17 @@ import { SHAPES, announcedPort } from './query-shapes.ts';
 import type { Shape } from './query-shapes.ts';
 import type { ScrapeResponder } from './scrape/responder.ts';
 
+/** The routing tables of a node by address family (BEP 32: one per DHT it takes part in). */
+export interface FamilyTables {
+  4: NodeSelf | undefined;
+  6: NodeSelf | undefined;
+}
+
 export interface HandlerContext {
-  /** Our id and routing table, read per query (BEP 42 may replace both). */
+  /** Our id and routing table of this socket's family, read per query (BEP 42 may replace both). */
   self: NodeSelf;
+  /** Both families' tables, for `want` (BEP 32). */
+  tables: FamilyTables;
   tokens: TokenManager;
   peers: PeerStore;
   rpc: Rpc;
@@ -48,13 +56,7 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
   const findNodeAnswer = emptyAnswer();
   const getPeersAnswer = emptyAnswer();
 
-  /** `nodes` (IPv4) or `nodes6` (IPv6, BEP 32) nearest to `target`. */
-  const withNodes = (r: ResponseValues, target: Uint8Array): ResponseValues => {
-    const nodes = self.table.closest(target, ctx.k);
-    if (ctx.family === 4) r.nodes = nodes;
-    else r.nodes6 = nodes;
-    return r;
-  };
+  const withNodes = (r: ResponseValues, target: Uint8Array, want: readonly string[] | undefined): ResponseValues => addNodes(ctx, r, target, want);
 
   return new Map<string, MethodSpec>([
     [
@@ -68,7 +70,7 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
       'find_node',
       {
         shape: SHAPES.find_node,
-        handle: (query, from) => rpc.respond(query.t, withNodes(clear(findNodeAnswer, self.id), query.a.target!), from),
+        handle: (query, from) => rpc.respond(query.t, withNodes(clear(findNodeAnswer, self.id), query.a.target!, query.a.want), from),
       },
     ],
     [
@@ -90,10 +92,10 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
           // No token at the BEP 33 cap: nobody can announce more for this infohash.
           if (!scrape || scrape.acceptsAnnounces(infohash)) r.token = token;
           const max = flags?.scrape ? scrape!.maxScrapeValues(ctx.family) : maxValues;
-          const values = flags?.noseed ? scrape!.values(infohash, max, true) : ctx.peers.infohashCount === 0 ? NO_VALUES : ctx.peers.get(infohash, max, ctx.clock.now());
+          const values = flags?.noseed ? ofLength(scrape!.values(infohash, max, true), peerLength) : ctx.peers.infohashCount === 0 ? NO_VALUES : ctx.peers.get(infohash, max, ctx.clock.now());
           if (values.length > 0) r.values = values;
           // Nodes too, even with values: the asker keeps converging toward the infohash.
-          rpc.respond(query.t, withNodes(r, infohash), from, flags?.scrape ? scrape!.extra(infohash) : undefined);
+          rpc.respond(query.t, withNodes(r, infohash, query.a.want), from, flags?.scrape ? scrape!.extra(infohash) : undefined);
         },
       },
     ],
@@ -125,6 +127,32 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
 
 const NO_VALUES: Uint8Array[] = [];
 
+/**
+ * BEP 32: `nodes` and/or `nodes6` nearest to `target`. Without `want` (or with
+ * neither flag in it) the asker's family; with it, each family it names that
+ * we have a table for.
+ */
+function addNodes(ctx: HandlerContext, r: ResponseValues, target: Uint8Array, want: readonly string[] | undefined): ResponseValues {
+  let n4 = ctx.family === 4;
+  let n6 = ctx.family === 6;
+  if (want !== undefined) {
+    const w4 = want.includes('n4');
+    const w6 = want.includes('n6');
+    if (w4 || w6) {
+      n4 = w4;
+      n6 = w6;
+    }
+  }
+  if (n4 && ctx.tables[4]) r.nodes = ctx.tables[4].table.closest(target, ctx.k);
+  if (n6 && ctx.tables[6]) r.nodes6 = ctx.tables[6].table.closest(target, ctx.k);
+  return r;
+}
+
+/** Values of one family only (BEP 32: a reply never mixes them). */
+function ofLength(values: Uint8Array[], length: number): Uint8Array[] {
+  return values.every((value) => value.length === length) ? values : values.filter((value) => value.length === length);
+}
+
 /** An answer with every field present (one object shape for the encoder), all unset. */
 function emptyAnswer(): ResponseValues {
   return { id: undefined, nodes: undefined, nodes6: undefined, token: undefined, values: undefined };
@@ -144,8 +172,6 @@ function clear(r: ResponseValues, id: Uint8Array): ResponseValues {
 export function answerLikeFindNode(ctx: HandlerContext, query: KrpcQuery, from: Endpoint): boolean {
   const target = query.a.target?.length === 20 ? query.a.target : query.a.info_hash?.length === 20 ? query.a.info_hash : undefined;
   if (!target) return false;
-  const { id, table } = ctx.self;
-  const nodes = table.closest(target, ctx.k);
-  ctx.rpc.respond(query.t, ctx.family === 4 ? { id, nodes } : { id, nodes6: nodes }, from);
+  ctx.rpc.respond(query.t, addNodes(ctx, { id: ctx.self.id }, target, query.a.want), from);
   return true;
 }

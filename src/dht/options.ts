@@ -9,14 +9,33 @@ import { toId } from '../util/id.ts';
 import { parseHostPort } from '../util/endpoint.ts';
 import type { HostPort } from '../util/endpoint.ts';
 import * as C from './constants.ts';
+import { ipFamily } from '../transport/address.ts';
 
 /** Resolves a host name to IP literals (A/AAAA). */
 export type Resolver = (host: string) => Promise<string[]>;
 
 export interface DHTOptions {
-  /** Address to bind (default '0.0.0.0'). */
+  /**
+   * IPv4 address to bind (default '0.0.0.0'). An IPv6 literal here makes an
+   * IPv6-only node (as `host6` with `ipv4: false`).
+   */
   host?: string;
-  /** UDP port to bind; 0 picks a free one (default 0; the CLI uses 6881). */
+  /** IPv6 address to bind (default '::'; BEP 32 advises a global unicast address). */
+  host6?: string;
+  /**
+   * Take part in the IPv4 DHT (default true, unless `host` is an IPv6 literal
+   * or only `transport6` is given).
+   */
+  ipv4?: boolean;
+  /**
+   * Take part in the IPv6 DHT too (BEP 32), with its own socket and routing
+   * table (default: true when the node binds every interface — no `host` or
+   * '0.0.0.0', no `transport` — or when `host6` / `transport6` is given; a host
+   * without IPv6 then runs IPv4 only, with a 'warning'). `true` makes a failed
+   * IPv6 bind an error.
+   */
+  ipv6?: boolean;
+  /** UDP port to bind; 0 picks a free one (default 0; the CLI uses 6881). Both families use it when they can. */
   port?: number;
   /** Our node id: 20 bytes or 40 hex chars (default: the saved one, else random). */
   id?: Uint8Array | string;
@@ -31,8 +50,10 @@ export interface DHTOptions {
   backend?: Backend;
   /** An already loaded core (shared by many nodes). */
   core?: Core;
-  /** The datagram transport (default: UDP on `host`:`port` for this runtime). */
+  /** The datagram transport (default: UDP on `host`:`port` for this runtime); its family is the one it binds. */
   transport?: Transport;
+  /** A second transport, for IPv6 (BEP 32 dual stack), e.g. a simulated one. */
+  transport6?: Transport;
   /** Time source and timers (default: the wall clock). */
   clock?: Clock;
   /** Random bytes (default crypto.getRandomValues). */
@@ -115,17 +136,25 @@ export interface DHTOptions {
   maxIpVoters?: number;
 }
 
+/** Whether a family runs: 'on' (must bind), 'auto' (tried; a host without it goes on without), 'off'. */
+export type FamilyMode = 'on' | 'auto' | 'off';
+
 /** BEP 42 modes (see `DHTOptions.bep42`). */
 export type Bep42Mode = 'off' | 'prefer' | 'enforce';
 
 export interface ResolvedOptions {
   host: string;
+  host6: string;
+  /** Families to run: 'on' must bind, 'auto' may fall back to the other family alone. */
+  ipv4: FamilyMode;
+  ipv6: FamilyMode;
   port: number;
   id: Uint8Array | undefined;
   bootstrap: HostPort[];
   backend: Backend;
   core: Core | undefined;
   transport: Transport | undefined;
+  transport6: Transport | undefined;
   clock: Clock;
   random: RandomSource;
   resolve: Resolver | undefined;
@@ -194,10 +223,9 @@ export function resolveOptions(options: DHTOptions = {}): ResolvedOptions {
   if (typeof clock.now !== 'function' || typeof clock.setTimer !== 'function') {
     throw new TypeError('DHT option clock must have now() and setTimer(fn, ms)');
   }
-  const transport = options.transport;
-  if (transport !== undefined && (typeof transport.listen !== 'function' || typeof transport.send !== 'function')) {
-    throw new TypeError('DHT option transport must have listen(), send() and close()');
-  }
+  const transport = checkTransport('transport', options.transport);
+  const transport6 = checkTransport('transport6', options.transport6);
+  const families = resolveFamilies(options, host);
   if (options.stateFile !== undefined && (typeof options.stateFile !== 'string' || options.stateFile === '')) {
     throw new TypeError('DHT option stateFile must be a non-empty path');
   }
@@ -206,13 +234,17 @@ export function resolveOptions(options: DHTOptions = {}): ResolvedOptions {
     throw new TypeError(`DHT option bep42 must be 'off', 'prefer' or 'enforce', got ${JSON.stringify(bep42)}`);
   }
   return {
-    host,
+    host: families.host,
+    host6: families.host6,
+    ipv4: families.ipv4,
+    ipv6: families.ipv6,
     port: integer('port', options.port, 0, 0, 65535),
     id: options.id === undefined ? undefined : toId(options.id, 'DHT option id'),
     bootstrap: bootstrap.map(bootstrapEntry),
     backend,
     core: options.core,
     transport,
+    transport6,
     clock,
     random: options.random ?? cryptoRandom,
     resolve: options.resolve,
@@ -256,4 +288,37 @@ function resolveIds(ids: unknown): number | readonly string[] {
     return (ids as string[]).map((prefix) => prefix.toLowerCase());
   }
   throw new TypeError(`DHT option ids must be a count from 1 to 65536 or an array of hex prefixes, got ${JSON.stringify(ids)}`);
+}
+
+function checkTransport(name: string, transport: Transport | undefined): Transport | undefined {
+  if (transport !== undefined && (typeof transport !== 'object' || transport === null || typeof transport.listen !== 'function' || typeof transport.send !== 'function')) {
+    throw new TypeError(`DHT option ${name} must have listen(), send() and close()`);
+  }
+  return transport;
+}
+
+/** BEP 32: which families run, and where each binds. */
+function resolveFamilies(options: DHTOptions, host: string): { host: string; host6: string; ipv4: FamilyMode; ipv6: FamilyMode } {
+  for (const name of ['ipv4', 'ipv6'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'boolean') throw new TypeError(`DHT option ${name} must be true or false, got ${JSON.stringify(options[name])}`);
+  }
+  const host6Given = options.host6 !== undefined;
+  if (host6Given && (typeof options.host6 !== 'string' || ipFamily(options.host6) !== 6)) {
+    throw new TypeError(`DHT option host6 must be an IPv6 address literal, got ${JSON.stringify(options.host6)}`);
+  }
+  // A v6 literal in `host` is the single-family form: an IPv6-only node.
+  const hostIsV6 = ipFamily(host) === 6;
+  if (hostIsV6 && host6Given) throw new TypeError('DHT options host and host6 are both IPv6 addresses: give the IPv4 one as host');
+  if (hostIsV6 && options.ipv4 === true) throw new TypeError(`DHT option ipv4 is true but host ${host} is an IPv6 address: give the IPv4 one as host, the IPv6 one as host6`);
+  const host6 = hostIsV6 ? host : (options.host6 ?? '::');
+  const onlySix = hostIsV6 || (options.transport === undefined && options.transport6 !== undefined);
+  const ipv4: FamilyMode = options.ipv4 === false || (onlySix && options.ipv4 === undefined) ? 'off' : 'on';
+  const everyInterface = options.transport === undefined && (options.host === undefined || options.host === '0.0.0.0');
+  let ipv6: FamilyMode;
+  if (options.ipv6 === false) ipv6 = 'off';
+  else if (options.ipv6 === true || hostIsV6 || host6Given || options.transport6 !== undefined) ipv6 = 'on';
+  else ipv6 = everyInterface && ipv4 === 'on' ? 'auto' : 'off';
+  if (ipv4 === 'off' && ipv6 === 'off') throw new TypeError('DHT options ipv4 and ipv6 are both off: the node needs one address family');
+  if (hostIsV6 && ipv6 === 'off') throw new TypeError(`DHT option ipv6 is false but host ${host} is an IPv6 address`);
+  return { host: hostIsV6 ? '0.0.0.0' : host, host6, ipv4, ipv6 };
 }

@@ -30,7 +30,7 @@ import type { RoutingNode } from '../core/routing-types.ts';
 import { AddResult } from '../core/routing-types.ts';
 import type { Clock } from '../transport/clock.ts';
 import type { Endpoint } from '../transport/types.ts';
-import { decodeCompactAddress, encodeCompactAddress } from '../krpc/compact.ts';
+import { decodeCompactAddress, decodeCompactNodes, encodeCompactAddress } from '../krpc/compact.ts';
 import type { RandomSource } from '../util/random.ts';
 import { randomIdInPrefix } from '../util/id.ts';
 import { bytesEqual, bytesKey } from '../util/bytes.ts';
@@ -207,6 +207,26 @@ export class RoutingUpkeep {
     this.#pinging.add(key);
     // The answer reaches onResponse through the rpc layer, which offers the node to the table.
     void this.#deps.ping(from).then(() => this.#pinging.delete(key));
+  }
+
+  /**
+   * BEP 32 dual stack: nodes of this table's family named in an answer the
+   * other family's socket received (`nodes6` over IPv4, `nodes` over IPv6).
+   * While this table is short they are pinged — within the same bound as
+   * unknown queriers — and enter it only if they answer, like any node.
+   */
+  introduce(compactNodes: Uint8Array, family: 4 | 6, below: number): void {
+    const table = this.#deps.self.table;
+    if (this.#closed || table.size >= below) return;
+    for (const node of decodeCompactNodes(compactNodes, family)) {
+      if (this.#pinging.size >= this.#deps.maxPendingPings) return;
+      if (node.port === 0 || table.has(node.id) || bytesEqual(node.id, this.#deps.self.id)) continue;
+      const to: Endpoint = { host: node.host, port: node.port, family };
+      const key = `${to.host}|${to.port}`;
+      if (this.#pinging.has(key) || this.#deps.isRouter(to)) continue;
+      this.#pinging.add(key);
+      void this.#deps.ping(to).then(() => this.#pinging.delete(key));
+    }
   }
 
   /** One of our queries to the node `id` timed out. */
