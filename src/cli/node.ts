@@ -6,6 +6,9 @@ import { onInterrupt, parseBackend, parseBootstrap, parsePort } from './options.
 
 interface NodeFlags {
   host: string;
+  host6?: string;
+  ipv4: boolean;
+  ipv6: boolean;
   port: number;
   bootstrap?: string[];
   backend: Backend;
@@ -16,7 +19,10 @@ export function registerNode(program: Command): void {
   program
     .command('node')
     .description('run a DHT node until SIGINT/SIGTERM')
-    .option('--host <host>', 'address to bind', '0.0.0.0')
+    .option('--host <host>', 'IPv4 address to bind (an IPv6 one makes an IPv6-only node)', '0.0.0.0')
+    .option('--host6 <host>', 'IPv6 address to bind (BEP 32; default :: when binding every interface)')
+    .option('--no-ipv4', 'do not join the IPv4 DHT')
+    .option('--no-ipv6', 'do not join the IPv6 DHT')
     .option('--port <port>', 'UDP port (0 = any)', parsePort, 6881)
     .option('--bootstrap <list>', 'routers as host:port,... ("" = standalone)', parseBootstrap)
     .option('--backend <name>', 'core backend: wasm or js', parseBackend, 'wasm')
@@ -25,14 +31,19 @@ export function registerNode(program: Command): void {
       const dht = new DHT({
         host: flags.host,
         port: flags.port,
+        ...(flags.host6 !== undefined ? { host6: flags.host6 } : {}),
+        ...(flags.ipv4 ? {} : { ipv4: false }),
+        ...(flags.ipv6 ? {} : { ipv6: false }),
         backend: flags.backend,
         ...(flags.bootstrap ? { bootstrap: flags.bootstrap } : {}),
         ...(flags.state ? { stateFile: flags.state } : {}),
       });
       dht.on('warning', (error) => console.error(`warning: ${error.message}`));
       await dht.start();
-      const local = dht.address();
-      console.log(`listening ${local.host}:${local.port} id=${dht.idHex}`);
+      // One line per address family (BEP 32: a dual-stack node is in both DHTs under one id).
+      for (const local of dht.addresses()) {
+        console.log(`listening ${local.family === 6 ? `[${local.host}]` : local.host}:${local.port} IPv${local.family} id=${dht.idHex}`);
+      }
       dht.on('ready', () => console.error(`bootstrapped: ${dht.stats().nodes} nodes in the routing table`));
       onInterrupt(async () => {
         await dht.stop();
