@@ -70,6 +70,8 @@ import type { SampleWalkOptions } from './sample/walk.ts';
 import type { BencodeInput } from '../core/bencode-types.ts';
 import type { ScrapeHost } from './scrape/install.ts';
 import { extensionMethods } from './extension-methods.ts';
+import { MAX_STORED_ITEMS } from './items/constants.ts';
+import { MAX_SCRAPE_RECORDS } from './scrape/constants.ts';
 
 /** Events of a DHT node. */
 export interface DHTEvents {
@@ -149,6 +151,8 @@ export interface DHTStats {
     recentAnswers: TableSize;
     rateLimitedIps: TableSize;
     ipVoters: TableSize;
+    items: TableSize;
+    scrapeRecords: TableSize;
   };
   /** Source IPs blocked now for flooding, and blocks since start. */
   blockedIps: number;
@@ -1112,6 +1116,9 @@ export class DHT {
         recentAnswers: { size: perStack((stack) => stack.routing.recentAnswers), cap: stacks.length * 16 * o.maxPendingPings },
         rateLimitedIps: { size: parts?.limiter?.size ?? 0, cap: o.maxQueriesPerIpPerSecond > 0 ? o.rateLimitTrackedIps : 0 },
         ipVoters: { size: perStack((stack) => stack.voter.size), cap: stacks.length * o.maxIpVoters },
+        // BEP 44 items (count; their bytes are capped too, MAX_STORED_BYTES) and BEP 33 seed/peer records.
+        items: { size: parts?.items.store.size ?? 0, cap: MAX_STORED_ITEMS },
+        scrapeRecords: { size: parts?.scrape.records.size ?? 0, cap: parts?.scrape.records.cap ?? MAX_SCRAPE_RECORDS },
       },
       blockedIps: parts?.limiter?.blockedCount(now) ?? 0,
       blocks: parts?.limiter?.blocks ?? 0,

@@ -74,6 +74,11 @@ export class ScrapeRecords {
     return this.#byAge.size;
   }
 
+  /** Records held at most. */
+  get cap(): number {
+    return this.#maxTotal;
+  }
+
   get infohashCount(): number {
     return this.#swarms.size;
   }
