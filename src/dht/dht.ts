@@ -70,6 +70,10 @@ import type { SampleWalkOptions } from './sample/walk.ts';
 import type { BencodeInput } from '../core/bencode-types.ts';
 import type { ScrapeHost } from './scrape/install.ts';
 import { extensionMethods } from './extension-methods.ts';
+import { SharedRoutingTable } from './multi-id/shared-table.ts';
+import { NodeIdSet, idsAtPrefixes, spreadIds } from './multi-id/id-set.ts';
+import { AskedAs } from './multi-id/asked-as.ts';
+import { bytesEqual } from '../util/bytes.ts';
 import { MAX_STORED_ITEMS } from './items/constants.ts';
 import { MAX_SCRAPE_RECORDS } from './scrape/constants.ts';
 
@@ -153,6 +157,8 @@ export interface DHTStats {
     ipVoters: TableSize;
     items: TableSize;
     scrapeRecords: TableSize;
+    /** Crawler mode: which of our ids each recently queried address knows us by. */
+    askedAs: TableSize;
   };
   /** Source IPs blocked now for flooding, and blocks since start. */
   blockedIps: number;
@@ -240,6 +246,8 @@ export class DHT {
   /** Saves in progress, chained: one state file is never written twice at once. */
   #saving: Promise<void> = Promise.resolve();
   #idChanges = 0;
+  /** Crawler mode: every id we answer as, the primary first (undefined for a plain node). */
+  #ids: Uint8Array[] | undefined;
 
   constructor(options: DHTOptions = {}) {
     this.#options = resolveOptions(options);
@@ -252,6 +260,11 @@ export class DHT {
   /** Our node id (20 bytes). Settled by start() when restored from `stateFile`. */
   get id(): Uint8Array {
     return this.#id.slice();
+  }
+
+  /** Every id this node answers as (crawler mode, option `ids`): the primary first. Just `[id]` for a plain node. */
+  get ids(): Uint8Array[] {
+    return (this.#ids ?? [this.#id]).map((id) => id.slice());
   }
 
   /** Our node id as 40 hex chars. */
@@ -403,15 +416,38 @@ export class DHT {
     }
   }
 
+  /** A routing table around `id` — and, in crawler mode, around every one of our ids (a shared table). */
   #createTable(core: Core, id: Uint8Array, family: 4 | 6): RoutingTable {
-    return core.createRoutingTable({
+    const options = {
       id,
       k: this.#options.k,
       cacheSize: this.#options.replacementCacheSize,
-      addressLength: family === 4 ? 6 : 18,
+      addressLength: family === 4 ? (6 as const) : (18 as const),
       questionableAfterMs: QUESTIONABLE_AFTER_MS,
       maxFailures: MAX_FAILURES,
-    });
+    };
+    if (this.#ids === undefined) return core.createRoutingTable(options);
+    const table = new SharedRoutingTable(options);
+    for (const other of this.#ids) table.register(other);
+    return table;
+  }
+
+  /** Crawler mode (`ids`): our ids, the primary first; undefined for a plain node. */
+  #makeIds(primary: Uint8Array): Uint8Array[] | undefined {
+    const wanted = this.#options.ids;
+    if (wanted === 1) return undefined;
+    const others = typeof wanted === 'number' ? spreadIds(wanted, this.#options.random, primary) : idsAtPrefixes(wanted, this.#options.random);
+    return [primary, ...others.filter((id) => !bytesEqual(id, primary))];
+  }
+
+  /** Our ids and our table, as answering and routing read them. */
+  #makeSelf(core: Core, family: 4 | 6): NodeSelf {
+    const self: NodeSelf = { id: this.#id, table: this.#createTable(core, this.#id, family) };
+    if (this.#ids) {
+      self.ids = new NodeIdSet(this.#ids);
+      self.askedAs = new AskedAs(ASKED_AS_CAP);
+    }
+    return self;
   }
 
   #build(core: Core, bound: Bound[]): Running {
@@ -424,7 +460,8 @@ export class DHT {
     const pacer = o.maxQueriesOutPerSecond > 0 ? new SendPacer(o.maxQueriesOutPerSecond, o.maxQueuedQueries, o.clock) : undefined;
     const bep42 = new Bep42Policy(o.bep42, (bytes) => core.crc32c(bytes));
     const tokens = new TokenManager((bytes) => core.sha1(bytes), o.clock, o.random);
-    const selves = bound.map(({ local }): NodeSelf => ({ id: this.#id, table: this.#createTable(core, this.#id, local.family as 4 | 6) }));
+    this.#ids = this.#makeIds(this.#id);
+    const selves = bound.map(({ local }) => this.#makeSelf(core, local.family as 4 | 6));
     const tables: FamilyTables = { 4: undefined, 6: undefined };
     bound.forEach(({ local }, i) => (tables[local.family as 4 | 6] = selves[i]));
     // Late-bound: the stacks are built below and read by the extensions per call.
@@ -599,12 +636,16 @@ export class DHT {
   #changeId(parts: Running, id: Uint8Array, externalIp: string): void {
     const previous = this.#id;
     this.#id = id;
+    // Crawler mode: the primary is replaced, the other ids stay where they are.
+    if (this.#ids) this.#ids = [id, ...this.#ids.slice(1).filter((other) => !bytesEqual(other, id))];
     for (const stack of parts.stacks) {
       const old = stack.self.table;
-      const table = this.#createTable(parts.core, id, stack.family);
-      for (const node of old.nodes()) table.add(node.id, node.address, node.lastSeen, node.responded);
-      stack.self.id = id;
-      stack.self.table = table;
+      const fresh = this.#makeSelf(parts.core, stack.family);
+      for (const node of old.nodes()) fresh.table.add(node.id, node.address, node.lastSeen, node.responded);
+      stack.self.id = fresh.id;
+      stack.self.table = fresh.table;
+      if (fresh.ids) stack.self.ids = fresh.ids;
+      if (fresh.askedAs) stack.self.askedAs = fresh.askedAs;
       old.dispose();
     }
     this.#idChanges++;
@@ -644,15 +685,21 @@ export class DHT {
     signal: AbortSignal | undefined,
   ): TraversalOptions {
     const o = this.#options;
+    const ids = stack.self.ids;
     const options: TraversalOptions = {
       target,
       self: this.#id,
+      ...(ids ? { isOwnId: (id: Uint8Array) => ids.has(id) } : {}),
       family: stack.family,
       k: o.k,
       alpha: o.alpha,
       seeds,
       addresses,
-      query: (to, method, args, nodeId) => stack.rpc.query(to, method, this.#withWant(parts, stack, method, args), nodeId ? { nodeId } : {}),
+      query: (to, method, args, nodeId) => {
+        const sent = this.#lookupArgs(parts, stack, target, method, args);
+        if (sent.id !== undefined) stack.self.askedAs?.record(to, sent.id);
+        return stack.rpc.query(to, method, sent, nodeId ? { nodeId } : {});
+      },
       local: stack.local,
       maxQueries: o.maxLookupQueries,
     };
@@ -667,7 +714,10 @@ export class DHT {
    * families while the other family's table is short (bootstrapping it from
    * this DHT), and only for the socket's own family after that.
    */
-  #withWant(parts: Running, stack: Stack, method: string, args: QueryArgs): QueryArgs {
+  #lookupArgs(parts: Running, stack: Stack, target: Uint8Array, method: string, args: QueryArgs): QueryArgs {
+    // Crawler mode: ask as our id nearest the target, so the nodes there learn (and route to) that one.
+    const ids = stack.self.ids;
+    if (ids !== undefined && args.id === undefined) args = { ...args, id: ids.nearest(target) };
     if (parts.stacks.length < 2 || args.want !== undefined || (method !== 'find_node' && method !== 'get_peers')) return args;
     const other = parts.stacks[0] === stack ? parts.stacks[1]! : parts.stacks[0]!;
     return other.self.table.size < WANT_BOTH_BELOW ? { ...args, want: WANT_BOTH } : args;
@@ -707,6 +757,24 @@ export class DHT {
     if (this.#state !== 'running') return;
     this.#ready = true;
     this.#emitter.emit('ready', undefined);
+    if (this.#ids) void this.#lookupOwnIds(parts);
+  }
+
+  /**
+   * Crawler mode: after bootstrap, one find_node lookup per extra id, a few at
+   * a time, so the nodes near each id learn it (it is in our queries' `id`)
+   * and its bucket path fills up. Bucket refreshes keep them filled after.
+   */
+  async #lookupOwnIds(parts: Running): Promise<void> {
+    const ids = this.#ids?.slice(1) ?? [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < ids.length && this.#state === 'running') {
+        const id = ids[next++]!;
+        await Promise.all(parts.stacks.map((stack) => findNodeLookup(this.#runOn(stack.family), id).catch(() => undefined)));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(OWN_ID_LOOKUPS_AT_ONCE, ids.length) }, worker));
   }
 
   #scheduleMaintenance(): void {
@@ -1118,6 +1186,7 @@ export class DHT {
         ipVoters: { size: perStack((stack) => stack.voter.size), cap: stacks.length * o.maxIpVoters },
         // BEP 44 items (count; their bytes are capped too, MAX_STORED_BYTES) and BEP 33 seed/peer records.
         items: { size: parts?.items.store.size ?? 0, cap: MAX_STORED_ITEMS },
+        askedAs: { size: perStack((stack) => stack.self.askedAs?.size ?? 0), cap: this.#ids ? stacks.length * ASKED_AS_CAP : 0 },
         scrapeRecords: { size: parts?.scrape.records.size ?? 0, cap: parts?.scrape.records.cap ?? MAX_SCRAPE_RECORDS },
       },
       blockedIps: parts?.limiter?.blockedCount(now) ?? 0,
@@ -1169,6 +1238,10 @@ export class DHT {
 }
 
 const NO_NODES = new Uint8Array(0);
+/** Crawler mode: find_node lookups of our extra ids running at once after bootstrap. */
+const OWN_ID_LOOKUPS_AT_ONCE = 4;
+/** Crawler mode: addresses whose "which id did we ask as" is remembered, per family. */
+const ASKED_AS_CAP = 65_536;
 /** BEP 32: our find_node / get_peers queries ask for both families while the other family's table holds fewer nodes than this. */
 const WANT_BOTH_BELOW = 32;
 const WANT_BOTH: string[] = ['n4', 'n6'];

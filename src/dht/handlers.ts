@@ -13,6 +13,7 @@ import { maxValuesFor } from './peer-store.ts';
 import type { TokenManager } from './tokens.ts';
 import type { Rpc } from './rpc.ts';
 import type { NodeSelf } from './self.ts';
+import { idFor, idNear } from './self.ts';
 import { SHAPES, announcedPort } from './query-shapes.ts';
 import type { Shape } from './query-shapes.ts';
 import type { ScrapeResponder } from './scrape/responder.ts';
@@ -63,14 +64,14 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
       'ping',
       {
         shape: SHAPES.ping,
-        handle: (query, from) => rpc.respond(query.t, clear(pingAnswer, self.id), from),
+        handle: (query, from) => rpc.respond(query.t, clear(pingAnswer, idFor(self, from)), from),
       },
     ],
     [
       'find_node',
       {
         shape: SHAPES.find_node,
-        handle: (query, from) => rpc.respond(query.t, withNodes(clear(findNodeAnswer, self.id), query.a.target!, query.a.want), from),
+        handle: (query, from) => rpc.respond(query.t, withNodes(clear(findNodeAnswer, idNear(self, query.a.target!)), query.a.target!, query.a.want), from),
       },
     ],
     [
@@ -88,7 +89,7 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
           const scrape = ctx.scrape;
           // BEP 33 flags: `a` is decoded only when its bytes name them, so plain queries stay fast.
           const flags = scrape?.flags(query);
-          const r = clear(getPeersAnswer, self.id);
+          const r = clear(getPeersAnswer, idNear(self, infohash));
           // No token at the BEP 33 cap: nobody can announce more for this infohash.
           if (!scrape || scrape.acceptsAnnounces(infohash)) r.token = token;
           const max = flags?.scrape ? scrape!.maxScrapeValues(ctx.family) : maxValues;
@@ -118,7 +119,7 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
           ctx.peers.add(args.info_hash!, peer, ctx.clock.now());
           ctx.scrape?.recordAnnounce(query, from.host, port);
           ctx.onAnnounce(args.info_hash!, from.host, port);
-          rpc.respond(query.t, { id: self.id }, from);
+          rpc.respond(query.t, { id: idNear(self, args.info_hash!) }, from);
         },
       },
     ],
@@ -172,6 +173,6 @@ function clear(r: ResponseValues, id: Uint8Array): ResponseValues {
 export function answerLikeFindNode(ctx: HandlerContext, query: KrpcQuery, from: Endpoint): boolean {
   const target = query.a.target?.length === 20 ? query.a.target : query.a.info_hash?.length === 20 ? query.a.info_hash : undefined;
   if (!target) return false;
-  ctx.rpc.respond(query.t, addNodes(ctx, { id: ctx.self.id }, target, query.a.want), from);
+  ctx.rpc.respond(query.t, addNodes(ctx, { id: idNear(ctx.self, target) }, target, query.a.want), from);
   return true;
 }

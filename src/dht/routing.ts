@@ -26,7 +26,8 @@
  *   table holds fewer than k nodes, we look up our own id (BEP 5: "Upon
  *   inserting the first node into its routing table ... find the closest nodes").
  */
-import type { RoutingNode } from '../core/routing-types.ts';
+import type { RoutingNode, RoutingTable } from '../core/routing-types.ts';
+import { SharedRoutingTable } from './multi-id/shared-table.ts';
 import { AddResult } from '../core/routing-types.ts';
 import type { Clock } from '../transport/clock.ts';
 import type { Endpoint } from '../transport/types.ts';
@@ -72,8 +73,8 @@ export class RoutingUpkeep {
   readonly #probing = new Set<string>();
   /** Nodes (address + id) that answered but have no bucket place, with when: oldest first, at most 16 × maxPendingPings. */
   readonly #answered = new Map<number, Answered>();
-  /** Last refresh attempt per bucket (by prefix length), so an empty bucket is not retried every tick. */
-  readonly #refreshedAt = new Map<number, number>();
+  /** Last refresh attempt per bucket (by prefix), so an empty bucket is not retried every tick. */
+  readonly #refreshedAt = new Map<string, number>();
   #refreshing = 0;
   #selfLookup = false;
   #closed = false;
@@ -155,10 +156,10 @@ export class RoutingUpkeep {
   #replaceUntrusted(newcomer: Uint8Array, now: number): boolean {
     const { self, bep42 } = this.#deps;
     const table = self.table;
-    const bucket = bucketOf(newcomer, self.id, table.bucketCount);
+    const depth = bucketPrefixLength(table, newcomer, self.id);
     let victim: RoutingNode | undefined;
     for (const node of table.closestNodes(newcomer, table.k)) {
-      if (bucketOf(node.id, self.id, table.bucketCount) !== bucket) continue;
+      if (sharedBits(node.id, newcomer) < depth) continue; // another bucket
       const endpoint = decodeCompactAddress(node.address);
       if (!endpoint || bep42.trusted(node.id, endpoint.host)) continue;
       if (!victim || node.lastSeen < victim.lastSeen) victim = node;
@@ -246,9 +247,11 @@ export class RoutingUpkeep {
     if (table.size < table.k) this.#lookupSelf();
     for (const bucket of table.buckets()) {
       if (this.#refreshing >= MAX_REFRESHES_PER_TICK) return;
-      const last = Math.max(bucket.lastChanged, this.#refreshedAt.get(bucket.prefixLength) ?? Number.NEGATIVE_INFINITY);
-      if (now - last < BUCKET_REFRESH_MS) continue;
-      this.#refreshedAt.set(bucket.prefixLength, now);
+      if (now - bucket.lastChanged < BUCKET_REFRESH_MS) continue;
+      // Buckets are told apart by prefix: a multi-id table has many of each length.
+      const key = `${bucket.prefixLength}:${bytesKey(bucket.prefix)}`;
+      if (now - (this.#refreshedAt.get(key) ?? Number.NEGATIVE_INFINITY) < BUCKET_REFRESH_MS) continue;
+      this.#refreshedAt.set(key, now);
       this.#refreshing++;
       void this.#deps
         .refresh(randomIdInPrefix(bucket.prefix, bucket.prefixLength, random))
@@ -337,15 +340,21 @@ function answerKey(id: Uint8Array, port: number): number {
   return ((id[16]! << 21) | (id[17]! << 13) | (id[18]! << 5) | (id[19]! >> 3)) ^ port;
 }
 
-/** The index of the bucket holding `id` in a table of `bucketCount` buckets around `self` (js and wasm tables split the same way, CORE-SPEC.md). */
-function bucketOf(id: Uint8Array, self: Uint8Array, bucketCount: number): number {
-  let shared = 160;
+/** Leading bits `a` and `b` share (160 when equal). */
+function sharedBits(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < 20; i++) {
-    const x = id[i]! ^ self[i]!;
-    if (x !== 0) {
-      shared = i * 8 + Math.clz32(x) - 24;
-      break;
-    }
+    const x = a[i]! ^ b[i]!;
+    if (x !== 0) return i * 8 + Math.clz32(x) - 24;
   }
-  return Math.min(shared, bucketCount - 1);
+  return 160;
+}
+
+/**
+ * The prefix length of the bucket holding `id`: ids sharing at least that many
+ * bits with it are in the same bucket. The core tables split only around our
+ * id (CORE-SPEC.md); a shared multi-id table knows its own trie.
+ */
+function bucketPrefixLength(table: RoutingTable, id: Uint8Array, self: Uint8Array): number {
+  if (table instanceof SharedRoutingTable) return table.prefixLengthOf(id);
+  return Math.min(sharedBits(id, self), table.bucketCount - 1);
 }

@@ -5,8 +5,30 @@
  * object instead of keeping its own copy.
  */
 import type { RoutingTable } from '../core/routing-types.ts';
+import type { NodeIdSet } from './multi-id/id-set.ts';
+import type { AskedAs } from './multi-id/asked-as.ts';
+import type { Endpoint } from '../transport/types.ts';
 
 export interface NodeSelf {
+  /** The primary id: pings, BEP 44/51 answers, queries outside lookups. */
   id: Uint8Array;
   table: RoutingTable;
+  /**
+   * Crawler mode (option `ids`): every id we answer as, the primary among them,
+   * all registered on `table`. Answers about a target carry the id nearest to
+   * it, and so do our queries during a lookup toward it.
+   */
+  ids?: NodeIdSet;
+  /** Crawler mode: the id we last queried each address as, to answer its pings as that id. */
+  askedAs?: AskedAs;
+}
+
+/** The id to answer a query without a target (ping) from `from` as. */
+export function idFor(self: NodeSelf, from: Endpoint): Uint8Array {
+  return self.askedAs?.idFor(from) ?? self.id;
+}
+
+/** The id to answer or ask as, about `target`. */
+export function idNear(self: NodeSelf, target: Uint8Array): Uint8Array {
+  return self.ids === undefined ? self.id : self.ids.nearest(target);
 }

@@ -61,6 +61,8 @@ export interface TraversalOptions {
   target: Uint8Array;
   /** Our id: never a candidate. */
   self: Uint8Array;
+  /** Crawler mode: our other ids, never candidates either. */
+  isOwnId?: (id: Uint8Array) => boolean;
   family: AddressFamily;
   k: number;
   alpha: number;
@@ -151,7 +153,7 @@ class Traversal {
 
   /** Add a node to the candidates if new, not us, and near enough to matter. */
   #offer(id: Uint8Array, endpoint: Endpoint): void {
-    if (id.length !== ID_LENGTH || endpoint.port === 0 || bytesEqual(id, this.#o.self)) return;
+    if (id.length !== ID_LENGTH || endpoint.port === 0 || bytesEqual(id, this.#o.self) || this.#o.isOwnId?.(id)) return;
     const idKey = bytesKey(id);
     const address = addressKey(endpoint);
     if (this.#seenIds.has(idKey) || this.#seenAddresses.has(address)) return;
@@ -272,7 +274,7 @@ class Traversal {
   #adopt(candidate: Candidate): void {
     const id = candidate.id!;
     const idKey = bytesKey(id);
-    if (this.#seenIds.has(idKey) || bytesEqual(id, this.#o.self)) return;
+    if (this.#seenIds.has(idKey) || bytesEqual(id, this.#o.self) || this.#o.isOwnId?.(id)) return;
     this.#seenIds.add(idKey);
     const list = this.#candidates;
     let lo = 0;

@@ -251,6 +251,12 @@ export class SharedRoutingTable implements RoutingTable {
     return true;
   }
 
+  /** The prefix length of the bucket whose range holds `id` (two ids are in one bucket when they share at least that many bits). */
+  prefixLengthOf(id: Uint8Array): number {
+    if (!isId(id)) throw new TypeError('prefixLengthOf: id must be 20 bytes');
+    return this.leaf(id).depth;
+  }
+
   /** The bucket (leaf) whose range holds `id` (20 bytes, checked by the caller). */
   private leaf(id: Uint8Array): Cell {
     let cell = this.root;
@@ -476,22 +482,25 @@ export class SharedRoutingTable implements RoutingTable {
     const head = leadingWord(target);
     const stack = this.stack;
     let top = 0;
-    stack[top++] = this.root;
-    while (top > 0) {
-      const cell = stack[--top]!;
-      if (cell.zero === null) {
+    let cell = this.root;
+    for (;;) {
+      // Down the target's side, leaving the far sides for later (deepest on top: nearest next).
+      while (cell.zero !== null) {
+        const d = cell.depth;
+        if (((target[d >> 3]! >> (7 - (d & 7))) & 1) === 0) {
+          stack[top++] = cell.one!;
+          cell = cell.zero;
+        } else {
+          stack[top++] = cell.zero;
+          cell = cell.one!;
+        }
+      }
+      if (cell.nodes.length > 0) {
         this.consider(cell.nodes, target, head, k);
         if (this.pickedCount === k) break;
-        continue;
       }
-      const d = cell.depth;
-      if (((target[d >> 3]! >> (7 - (d & 7))) & 1) === 0) {
-        stack[top++] = cell.one!;
-        stack[top++] = cell.zero;
-      } else {
-        stack[top++] = cell.zero;
-        stack[top++] = cell.one!;
-      }
+      if (top === 0) break;
+      cell = stack[--top]!;
     }
     return this.pickedCount;
   }
