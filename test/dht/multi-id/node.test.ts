@@ -1,0 +1,120 @@
+/**
+ * A node in crawler mode (option `ids`) on the simulated network: it answers
+ * as the id nearest each query's target, pings as the id it last asked the
+ * pinger as, keeps its own ids out of its table, splits buckets around every
+ * id, and obeys BEP 5 per id (tokens, errors). Ids spread evenly by default
+ * or sit at the given prefixes; the primary id stays first.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends } from '../../helpers/backends.ts';
+import { loadCore } from '../../../src/core/index.ts';
+import type { Core } from '../../../src/core/types.ts';
+import type { DHT } from '../../../src/dht/dht.ts';
+import { DHT as Node } from '../../../src/dht/dht.ts';
+import { compareDistance } from '../../../src/core/routing-types.ts';
+import { seededRandom } from '../../../src/util/random.ts';
+import { randomId } from '../../../src/util/id.ts';
+import { toHex } from '../../../src/util/hex.ts';
+import { buildSwarm } from '../extension-sim.ts';
+import type { Swarm } from '../extension-sim.ts';
+
+const nearestOf = (ids: Uint8Array[], target: Uint8Array): Uint8Array => ids.reduce((best, id) => (compareDistance(target, id, best) < 0 ? id : best));
+
+describe.each(backends)('crawler mode: many ids on one node (%s core)', (backend) => {
+  let core: Core;
+  let swarm: Swarm;
+  let crawler: DHT;
+  let to: string;
+
+  beforeAll(async () => {
+    core = await loadCore(backend);
+    swarm = await buildSwarm({ core, size: 200, seed: 4, node: { maxQueriesPerIpPerSecond: 0 } });
+    crawler = new Node({
+      core,
+      transport: swarm.net.createTransport('127.99.0.1'),
+      clock: swarm.net.clock,
+      random: seededRandom(5),
+      ids: 16,
+      bootstrap: swarm.nodes.slice(0, 3).map((d) => `${d.address().host}:${d.address().port}`),
+    });
+    let ready = false;
+    crawler.once('ready', () => (ready = true));
+    await crawler.start();
+    expect(await swarm.net.runUntil(() => ready, { timeoutMs: 60_000 })).toBe(true);
+    // Time for the per-id lookups after bootstrap.
+    await swarm.net.runUntil(() => false, { timeoutMs: 5 * 60_000 });
+    to = `${crawler.address().host}:${crawler.address().port}`;
+  }, 120_000);
+  afterAll(async () => {
+    await crawler?.stop();
+    await swarm?.stop();
+  });
+
+  it('spreads 16 ids evenly, the primary first, and splits its table around each', () => {
+    const ids = crawler.ids;
+    expect(ids).toHaveLength(16);
+    expect(toHex(ids[0]!)).toBe(crawler.idHex);
+    // One id per 1/16 of the keyspace: the top 4 bits are all different.
+    expect(new Set(ids.map((id) => id[0]! >> 4)).size).toBe(16);
+    const ours = new Set(ids.map(toHex));
+    expect(crawler.nodes().some((n) => ours.has(toHex(n.id)))).toBe(false);
+    // A plain node's table here has a handful of buckets; this one has a path per id.
+    const plain = Math.max(...swarm.nodes.slice(0, 20).map((d) => d.stats().buckets));
+    expect(crawler.stats().buckets).toBeGreaterThan(2 * plain);
+    expect(crawler.stats().nodes).toBeGreaterThan(Math.max(...swarm.nodes.slice(0, 20).map((d) => d.stats().nodes)));
+  });
+
+  it('answers find_node and get_peers as the id nearest the target, announce_peer as the one nearest the infohash', async () => {
+    const asker = swarm.nodes[50]!;
+    const ids = crawler.ids;
+    const random = seededRandom(6);
+    for (let i = 0; i < 12; i++) {
+      const target = randomId(random);
+      const expected = toHex(nearestOf(ids, target));
+      const found = await swarm.settle(asker.query(to, 'find_node', { target }));
+      expect(toHex(found.r.id!)).toBe(expected);
+      const got = await swarm.settle(asker.query(to, 'get_peers', { info_hash: target }));
+      expect(toHex(got.r.id!)).toBe(expected);
+      // BEP 5 per id: the token works whichever id gave it (it is bound to the asker's IP).
+      const announced = await swarm.settle(asker.query(to, 'announce_peer', { info_hash: target, port: 4000 + i, token: got.r.token! }));
+      expect(toHex(announced.r.id!)).toBe(expected);
+    }
+    // And a bad token is still a 203, whichever id answers.
+    await expect(swarm.settle(asker.query(to, 'announce_peer', { info_hash: ids[3]!, port: 1, token: new Uint8Array(4) }))).rejects.toMatchObject({ code: 203 });
+  });
+
+  it('answers a ping as the id it last queried the pinger as', async () => {
+    const target = crawler.ids[9]!;
+    // Our lookup toward ids[9] asks as ids[9]: every node it queried then gets that id back from a ping.
+    const result = await swarm.settle(crawler.lookup(target, { method: 'find_node', args: { target } }));
+    expect(result.closest.length).toBeGreaterThan(0);
+    const asked = swarm.nodes.find((d) => result.closest.some((c) => c.endpoint.host === d.address().host))!;
+    const pong = await swarm.settle(asked.ping(to));
+    expect(toHex(pong.id)).toBe(toHex(target));
+    // A node we never asked gets the primary id.
+    const stranger = new Node({ core, transport: swarm.net.createTransport('127.99.0.2'), clock: swarm.net.clock, bootstrap: [] });
+    await stranger.start();
+    try {
+      expect(toHex((await swarm.settle(stranger.ping(to))).id)).toBe(crawler.idHex);
+    } finally {
+      await stranger.stop();
+    }
+    const tables = crawler.stats().tables;
+    expect(tables.askedAs.size).toBeGreaterThan(0);
+    expect(tables.askedAs.size).toBeLessThanOrEqual(tables.askedAs.cap);
+  });
+
+  it('places ids at the given prefixes, besides the primary', async () => {
+    const node = new Node({ core, transport: swarm.net.createTransport('127.99.0.3'), clock: swarm.net.clock, bootstrap: [], ids: ['00', 'ff', '8a5'] });
+    await node.start();
+    try {
+      const [primary, ...rest] = node.ids;
+      expect(toHex(primary!)).toBe(node.idHex);
+      expect(rest.map((id) => toHex(id).slice(0, 3))).toEqual([expect.stringMatching(/^00/), expect.stringMatching(/^ff/), '8a5']);
+    } finally {
+      await node.stop();
+    }
+    expect(() => new Node({ ids: 0 })).toThrow(/ids must be an integer from 1/);
+    expect(() => new Node({ ids: ['xyz'] })).toThrow(/each prefix must be 1 to 40 hex digits/);
+  });
+});
