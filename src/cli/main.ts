@@ -11,6 +11,8 @@ import { registerPut } from './put.ts';
 import { registerGet } from './get.ts';
 import { registerKeygen } from './keygen.ts';
 import { registerScrape } from './scrape.ts';
+import { registerCrawl } from './crawl.ts';
+import { registerCrawlDemo } from './crawl-demo.ts';
 
 export { InvalidArgumentError };
 
@@ -32,5 +34,7 @@ export async function main(argv: string[]): Promise<void> {
   registerGet(program);
   registerKeygen(program);
   registerScrape(program);
+  registerCrawl(program);
+  registerCrawlDemo(program);
   await program.parseAsync(argv);
 }

@@ -1,0 +1,125 @@
+/** The crawler's options, their defaults, and the checks that name a bad one. */
+import type { FetchedTorrent, FetchFailure, MetadataFetcherOptions } from './metadata/types.ts';
+import type { SeenSetOptions } from './harvest/seen-set.ts';
+import type { CrawlStore } from './store/types.ts';
+
+export interface CrawlerOptions {
+  /** Where harvested infohashes, torrents and failures go (the caller opens and closes it). */
+  store: CrawlStore;
+  /** Fetch torrents' metadata (BEP 9); false harvests infohashes only (default true). */
+  metadata?: boolean;
+  /** Also write a .torrent file per fetched torrent under this folder. */
+  torrentsDir?: string;
+  /** Run BEP 51 sample walks over and over (default true). */
+  walk?: boolean;
+  /** Pause between two sample walks (default 60 s). */
+  walkIntervalMs?: number;
+  /** Infohashes waiting for a fetch or a retry, at most (default 10,000; more are left in the store). */
+  queueCap?: number;
+  /** Infohashes fetched at once (default 64). */
+  concurrency?: number;
+  /** Fetch attempts per infohash, the first included (default 3). */
+  maxAttempts?: number;
+  /** Wait before the first retry, doubled for each next one (default 30 s). */
+  retryDelayMs?: number;
+  /** Longest wait before a retry (default 10 min). */
+  maxRetryDelayMs?: number;
+  /** Peers a get_peers lookup collects for one fetch (default 16). */
+  peersPerLookup?: number;
+  /** How long one get_peers lookup may take (default 15 s). */
+  lookupTimeoutMs?: number;
+  /**
+   * Take unfetched infohashes from the store: at start (resuming an earlier
+   * crawl) and whenever the queue runs low (what a full queue refused). Default true.
+   */
+  resume?: boolean;
+  /** How often the queue is refilled from the store when it runs low (default 30 s). */
+  refillIntervalMs?: number;
+  /** Infohashes remembered as settled this crawl, sparing a store lookup (default 50,000). */
+  settledCap?: number;
+  /** Store writes: items per batch (default 1,000) and the longest wait before a partial one (default 1,000 ms). */
+  batchItems?: number;
+  batchDelayMs?: number;
+  /** Harvest dedup bounds (see SeenSet). */
+  seen?: SeenSetOptions;
+  /** The metadata fetcher's limits and timeouts (its `peersFor` is the crawler's get_peers). */
+  fetcher?: Omit<MetadataFetcherOptions, 'peersFor'>;
+  /** A torrent was fetched, verified and handed to the store. */
+  onTorrent?: (torrent: FetchedTorrent) => void;
+  /** A fetch attempt failed; `retry` says whether another attempt will follow. */
+  onFailure?: (infohash: string, reason: FetchFailure, retry: boolean) => void;
+  /** A store write or a .torrent file failed (the crawl goes on). */
+  onError?: (error: unknown) => void;
+}
+
+export interface CrawlerSettings {
+  metadata: boolean;
+  walk: boolean;
+  walkIntervalMs: number;
+  queueCap: number;
+  concurrency: number;
+  maxAttempts: number;
+  retryDelayMs: number;
+  maxRetryDelayMs: number;
+  peersPerLookup: number;
+  lookupTimeoutMs: number;
+  resume: boolean;
+  refillIntervalMs: number;
+  settledCap: number;
+  batchItems: number;
+  batchDelayMs: number;
+}
+
+export const CRAWLER_DEFAULTS: CrawlerSettings = {
+  metadata: true,
+  walk: true,
+  walkIntervalMs: 60_000,
+  queueCap: 10_000,
+  concurrency: 64,
+  maxAttempts: 3,
+  retryDelayMs: 30_000,
+  maxRetryDelayMs: 10 * 60_000,
+  peersPerLookup: 16,
+  lookupTimeoutMs: 15_000,
+  resume: true,
+  refillIntervalMs: 30_000,
+  settledCap: 50_000,
+  batchItems: 1_000,
+  batchDelayMs: 1_000,
+};
+
+const COUNTS = ['queueCap', 'concurrency', 'maxAttempts', 'peersPerLookup', 'settledCap', 'batchItems'] as const;
+const DURATIONS = ['walkIntervalMs', 'retryDelayMs', 'maxRetryDelayMs', 'lookupTimeoutMs', 'refillIntervalMs', 'batchDelayMs'] as const;
+
+/** Defaults filled in; throws naming the first bad option. */
+export function resolveCrawlerOptions(options: CrawlerOptions): CrawlerSettings {
+  if (typeof options !== 'object' || options === null) throw new TypeError('Crawler options must be an object');
+  const store = options.store as Partial<CrawlStore> | undefined;
+  if (typeof store?.write !== 'function' || typeof store.isFetched !== 'function') {
+    throw new TypeError('Crawler option store must be a CrawlStore (openCrawlStore, openSqliteStore or openPostgresStore)');
+  }
+  const settings = { ...CRAWLER_DEFAULTS };
+  for (const key of COUNTS) {
+    const value = options[key];
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`Crawler option ${key} must be a whole number of at least 1, got ${String(value)}`);
+    settings[key] = value;
+  }
+  for (const key of DURATIONS) {
+    const value = options[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new RangeError(`Crawler option ${key} must be a number of ms, 0 or more, got ${String(value)}`);
+    settings[key] = value;
+  }
+  for (const key of ['metadata', 'walk', 'resume'] as const) {
+    const value = options[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'boolean') throw new TypeError(`Crawler option ${key} must be true or false, got ${String(value)}`);
+    settings[key] = value;
+  }
+  if (options.torrentsDir !== undefined && (typeof options.torrentsDir !== 'string' || options.torrentsDir === '')) {
+    throw new TypeError('Crawler option torrentsDir must be a folder path');
+  }
+  if (options.torrentsDir !== undefined && !settings.metadata) throw new TypeError('Crawler option torrentsDir needs metadata: true');
+  return settings;
+}

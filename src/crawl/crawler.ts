@@ -1,0 +1,435 @@
+/**
+ * Crawler: the crawl mode, a layer on a started DHT node's public API (hooks,
+ * the 'announce' event, sampleWalk, getPeers) — never a fork of the node.
+ *
+ *   Harvester (get_peers / announce_peer / sample walks)
+ *     ├─ every sighting → StoreBatcher (observations)
+ *     └─ each new infohash → FetchQueue (bounded; known peers first)
+ *           → skip it if the store already has its torrent (the resume)
+ *           → MetadataFetcher: known peers, else dht.getPeers (BEP 9, verified)
+ *           → .torrent file (optional) → StoreBatcher (torrent or failure row)
+ *           → a failure is retried later from a fresh get_peers (backoff)
+ *
+ * With `resume` the queue is also fed from the store's unfetched infohashes,
+ * at start and whenever it runs low. Everything is bounded: the queue, the
+ * fetches in flight (and the fetcher's connections), the dedup, the batches.
+ * stop() ends the harvest, aborts fetches in flight and flushes the last batch.
+ */
+import type { DHT } from '../dht/dht.ts';
+import { anySignal } from '../dht/signals.ts';
+import { toHex } from '../util/hex.ts';
+import { resolveCrawlerOptions, type CrawlerOptions, type CrawlerSettings } from './crawler-options.ts';
+import type { CrawlerStats } from './crawler-stats.ts';
+import { FetchQueue, noteTried, peerKey, untriedFirst, type QueuedInfohash } from './fetch-queue.ts';
+import { Harvester } from './harvest/harvester.ts';
+import { MetadataFetcher } from './metadata/fetcher.ts';
+import type { FetchFailure, FetchResult, PeerAddress } from './metadata/types.ts';
+import { RateWindow } from './rate-window.ts';
+import { RecentSet } from './recent-set.ts';
+import { isRetryable, retryDelay } from './retry-policy.ts';
+import { StoreBatcher } from './store/batcher.ts';
+import { TorrentFileWriter } from './store/torrent-files.ts';
+import type { CrawlBatch, CrawlStore, HarvestSource } from './store/types.ts';
+
+const FAILURES: readonly FetchFailure[] = ['no-peers', 'peers-failed', 'timeout', 'invalid-info', 'overloaded', 'aborted'];
+const SOURCES: readonly HarvestSource[] = ['get_peers', 'announce_peer', 'sample'];
+const TICK_MS = 1_000;
+
+type Lifecycle = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+type RateKey = HarvestSource | 'unique' | 'fetched' | 'failed';
+
+/**
+ * Harvest infohashes from a started DHT node and fetch their torrents into a store.
+ *
+ * @example
+ * const dht = new DHT({ port: 6881 });
+ * await dht.start();
+ * const store = await openCrawlStore('./crawl.sqlite');
+ * const crawler = new Crawler(dht, { store, torrentsDir: './torrents' });
+ * await crawler.start();
+ * setInterval(() => console.log(crawler.stats().metadata.fetched, 'torrents'), 10_000);
+ * // ... later
+ * await crawler.stop();   // the last batch is written
+ * await store.close();
+ * await dht.stop();
+ */
+export class Crawler {
+  readonly #dht: DHT;
+  readonly #store: CrawlStore;
+  readonly #options: CrawlerOptions;
+  readonly #settings: CrawlerSettings;
+  readonly #harvester: Harvester;
+  readonly #batcher: StoreBatcher;
+  readonly #fetcher: MetadataFetcher | undefined;
+  readonly #files: TorrentFileWriter | undefined;
+  readonly #queue: FetchQueue;
+  readonly #settled: RecentSet;
+  readonly #rates = new RateWindow<RateKey>();
+  readonly #running = new Set<Promise<void>>();
+  #state: Lifecycle = 'idle';
+  #startedAt = 0;
+  #ticker: ReturnType<typeof setInterval> | undefined;
+  #lastRefill = 0;
+  #refilling: Promise<void> | undefined;
+  #pumpScheduled = false;
+  #starting: Promise<void> | undefined;
+  readonly #startAbort = new AbortController();
+  readonly #counts = {
+    fetched: 0,
+    failed: 0,
+    retries: 0,
+    alreadyFetched: 0,
+    dropped: 0,
+    fromStore: 0,
+    lookups: 0,
+    lookupPeers: 0,
+    storeErrors: 0,
+    filesWritten: 0,
+    filesFailed: 0,
+    failures: Object.fromEntries(FAILURES.map((f) => [f, 0])) as Record<FetchFailure, number>,
+  };
+
+  /** `dht` must be started before `start()`; the crawler never starts or stops it. */
+  constructor(dht: DHT, options: CrawlerOptions) {
+    this.#settings = resolveCrawlerOptions(options);
+    this.#dht = dht;
+    this.#store = options.store;
+    this.#options = options;
+    const s = this.#settings;
+    this.#batcher = new StoreBatcher(this.#store, {
+      maxItems: s.batchItems,
+      maxDelayMs: s.batchDelayMs,
+      onError: (error) => this.#error(error),
+    });
+    this.#harvester = new Harvester(dht, {
+      batchSize: s.batchItems,
+      flushIntervalMs: Math.max(100, s.batchDelayMs), // 0 would turn its timer off
+      walkIntervalMs: s.walkIntervalMs,
+      ...(options.seen ? { seen: options.seen } : {}),
+      onBatch: (batch) => this.#onObservations(batch),
+      onNew: (infohash, _source, record) => this.#onNew(infohash, record.peers),
+    });
+    this.#queue = new FetchQueue(s.queueCap, () => this.#schedulePump());
+    this.#settled = new RecentSet(s.settledCap);
+    if (s.metadata) {
+      this.#fetcher = new MetadataFetcher({
+        ...options.fetcher,
+        peersFor: (infohash, signal) => this.#peersFor(infohash, signal),
+      });
+      if (options.torrentsDir !== undefined) this.#files = new TorrentFileWriter(options.torrentsDir);
+    }
+  }
+
+  /** The settings in force (defaults filled in). */
+  get settings(): Readonly<CrawlerSettings> {
+    return this.#settings;
+  }
+
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+
+  /**
+   * Hook the node and begin, once its bootstrap is over: harvesting, and
+   * (with `resume`) the unfetched infohashes of an earlier crawl queued from
+   * the store. Rejects if the node is not started or the store cannot be read.
+   */
+  async start(): Promise<void> {
+    if (this.#state !== 'idle') throw new Error(`Crawler.start(): the crawler is ${this.#state}`);
+    this.#dht.address(); // throws, saying so, unless the node is listening
+    this.#state = 'starting';
+    this.#startedAt = Date.now();
+    this.#starting = this.#prepare();
+    try {
+      await this.#starting;
+    } catch (error) {
+      this.#state = 'stopped';
+      throw error;
+    } finally {
+      this.#starting = undefined;
+    }
+    if (this.#startAbort.signal.aborted) return; // stop() came first
+    this.#harvester.start({ walk: this.#settings.walk });
+    this.#state = 'running';
+    this.#sample();
+    this.#ticker = setInterval(() => this.#tick(), TICK_MS);
+    (this.#ticker as { unref?: () => void }).unref?.();
+    this.#pump();
+  }
+
+  /** Wait for the node's bootstrap (a walk needs a routing table to start from), then read the store. */
+  async #prepare(): Promise<void> {
+    if (!this.#dht.ready) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          off();
+          this.#startAbort.signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const off = this.#dht.once('ready', done);
+        this.#startAbort.signal.addEventListener('abort', done, { once: true });
+      });
+    }
+    if (this.#startAbort.signal.aborted) return;
+    if (this.#fetcher !== undefined && this.#settings.resume) await this.#refill();
+  }
+
+  /**
+   * Unhook, end the walk, abort fetches in flight (they are retried by the
+   * next crawl: they stay unfetched in the store) and write the last batch.
+   * Idempotent; the store and the node stay open.
+   */
+  async stop(): Promise<void> {
+    if (this.#state === 'idle' || this.#state === 'stopped') {
+      this.#state = 'stopped';
+      return;
+    }
+    if (this.#state === 'stopping') return;
+    if (this.#state === 'starting') {
+      this.#startAbort.abort();
+      await this.#starting?.catch(() => undefined);
+    }
+    this.#state = 'stopping';
+    if (this.#ticker !== undefined) clearInterval(this.#ticker);
+    await this.#harvester.stop();
+    this.#queue.clear();
+    await this.#fetcher?.close();
+    await Promise.all([...this.#running]);
+    await this.#refilling;
+    await this.#batcher.flush();
+    this.#state = 'stopped';
+  }
+
+  /** Write what waits now (observations and results); resolves once written. */
+  async flush(): Promise<void> {
+    await this.#harvester.flush();
+    await this.#batcher.flush();
+  }
+
+  stats(): CrawlerStats {
+    const now = Date.now();
+    const harvest = this.#harvester.stats();
+    const current = this.#rateCounts(harvest.seen, harvest.unique);
+    const perSecond = this.#rates.rate(now, current, 10_000, 1_000);
+    const perMinute = this.#rates.rate(now, current, 60_000, 60_000);
+    const fetcher = this.#fetcher?.stats();
+    const batcher = this.#batcher.stats();
+    const c = this.#counts;
+    return {
+      uptimeMs: this.#startedAt === 0 ? 0 : now - this.#startedAt,
+      infohashes: {
+        seen: harvest.seen,
+        unique: harvest.unique,
+        perSecond: { get_peers: perSecond.get_peers, announce_peer: perSecond.announce_peer, sample: perSecond.sample },
+        uniquePerSecond: perSecond.unique,
+        tracked: harvest.dedup.tracked,
+        walks: harvest.walks.finished,
+      },
+      metadata: {
+        enabled: this.#fetcher !== undefined,
+        queued: this.#queue.waiting,
+        retryWaiting: this.#queue.deferred,
+        inFlight: this.#queue.active,
+        fetched: c.fetched,
+        failed: c.failed,
+        failures: { ...c.failures },
+        retries: c.retries,
+        alreadyFetched: c.alreadyFetched,
+        dropped: c.dropped,
+        fromStore: c.fromStore,
+        lookups: c.lookups,
+        lookupPeers: c.lookupPeers,
+        perMinute: { fetched: perMinute.fetched, failed: perMinute.failed },
+      },
+      connections: { open: fetcher?.openConnections ?? 0, connecting: fetcher?.connecting ?? 0 },
+      store: {
+        itemsWritten: batcher.itemsWritten,
+        batches: batcher.batches,
+        pending: batcher.pending + harvest.batches.pendingObservations,
+        itemsDropped: batcher.itemsDropped,
+        shedBatches: harvest.batches.dropped,
+        errors: c.storeErrors,
+      },
+      torrentFiles: { written: c.filesWritten, failed: c.filesFailed },
+    };
+  }
+
+  #rateCounts(seen: Record<HarvestSource, number>, unique: Record<HarvestSource, number>): Record<RateKey, number> {
+    let newOnes = 0;
+    for (const source of SOURCES) newOnes += unique[source];
+    return { ...seen, unique: newOnes, fetched: this.#counts.fetched, failed: this.#counts.failed };
+  }
+
+  #sample(): void {
+    const harvest = this.#harvester.stats();
+    this.#rates.sample(Date.now(), this.#rateCounts(harvest.seen, harvest.unique));
+  }
+
+  #tick(): void {
+    if (this.#state !== 'running') return;
+    this.#sample();
+    const s = this.#settings;
+    if (
+      this.#fetcher !== undefined &&
+      s.resume &&
+      this.#refilling === undefined &&
+      Date.now() - this.#lastRefill >= s.refillIntervalMs &&
+      this.#queue.waiting + this.#queue.deferred < s.queueCap / 2
+    ) {
+      this.#refilling = this.#refill()
+        .catch((error: unknown) => this.#error(error))
+        .finally(() => {
+          this.#refilling = undefined;
+          this.#pump();
+        });
+    }
+  }
+
+  /** Queue unfetched infohashes from the store, the most recently seen first, with the peers it knows. */
+  async #refill(): Promise<void> {
+    this.#lastRefill = Date.now();
+    const s = this.#settings;
+    const room = Math.floor(s.queueCap / 2) - this.#queue.waiting - this.#queue.deferred;
+    if (room <= 0) return;
+    const rows = await this.#store.listUnfetched({ limit: room, maxAttempts: s.maxAttempts, attemptedBefore: Date.now() - s.retryDelayMs });
+    for (const row of rows) {
+      if (this.#settled.has(row.infohash)) continue;
+      const outcome = this.#queue.offer({ infohash: row.infohash, attempt: row.fetchAttempts + 1, peers: row.peers, tried: [] });
+      if (outcome === 'queued') this.#counts.fromStore++;
+      if (outcome === 'full') break;
+    }
+  }
+
+  /** Observation batches from the harvester: into the batcher, waiting for the store when a batch is due (backpressure). */
+  async #onObservations(batch: CrawlBatch): Promise<void> {
+    for (const observation of batch.observations ?? []) this.#batcher.observe(observation);
+    if (this.#batcher.pending >= this.#settings.batchItems) await this.#batcher.flush();
+  }
+
+  /** A new infohash, inside the node's receive path: queue it, fetch later. */
+  #onNew(infohash: string, peers: readonly PeerAddress[]): void {
+    if (this.#fetcher === undefined || this.#state !== 'running' || this.#settled.has(infohash)) return;
+    const outcome = this.#queue.offer({ infohash, attempt: 1, peers: peers.map((p) => ({ host: p.host, port: p.port })), tried: [] });
+    if (outcome === 'full') this.#counts.dropped++;
+    else if (outcome === 'queued') this.#schedulePump();
+  }
+
+  /** Start fetches outside the caller's stack (the node's receive path, a timer). */
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    queueMicrotask(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    if (this.#state !== 'running' || this.#fetcher === undefined) return;
+    while (this.#queue.active < this.#settings.concurrency) {
+      const entry = this.#queue.take();
+      if (entry === undefined) return;
+      const job: Promise<void> = this.#process(entry)
+        .catch((error: unknown) => this.#error(error))
+        .finally(() => {
+          this.#queue.done(entry.infohash);
+          this.#running.delete(job);
+          this.#pump();
+        });
+      this.#running.add(job);
+    }
+  }
+
+  async #process(entry: QueuedInfohash): Promise<void> {
+    const fetcher = this.#fetcher!;
+    const { infohash } = entry;
+    if (this.#settled.has(infohash)) return;
+    try {
+      if (await this.#store.isFetched(infohash)) {
+        this.#counts.alreadyFetched++;
+        this.#settled.add(infohash);
+        return;
+      }
+    } catch (error) {
+      this.#error(error); // an unreadable store should not stop the crawl: fetch, the upsert keeps one row
+    }
+    if (this.#state !== 'running') return;
+    if (entry.attempt > 1) this.#counts.retries++;
+    // Announcers known now (the harvester's record is live) and peers that came with the
+    // entry, unless tried before: a retry goes to a fresh get_peers for other peers.
+    const tried = new Set(entry.tried);
+    const known = untriedFirst([...(this.#harvester.lookup(infohash).record?.peers ?? []), ...entry.peers], []).filter((p) => !tried.has(peerKey(p)));
+    const result = await fetcher.fetch(infohash, known);
+    noteTried(entry, result.attempts.map((a) => a.peer));
+    if (result.ok) await this.#fetched(result);
+    else this.#failed(entry, result.reason);
+  }
+
+  async #fetched(result: Extract<FetchResult, { ok: true }>): Promise<void> {
+    const torrent = result.torrent;
+    this.#settled.add(torrent.infohash);
+    // The file first: a crash between the two refetches the torrent and finds its file there.
+    if (this.#files !== undefined) {
+      try {
+        await this.#files.write(torrent.infohash, torrent.info);
+        this.#counts.filesWritten++;
+      } catch (error) {
+        this.#counts.filesFailed++;
+        this.#call(() => this.#options.onError?.(error));
+      }
+    }
+    this.#counts.fetched++;
+    this.#batcher.torrent({
+      infohash: torrent.infohash,
+      name: torrent.name,
+      size: torrent.totalSize,
+      files: torrent.files,
+      fetchedAt: Date.now(),
+      peer: torrent.peer,
+    });
+    this.#call(() => this.#options.onTorrent?.(torrent));
+  }
+
+  #failed(entry: QueuedInfohash, reason: FetchFailure): void {
+    if (reason === 'aborted' && this.#state !== 'running') return; // we stopped: not the torrent's fault
+    this.#counts.failures[reason]++;
+    this.#batcher.failure({ infohash: entry.infohash, at: Date.now(), reason });
+    const retry = this.#state === 'running' && isRetryable(reason) && entry.attempt < this.#settings.maxAttempts;
+    if (retry) {
+      const delay = retryDelay({ maxAttempts: this.#settings.maxAttempts, baseDelayMs: this.#settings.retryDelayMs, maxDelayMs: this.#settings.maxRetryDelayMs }, entry.attempt);
+      this.#queue.defer(entry.infohash, delay, entry.attempt + 1);
+    } else {
+      this.#counts.failed++;
+      this.#settled.add(entry.infohash);
+    }
+    this.#call(() => this.#options.onFailure?.(entry.infohash, reason, retry));
+  }
+
+  /** The fetcher's peer source: a get_peers lookup, bounded in peers and time, peers not tried before first. */
+  async #peersFor(infohash: Uint8Array, signal: AbortSignal): Promise<PeerAddress[]> {
+    if (this.#state !== 'running') return [];
+    this.#counts.lookups++;
+    const hex = toHex(infohash);
+    const found = await this.#dht.getPeers(infohash, {
+      limit: this.#settings.peersPerLookup,
+      signal: anySignal([signal, AbortSignal.timeout(this.#settings.lookupTimeoutMs)]),
+    });
+    this.#counts.lookupPeers += found.length;
+    return untriedFirst(found, this.#queue.activeEntry(hex)?.tried ?? []);
+  }
+
+  /** A store read or write failed (or, never expected, our own code threw): counted and reported. */
+  #error(error: unknown): void {
+    this.#counts.storeErrors++;
+    this.#call(() => this.#options.onError?.(error));
+  }
+
+  /** Run an embedder's callback; what it throws stays with it. */
+  #call(callback: () => void): void {
+    try {
+      callback();
+    } catch {
+      // not ours to handle, and never a reason to lose a fetch
+    }
+  }
+}

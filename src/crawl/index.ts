@@ -1,0 +1,16 @@
+/**
+ * Crawler mode: harvest infohashes from a DHT node, fetch their torrents
+ * (BEP 9, verified), keep both in SQLite or PostgreSQL. Each part stands on
+ * its own for applications that want only one (the harvester, the fetcher,
+ * the stores); `Crawler` composes them on a started `DHT`.
+ */
+export { Crawler } from './crawler.ts';
+export { CRAWLER_DEFAULTS } from './crawler-options.ts';
+export type { CrawlerOptions, CrawlerSettings } from './crawler-options.ts';
+export type { CrawlerStats } from './crawler-stats.ts';
+export { Harvester, SeenSet } from './harvest/index.ts';
+export type { HarvestRecord, HarvestStats, HarvesterOptions } from './harvest/index.ts';
+export { MetadataFetcher, METADATA_DEFAULTS, parseInfo } from './metadata/index.ts';
+export type { FetchFailure, FetchResult, FetchedTorrent, MetadataFetcherOptions, PeerAddress, TorrentFile, TorrentInfo } from './metadata/index.ts';
+export { openCrawlStore, openSqliteStore, openPostgresStore, isPostgresUrl, StoreBatcher, TorrentFileWriter } from './store/index.ts';
+export type { CrawlBatch, CrawlStore, HarvestSource, InfohashObservation, InfohashRow, StoreCounts, TorrentRecord } from './store/index.ts';

@@ -1,0 +1,136 @@
+/**
+ * The `btdht crawl` and `btdht crawl-demo` commands: bad arguments are
+ * refused with a message naming the flag (checked in process, and through
+ * the real command for each kind of failure); a harvest-only crawl in process
+ * against a small loopback swarm paints its progress line in place on a
+ * terminal and stores infohashes but no torrent; crawl-demo runs end to end
+ * as a child process and reports every torrent fetched.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends } from '../helpers/backends.ts';
+import { loadCore } from '../../src/core/index.ts';
+import { startCrawlSwarm, type CrawlSwarm } from '../../src/crawl/demo/swarm.ts';
+import { openSqliteStore } from '../../src/crawl/store/index.ts';
+import {
+  checkCrawlFlags,
+  collectBootstrap,
+  CrawlSetupError,
+  parseConcurrency,
+  parseDb,
+  parseDuration,
+  parseHost,
+  parseIds,
+  parseSchema,
+  redact,
+  runCrawl,
+  type CrawlFlags,
+} from '../../src/cli/crawl.ts';
+import { runCli } from './helpers/cli-child.ts';
+
+const backend = backends[0] ?? 'wasm';
+
+const base: CrawlFlags = { ids: 1, db: 'x.sqlite', metadata: true, port: 0, host: '127.0.0.1', concurrency: 4, backend };
+
+describe('btdht crawl: argument errors', () => {
+  it('each parser refuses bad input, naming its flag', () => {
+    const refuses = (parse: (value: string) => unknown, value: string, flag: string): void => {
+      expect(() => parse(value)).toThrow(InvalidArgumentError);
+      expect(() => parse(value)).toThrow(flag);
+    };
+    for (const bad of ['0', '-1', '1.5', 'many', '65537', '']) refuses(parseIds, bad, '--ids');
+    expect(parseIds('64')).toBe(64);
+    for (const bad of ['0', '-3', 'soon', '', 'Infinity']) refuses(parseDuration, bad, '--duration');
+    expect(parseDuration('2.5')).toBe(2.5);
+    for (const bad of ['0', '10001', 'x']) refuses(parseConcurrency, bad, '--concurrency');
+    for (const bad of ['', '  ', 'mysql://root@db/crawl', 'https://example.org/db']) refuses(parseDb, bad, '--db');
+    expect(parseDb('postgresql://u@127.0.0.1/crawl')).toBe('postgresql://u@127.0.0.1/crawl');
+    expect(parseDb('./here.sqlite')).toBe('./here.sqlite');
+    for (const bad of ['Public', 'drop table;', '1st', '']) refuses(parseSchema, bad, '--db-schema');
+    for (const bad of ['localhost', '127.0.0', '']) refuses(parseHost, bad, '--host');
+    expect(() => collectBootstrap('nonsense', undefined)).toThrow(InvalidArgumentError);
+    expect(collectBootstrap('127.0.0.1:1,127.0.0.2:2', ['127.0.0.3:3'])).toEqual(['127.0.0.3:3', '127.0.0.1:1', '127.0.0.2:2']);
+    expect(collectBootstrap('', undefined)).toEqual([]);
+    expect(redact('postgres://crawler:s3cret@db.example:5432/dht')).toBe('postgres://crawler:***@db.example:5432/dht');
+  });
+
+  it('refuses flags that contradict each other before opening anything', () => {
+    expect(() => checkCrawlFlags({ ...base, metadata: false, torrents: '/tmp/t' })).toThrow(CrawlSetupError);
+    expect(() => checkCrawlFlags({ ...base, dbSchema: 'crawl' })).toThrow(/--db-schema is for PostgreSQL/);
+    expect(() => checkCrawlFlags({ ...base, db: 'postgres://u@127.0.0.1/x', dbSchema: 'crawl' })).not.toThrow();
+  });
+
+  it('the command exits 1 with a clear message, for each kind of failure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'btdht-crawl-args-'));
+    try {
+      const cases: Array<{ args: string[]; message: RegExp }> = [
+        { args: ['crawl', '--ids', '0'], message: /--ids: expected a whole number from 1 to 65536, got "0"/ },
+        { args: ['crawl', '--no-metadata', '--torrents', join(dir, 't')], message: /--torrents needs the metadata/ },
+        { args: ['crawl', '--db', join(dir, 'no-such-folder', 'crawl.sqlite'), '--host', '127.0.0.1', '--port', '0'], message: /cannot open the database .*no-such-folder/ },
+        { args: ['crawl-demo', '--nodes', '2'], message: /--nodes: expected a whole number from 3 to 250/ },
+      ];
+      const results = await Promise.all(cases.map((c) => runCli(c.args, 30_000)));
+      for (const [i, result] of results.entries()) {
+        expect(result.code, result.stderr).toBe(1);
+        expect(result.stderr).toMatch(cases[i]!.message);
+        expect(result.stdout).toBe('');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe(`btdht crawl against a loopback swarm (${backend} core)`, () => {
+  let swarm: CrawlSwarm;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'btdht-crawl-cli-'));
+    swarm = await startCrawlSwarm({ nodes: 20, torrents: 5, core: await loadCore(backend) });
+  }, 60_000);
+
+  afterAll(async () => {
+    await swarm?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('--no-metadata harvests infohashes only, with the progress line rewritten in place on a terminal', async () => {
+    const painted: string[] = [];
+    const out: string[] = [];
+    const db = join(dir, 'harvest.sqlite');
+    const summary = await runCrawl(
+      { ...base, db, metadata: false, duration: 2.5, bootstrap: swarm.bootstrap, host: '127.0.0.245' },
+      { out: (line) => out.push(line), err: { isTTY: true, write: (text: string) => painted.push(text) } },
+      { crawler: { walkIntervalMs: 500 } },
+    );
+    expect(summary.metadata.enabled).toBe(false);
+    expect(summary.infohashes.unique).toBe(5);
+    expect(summary.metadata.fetched).toBe(0);
+    expect(summary.store.rows).toEqual({ infohashes: 5, torrents: 0 });
+    expect(swarm.seeders.flatMap((s) => s.requested())).toEqual([]); // no seeder was contacted
+    const store = await openSqliteStore({ path: db });
+    for (const t of swarm.torrents) expect((await store.getInfohash(t.infohash))?.seenSample).toBe(1);
+    await store.close();
+    // Repainted in place: carriage return and erase-line, then the line, at least twice in 2.5 s.
+    const repaints = painted.filter((text) => text.startsWith('\r\x1b[K') && text.includes('infohashes/s get_peers'));
+    expect(repaints.length).toBeGreaterThanOrEqual(2);
+    expect(repaints.every((text) => !text.slice(0, -1).includes('\n'))).toBe(true);
+    expect(painted.join('')).toMatch(/unique 5 \| rows written \d+/);
+  }, 30_000);
+
+  it('crawl-demo runs end to end and reports every torrent fetched', async () => {
+    const db = join(dir, 'demo.sqlite');
+    const result = await runCli(['crawl-demo', '--nodes', '20', '--torrents', '6', '--duration', '40', '--db', db, '--backend', backend], 90_000);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^btdht crawl-demo: 20 DHT nodes/m);
+    expect(result.stdout).toMatch(/metadata +6 fetched and verified/);
+    expect(result.stdout).toMatch(/found 6\/6 infohashes; fetched and verified 6\/6 torrents/);
+    const store = await openSqliteStore({ path: db });
+    expect(await store.counts()).toEqual({ infohashes: 6, torrents: 6 });
+    await store.close();
+  }, 100_000);
+});
