@@ -232,6 +232,8 @@ export class DHT {
   readonly #hooks = new Hooks();
   readonly #counters = new NodeCounters();
   readonly #stopController = new AbortController();
+  /** Lookups running, each aborted by stop(). */
+  readonly #lookups = new Set<AbortController>();
   #id: Uint8Array;
   #state: Lifecycle = 'idle';
   #starting: Promise<void> | undefined;
@@ -667,7 +669,13 @@ export class DHT {
         if (endpoint) seeds.push({ id: node.id, endpoint });
       }
       const addresses = seeds.length === 0 ? this.#bootstrapAddresses.filter((a) => a.family === family) : [];
-      return traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, anySignal([signal, this.#stopController.signal])), strategy);
+      // One controller per lookup, aborted by stop(): no listener piles up on a node-wide signal (a crawler runs many lookups at once).
+      const lookup = new AbortController();
+      if (this.#stopController.signal.aborted) lookup.abort();
+      this.#lookups.add(lookup);
+      return traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, anySignal([signal, lookup.signal])), strategy).finally(() =>
+        this.#lookups.delete(lookup),
+      );
     };
   }
 
@@ -810,6 +818,8 @@ export class DHT {
     }
     this.#state = 'stopping';
     this.#stopController.abort();
+    for (const lookup of this.#lookups) lookup.abort();
+    this.#lookups.clear();
     this.#maintenance?.cancel();
     const parts = this.#parts!;
     for (const stack of parts.stacks) stack.routing.close();

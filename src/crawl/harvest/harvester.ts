@@ -190,7 +190,9 @@ export class Harvester {
       this.#stats.announcers++;
       const known = record.peers.findIndex((p) => p.host === peer.host && p.port === peer.port);
       if (known >= 0) record.peers.splice(known, 1);
-      record.peers.unshift(peer);
+      // A first peer as a one-slot array: unshift on an empty array reserves 17 slots (~180 B a record).
+      if (record.peers.length === 0) record.peers = [peer];
+      else record.peers.unshift(peer);
       if (record.peers.length > MAX_KNOWN_PEERS) record.peers.length = MAX_KNOWN_PEERS;
     }
     this.#pending.push(peer === undefined ? { infohash: key, source, at } : { infohash: key, source, at, peer });
