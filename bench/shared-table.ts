@@ -6,7 +6,7 @@
  */
 import { loadCore } from '../src/core/index.ts';
 import type { RoutingTable } from '../src/core/routing-types.ts';
-import { SharedRoutingTable } from '../src/dht/multi-id/shared-table.ts';
+import { SharedRoutingTable } from '../src/core/js/routing-table.ts';
 import { spreadIds } from '../src/dht/multi-id/id-set.ts';
 import { randomBytes, seededRandom } from '../src/util/random.ts';
 import { compare, keepAlive, type Result } from './harness.ts';

@@ -70,7 +70,7 @@ import type { SampleWalkOptions } from './sample/walk.ts';
 import type { BencodeInput } from '../core/bencode-types.ts';
 import type { ScrapeHost } from './scrape/install.ts';
 import { extensionMethods } from './extension-methods.ts';
-import { SharedRoutingTable } from './multi-id/shared-table.ts';
+import { SharedRoutingTable } from '../core/js/routing-table.ts';
 import { NodeIdSet, idsAtPrefixes, spreadIds } from './multi-id/id-set.ts';
 import { AskedAs } from './multi-id/asked-as.ts';
 import { bytesEqual } from '../util/bytes.ts';

@@ -27,7 +27,7 @@
  *   inserting the first node into its routing table ... find the closest nodes").
  */
 import type { RoutingNode, RoutingTable } from '../core/routing-types.ts';
-import { SharedRoutingTable } from './multi-id/shared-table.ts';
+import { SharedRoutingTable } from '../core/js/routing-table.ts';
 import { AddResult } from '../core/routing-types.ts';
 import type { Clock } from '../transport/clock.ts';
 import type { Endpoint } from '../transport/types.ts';

@@ -11,7 +11,7 @@ import { KrpcEncoder } from '../encode/krpc-encode.ts';
 import { ResultPool } from '../encode/pool.ts';
 import { sha1 } from './sha1.ts';
 import { crc32c } from './crc32c.ts';
-import { JsRoutingTable } from './routing-table.ts';
+import { SharedRoutingTable } from './routing-table.ts';
 
 export function createJsCore(): Core {
   // Encoding is host work for both backends: the same writer (src/core/encode).
@@ -26,6 +26,6 @@ export function createJsCore(): Core {
     encodeKrpc: (message) => krpcEncoder.encode(message),
     sha1,
     crc32c,
-    createRoutingTable: (options: RoutingTableOptions): RoutingTable => new JsRoutingTable(options),
+    createRoutingTable: (options: RoutingTableOptions): RoutingTable => new SharedRoutingTable(options),
   };
 }

@@ -1,8 +1,23 @@
 /**
- * The BEP 5 routing table in plain TypeScript, by the decisions of
- * docs/CORE-SPEC.md "Routing table". Buckets are ordered by depth: bucket i
- * (all but the last) holds ids sharing exactly i leading bits with ours; the
- * last holds the rest, and is the only one that splits.
+ * The js backend's routing table, and the one crawler mode shares among many
+ * node ids (issue #8), as the Python btdht does it:
+ * ids are registered on the table and buckets split around each of them, so
+ * every id is a close neighbour for its own part of the keyspace.
+ *
+ * Buckets are the leaves of a binary trie over the 160-bit space. A full bucket
+ * splits when its range holds ANY registered id (the core's rule, "split the
+ * bucket holding our id", generalised), and never below prefix length 159, as
+ * in the core (at most 160 buckets along one id's path). Every other decision —
+ * add results, seen, failed / bad / removed with cache promotion, remove,
+ * state, stalest, closest — is docs/CORE-SPEC.md "Routing table" applied to the
+ * bucket where an id belongs. Only buckets whose range holds a registered id
+ * ever split, so one more id costs the buckets along its own path, no more.
+ *
+ * Bucket order (buckets(), nodes()): with one registered id, farthest from it
+ * first, exactly the wasm table's order; with more, key order (ascending
+ * prefixes). With one id it is replayed op by op against the wasm table
+ * (test/dht/multi-id/differential.test.ts); the wasm backend keeps its own
+ * single-id table in linear memory.
  */
 import {
   AddResult,
@@ -14,54 +29,69 @@ import {
 } from '../routing-types.ts';
 
 const ID_LENGTH = 20;
-const ID_BITS = 160;
+/** Deepest prefix a bucket may have: its range is two ids, so one more split gains nothing (the core's 160-bucket cap). */
+const MAX_PREFIX_LENGTH = 159;
 
+/** A table node. One typed array per entry (no id / address views): thousands of ids mean many entries. */
 interface Entry {
-  /** Compact node info, id + address: what closest() copies out in one set(). */
+  /** Compact node info, id + address: closest() copies it out in one set(). */
   compact: Uint8Array;
-  /** Views into `compact`. */
-  id: Uint8Array;
   /** The id's first 32 bits, unsigned: most XOR comparisons end there. */
   head: number;
-  address: Uint8Array;
   lastSeen: number;
   responded: boolean;
   failures: number;
 }
 
-interface Bucket {
+const NO_ENTRIES: Entry[] = Object.freeze([]) as unknown as Entry[];
+
+/**
+ * A trie cell: a leaf is a bucket (nodes, cache, registered ids in its range);
+ * a branch splits on bit `depth` into `zero` and `one`. One shape for both, so
+ * the descent stays monomorphic; a split turns the leaf into a branch in place.
+ */
+class Cell {
+  zero: Cell | null = null;
+  one: Cell | null = null;
   /** Insertion order; updates do not reorder. */
-  nodes: Entry[];
+  nodes: Entry[] = [];
   /** Replacement cache, oldest first. */
-  cache: Entry[];
-  lastChanged: number;
+  cache: Entry[] = [];
+  /** Registered ids inside this bucket's range (null when none: most buckets). */
+  owners: Uint8Array[] | null = null;
+  constructor(
+    /** The bucket's prefix length (a branch: the bit it splits on). */
+    readonly depth: number,
+    public lastChanged: number,
+  ) {}
 }
 
-/** Leading bits `a` and `b` have in common (160 when equal). */
-function commonPrefixBits(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < ID_LENGTH; i++) {
-    const x = a[i]! ^ b[i]!;
-    if (x !== 0) return i * 8 + Math.clz32(x) - 24;
-  }
-  return ID_BITS;
-}
-
-/** The first 32 bits of an id as an unsigned number. */
-function leadingWord(id: Uint8Array): number {
-  return ((id[0]! << 24) | (id[1]! << 16) | (id[2]! << 8) | id[3]!) >>> 0;
+function isId(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array && value.length === ID_LENGTH;
 }
 
 function bitAt(id: Uint8Array, bit: number): number {
   return (id[bit >> 3]! >> (7 - (bit & 7))) & 1;
 }
 
+function leadingWord(id: Uint8Array): number {
+  return ((id[0]! << 24) | (id[1]! << 16) | (id[2]! << 8) | id[3]!) >>> 0;
+}
+
+/** Compares the first 20 bytes (an entry's compact info starts with its id). */
 function sameId(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < ID_LENGTH; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
 function indexIn(list: Entry[], id: Uint8Array): number {
-  for (let i = 0; i < list.length; i++) if (sameId(list[i]!.id, id)) return i;
+  for (let i = 0; i < list.length; i++) if (sameId(list[i]!.compact, id)) return i;
+  return -1;
+}
+
+function ownerIndex(owners: Uint8Array[] | null, id: Uint8Array): number {
+  if (owners === null) return -1;
+  for (let i = 0; i < owners.length; i++) if (sameId(owners[i]!, id)) return i;
   return -1;
 }
 
@@ -80,21 +110,23 @@ function entry(id: Uint8Array, address: Uint8Array, now: number, responded: bool
   const compact = new Uint8Array(ID_LENGTH + address.length);
   compact.set(id);
   compact.set(address, ID_LENGTH);
+  return { compact, head: leadingWord(id), lastSeen: now, responded, failures: 0 };
+}
+
+function snapshot(e: Entry): RoutingNode {
   return {
-    compact,
-    id: compact.subarray(0, ID_LENGTH),
-    head: leadingWord(id),
-    address: compact.subarray(ID_LENGTH),
-    lastSeen: now,
-    responded,
-    failures: 0,
+    id: e.compact.slice(0, ID_LENGTH),
+    address: e.compact.slice(ID_LENGTH),
+    lastSeen: e.lastSeen,
+    responded: e.responded,
+    failures: e.failures,
   };
 }
 
 /**
- * closest() results are carved from shared 8 KiB blocks, as Node does for small
- * Buffers: a view on an existing ArrayBuffer costs a fraction of a fresh
- * (off-heap) allocation. A result keeps its block alive while it is held.
+ * closest() results are carved from shared 8 KiB blocks (a view on an existing
+ * ArrayBuffer costs a fraction of a fresh allocation), as the core's results
+ * are: each result is its own range; a held result keeps its block alive.
  */
 const BLOCK_SIZE = 8192;
 let block = new ArrayBuffer(BLOCK_SIZE);
@@ -111,69 +143,142 @@ function output(size: number): Uint8Array {
   return out;
 }
 
-function snapshot(e: Entry): RoutingNode {
-  return { id: e.id.slice(), address: e.address.slice(), lastSeen: e.lastSeen, responded: e.responded, failures: e.failures };
-}
-
-function positiveInteger(value: number | undefined, fallback: number, name: string, min: number): number {
+function integerOption(value: number | undefined, fallback: number, name: string, min: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`routing table ${name} must be an integer >= ${min}`);
   return value;
 }
 
-export class JsRoutingTable implements RoutingTable {
+/**
+ * A routing table shared by every registered node id.
+ *
+ * @example
+ * const table = new SharedRoutingTable({ id: primary });
+ * for (const id of spreadIds(64, cryptoRandom, primary)) table.register(id);
+ * table.add(nodeId, compactAddress, Date.now(), true);
+ * table.closest(infohash, 8); // compact node info, nearest first
+ */
+export class SharedRoutingTable implements RoutingTable {
+  /** The primary id (the first registered; never unregistered). */
   readonly id: Uint8Array;
   readonly k: number;
   readonly addressLength: 6 | 18;
   private readonly cacheLimit: number;
   private readonly questionableAfterMs: number;
   private readonly maxFailures: number;
-  private table: Bucket[];
+  private readonly registered: Uint8Array[] = [];
+  private root: Cell;
   private count = 0;
-  /** Scratch for closest(): the nearest entries found so far, nearest first, and their leading distance words. */
+  private leaves = 1;
+  /** Scratch for closest(): the walk's pending cells, and the nearest entries so far with their leading distance words. */
+  private readonly stack: Cell[] = [];
   private picked: Entry[] = [];
   private pickedDistance: number[] = [];
   private pickedCount = 0;
 
   constructor(options: RoutingTableOptions) {
     const id: unknown = options.id;
-    if (!(id instanceof Uint8Array) || id.length !== ID_LENGTH) throw new TypeError('routing table id must be 20 bytes');
-    this.id = id.slice();
-    this.k = positiveInteger(options.k, 8, 'k', 1);
-    this.cacheLimit = positiveInteger(options.cacheSize, this.k, 'cacheSize', 0);
+    if (!isId(id)) throw new TypeError('routing table id must be 20 bytes');
+    this.id = new Uint8Array(id); // a copy even for a Buffer, whose slice() is a view
+    this.k = integerOption(options.k, 8, 'k', 1);
+    this.cacheLimit = integerOption(options.cacheSize, this.k, 'cacheSize', 0);
     const addressLength = options.addressLength ?? 6;
     if (addressLength !== 6 && addressLength !== 18) throw new RangeError('routing table addressLength must be 6 or 18');
     this.addressLength = addressLength;
-    this.maxFailures = positiveInteger(options.maxFailures, 2, 'maxFailures', 1);
+    this.maxFailures = integerOption(options.maxFailures, 2, 'maxFailures', 1);
     const questionable = options.questionableAfterMs ?? 15 * 60 * 1000;
     if (typeof questionable !== 'number' || !(questionable >= 0)) throw new RangeError('routing table questionableAfterMs must be >= 0');
     this.questionableAfterMs = questionable;
-    this.table = [{ nodes: [], cache: [], lastChanged: 0 }];
+    this.registered.push(this.id);
+    this.root = this.emptyRoot();
+  }
+
+  private emptyRoot(): Cell {
+    const root = new Cell(0, 0);
+    root.owners = this.registered.slice();
+    this.leaves = 1;
+    return root;
   }
 
   get size(): number {
     return this.count;
   }
 
+  /** Leaf buckets. */
   get bucketCount(): number {
-    return this.table.length;
+    return this.leaves;
   }
 
-  private bucketIndex(id: Uint8Array): number {
-    const shared = commonPrefixBits(id, this.id);
-    const last = this.table.length - 1;
-    return shared < last ? shared : last;
+  /** Registered ids, the primary first, then in registration order. Shared bytes: do not mutate. */
+  get ids(): readonly Uint8Array[] {
+    return this.registered;
   }
 
-  /** The bucket node with this id, or undefined (malformed ids are simply unknown). */
+  /**
+   * Register a node id: from now on a full bucket holding it splits, as the
+   * bucket holding the primary id does. Idempotent. A node with this id already
+   * in the table is dropped (it is us now), its place refilled from the cache.
+   * Splits happen on the next add to that range, as for the primary id.
+   */
+  register(id: Uint8Array): void {
+    if (!isId(id)) throw new TypeError('registered id must be a 20-byte Uint8Array');
+    const leaf = this.leaf(id);
+    if (ownerIndex(leaf.owners, id) >= 0) return;
+    const copy = new Uint8Array(id);
+    this.registered.push(copy);
+    (leaf.owners ??= []).push(copy);
+    const i = indexIn(leaf.nodes, id);
+    if (i >= 0) {
+      leaf.nodes.splice(i, 1);
+      this.count--;
+      this.refill(leaf);
+    } else {
+      const j = indexIn(leaf.cache, id);
+      if (j >= 0) leaf.cache.splice(j, 1);
+    }
+  }
+
+  /**
+   * Stop splitting around `id`. Buckets already split stay as they are (the
+   * core never merges either). False if `id` is not registered; the primary id
+   * cannot be unregistered (RangeError).
+   */
+  unregister(id: Uint8Array): boolean {
+    if (!isId(id)) return false;
+    if (sameId(id, this.id)) throw new RangeError('the primary id of a shared routing table cannot be unregistered');
+    const leaf = this.leaf(id);
+    const i = ownerIndex(leaf.owners, id);
+    if (i < 0) return false;
+    leaf.owners!.splice(i, 1);
+    if (leaf.owners!.length === 0) leaf.owners = null;
+    this.registered.splice(ownerIndex(this.registered, id), 1);
+    return true;
+  }
+
+  /** The prefix length of the bucket whose range holds `id` (two ids are in one bucket when they share at least that many bits). */
+  prefixLengthOf(id: Uint8Array): number {
+    if (!isId(id)) throw new TypeError('prefixLengthOf: id must be 20 bytes');
+    return this.leaf(id).depth;
+  }
+
+  /** The bucket (leaf) whose range holds `id` (20 bytes, checked by the caller). */
+  private leaf(id: Uint8Array): Cell {
+    let cell = this.root;
+    while (cell.zero !== null) {
+      const d = cell.depth;
+      cell = ((id[d >> 3]! >> (7 - (d & 7))) & 1) === 0 ? cell.zero : cell.one!;
+    }
+    return cell;
+  }
+
   private find(id: Uint8Array): Entry | undefined {
-    if (!(id instanceof Uint8Array) || id.length !== ID_LENGTH) return undefined;
-    const nodes = this.table[this.bucketIndex(id)]!.nodes;
+    if (!isId(id)) return undefined;
+    const nodes = this.leaf(id).nodes;
     const i = indexIn(nodes, id);
     return i < 0 ? undefined : nodes[i];
   }
 
-  /** Step 2 of add(): a sighting of a known node. */
+  /** A sighting of a known node (CORE-SPEC add step 2). */
   private touch(e: Entry, now: number, responded: boolean): void {
     if (responded) {
       e.responded = true;
@@ -185,19 +290,13 @@ export class JsRoutingTable implements RoutingTable {
   }
 
   add(id: Uint8Array, address: Uint8Array, now: number, responded: boolean): AddResult {
-    if (
-      !(id instanceof Uint8Array) || id.length !== ID_LENGTH ||
-      !(address instanceof Uint8Array) || address.length !== this.addressLength ||
-      sameId(id, this.id)
-    ) {
-      return AddResult.Rejected;
-    }
-    let index = this.bucketIndex(id);
-    let bucket = this.table[index]!;
+    if (!isId(id) || !(address instanceof Uint8Array) || address.length !== this.addressLength) return AddResult.Rejected;
+    let bucket = this.leaf(id);
+    if (ownerIndex(bucket.owners, id) >= 0) return AddResult.Rejected;
     const known = indexIn(bucket.nodes, id);
     if (known >= 0) {
       const e = bucket.nodes[known]!;
-      e.address.set(address);
+      e.compact.set(address, ID_LENGTH);
       this.touch(e, now, responded);
       if (responded) bucket.lastChanged = now;
       return AddResult.Updated;
@@ -205,7 +304,7 @@ export class JsRoutingTable implements RoutingTable {
     const cached = indexIn(bucket.cache, id);
     if (cached >= 0) {
       const e = bucket.cache[cached]!;
-      e.address.set(address);
+      e.compact.set(address, ID_LENGTH);
       this.touch(e, now, responded);
       bucket.cache.splice(cached, 1);
       bucket.cache.push(e);
@@ -218,11 +317,9 @@ export class JsRoutingTable implements RoutingTable {
         this.count++;
         return AddResult.Added;
       }
-      const last = this.table.length - 1;
-      if (index !== last || last >= ID_BITS - 1) break;
-      this.split();
-      index = this.bucketIndex(id);
-      bucket = this.table[index]!;
+      if (bucket.owners === null || bucket.depth >= MAX_PREFIX_LENGTH) break;
+      this.split(bucket);
+      bucket = bitAt(id, bucket.depth) === 0 ? bucket.zero! : bucket.one!;
     }
     const nodes = bucket.nodes;
     for (let i = 0; i < nodes.length; i++) {
@@ -240,25 +337,29 @@ export class JsRoutingTable implements RoutingTable {
     return AddResult.Cached;
   }
 
-  /** Split the last bucket on the next bit of our id; both halves refill from their own caches. */
-  private split(): void {
-    const bit = this.table.length - 1;
-    const old = this.table[bit]!;
-    const ours = bitAt(this.id, bit);
-    const near: Bucket = { nodes: [], cache: [], lastChanged: old.lastChanged };
-    const farNodes: Entry[] = [];
-    for (const e of old.nodes) (bitAt(e.id, bit) === ours ? near.nodes : farNodes).push(e);
-    const farCache: Entry[] = [];
-    for (const e of old.cache) (bitAt(e.id, bit) === ours ? near.cache : farCache).push(e);
-    old.nodes = farNodes;
-    old.cache = farCache;
-    this.table.push(near);
-    this.refill(old);
-    this.refill(near);
+  /** Split a leaf on bit `depth`, keeping order; both halves keep lastChanged and refill from their own caches. */
+  private split(cell: Cell): void {
+    const bit = cell.depth;
+    const zero = new Cell(bit + 1, cell.lastChanged);
+    const one = new Cell(bit + 1, cell.lastChanged);
+    for (const e of cell.nodes) (bitAt(e.compact, bit) === 0 ? zero : one).nodes.push(e);
+    for (const e of cell.cache) (bitAt(e.compact, bit) === 0 ? zero : one).cache.push(e);
+    for (const id of cell.owners ?? []) {
+      const half = bitAt(id, bit) === 0 ? zero : one;
+      (half.owners ??= []).push(id);
+    }
+    cell.nodes = NO_ENTRIES;
+    cell.cache = NO_ENTRIES;
+    cell.owners = null;
+    cell.zero = zero;
+    cell.one = one;
+    this.leaves++;
+    this.refill(zero);
+    this.refill(one);
   }
 
-  /** Move newest cache entries into the bucket while it has room. */
-  private refill(bucket: Bucket): void {
+  /** Move the newest cache entries into the bucket while it has room. */
+  private refill(bucket: Cell): void {
     while (bucket.nodes.length < this.k && bucket.cache.length > 0) {
       bucket.nodes.push(bucket.cache.pop()!);
       this.count++;
@@ -266,16 +367,18 @@ export class JsRoutingTable implements RoutingTable {
   }
 
   seen(id: Uint8Array, now: number, responded: boolean): boolean {
-    const e = this.find(id);
-    if (!e) return false;
-    this.touch(e, now, responded);
-    if (responded) this.table[this.bucketIndex(id)]!.lastChanged = now;
+    if (!isId(id)) return false;
+    const bucket = this.leaf(id);
+    const i = indexIn(bucket.nodes, id);
+    if (i < 0) return false;
+    this.touch(bucket.nodes[i]!, now, responded);
+    if (responded) bucket.lastChanged = now;
     return true;
   }
 
   failed(id: Uint8Array): 'failed' | 'bad' | 'removed' | undefined {
-    if (!(id instanceof Uint8Array) || id.length !== ID_LENGTH) return undefined;
-    const bucket = this.table[this.bucketIndex(id)]!;
+    if (!isId(id)) return undefined;
+    const bucket = this.leaf(id);
     const i = indexIn(bucket.nodes, id);
     if (i >= 0) {
       const e = bucket.nodes[i]!;
@@ -293,8 +396,8 @@ export class JsRoutingTable implements RoutingTable {
   }
 
   remove(id: Uint8Array): boolean {
-    if (!(id instanceof Uint8Array) || id.length !== ID_LENGTH) return false;
-    const bucket = this.table[this.bucketIndex(id)]!;
+    if (!isId(id)) return false;
+    const bucket = this.leaf(id);
     const i = indexIn(bucket.nodes, id);
     if (i >= 0) {
       bucket.nodes.splice(i, 1);
@@ -328,9 +431,9 @@ export class JsRoutingTable implements RoutingTable {
   }
 
   stalest(id: Uint8Array, now: number): RoutingNode | undefined {
-    if (!(id instanceof Uint8Array) || id.length !== ID_LENGTH) return undefined;
+    if (!isId(id)) return undefined;
     let stalest: Entry | undefined;
-    for (const e of this.table[this.bucketIndex(id)]!.nodes) {
+    for (const e of this.leaf(id).nodes) {
       if (this.stateOf(e, now) !== 'questionable') continue;
       if (!stalest || e.lastSeen < stalest.lastSeen) stalest = e;
     }
@@ -340,18 +443,13 @@ export class JsRoutingTable implements RoutingTable {
   /** Is `e`, whose leading distance word is `d`, nearer to `target` than picked[j]? */
   private nearerThanPicked(e: Entry, d: number, j: number, target: Uint8Array): boolean {
     const dj = this.pickedDistance[j]!;
-    return d !== dj ? d < dj : nearer(target, e.id, this.picked[j]!.id);
+    return d !== dj ? d < dj : nearer(target, e.compact, this.picked[j]!.compact);
   }
 
-  /**
-   * Offer the non-bad nodes of one bucket to the sorted `picked` list of at most
-   * `k` (insertion: k is small in practice). Distances compare on their first 32 bits
-   * first, which nearly always decides.
-   */
-  private consider(bucket: Bucket, target: Uint8Array, targetHead: number, k: number): void {
+  /** Insert the non-bad nodes of one bucket into the sorted `picked` list of at most `k` (k is small in practice). */
+  private consider(nodes: Entry[], target: Uint8Array, targetHead: number, k: number): void {
     const picked = this.picked;
     const distance = this.pickedDistance;
-    const nodes = bucket.nodes;
     for (let i = 0; i < nodes.length; i++) {
       const e = nodes[i]!;
       if (e.failures >= this.maxFailures) continue;
@@ -374,25 +472,40 @@ export class JsRoutingTable implements RoutingTable {
   }
 
   /**
-   * Fill `picked` with the `k` nearest good-or-questionable nodes. Buckets fall in
-   * distance classes: the target's own bucket is nearest; all deeper buckets share
-   * the next class; then each shallower bucket, deepest first. So whole classes are
-   * visited in order and the walk stops once `k` are held after a class.
+   * Fill `picked` with the `k` nearest non-bad nodes. At a branch on bit b, every
+   * id on the target's side is nearer than every id on the other side, so a
+   * depth-first walk taking the target's side first meets the buckets in
+   * increasing distance; once `k` are held after a bucket, nothing left can beat them.
    */
   private select(target: Uint8Array, k: number): number {
-    if (!(target instanceof Uint8Array) || target.length !== ID_LENGTH) throw new TypeError('closest target must be 20 bytes');
+    if (!isId(target)) throw new TypeError('closest target must be 20 bytes');
     this.pickedCount = 0;
     if (!(k >= 1)) return 0;
     k = Math.min(Math.floor(k), this.count);
     if (k === 0) return 0;
-    const n = this.table.length;
-    const home = this.bucketIndex(target);
     const head = leadingWord(target);
-    this.consider(this.table[home]!, target, head, k);
-    if (this.pickedCount < k) {
-      for (let i = home + 1; i < n; i++) this.consider(this.table[i]!, target, head, k);
+    const stack = this.stack;
+    let top = 0;
+    let cell = this.root;
+    for (;;) {
+      // Down the target's side, leaving the far sides for later (deepest on top: nearest next).
+      while (cell.zero !== null) {
+        const d = cell.depth;
+        if (((target[d >> 3]! >> (7 - (d & 7))) & 1) === 0) {
+          stack[top++] = cell.one!;
+          cell = cell.zero;
+        } else {
+          stack[top++] = cell.zero;
+          cell = cell.one!;
+        }
+      }
+      if (cell.nodes.length > 0) {
+        this.consider(cell.nodes, target, head, k);
+        if (this.pickedCount === k) break;
+      }
+      if (top === 0) break;
+      cell = stack[--top]!;
     }
-    for (let i = home - 1; i >= 0 && this.pickedCount < k; i--) this.consider(this.table[i]!, target, head, k);
     return this.pickedCount;
   }
 
@@ -411,32 +524,54 @@ export class JsRoutingTable implements RoutingTable {
     return out;
   }
 
-  buckets(): BucketInfo[] {
-    const n = this.table.length;
-    const out: BucketInfo[] = [];
-    for (let i = 0; i < n; i++) {
-      const bucket = this.table[i]!;
-      const prefixLength = i < n - 1 ? i + 1 : n - 1;
-      const prefix = new Uint8Array(ID_LENGTH);
-      for (let bit = 0; bit < prefixLength; bit++) {
-        // Our bits, except the last bit of a non-final bucket's prefix, which is flipped.
-        const value = bit === i && i < n - 1 ? bitAt(this.id, bit) ^ 1 : bitAt(this.id, bit);
-        if (value) prefix[bit >> 3] = prefix[bit >> 3]! | (0x80 >> (bit & 7));
+  /**
+   * Visit the leaves in listing order: with one registered id, at each branch
+   * the side away from it first (farthest first, the core's order); with more,
+   * the zero side first (key order).
+   */
+  private walk(visit: (leaf: Cell, prefix: Uint8Array) => void): void {
+    const single = this.registered.length === 1 ? this.registered[0]! : undefined;
+    const prefix = new Uint8Array(ID_LENGTH);
+    const mask = (bit: number): number => 0x80 >> (bit & 7);
+    const go = (cell: Cell): void => {
+      if (cell.zero === null) {
+        visit(cell, prefix);
+        return;
       }
-      out.push({ prefixLength, prefix, lastChanged: bucket.lastChanged, size: bucket.nodes.length, cacheSize: bucket.cache.length });
-    }
+      const d = cell.depth;
+      const first = single === undefined ? 0 : bitAt(single, d) ^ 1;
+      for (const side of [first, first ^ 1]) {
+        if (side === 1) prefix[d >> 3] = prefix[d >> 3]! | mask(d);
+        go(side === 0 ? cell.zero : cell.one!);
+        prefix[d >> 3] = prefix[d >> 3]! & ~mask(d);
+      }
+    };
+    go(this.root);
+  }
+
+  /** Leaf buckets: with one registered id, farthest from it first (as the core); with more, in key order. */
+  buckets(): BucketInfo[] {
+    const out: BucketInfo[] = [];
+    this.walk((leaf, prefix) =>
+      out.push({ prefixLength: leaf.depth, prefix: prefix.slice(), lastChanged: leaf.lastChanged, size: leaf.nodes.length, cacheSize: leaf.cache.length }),
+    );
     return out;
   }
 
+  /** Every node in buckets, buckets in buckets() order, nodes in order. */
   nodes(): RoutingNode[] {
     const out: RoutingNode[] = [];
-    for (const bucket of this.table) for (const e of bucket.nodes) out.push(snapshot(e));
+    this.walk((leaf) => {
+      for (const e of leaf.nodes) out.push(snapshot(e));
+    });
     return out;
   }
 
+  /** Drop every node; registered ids stay registered. */
   dispose(): void {
-    this.table = [{ nodes: [], cache: [], lastChanged: 0 }];
+    this.root = this.emptyRoot();
     this.count = 0;
+    this.stack.length = 0;
     this.picked = [];
     this.pickedDistance = [];
   }

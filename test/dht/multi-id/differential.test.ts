@@ -9,7 +9,7 @@ import { backends } from '../../helpers/backends.ts';
 import { plain, seededBytes } from '../../helpers/bytes.ts';
 import { loadCore } from '../../../src/core/index.ts';
 import { AddResult, type RoutingTable, type RoutingTableOptions } from '../../../src/core/routing-types.ts';
-import { SharedRoutingTable } from '../../../src/dht/multi-id/shared-table.ts';
+import { SharedRoutingTable } from '../../../src/core/js/routing-table.ts';
 
 /** An id sharing exactly `shared` leading bits with `base` (160: `base` itself), the rest from `fill`. */
 function idSharing(base: Uint8Array, shared: number, fill: Uint8Array): Uint8Array {

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AddResult, compareDistance, type BucketInfo, type RoutingNode } from '../../../src/core/routing-types.ts';
-import { SharedRoutingTable } from '../../../src/dht/multi-id/shared-table.ts';
+import { SharedRoutingTable } from '../../../src/core/js/routing-table.ts';
 import { spreadIds } from '../../../src/dht/multi-id/id-set.ts';
 import { seededRandom, randomBytes, type RandomSource } from '../../../src/util/random.ts';
 import { toHex } from '../../../src/util/hex.ts';
