@@ -139,7 +139,7 @@ export function registerCrawlDemo(program: Command): void {
     .option('--torrents <n>', 'torrents made and seeded (1-1000)', wholeNumber('--torrents', 1, 1000), 24)
     .option('--duration <s>', 'stop the crawl after S seconds at most', parseDuration, 60)
     .option('--db <file>', 'SQLite file to crawl into (kept; default a temporary one, deleted)')
-    .option('--ids <n>', 'node ids of the crawler (1-65536)', parseIds, 1)
+    .option('--ids <n>', 'node ids of the crawler (1-65536)', parseIds, 8)
     .option('--backend <name>', 'core backend: wasm or js', parseBackend, 'wasm')
     .action(async (flags: CrawlDemoFlags) => {
       const controller = new AbortController();

@@ -271,7 +271,7 @@ export function registerCrawl(program: Command): void {
   program
     .command('crawl')
     .description('crawler mode: harvest infohashes from the DHT, fetch their torrents (BEP 9) into SQLite or PostgreSQL')
-    .option('--ids <n>', 'node ids sharing one routing table and socket (1-65536)', parseIds, 1)
+    .option('--ids <n>', 'node ids sharing one routing table and socket (1-65536)', parseIds, 16)
     .option('--db <file|url>', 'SQLite file, or postgres://user@host/db', parseDb, DEFAULT_CRAWL_DB)
     .option('--db-schema <name>', 'PostgreSQL schema for the tables (default public)', parseSchema)
     .option('--torrents <dir>', 'also write each fetched torrent as DIR/xx/<infohash>.torrent')
