@@ -24,6 +24,7 @@ import { DHT } from '../src/dht/dht.ts';
 import { encodeCompactAddress } from '../src/krpc/compact.ts';
 import { randomInt, seededRandom } from '../src/util/random.ts';
 import { randomId } from '../src/util/id.ts';
+import { bucketRange, compareIds, prefixRange } from './harvest/keyspace.ts';
 
 function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -62,42 +63,6 @@ function memory(): { heap: number; rss: number } {
   gc();
   const m = process.memoryUsage();
   return { heap: m.heapUsed + m.external, rss: m.rss };
-}
-
-/** Compare ids as big-endian numbers. */
-function compareIds(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < 20; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return 0;
-}
-
-/** Indices [lo, hi) into `sorted` of the ids sharing their first `bits` bits with `id`. */
-function prefixRange(sorted: Uint8Array[], id: Uint8Array, bits: number): [number, number] {
-  const lo = id.slice();
-  const hi = id.slice();
-  for (let bit = bits; bit < 160; bit++) {
-    const mask = 0x80 >> (bit & 7);
-    lo[bit >> 3] = lo[bit >> 3]! & ~mask;
-    hi[bit >> 3] = hi[bit >> 3]! | mask;
-  }
-  const first = (target: Uint8Array, after: boolean): number => {
-    let a = 0;
-    let b = sorted.length;
-    while (a < b) {
-      const m = (a + b) >> 1;
-      const c = compareIds(sorted[m]!, target);
-      if (c < 0 || (after && c === 0)) a = m + 1;
-      else b = m;
-    }
-    return a;
-  };
-  return [first(lo, false), first(hi, true)];
-}
-
-/** The ids in the bucket `bits` of a table around `id`: same first `bits` bits, the next one different. */
-function bucketRange(sorted: Uint8Array[], id: Uint8Array, bits: number): [number, number] {
-  const other = id.slice();
-  other[bits >> 3] = other[bits >> 3]! ^ (0x80 >> (bits & 7));
-  return prefixRange(sorted, other, bits + 1);
 }
 
 async function child(size: number): Promise<Result> {
