@@ -23,28 +23,25 @@ import { randomId, toId } from '../util/id.ts';
 import { randomBytes } from '../util/random.ts';
 import type { HostPort } from '../util/endpoint.ts';
 import { resolveNumericEndpoint } from '../util/endpoint.ts';
-import { IP_VOTE_TTL_MS, MAINTENANCE_INTERVAL_MS, MAX_BUCKETS, MAX_FAILURES, QUESTIONABLE_AFTER_MS } from './constants.ts';
+import { WANT_BOTH_BELOW, MAINTENANCE_INTERVAL_MS, MAX_BUCKETS, MAX_FAILURES, QUESTIONABLE_AFTER_MS } from './constants.ts';
 import { Emitter } from './emitter.ts';
 import { KrpcRemoteError, QueryFailedError } from './errors.ts';
 import { Hooks } from './hooks.ts';
 import type { QueryHook, ResponseHook } from './hooks.ts';
 import type { DHTOptions, ResolvedOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
-import { MemoryPeerStore, maxValuesFor } from './peer-store.ts';
+import { maxValuesFor } from './peer-store.ts';
 import { SourceLimiter } from './rate-limit.ts';
 import { SendPacer } from './pacing.ts';
 import { Bep42Policy } from './bep42.ts';
-import { IpVoter } from './ip-voter.ts';
 import { bep42NodeId, isBep42Compliant, isBep42Exempt } from './node-id.ts';
 import type { NodeSelf } from './self.ts';
-import type { Stack } from './stack.ts';
-import { stackOf } from './stack.ts';
+import type { Bound, Stack } from './stack.ts';
+import { buildStack, stackOf } from './stack.ts';
+import type { StackNode } from './stack.ts';
 import type { FamilyTables } from './handlers.ts';
 import type { FamilyMode } from './options.ts';
-import { Rpc } from './rpc.ts';
 import type { QueryOutcome } from './rpc.ts';
-import { QueryDispatcher } from './dispatch.ts';
-import { RoutingUpkeep } from './routing.ts';
 import type { NodeInfo } from './routing.ts';
 import { NodeCounters } from './stats.ts';
 import type { Counts } from './stats.ts';
@@ -69,7 +66,6 @@ import type { SampleAnswer, SampleLookupResult } from './sample/client.ts';
 import type { SampleWalkOptions } from './sample/walk.ts';
 import type { BencodeInput } from '../core/bencode-types.ts';
 import type { ScrapeHost } from './scrape/install.ts';
-import { extensionMethods } from './extension-methods.ts';
 import { SharedRoutingTable } from '../core/js/routing-table.ts';
 import { NodeIdSet, idsAtPrefixes, spreadIds } from './multi-id/id-set.ts';
 import { AskedAs } from './multi-id/asked-as.ts';
@@ -209,11 +205,6 @@ interface Running {
   sample: Sample;
 }
 
-/** A socket of the node before its stack is built. */
-interface Bound {
-  transport: Transport;
-  local: Endpoint;
-}
 
 /**
  * A BitTorrent mainline DHT node (BEP 5).
@@ -492,108 +483,18 @@ export class DHT {
       },
     });
     const shared = { core, limiter, pacer, bep42, tokens, tables, scrape, builtinHooks, stackFor };
-    bound.forEach((b, i) => stacks.push(this.#buildStack(shared, b, selves[i]!)));
-    return { core, stacks, primary: stacks[0]!, limiter, bep42, tokens, items, scrape, sample };
-  }
-
-  /** One family's socket, table, rpc, routing upkeep, peer store and dispatcher. */
-  #buildStack(
-    shared: {
-      core: Core;
-      limiter: SourceLimiter | undefined;
-      pacer: SendPacer | undefined;
-      bep42: Bep42Policy;
-      tokens: TokenManager;
-      tables: FamilyTables;
-      scrape: Scrape;
-      builtinHooks: Hooks;
-      stackFor: (family: 4 | 6) => Stack | undefined;
-    },
-    { transport, local }: Bound,
-    self: NodeSelf,
-  ): Stack {
-    const o = this.#options;
-    const { core, bep42 } = shared;
-    const family = local.family as 4 | 6;
-    const otherFamily = family === 4 ? 6 : 4;
-    const voter = new IpVoter({ threshold: o.bep42Votes, maxVoters: o.maxIpVoters, ttlMs: IP_VOTE_TTL_MS });
-    const counters = this.#counters;
-    const warn = (error: Error): void => this.#warn(error);
-    const hooks = this.#hooks;
-    // Late-bound: rpc and routing refer to each other.
-    let routing: RoutingUpkeep | undefined;
-    let dispatcher: QueryDispatcher | undefined;
-    const rpc = new Rpc({
-      core,
-      transport,
-      clock: o.clock,
-      random: o.random,
-      counters,
-      self,
-      timeoutMs: o.timeoutMs,
-      maxOutstanding: o.maxOutstanding,
-      maxDatagramBytes: o.maxDatagramBytes,
-      limiter: shared.limiter,
-      pacer: shared.pacer,
-      readOnly: o.readOnly,
-      // BEP 43: a read-only node answers nothing.
-      onQuery: o.readOnly ? () => counters.drops.inc('read-only') : (query, from) => dispatcher!.handle(query, from),
-      onResponse: (response, from, query) => {
-        routing!.onResponse(response.r.id, from);
-        // BEP 32: nodes of the other family (asked for with `want` while its table is short) join it if they answer.
-        const leaked = family === 4 ? response.r.nodes6 : response.r.nodes;
-        if (leaked !== undefined) shared.stackFor(otherFamily)?.routing.introduce(leaked, otherFamily, WANT_BOTH_BELOW);
-        const responseHooks = hooks.responseHooks(query.q);
-        if (!responseHooks) return;
-        for (const hook of responseHooks) {
-          try {
-            hook(response, from, query);
-          } catch (error) {
-            warn(new Error(`response hook for '${query.q}' threw`, { cause: error }));
-          }
-        }
-      },
-      onTimeout: (_to, _query, nodeId) => {
-        if (nodeId) routing!.onTimeout(nodeId);
-      },
-      onAddressReport: (ip, from) => this.#onAddressReport(family, ip, from),
-      onWarning: warn,
-    });
-    routing = new RoutingUpkeep({
-      self,
-      clock: o.clock,
-      random: o.random,
-      ping: (to) => rpc.query(to, 'ping', {}),
-      refresh: (target) => findNodeLookup(this.#runOn(family), target),
-      onNode: (node) => this.#emitter.emit('node', node),
+    const node: StackNode = {
+      options: o,
+      counters: this.#counters,
+      hooks: this.#hooks,
+      emitter: this.#emitter,
+      warn: (error) => this.#warn(error),
+      onAddressReport: (family, ip, from) => this.#onAddressReport(family, ip, from),
+      runOn: (family) => this.#runOn(family),
       isRouter: (from) => this.#routers.size > 0 && this.#routers.has(endpointKey(from)),
-      maxPendingPings: o.maxPendingPings,
-      bep42,
-    });
-    const peers = new MemoryPeerStore({ random: o.random, maxPerInfohash: o.maxPeersPerInfohash, maxTotal: o.maxPeers });
-    const emitter = this.#emitter;
-    const observe = (query: KrpcQuery, from: Endpoint): void => emitter.emit('query', { query, from });
-    dispatcher = new QueryDispatcher({
-      self,
-      tables: shared.tables,
-      tokens: shared.tokens,
-      scrape: shared.scrape.responder,
-      extensions: extensionMethods(['get', 'put', 'sample_infohashes'], { hooks: shared.builtinHooks, rpc, self, counters, onWarning: warn }),
-      peers,
-      rpc,
-      clock: o.clock,
-      family,
-      k: o.k,
-      onAnnounce: (infohash, host, port) => {
-        if (emitter.has('announce')) emitter.emit('announce', { infohash: infohash.slice(), peer: { host, port } });
-      },
-      hooks,
-      routing,
-      counters,
-      observe: () => (emitter.has('query') ? observe : undefined),
-      onWarning: warn,
-    });
-    return { family, transport, local, self, rpc, routing, peers, voter, dispatcher };
+    };
+    bound.forEach((b, i) => stacks.push(buildStack(node, shared, b, selves[i]!)));
+    return { core, stacks, primary: stacks[0]!, limiter, bep42, tokens, items, scrape, sample };
   }
 
   /** The node's public surface for its own extensions, their query hooks going to `hooks`. */
@@ -1252,8 +1153,6 @@ const NO_NODES = new Uint8Array(0);
 const OWN_ID_LOOKUPS_AT_ONCE = 4;
 /** Crawler mode: addresses whose "which id did we ask as" is remembered, per family. */
 const ASKED_AS_CAP = 65_536;
-/** BEP 32: our find_node / get_peers queries ask for both families while the other family's table holds fewer nodes than this. */
-const WANT_BOTH_BELOW = 32;
 const WANT_BOTH: string[] = ['n4', 'n6'];
 
 function sum<T>(items: readonly T[], read: (item: T) => number): number {
