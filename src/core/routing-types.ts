@@ -22,6 +22,37 @@ export interface RoutingTableOptions {
   maxFailures?: number;
 }
 
+/** RoutingTableOptions checked and defaulted: what both backends' tables are built from. */
+export interface ResolvedRoutingTableOptions {
+  /** A copy (even of a Buffer, whose slice() is a view). */
+  id: Uint8Array;
+  k: number;
+  cacheSize: number;
+  addressLength: 6 | 18;
+  maxFailures: number;
+  questionableAfterMs: number;
+}
+
+/** Check and default a table's options; throws naming the bad one (same messages for both backends). */
+export function resolveRoutingTableOptions(options: RoutingTableOptions): ResolvedRoutingTableOptions {
+  const id: unknown = options.id;
+  if (!(id instanceof Uint8Array && id.length === 20)) throw new TypeError('routing table id must be 20 bytes');
+  const k = tableInteger(options.k, 8, 'k', 1);
+  const cacheSize = tableInteger(options.cacheSize, k, 'cacheSize', 0);
+  const addressLength = options.addressLength ?? 6;
+  if (addressLength !== 6 && addressLength !== 18) throw new RangeError('routing table addressLength must be 6 or 18');
+  const maxFailures = tableInteger(options.maxFailures, 2, 'maxFailures', 1);
+  const questionableAfterMs = options.questionableAfterMs ?? 15 * 60 * 1000;
+  if (typeof questionableAfterMs !== 'number' || !(questionableAfterMs >= 0)) throw new RangeError('routing table questionableAfterMs must be >= 0');
+  return { id: new Uint8Array(id), k, cacheSize, addressLength, maxFailures, questionableAfterMs };
+}
+
+function tableInteger(value: number | undefined, fallback: number, name: string, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`routing table ${name} must be an integer >= ${min}`);
+  return value;
+}
+
 /** Outcome of `add` (a plain number, so the WASM backend can return it as is). */
 export const AddResult = {
   /** New node placed in a bucket (possibly after splitting, or replacing a bad node). */

@@ -26,6 +26,7 @@ import {
   type RoutingNode,
   type RoutingTable,
   type RoutingTableOptions,
+  resolveRoutingTableOptions,
 } from '../routing-types.ts';
 
 const ID_LENGTH = 20;
@@ -143,12 +144,6 @@ function output(size: number): Uint8Array {
   return out;
 }
 
-function integerOption(value: number | undefined, fallback: number, name: string, min: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`routing table ${name} must be an integer >= ${min}`);
-  return value;
-}
-
 /**
  * A routing table shared by every registered node id.
  *
@@ -177,18 +172,13 @@ export class SharedRoutingTable implements RoutingTable {
   private pickedCount = 0;
 
   constructor(options: RoutingTableOptions) {
-    const id: unknown = options.id;
-    if (!isId(id)) throw new TypeError('routing table id must be 20 bytes');
-    this.id = new Uint8Array(id); // a copy even for a Buffer, whose slice() is a view
-    this.k = integerOption(options.k, 8, 'k', 1);
-    this.cacheLimit = integerOption(options.cacheSize, this.k, 'cacheSize', 0);
-    const addressLength = options.addressLength ?? 6;
-    if (addressLength !== 6 && addressLength !== 18) throw new RangeError('routing table addressLength must be 6 or 18');
-    this.addressLength = addressLength;
-    this.maxFailures = integerOption(options.maxFailures, 2, 'maxFailures', 1);
-    const questionable = options.questionableAfterMs ?? 15 * 60 * 1000;
-    if (typeof questionable !== 'number' || !(questionable >= 0)) throw new RangeError('routing table questionableAfterMs must be >= 0');
-    this.questionableAfterMs = questionable;
+    const o = resolveRoutingTableOptions(options);
+    this.id = o.id;
+    this.k = o.k;
+    this.cacheLimit = o.cacheSize;
+    this.addressLength = o.addressLength;
+    this.maxFailures = o.maxFailures;
+    this.questionableAfterMs = o.questionableAfterMs;
     this.registered.push(this.id);
     this.root = this.emptyRoot();
   }

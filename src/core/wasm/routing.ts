@@ -12,6 +12,7 @@ import {
   type RoutingNode,
   type RoutingTable,
   type RoutingTableOptions,
+  resolveRoutingTableOptions,
 } from '../routing-types.ts';
 import type { CoreMemory } from './memory.ts';
 import type { ResultPool } from '../encode/pool.ts';
@@ -45,12 +46,6 @@ interface Region {
   capacity: number;
 }
 
-function option(value: number | undefined, fallback: number, name: string, min: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`routing table ${name} must be an integer >= ${min}`);
-  return value;
-}
-
 const isId = (id: unknown): id is Uint8Array => id instanceof Uint8Array && id.length === ID_LENGTH;
 
 export class WasmRoutingTable implements RoutingTable {
@@ -66,17 +61,11 @@ export class WasmRoutingTable implements RoutingTable {
     private readonly results: ResultPool,
     options: RoutingTableOptions,
   ) {
-    const id: unknown = options.id;
-    if (!isId(id)) throw new TypeError('routing table id must be 20 bytes');
-    this.id = new Uint8Array(id); // a copy even for a Buffer, whose slice() is a view
-    this.k = option(options.k, 8, 'k', 1);
-    this.cacheSize = option(options.cacheSize, this.k, 'cacheSize', 0);
-    const addressLength = options.addressLength ?? 6;
-    if (addressLength !== 6 && addressLength !== 18) throw new RangeError('routing table addressLength must be 6 or 18');
+    const { id, k, cacheSize, addressLength, maxFailures, questionableAfterMs: questionable } = resolveRoutingTableOptions(options);
+    this.id = id;
+    this.k = k;
+    this.cacheSize = cacheSize;
     this.addressLength = addressLength;
-    const maxFailures = option(options.maxFailures, 2, 'maxFailures', 1);
-    const questionable = options.questionableAfterMs ?? 15 * 60 * 1000;
-    if (typeof questionable !== 'number' || !(questionable >= 0)) throw new RangeError('routing table questionableAfterMs must be >= 0');
     if (this.k + this.cacheSize > 1 << 16) throw new RangeError('routing table k + cacheSize must be at most 65536');
 
     const capacity = INITIAL_CAPACITY;

@@ -5,7 +5,7 @@
  * rows in the same order and cannot deadlock each other.
  */
 import type { PeerAddress } from '../metadata/types.ts';
-import { MAX_KNOWN_PEERS, type CrawlBatch, type FetchFailureRecord, type TorrentRecord } from './types.ts';
+import { MAX_KNOWN_PEERS, type CrawlBatch, type TorrentRecord } from './types.ts';
 
 export interface ObservationRow {
   infohash: string;

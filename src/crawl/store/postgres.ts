@@ -8,7 +8,9 @@
  * deadlock or serialization failure is retried. pg is loaded on first open.
  */
 import type { Pool, PoolClient } from 'pg';
-import { aggregateBatch, checkInfohash, formatPeer, parsePeer, parsePeerList } from './aggregate.ts';
+import { aggregateBatch, checkInfohash, formatPeer, parsePeer } from './aggregate.ts';
+import { toInfohashRow } from './rows.ts';
+import type { InfohashSqlRow } from './rows.ts';
 import { cleanTorrent } from './clean.ts';
 import type { CrawlBatch, CrawlStore, InfohashRow, StoreCounts, TorrentRecord, UnfetchedQuery } from './types.ts';
 
@@ -26,21 +28,6 @@ const RETRYABLE = new Set(['40P01', '40001']);
 const MAX_TRIES = 6;
 const INT8_OID = 20;
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-
-interface InfohashSqlRow {
-  infohash: string;
-  first_seen: number;
-  last_seen: number;
-  times_seen: number;
-  seen_get_peers: number;
-  seen_announce: number;
-  seen_sample: number;
-  peers: unknown;
-  fetch_attempts: number;
-  last_attempt_at: number | null;
-  last_failure: string | null;
-  fetched_at: number | null;
-}
 
 interface TorrentSqlRow {
   infohash: string;
@@ -280,19 +267,3 @@ class PostgresCrawlStore implements CrawlStore {
   }
 }
 
-function toInfohashRow(row: InfohashSqlRow): InfohashRow {
-  return {
-    infohash: row.infohash,
-    firstSeen: row.first_seen,
-    lastSeen: row.last_seen,
-    timesSeen: row.times_seen,
-    seenGetPeers: row.seen_get_peers,
-    seenAnnounce: row.seen_announce,
-    seenSample: row.seen_sample,
-    peers: parsePeerList(row.peers),
-    fetchAttempts: row.fetch_attempts,
-    lastAttemptAt: row.last_attempt_at,
-    lastFailure: row.last_failure,
-    fetchedAt: row.fetched_at,
-  };
-}

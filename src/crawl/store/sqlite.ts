@@ -8,7 +8,9 @@
  * never load its native module.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { aggregateBatch, checkInfohash, parsePeer, parsePeerList, formatPeer } from './aggregate.ts';
+import { aggregateBatch, checkInfohash, parsePeer, formatPeer } from './aggregate.ts';
+import { toInfohashRow } from './rows.ts';
+import type { InfohashSqlRow } from './rows.ts';
 import type { CrawlBatch, CrawlStore, InfohashRow, StoreCounts, TorrentRecord, UnfetchedQuery } from './types.ts';
 import { cleanTorrent } from './clean.ts';
 
@@ -87,21 +89,6 @@ ON CONFLICT (infohash) DO UPDATE SET
   fetch_attempts = fetch_attempts + excluded.fetch_attempts,
   last_attempt_at = max(coalesce(last_attempt_at, 0), excluded.last_attempt_at),
   last_failure = excluded.last_failure`;
-
-interface InfohashSqlRow {
-  infohash: string;
-  first_seen: number;
-  last_seen: number;
-  times_seen: number;
-  seen_get_peers: number;
-  seen_announce: number;
-  seen_sample: number;
-  peers: string;
-  fetch_attempts: number;
-  last_attempt_at: number | null;
-  last_failure: string | null;
-  fetched_at: number | null;
-}
 
 interface TorrentSqlRow {
   infohash: string;
@@ -246,23 +233,6 @@ class SqliteCrawlStore implements CrawlStore {
       return Promise.reject(error);
     }
   }
-}
-
-function toInfohashRow(row: InfohashSqlRow): InfohashRow {
-  return {
-    infohash: row.infohash,
-    firstSeen: row.first_seen,
-    lastSeen: row.last_seen,
-    timesSeen: row.times_seen,
-    seenGetPeers: row.seen_get_peers,
-    seenAnnounce: row.seen_announce,
-    seenSample: row.seen_sample,
-    peers: parsePeerList(row.peers),
-    fetchAttempts: row.fetch_attempts,
-    lastAttemptAt: row.last_attempt_at,
-    lastFailure: row.last_failure,
-    fetchedAt: row.fetched_at,
-  };
 }
 
 function toTorrentRecord(row: TorrentSqlRow): TorrentRecord {
