@@ -18,6 +18,7 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import BtDHT from 'bittorrent-dht';
 import type { BtItem, BtPutOptions, BtVerify } from 'bittorrent-dht';
 import { DHT, loadCore } from '../src/index.ts';
+import { median, pick, startOurSwarm, startTheirSwarm, within } from './loopback-swarm.ts';
 import type { Core } from '../src/core/types.ts';
 import { generateKeypair, signWith } from '../src/dht/items/index.ts';
 import { SimulatedNetwork } from '../src/transport/memory.ts';
@@ -61,43 +62,11 @@ const verify: BtVerify = (signature, message, publicKey) => {
   }
 };
 
-function hostFor(net: number, i: number): string {
-  return `127.${net}.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
-}
-
-function pick<T>(list: readonly T[]): T {
-  return list[Math.floor(Math.random() * list.length)]!;
-}
-
 function other<T>(list: readonly T[], not: T): T {
   for (;;) {
     const x = pick(list);
     if (x !== not) return x;
   }
-}
-
-function bootstrapOf(addresses: string[]): string[] {
-  if (addresses.length === 0) return [];
-  const list = new Set([addresses[0]!]);
-  for (let i = 0; i < 2; i++) list.add(pick(addresses));
-  return [...list];
-}
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 const text = (value: unknown): string => Buffer.from(value as Uint8Array).toString('latin1');
@@ -131,25 +100,9 @@ async function ourOps(nodes: DHT[], now: () => number, run: <T>(p: Promise<T>) =
 
 async function oursNetwork(core: Core): Promise<Summary> {
   const nodes: DHT[] = [];
-  const addresses: string[] = [];
   const start = performance.now();
   try {
-    for (let from = 0; from < NODES; from += BATCH) {
-      const batch: Promise<void>[] = [];
-      const known = [...addresses];
-      for (let i = from; i < Math.min(NODES, from + BATCH); i++) {
-        const bootstrap = i === 0 ? [] : bootstrapOf(known.length > 0 ? known : addresses);
-        const node = new DHT({ host: hostFor(30, i), port: 0, bootstrap, core });
-        node.on('warning', () => {});
-        nodes.push(node);
-        const ready = new Promise<void>((resolve) => node.once('ready', () => resolve()));
-        await node.start();
-        addresses.push(`${node.address().host}:${node.address().port}`);
-        batch.push(within(ready, 60_000, `btdht node ${i} bootstrap`));
-      }
-      await Promise.all(batch);
-    }
-    await sleep(3_000);
+    await startOurSwarm(core, NODES, BATCH, 30, nodes);
     const setupMs = performance.now() - start;
     const ops = await ourOps(nodes, () => performance.now(), (p) => within(p, 60_000, 'btdht item operation'));
     return { network: `btdht (${BACKEND} core), UDP loopback`, time: 'wall', setupMs, ops };
@@ -160,34 +113,10 @@ async function oursNetwork(core: Core): Promise<Summary> {
 
 async function theirNetwork(): Promise<Summary> {
   const nodes: BtDHT[] = [];
-  const addresses: string[] = [];
   const sentBy = new Map<BtDHT, number>();
   const start = performance.now();
   try {
-    for (let from = 0; from < NODES; from += BATCH) {
-      const batch: Promise<void>[] = [];
-      const known = [...addresses];
-      for (let i = from; i < Math.min(NODES, from + BATCH); i++) {
-        const bootstrap = i === 0 ? false : bootstrapOf(known.length > 0 ? known : addresses);
-        const node = new BtDHT({ bootstrap, verify });
-        node.on('warning', () => {});
-        nodes.push(node);
-        sentBy.set(node, 0);
-        // Every query they send goes through this socket method: count them.
-        const socket = node._rpc.socket;
-        const query = socket.query.bind(socket);
-        socket.query = (peer, message, cb) => {
-          sentBy.set(node, sentBy.get(node)! + 1);
-          return query(peer, message, cb);
-        };
-        const ready = new Promise<void>((resolve) => node.once('ready', () => resolve()));
-        await within(new Promise<void>((resolve) => node.listen(0, hostFor(40, i), () => resolve())), 5_000, 'bittorrent-dht listen');
-        addresses.push(`${hostFor(40, i)}:${node.address().port}`);
-        batch.push(within(ready, 60_000, `bittorrent-dht node ${i} bootstrap`));
-      }
-      await Promise.all(batch);
-    }
-    await sleep(3_000);
+    await startTheirSwarm(NODES, BATCH, 40, nodes, sentBy, { verify });
     const setupMs = performance.now() - start;
     const ops: Op[] = [];
     const put = (node: BtDHT, options: BtPutOptions): Promise<{ target: Buffer; accepted: number }> =>

@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import BtDHT from 'bittorrent-dht';
 import { DHT, loadCore } from '../src/index.ts';
+import { median, pick, startOurSwarm, startTheirSwarm, within } from './loopback-swarm.ts';
 
 function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -25,34 +26,6 @@ const ONLY = option('only', '');
 const BATCH = 25;
 const PEER_PORT = 6_999;
 
-/** 127.<net>.<hi>.<lo>: one address per node, never .0 or .255. */
-function hostFor(net: number, i: number): string {
-  return `127.${net}.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
-}
-
-function pick<T>(list: readonly T[]): T {
-  return list[Math.floor(Math.random() * list.length)]!;
-}
-
-/** Up to 3 random earlier nodes (always including the first). */
-function bootstrapOf(addresses: string[]): string[] {
-  if (addresses.length === 0) return [];
-  const list = new Set([addresses[0]!]);
-  for (let i = 0; i < 2; i++) list.add(pick(addresses));
-  return [...list];
-}
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Lookup {
   messages: number;
@@ -66,34 +39,13 @@ interface Summary {
   lookups: Lookup[];
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 async function oursNetwork(): Promise<Summary> {
   const core = await loadCore(BACKEND);
   const nodes: DHT[] = [];
-  const addresses: string[] = [];
   const start = performance.now();
   try {
-    for (let from = 0; from < NODES; from += BATCH) {
-      const batch: Promise<void>[] = [];
-      const known = [...addresses];
-      for (let i = from; i < Math.min(NODES, from + BATCH); i++) {
-        // The first node has nobody to join; the first batch joins it.
-        const bootstrap = i === 0 ? [] : bootstrapOf(known.length > 0 ? known : addresses);
-        const node = new DHT({ host: hostFor(10, i), port: 0, bootstrap, core });
-        node.on('warning', () => {});
-        nodes.push(node);
-        const ready = new Promise<void>((resolve) => node.once('ready', () => resolve()));
-        await node.start();
-        addresses.push(`${node.address().host}:${node.address().port}`);
-        batch.push(within(ready, 60_000, `btdht node ${i} bootstrap`));
-      }
-      await Promise.all(batch);
-    }
-    await sleep(3_000); // let the sparse-bucket refreshes after bootstrap settle
+    await startOurSwarm(core, NODES, BATCH, 10, nodes);
     const setupMs = performance.now() - start;
     const sent = (node: DHT): number => node.stats().queriesOut.total;
     const lookups: Lookup[] = [];
@@ -117,34 +69,10 @@ async function oursNetwork(): Promise<Summary> {
 
 async function theirNetwork(): Promise<Summary> {
   const nodes: BtDHT[] = [];
-  const addresses: string[] = [];
   const sentBy = new Map<BtDHT, number>();
   const start = performance.now();
   try {
-    for (let from = 0; from < NODES; from += BATCH) {
-      const batch: Promise<void>[] = [];
-      const known = [...addresses];
-      for (let i = from; i < Math.min(NODES, from + BATCH); i++) {
-        const bootstrap = i === 0 ? false : bootstrapOf(known.length > 0 ? known : addresses);
-        const node = new BtDHT({ bootstrap });
-        node.on('warning', () => {});
-        nodes.push(node);
-        sentBy.set(node, 0);
-        // Every query they send goes through this socket method: count them.
-        const socket = node._rpc.socket;
-        const query = socket.query.bind(socket);
-        socket.query = (peer, message, cb) => {
-          sentBy.set(node, sentBy.get(node)! + 1);
-          return query(peer, message, cb);
-        };
-        const ready = new Promise<void>((resolve) => node.once('ready', () => resolve()));
-        await within(new Promise<void>((resolve) => node.listen(0, hostFor(20, i), () => resolve())), 5_000, 'bittorrent-dht listen');
-        addresses.push(`${hostFor(20, i)}:${node.address().port}`);
-        batch.push(within(ready, 60_000, `bittorrent-dht node ${i} bootstrap`));
-      }
-      await Promise.all(batch);
-    }
-    await sleep(3_000);
+    await startTheirSwarm(NODES, BATCH, 20, nodes, sentBy);
     const setupMs = performance.now() - start;
     const lookups: Lookup[] = [];
     for (let i = 0; i < LOOKUPS; i++) {
