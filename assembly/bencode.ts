@@ -61,6 +61,39 @@ export let errorOffset: i32 = 0;
   return code;
 }
 
+/** The payload range of the byte string scanString last read. */
+let stringStart: i32 = 0;
+let stringEnd: i32 = 0;
+
+/**
+ * Read a byte string's `<length>:` header at `s` (its first byte `c` a digit)
+ * for values and dict keys alike: 0 with stringStart / stringEnd set, or an
+ * error code (errorOffset set).
+ */
+// @ts-ignore: decorator
+@inline function scanString(input: usize, len: i32, s: i32, c: u32): i32 {
+  let q = s + 1;
+  let size = <i64>(c - 0x30);
+  if (q < len) {
+    c = load<u8>(input + q);
+    if (isDigit(c)) {
+      if (size == 0) return fail(ERR_LEADING_ZERO, s);
+      do {
+        if (q - s == MAX_LENGTH_DIGITS) return fail(ERR_NUMBER_TOO_LONG, q);
+        size = size * 10 + <i64>(c - 0x30);
+        if (++q >= len) break;
+        c = load<u8>(input + q);
+      } while (isDigit(c));
+    }
+  }
+  if (q >= len) return fail(ERR_UNEXPECTED_END, len);
+  if (c != 0x3a) return fail(ERR_INVALID_BYTE, q);
+  if (<i64>q + 1 + size > <i64>len) return fail(ERR_LENGTH_EXCEEDS_BUFFER, s);
+  stringStart = q + 1;
+  stringEnd = q + 1 + <i32>size;
+  return 0;
+}
+
 /** Bytewise order of two byte ranges: <0, 0, >0. */
 function compareBytes(a: usize, aLen: i32, b: usize, bLen: i32): i32 {
   const n = aLen < bLen ? aLen : bLen;
@@ -94,27 +127,12 @@ export function scan(input: usize, len: i32, tape: usize): i32 {
     if (isDigit(c)) {
       if (++items > MAX_ITEMS) return fail(ERR_TOO_MANY_ITEMS, p);
       const s = p;
-      let q = s + 1;
-      let size = <i64>(c - 0x30);
-      if (q < len) {
-        c = load<u8>(input + q);
-        if (isDigit(c)) {
-          if (size == 0) return fail(ERR_LEADING_ZERO, s);
-          do {
-            if (q - s == MAX_LENGTH_DIGITS) return fail(ERR_NUMBER_TOO_LONG, q);
-            size = size * 10 + <i64>(c - 0x30);
-            if (++q >= len) break;
-            c = load<u8>(input + q);
-          } while (isDigit(c));
-        }
-      }
-      if (q >= len) return fail(ERR_UNEXPECTED_END, len);
-      if (c != 0x3a) return fail(ERR_INVALID_BYTE, q);
-      if (<i64>q + 1 + size > <i64>len) return fail(ERR_LENGTH_EXCEEDS_BUFFER, s);
-      p = q + 1 + <i32>size;
+      const fault = scanString(input, len, s, c);
+      if (fault != 0) return fault;
+      p = stringEnd;
       store<i32>(entry, KIND_STR);
       store<i32>(entry, s, 4);
-      store<i32>(entry, q + 1, 8);
+      store<i32>(entry, stringStart, 8);
       store<i32>(entry, p, 12);
       n++;
     } else if (c == 0x69) {
@@ -203,25 +221,10 @@ export function scan(input: usize, len: i32, tape: usize): i32 {
       // Dict key: a byte string, strictly greater than the previous key.
       if (!isDigit(c)) return fail(ERR_INVALID_BYTE, p);
       const s = p;
-      let q = s + 1;
-      let size = <i64>(c - 0x30);
-      if (q < len) {
-        c = load<u8>(input + q);
-        if (isDigit(c)) {
-          if (size == 0) return fail(ERR_LEADING_ZERO, s);
-          do {
-            if (q - s == MAX_LENGTH_DIGITS) return fail(ERR_NUMBER_TOO_LONG, q);
-            size = size * 10 + <i64>(c - 0x30);
-            if (++q >= len) break;
-            c = load<u8>(input + q);
-          } while (isDigit(c));
-        }
-      }
-      if (q >= len) return fail(ERR_UNEXPECTED_END, len);
-      if (c != 0x3a) return fail(ERR_INVALID_BYTE, q);
-      if (<i64>q + 1 + size > <i64>len) return fail(ERR_LENGTH_EXCEEDS_BUFFER, s);
-      const keyStart = q + 1;
-      const keyEnd = keyStart + <i32>size;
+      const fault = scanString(input, len, s, c);
+      if (fault != 0) return fault;
+      const keyStart = stringStart;
+      const keyEnd = stringEnd;
       if (prevStart >= 0) {
         const order = compareBytes(input + prevStart, prevEnd - prevStart, input + keyStart, keyEnd - keyStart);
         if (order == 0) return fail(ERR_DUPLICATE_KEY, s);
