@@ -121,7 +121,8 @@ export class DhtMetrics {
   }
 
   #tables(stats: DHTStats): void {
-    for (const [table, { size, cap }] of Object.entries(stats.tables)) {
+    for (const [name, { size, cap }] of Object.entries(stats.tables)) {
+      const table = snakeCase(name);
       this.#tableEntries.set(size, { table });
       this.#tableCapacity.set(cap, { table });
     }
@@ -158,6 +159,11 @@ export class DhtMetrics {
     this.#bep42Refused.set(stats.bep42.refused);
     this.#bep42Replaced.set(stats.bep42.replaced);
   }
+}
+
+/** `replacementCache` → `replacement_cache` (Prometheus label values by custom). */
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
 /** Leading bits `a` and `b` share (0..160). */
