@@ -6,7 +6,7 @@
  * last save's failure is thrown by `close()`, so a caller never reports
  * "saved" when it was not.
  */
-import type { Clock, TimerHandle } from '../transport/clock.ts';
+import type { Clock, TimerHandle } from '../ground/clock.ts';
 import type { Logger } from './log.ts';
 import type { SavedState } from './state.ts';
 import { openStateFile, saveState } from './state.ts';
