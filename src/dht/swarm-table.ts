@@ -18,8 +18,8 @@
  * Entry numbers stay valid until the entry is removed; infohash numbers only
  * until the next write (removing an infohash renumbers the last one).
  */
-import type { RandomSource } from '../util/random.ts';
-import { randomInt } from '../util/random.ts';
+import type { RandomSource } from '../ground/random.ts';
+import { randomInt } from '../ground/random.ts';
 
 export const NONE = -1;
 const INFOHASH_BYTES = 20;
@@ -420,7 +420,7 @@ function insertSlot(slots: Int32Array, hash: number, value: number): void {
 }
 
 /** A table of `length` slots (a power of two) holding what `slots` held. */
-function rehash(slots: Int32Array, length: number, hashOf: (held: number) => number): Int32Array {
+function rehash(slots: Int32Array, length: number, hashOf: (held: number) => number): Int32Array<ArrayBuffer> {
   const out = new Int32Array(Math.max(length, FIRST_CAPACITY * 2));
   for (const held of slots) if (held !== 0) insertSlot(out, hashOf(held), held);
   return out;

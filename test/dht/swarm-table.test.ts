@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { NONE, SwarmTable } from '../../src/dht/swarm-table.ts';
-import { seededRandom } from '../../src/util/random.ts';
+import { seededRandom } from '../../src/ground/random.ts';
 import { bytesKey } from '../../src/util/bytes.ts';
 
 interface ModelEntry {

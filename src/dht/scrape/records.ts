@@ -13,9 +13,9 @@
  * (the oldest goes first).
  */
 import { bytesKey } from '../../util/bytes.ts';
-import type { RandomSource } from '../../util/random.ts';
-import { cryptoRandom } from '../../util/random.ts';
-import { writeIPv4, writeIPv6 } from '../../krpc/compact.ts';
+import type { RandomSource } from '../../ground/random.ts';
+import { cryptoRandom } from '../../ground/random.ts';
+import { writeIPv4, writeIPv6 } from '../../ground/address.ts';
 import { NONE, SwarmTable } from '../swarm-table.ts';
 import type { Sha1 } from './bloom.ts';
 import { bloomBits, createBloom, setBloomBits } from './bloom.ts';
