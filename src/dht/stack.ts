@@ -5,8 +5,9 @@
  * the rest (core, tokens, hooks, counters, BEP 44/33/51 stores).
  */
 import type { Core } from '../core/types.ts';
-import type { KrpcQuery } from '../krpc/messages.ts';
-import type { Endpoint, Transport } from '../transport/types.ts';
+import type { KrpcQuery } from '../ground/messages.ts';
+import type { Endpoint } from '../ground/address.ts';
+import type { Transport } from '../transport/types.ts';
 import { IpVoter } from './ip-voter.ts';
 import { MemoryPeerStore } from './peer-store.ts';
 import { QueryDispatcher } from './dispatch.ts';
