@@ -127,6 +127,8 @@ export interface CrawlStore {
    */
   recordSwarm(records: readonly SwarmRecord[]): Promise<number>;
   counts(): Promise<StoreCounts>;
+  /** Bytes the crawl takes in the database: the SQLite file's pages, or the PostgreSQL schema's tables with their indexes. */
+  sizeBytes(): Promise<number>;
   /** Release the database. Idempotent. */
   close(): Promise<void>;
 }
