@@ -23,7 +23,7 @@ import { randomId, toId } from '../util/id.ts';
 import { randomBytes } from '../util/random.ts';
 import type { HostPort } from '../util/endpoint.ts';
 import { resolveNumericEndpoint } from '../util/endpoint.ts';
-import { WANT_BOTH_BELOW, MAINTENANCE_INTERVAL_MS, MAX_BUCKETS, MAX_FAILURES, QUESTIONABLE_AFTER_MS } from './constants.ts';
+import { WANT_BOTH_BELOW, MAINTENANCE_INTERVAL_MS, MAX_BUCKETS, MAX_FAILURES, QUESTIONABLE_AFTER_MS, DESTINATION_BURST, DESTINATION_MAX_TRACKED, DESTINATION_MAX_WAIT_MS } from './constants.ts';
 import { Emitter } from './emitter.ts';
 import { KrpcRemoteError, QueryFailedError } from './errors.ts';
 import { Hooks } from './hooks.ts';
@@ -33,6 +33,7 @@ import { resolveOptions } from './options.ts';
 import { maxValuesFor } from './peer-store.ts';
 import { SourceLimiter } from './rate-limit.ts';
 import { SendPacer } from './pacing.ts';
+import { DestinationBudget } from './destination-budget.ts';
 import { Bep42Policy } from './bep42.ts';
 import { bep42NodeId, isBep42Compliant, isBep42Exempt } from './node-id.ts';
 import type { NodeSelf } from './self.ts';
@@ -150,6 +151,8 @@ export interface DHTStats {
     /** Nodes that answered but have no bucket place, remembered so their queries do not each cost a ping. */
     recentAnswers: TableSize;
     rateLimitedIps: TableSize;
+    /** Remote nodes whose send budget is tracked (what each receives from us, destination-budget.ts). */
+    destinations: TableSize;
     ipVoters: TableSize;
     items: TableSize;
     scrapeRecords: TableSize;
@@ -196,6 +199,7 @@ interface Running {
   /** stacks[0]: our own lookups, BEP 42 id, `address()`. */
   primary: Stack;
   limiter: SourceLimiter | undefined;
+  budget: DestinationBudget | undefined;
   bep42: Bep42Policy;
   /** Write tokens for get_peers/announce_peer and BEP 44 get/put, either family: one scheme. */
   tokens: TokenManager;
@@ -451,6 +455,11 @@ export class DHT {
         : undefined;
     // One send budget for the node, whichever socket a query leaves by.
     const pacer = o.maxQueriesOutPerSecond > 0 ? new SendPacer(o.maxQueriesOutPerSecond, o.maxQueuedQueries, o.clock) : undefined;
+    // What each remote node receives from us, whichever socket it leaves by.
+    const budget =
+      o.maxSendsPerNodePerSecond > 0
+        ? new DestinationBudget({ perSecond: o.maxSendsPerNodePerSecond, burst: DESTINATION_BURST, maxTracked: DESTINATION_MAX_TRACKED, maxWaitMs: DESTINATION_MAX_WAIT_MS }, o.clock)
+        : undefined;
     const bep42 = new Bep42Policy(o.bep42, (bytes) => core.crc32c(bytes));
     const tokens = new TokenManager((bytes) => core.sha1(bytes), o.clock, o.random);
     this.#ids = this.#makeIds(this.#id);
@@ -482,7 +491,7 @@ export class DHT {
         count: () => stacks.reduce((sum, stack) => sum + stack.peers.infohashCount, 0),
       },
     });
-    const shared = { core, limiter, pacer, bep42, tokens, tables, scrape, builtinHooks, stackFor };
+    const shared = { core, limiter, pacer, budget, bep42, tokens, tables, scrape, builtinHooks, stackFor };
     const node: StackNode = {
       options: o,
       counters: this.#counters,
@@ -494,7 +503,7 @@ export class DHT {
       isRouter: (from) => this.#routers.size > 0 && this.#routers.has(endpointKey(from)),
     };
     bound.forEach((b, i) => stacks.push(buildStack(node, shared, b, selves[i]!)));
-    return { core, stacks, primary: stacks[0]!, limiter, bep42, tokens, items, scrape, sample };
+    return { core, stacks, primary: stacks[0]!, limiter, budget, bep42, tokens, items, scrape, sample };
   }
 
   /** The node's public surface for its own extensions, their query hooks going to `hooks`. */
@@ -1094,6 +1103,7 @@ export class DHT {
         pendingPings: { size: perStack((stack) => stack.routing.pendingPings), cap: stacks.length * o.maxPendingPings },
         recentAnswers: { size: perStack((stack) => stack.routing.recentAnswers), cap: stacks.length * 16 * o.maxPendingPings },
         rateLimitedIps: { size: parts?.limiter?.size ?? 0, cap: o.maxQueriesPerIpPerSecond > 0 ? o.rateLimitTrackedIps : 0 },
+        destinations: { size: parts?.budget?.size ?? 0, cap: o.maxSendsPerNodePerSecond > 0 ? DESTINATION_MAX_TRACKED : 0 },
         ipVoters: { size: perStack((stack) => stack.voter.size), cap: stacks.length * o.maxIpVoters },
         // BEP 44 items (count; their bytes are capped too, MAX_STORED_BYTES) and BEP 33 seed/peer records.
         items: { size: parts?.items.store.size ?? 0, cap: MAX_STORED_ITEMS },
