@@ -17,6 +17,7 @@
  */
 import type { DHT } from '../dht/dht.ts';
 import { anySignal } from '../dht/signals.ts';
+import { Emitter } from '../dht/emitter.ts';
 import { toHex } from '../util/hex.ts';
 import { resolveCrawlerOptions, type CrawlerOptions, type CrawlerSettings } from './crawler-options.ts';
 import type { CrawlerStats } from './crawler-stats.ts';
@@ -36,6 +37,23 @@ const SOURCES: readonly HarvestSource[] = ['get_peers', 'announce_peer', 'sample
 const TICK_MS = 1_000;
 
 type Lifecycle = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** One fetch attempt ended: fetched, or why it failed (`retry`: another attempt will follow). */
+export interface CrawlFetchEvent {
+  infohash: string;
+  outcome: 'fetched' | FetchFailure;
+  /** From the attempt's start, peer lookup included. */
+  durationMs: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  retry: boolean;
+}
+
+/** Events of a crawler (metrics, dashboards). */
+export interface CrawlerEvents {
+  fetch: CrawlFetchEvent;
+}
+
 type RateKey = HarvestSource | 'unique' | 'fetched' | 'failed';
 
 /**
@@ -66,6 +84,7 @@ export class Crawler {
   readonly #settled: RecentSet;
   readonly #rates = new RateWindow<RateKey>();
   readonly #running = new Set<Promise<void>>();
+  readonly #events = new Emitter<CrawlerEvents>();
   #state: Lifecycle = 'idle';
   #startedAt = 0;
   #ticker: ReturnType<typeof setInterval> | undefined;
@@ -127,6 +146,11 @@ export class Crawler {
 
   get running(): boolean {
     return this.#state === 'running';
+  }
+
+  /** Listen to an event; returns a function that removes the listener. A listener that throws is ignored. */
+  on<E extends keyof CrawlerEvents>(event: E, listener: (value: CrawlerEvents[E]) => void): () => void {
+    return this.#events.on(event, listener);
   }
 
   /**
@@ -359,10 +383,14 @@ export class Crawler {
     // entry, unless tried before: a retry goes to a fresh get_peers for other peers.
     const tried = new Set(entry.tried);
     const known = untriedFirst([...(this.#harvester.lookup(infohash).record?.peers ?? []), ...entry.peers], []).filter((p) => !tried.has(peerKey(p)));
+    const startedAt = Date.now();
     const result = await fetcher.fetch(infohash, known);
     noteTried(entry, result.attempts.map((a) => a.peer));
     if (result.ok) await this.#fetched(result);
-    else this.#failed(entry, result.reason);
+    const retry = result.ok ? false : this.#failed(entry, result.reason);
+    if (this.#events.has('fetch') && (result.ok || retry !== undefined)) {
+      this.#events.emit('fetch', { infohash, outcome: result.ok ? 'fetched' : result.reason, durationMs: Date.now() - startedAt, attempt: entry.attempt, retry: retry === true });
+    }
   }
 
   async #fetched(result: Extract<FetchResult, { ok: true }>): Promise<void> {
@@ -390,8 +418,9 @@ export class Crawler {
     this.#call(() => this.#options.onTorrent?.(torrent));
   }
 
-  #failed(entry: QueuedInfohash, reason: FetchFailure): void {
-    if (reason === 'aborted' && this.#state !== 'running') return; // we stopped: not the torrent's fault
+  /** Record a failed attempt; whether it will be retried (undefined: not counted, we stopped). */
+  #failed(entry: QueuedInfohash, reason: FetchFailure): boolean | undefined {
+    if (reason === 'aborted' && this.#state !== 'running') return undefined; // we stopped: not the torrent's fault
     this.#counts.failures[reason]++;
     this.#batcher.failure({ infohash: entry.infohash, at: Date.now(), reason });
     const retry = this.#state === 'running' && isRetryable(reason) && entry.attempt < this.#settings.maxAttempts;
@@ -403,6 +432,7 @@ export class Crawler {
       this.#settled.add(entry.infohash);
     }
     this.#call(() => this.#options.onFailure?.(entry.infohash, reason, retry));
+    return retry;
   }
 
   /** The fetcher's peer source: a get_peers lookup, bounded in peers and time, peers not tried before first. */

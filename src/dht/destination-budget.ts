@@ -17,7 +17,7 @@
  * `maxWaitMs`. Bounded: the least recently used destinations are forgotten
  * first (a forgotten one starts again with a full bucket).
  */
-import type { Clock } from '../transport/clock.ts';
+import type { Clock } from '../ground/clock.ts';
 
 export interface DestinationBudgetOptions {
   perSecond: number;

@@ -152,9 +152,13 @@ describe.each(storeBackends())('CrawlStore conformance: $name', ({ name, site: m
   });
 
   it('takes a large batch in one write, and a batcher flushes by size and on demand', async () => {
+    const emptySize = await store.sizeBytes();
+    expect(emptySize).toBeGreaterThan(0);
     const many = Array.from({ length: 20_000 }, (_, i) => ({ infohash: ih(i + 1), source: 'get_peers' as const, at: i }));
     await store.write({ observations: many });
     expect((await store.counts()).infohashes).toBe(20_000);
+    // 20,000 rows of 40-hex infohashes (plus their index) take well over 20,000 × 40 bytes.
+    expect(await store.sizeBytes()).toBeGreaterThan(emptySize + 20_000 * 40);
 
     const errors: unknown[] = [];
     const batcher = new StoreBatcher(store, { maxItems: 100, maxDelayMs: 60_000, onError: (e) => errors.push(e) });

@@ -237,6 +237,14 @@ class PostgresCrawlStore implements CrawlStore {
     return { infohashes: row.infohashes, torrents: row.torrents };
   }
 
+  async sizeBytes(): Promise<number> {
+    const result = await this.#pool.query<{ bytes: string }>(
+      `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::text AS bytes FROM pg_class c WHERE c.relnamespace = $1::regnamespace AND c.relkind = 'r'`,
+      [this.#s],
+    );
+    return Number(result.rows[0]!.bytes);
+  }
+
   close(): Promise<void> {
     this.#closed ??= this.#pool.end();
     return this.#closed;

@@ -213,6 +213,10 @@ class SqliteCrawlStore implements CrawlStore {
     });
   }
 
+  sizeBytes(): Promise<number> {
+    return this.#run(() => Number(this.#db.pragma('page_count', { simple: true })) * Number(this.#db.pragma('page_size', { simple: true })));
+  }
+
   close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;

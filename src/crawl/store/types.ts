@@ -88,6 +88,8 @@ export interface CrawlStore {
   getInfohash(infohash: string): Promise<InfohashRow | undefined>;
   getTorrent(infohash: string): Promise<TorrentRecord | undefined>;
   counts(): Promise<StoreCounts>;
+  /** Bytes the crawl takes in the database: the SQLite file's pages, or the PostgreSQL schema's tables with their indexes. */
+  sizeBytes(): Promise<number>;
   /** Release the database. Idempotent. */
   close(): Promise<void>;
 }
