@@ -17,8 +17,6 @@ import type { Peer } from '../krpc/compact.ts';
 import { decodeCompactAddress, decodeCompactPeers, encodeCompactAddress } from '../krpc/compact.ts';
 import type { TimerHandle } from '../ground/clock.ts';
 import type { Endpoint } from '../ground/address.ts';
-import type { Transport } from '../transport/types.ts';
-import { createUdpTransport } from '../transport/detect.ts';
 import { toHex } from '../util/hex.ts';
 import { randomId, toId } from '../util/id.ts';
 import { randomBytes } from '../ground/random.ts';
@@ -38,11 +36,12 @@ import { DestinationBudget } from './destination-budget.ts';
 import { Bep42Policy } from './bep42.ts';
 import { bep42NodeId, isBep42Compliant, isBep42Exempt } from './node-id.ts';
 import type { NodeSelf } from './self.ts';
-import type { Bound, Stack } from './stack.ts';
+import type { Stack } from './stack.ts';
+import { bindSockets } from './node/sockets.ts';
+import type { Bound } from './node/sockets.ts';
 import { buildStack, stackOf } from './stack.ts';
 import type { StackNode } from './stack.ts';
 import type { FamilyTables } from './handlers.ts';
-import type { FamilyMode } from './options.ts';
 import type { QueryOutcome } from './rpc.ts';
 import type { NodeInfo } from './routing.ts';
 import { NodeCounters } from './stats.ts';
@@ -230,7 +229,15 @@ export class DHT {
           this.#warn(new Error(`state file ${o.stateFile} ignored: ${error instanceof Error ? error.message : String(error)}`));
         }
       }
-      const bound = await this.#listen();
+      const bound = await bindSockets(o, {
+        onDatagram: (family, data, from) => {
+          const stack = family && this.#parts ? stackOf(this.#parts.stacks, family) : undefined;
+          if (stack) stack.rpc.receive(data, from);
+          else this.#counters.drops.inc('not-ready');
+        },
+        onSocketError: () => this.#counters.drops.inc('socket-error'),
+        warn: (error) => this.#warn(error),
+      });
       this.#parts = this.#build(core, bound);
       this.#state = 'running';
       if (this.#stopController.signal.aborted) return;
@@ -239,66 +246,6 @@ export class DHT {
     } catch (error) {
       this.#state = 'stopped';
       throw error;
-    }
-  }
-
-  /**
-   * Bind a socket per family (BEP 32): the IPv4 one first, then IPv6 on the
-   * same port when free. A family in 'auto' mode that cannot bind is skipped
-   * with a warning; one that must run ('on') fails start().
-   */
-  async #listen(): Promise<Bound[]> {
-    const o = this.#options;
-    const bound: Bound[] = [];
-    const open = async (transport: Transport): Promise<void> => {
-      transport.onError ??= () => this.#counters.drops.inc('socket-error');
-      const index = bound.length;
-      const local = await transport.listen((data, from) => {
-        const parts = this.#parts;
-        if (parts) parts.stacks[index]!.rpc.receive(data, from);
-        else this.#counters.drops.inc('not-ready');
-      });
-      if (local.family !== 4 && local.family !== 6) throw new Error(`DHT: a transport bound ${local.host} with an unknown address family`);
-      if (bound.some((other) => other.local.family === local.family)) {
-        await transport.close();
-        throw new Error(`DHT options: two transports of the IPv${local.family} family; give one per family (transport and transport6)`);
-      }
-      bound.push({ transport, local });
-    };
-    try {
-      if (o.transport) await open(o.transport);
-      else if (o.ipv4 !== 'off') await this.#openUdp(open, o.host, o.port, o.ipv4, 4);
-      if (o.transport6) await open(o.transport6);
-      else if (o.ipv6 !== 'off' && !bound.some((b) => b.local.family === 6)) {
-        // The same port as the IPv4 socket when we can: one port to forward, one to announce.
-        const port = bound[0]?.local.port ?? o.port;
-        await this.#openUdp(open, o.host6, port, o.ipv6, 6, o.port === 0 && port !== 0);
-      }
-      if (bound.length === 0) throw new Error('DHT: no socket could be bound (IPv4 and IPv6 both unavailable)');
-    } catch (error) {
-      await Promise.all(bound.map((b) => b.transport.close()));
-      throw error;
-    }
-    // The primary stack runs our own lookups: IPv4 when present (most of the DHT is there).
-    bound.sort((a, b) => a.local.family - b.local.family);
-    return bound;
-  }
-
-  async #openUdp(open: (transport: Transport) => Promise<void>, host: string, port: number, mode: FamilyMode, family: 4 | 6, anyPortFallback = false): Promise<void> {
-    try {
-      await open(await createUdpTransport({ host, port, family }));
-    } catch (error) {
-      if (anyPortFallback) {
-        try {
-          await open(await createUdpTransport({ host, port: 0, family }));
-          return;
-        } catch {
-          // report the first failure below
-        }
-      }
-      const reason = error instanceof Error ? error.message : String(error);
-      if (mode === 'on') throw new Error(`DHT: cannot bind IPv${family} UDP ${host} port ${port}: ${reason}`, { cause: error });
-      this.#warn(new Error(`IPv${family} not available (${reason}); the node runs without it`));
     }
   }
 

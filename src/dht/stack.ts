@@ -8,6 +8,7 @@ import type { Core } from '../core/types.ts';
 import type { KrpcQuery } from '../ground/messages.ts';
 import type { Endpoint } from '../ground/address.ts';
 import type { Transport } from '../transport/types.ts';
+import type { Bound } from './node/sockets.ts';
 import { IpVoter } from './ip-voter.ts';
 import { MemoryPeerStore } from './peer-store.ts';
 import { QueryDispatcher } from './dispatch.ts';
@@ -51,11 +52,6 @@ export function stackOf<S extends { family: 4 | 6 }>(stacks: readonly S[], famil
   return stacks[0]?.family === family ? stacks[0] : stacks[1]?.family === family ? stacks[1] : undefined;
 }
 
-/** A socket of the node before its stack is built. */
-export interface Bound {
-  transport: Transport;
-  local: Endpoint;
-}
 
 /** What a stack needs from the node that owns it. */
 export interface StackNode {
@@ -147,7 +143,7 @@ export function buildStack(node: StackNode, shared: SharedParts, { transport, lo
       maxPendingPings: o.maxPendingPings,
       bep42,
     });
-    const peers = new MemoryPeerStore({ random: o.random, maxPerInfohash: o.maxPeersPerInfohash, maxTotal: o.maxPeers });
+    const peers = new MemoryPeerStore({ random: o.random, maxPerInfohash: o.maxPeersPerInfohash, maxTotal: o.maxPeers, peerLength: family === 4 ? 6 : 18 });
     const emitter = node.emitter;
     const observe = (query: KrpcQuery, from: Endpoint): void => emitter.emit('query', { query, from });
     dispatcher = new QueryDispatcher({
