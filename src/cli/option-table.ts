@@ -63,6 +63,7 @@ const INTEGER_HELP: Record<IntegerOption, string> = {
   maxOutstanding: 'our queries awaiting an answer at most; beyond, a query fails at once',
   maxQueriesOutPerSecond: 'our queries sent per second at most (0 = unpaced)',
   maxQueuedQueries: 'queries waiting for send budget at most',
+  maxSendsPerNodePerSecond: 'queries sent to one node per second at most, burst 10 (0 = unlimited)',
   maxPeersPerInfohash: 'peers stored per infohash; the oldest announce is evicted beyond',
   maxPeers: 'peers stored in total (also bounds the infohashes stored)',
   maxQueriesPerIpPerSecond: 'queries accepted per source IP per second (0 = no rate limit)',
@@ -79,6 +80,7 @@ const ZERO_MEANS: Partial<Record<IntegerOption, string>> = {
   stateSaveIntervalMs: '0 = only at stop',
   maxQueriesOutPerSecond: '0 = unpaced',
   maxQueriesPerIpPerSecond: '0 = no limit',
+  maxSendsPerNodePerSecond: '0 = unlimited',
 };
 
 /** CLI defaults that differ from the library's. */

@@ -129,6 +129,13 @@ export interface DHTOptions {
   maxQueriesOutPerSecond?: number;
   /** Queries waiting for send budget at most (default 1024); beyond, a query fails at once ('busy'). */
   maxQueuedQueries?: number;
+  /**
+   * Datagrams sent to one node (address and port) per second, queries and
+   * answers together, with a burst of 10 (default 3; 0 = unlimited). Real
+   * clients ignore a sender that goes faster (libtorrent: 50 in 10 s gets its
+   * IP ignored for 5 minutes). A query over the budget waits for it, up to 5 s.
+   */
+  maxSendsPerNodePerSecond?: number;
   /** Peers stored per infohash (default 2000); the oldest announce is evicted beyond. */
   maxPeersPerInfohash?: number;
   /** Peers stored in total (default 100000); the oldest announce is evicted beyond. Also bounds the infohashes stored. */
@@ -192,6 +199,7 @@ export interface ResolvedOptions {
   maxOutstanding: number;
   maxQueriesOutPerSecond: number;
   maxQueuedQueries: number;
+  maxSendsPerNodePerSecond: number;
   maxPeersPerInfohash: number;
   maxPeers: number;
   maxQueriesPerIpPerSecond: number;
@@ -229,6 +237,7 @@ export const INTEGER_OPTIONS = {
   maxOutstanding: { default: C.MAX_OUTSTANDING, min: 1, max: 65_536 },
   maxQueriesOutPerSecond: { default: C.MAX_QUERIES_OUT_PER_SECOND, min: 0, max: 1_000_000_000 },
   maxQueuedQueries: { default: C.MAX_QUEUED_QUERIES, min: 0, max: 65_536 },
+  maxSendsPerNodePerSecond: { default: C.MAX_SENDS_PER_NODE_PER_SECOND, min: 0, max: 1_000_000 },
   maxPeersPerInfohash: { default: C.MAX_PEERS_PER_INFOHASH, min: 1, max: 1_000_000 },
   maxPeers: { default: C.MAX_PEERS_TOTAL, min: 1, max: 100_000_000 },
   maxQueriesPerIpPerSecond: { default: C.MAX_QUERIES_PER_IP_PER_SECOND, min: 0, max: 1_000_000_000 },
@@ -323,6 +332,7 @@ export function resolveOptions(options: DHTOptions = {}): ResolvedOptions {
     maxOutstanding: integer('maxOutstanding', options.maxOutstanding),
     maxQueriesOutPerSecond: integer('maxQueriesOutPerSecond', options.maxQueriesOutPerSecond),
     maxQueuedQueries: integer('maxQueuedQueries', options.maxQueuedQueries),
+    maxSendsPerNodePerSecond: integer('maxSendsPerNodePerSecond', options.maxSendsPerNodePerSecond),
     maxPeersPerInfohash: integer('maxPeersPerInfohash', options.maxPeersPerInfohash),
     maxPeers: integer('maxPeers', options.maxPeers),
     maxQueriesPerIpPerSecond: integer('maxQueriesPerIpPerSecond', options.maxQueriesPerIpPerSecond),
