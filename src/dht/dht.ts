@@ -53,6 +53,7 @@ import { resolveRouters, splitBootstrap, systemResolver } from './bootstrap.ts';
 import type { SavedNode, SavedState } from './state.ts';
 import { StateSaver } from './state-saver.ts';
 import type { Logger } from './log.ts';
+import { LookupLog } from './lookup-log.ts';
 import { anySignal } from './signals.ts';
 import { findNodeLookup, resultNodes } from './lookups/find-node.ts';
 import { getPeersLookup } from './lookups/get-peers.ts';
@@ -132,6 +133,7 @@ export class DHT {
   /** The state file's keeper (with `stateFile`). */
   readonly #stateSaver: StateSaver | undefined;
   readonly #log: Logger;
+  readonly #lookupLog: LookupLog;
   #idChanges = 0;
   /** Crawler mode: every id we answer as, the primary first (undefined for a plain node). */
   #ids: Uint8Array[] | undefined;
@@ -143,6 +145,7 @@ export class DHT {
     });
     this.#id = this.#options.id ?? randomId(this.#options.random);
     this.#log = this.#options.logger;
+    this.#lookupLog = new LookupLog(this.#log);
     const o = this.#options;
     this.#stateSaver = o.stateFile
       ? new StateSaver({
@@ -431,9 +434,10 @@ export class DHT {
       const lookup = new AbortController();
       if (this.#stopController.signal.aborted) lookup.abort();
       this.#lookups.add(lookup);
-      return traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, anySignal([signal, lookup.signal])), strategy).finally(() =>
-        this.#lookups.delete(lookup),
-      );
+      const logged = this.#lookupLog.wrap(this.#traversalOptions(parts, stack, target, seeds, addresses, anySignal([signal, lookup.signal])), strategy);
+      const end = logged.end;
+      const run = traverse(logged.options, strategy);
+      return (end ? run.then((result) => (end(result), result)) : run).finally(() => this.#lookups.delete(lookup));
     };
   }
 
