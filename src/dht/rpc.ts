@@ -176,6 +176,7 @@ export class Rpc {
     tx.timer = deps.clock.setTimer(() => this.#timeout(tx), tx.timeoutMs);
     deps.counters.queriesOut.inc(tx.query.q);
     deps.counters.datagramsOut++;
+    deps.counters.bytesOut += bytes.length;
     try {
       deps.transport.send(bytes, tx.to);
     } catch (error) {
@@ -193,6 +194,7 @@ export class Rpc {
     message.ip = this.#compactOf(to);
     const bytes = this.#deps.core.encodeKrpc(message);
     this.#deps.counters.datagramsOut++;
+    this.#deps.counters.bytesOut += bytes.length;
     this.#deps.transport.send(bytes, to);
   }
 
@@ -214,7 +216,9 @@ export class Rpc {
     message.e.message = text;
     this.#deps.counters.errorsOut.inc(code);
     this.#deps.counters.datagramsOut++;
-    this.#deps.transport.send(this.#deps.core.encodeKrpc(message), to);
+    const bytes = this.#deps.core.encodeKrpc(message);
+    this.#deps.counters.bytesOut += bytes.length;
+    this.#deps.transport.send(bytes, to);
   }
 
   /** The datagram handler: never throws. */
@@ -222,6 +226,7 @@ export class Rpc {
     const deps = this.#deps;
     try {
       deps.counters.datagramsIn++;
+      deps.counters.bytesIn += data.length;
       if (data.length > deps.maxDatagramBytes) {
         deps.counters.drops.inc('oversize');
         return;
