@@ -30,6 +30,7 @@ import { RecentSet } from './recent-set.ts';
 import { isRetryable, retryDelay } from './retry-policy.ts';
 import { StoreBatcher } from './store/batcher.ts';
 import { TorrentFileWriter } from './store/torrent-files.ts';
+import { dhtKeys, torrentKeys } from './store/keys.ts';
 import type { CrawlBatch, CrawlStore, HarvestSource } from './store/types.ts';
 
 const FAILURES: readonly FetchFailure[] = ['no-peers', 'peers-failed', 'timeout', 'invalid-info', 'overloaded', 'aborted'];
@@ -395,11 +396,21 @@ export class Crawler {
 
   async #fetched(result: Extract<FetchResult, { ok: true }>): Promise<void> {
     const torrent = result.torrent;
+    // A hybrid is one torrent under two infohashes: stored once, under its v1 hash,
+    // whichever it was found by; the other hash is settled too, so never fetched again.
+    const keys = torrentKeys(torrent.info, torrent.version);
+    const others = dhtKeys(keys).filter((k) => k !== torrent.infohash);
+    const twice = others.some((k) => this.#settled.has(k)); // its other hash was fetched meanwhile
     this.#settled.add(torrent.infohash);
+    for (const k of others) this.#settled.add(k);
+    if (twice) {
+      this.#counts.alreadyFetched++;
+      return;
+    }
     // The file first: a crash between the two refetches the torrent and finds its file there.
     if (this.#files !== undefined) {
       try {
-        await this.#files.write(torrent.infohash, torrent.info);
+        await this.#files.write(keys.infohash, torrent.info);
         this.#counts.filesWritten++;
       } catch (error) {
         this.#counts.filesFailed++;
@@ -408,7 +419,8 @@ export class Crawler {
     }
     this.#counts.fetched++;
     this.#batcher.torrent({
-      infohash: torrent.infohash,
+      infohash: keys.infohash,
+      ...(keys.infohashV2 !== undefined ? { infohashV2: keys.infohashV2 } : {}),
       name: torrent.name,
       size: torrent.totalSize,
       files: torrent.files,

@@ -144,7 +144,7 @@ export function buildStack(node: StackNode, shared: SharedParts, { transport, lo
       maxPendingPings: o.maxPendingPings,
       bep42,
     });
-    const peers = new MemoryPeerStore({ random: o.random, maxPerInfohash: o.maxPeersPerInfohash, maxTotal: o.maxPeers });
+    const peers = new MemoryPeerStore({ random: o.random, maxPerInfohash: o.maxPeersPerInfohash, maxTotal: o.maxPeers, peerLength: family === 4 ? 6 : 18 });
     const emitter = node.emitter;
     const observe = (query: KrpcQuery, from: Endpoint): void => emitter.emit('query', { query, from });
     dispatcher = new QueryDispatcher({
