@@ -12,6 +12,7 @@ import { aggregateBatch, checkInfohash, formatPeer, parsePeer } from './aggregat
 import { toInfohashRow } from './rows.ts';
 import type { InfohashSqlRow } from './rows.ts';
 import { cleanTorrent } from './clean.ts';
+import { importOptional } from '../../util/optional-dependency.ts';
 import type { CrawlBatch, CrawlStore, InfohashRow, StoreCounts, TorrentRecord, UnfetchedQuery } from './types.ts';
 
 export interface PostgresStoreOptions {
@@ -42,7 +43,7 @@ interface TorrentSqlRow {
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<CrawlStore> {
   const schema = options.schema ?? 'public';
   if (!IDENTIFIER.test(schema)) throw new TypeError(`not a plain schema name: ${JSON.stringify(schema)}`);
-  const pg = await import('pg');
+  const pg = await importOptional('A PostgreSQL crawl store', 'pg', () => import('pg'));
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 4,
