@@ -23,7 +23,7 @@ import type { SourceLimiter } from './rate-limit.ts';
 import type { NodeCounters } from './stats.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { Emitter } from './emitter.ts';
-import type { DHTEvents } from './dht.ts';
+import type { DHTEvents } from './events.ts';
 import type { Scrape } from './scrape/install.ts';
 import type { TraversalResult, TraversalStrategy } from './traversal.ts';
 import { IP_VOTE_TTL_MS, WANT_BOTH_BELOW } from './constants.ts';

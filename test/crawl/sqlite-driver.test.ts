@@ -61,7 +61,8 @@ describe(`SQLite driver on ${runtime}`, () => {
       expect(db.driver).toBe(driver);
       const upsert = db.prepare<[{ k: string; n: number }]>('INSERT INTO t (k, n) VALUES (@k, @n) ON CONFLICT (k) DO UPDATE SET n = n + excluded.n');
       upsert.run({ k: 'a', n: 2 ** 40 });
-      upsert.run({ k: 'a', n: 1 });
+      expect(upsert.run({ k: 'a', n: 1 }).changes).toBe(1);
+      expect(db.prepare('DELETE FROM t WHERE k = ?').run('nothing').changes).toBe(0);
       const get = db.prepare<[string], { k: string; n: number }>('SELECT k, n, typeof(n) AS type FROM t WHERE k = ?');
       expect({ ...get.get('a') }).toEqual({ k: 'a', n: 2 ** 40 + 1, type: 'integer' });
       expect(get.get('missing')).toBeUndefined();

@@ -14,7 +14,8 @@ export const SQLITE_DRIVERS: readonly SqliteDriverName[] = ['bun:sqlite', 'node:
 
 /** A prepared statement: positional values, or one object for `@name` parameters. */
 export interface SqliteStatement<P extends unknown[] = unknown[], R = unknown> {
-  run(...params: P): unknown;
+  /** `changes`: rows inserted, updated or deleted. */
+  run(...params: P): { changes: number };
   /** The first row, or undefined when there is none. */
   get(...params: P): R | undefined;
   all(...params: P): R[];
@@ -37,7 +38,7 @@ export interface SqliteDatabase {
 
 /** What we use of node:sqlite's DatabaseSync and bun:sqlite's Database (no typings for either on Node 20). */
 interface BuiltinStatement {
-  run(...params: unknown[]): unknown;
+  run(...params: unknown[]): { changes: number | bigint };
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
 }
@@ -122,7 +123,7 @@ function wrapBuiltin(driver: 'node:sqlite' | 'bun:sqlite', db: BuiltinDatabase):
     prepare: <P extends unknown[], R>(sql: string): SqliteStatement<P, R> => {
       const statement = db.prepare(sql);
       return {
-        run: (...params) => statement.run(...params),
+        run: (...params) => ({ changes: Number(statement.run(...params).changes) }),
         // bun:sqlite answers null for no row, node:sqlite undefined.
         get: (...params) => (statement.get(...params) ?? undefined) as R | undefined,
         all: (...params) => statement.all(...params) as R[],
