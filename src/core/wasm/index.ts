@@ -36,7 +36,7 @@ export async function loadWasmCore(bytes?: Uint8Array): Promise<Core> {
 
 export function createWasmCore(instance: WebAssembly.Instance): Core {
   const exports = asCoreExports(instance.exports);
-  if (exports.tableBytes(8, 8, 1) !== HEADER + BUCKET_HEAD + 16 * RECORD) {
+  if (exports.tableBytes(8, 8, 1, 1) !== HEADER + BUCKET_HEAD + 16 * RECORD + 16 + 20) {
     throw new Error('core.wasm routing layout differs from the host: rebuild it (npm run build:wasm)');
   }
   const mem = new CoreMemory(exports);
@@ -45,7 +45,7 @@ export function createWasmCore(instance: WebAssembly.Instance): Core {
   const bencodeEncoder = new BencodeEncoder(results);
   const krpcDecoder = new KrpcDecoder(mem);
   const krpcEncoder = new KrpcEncoder(results);
-  const registry = new FinalizationRegistry<{ ptr: number; bytes: number }>((region) => mem.free(region.ptr, region.bytes));
+  const registry = new FinalizationRegistry<{ ptr: number; bytes: number; capacity: number; idCapacity: number }>((region) => mem.free(region.ptr, region.bytes));
 
   return {
     backend: 'wasm',
