@@ -22,7 +22,7 @@ import { median, pick, startOurSwarm, startTheirSwarm, within } from './loopback
 import type { Core } from '../src/core/types.ts';
 import { generateKeypair, signWith } from '../src/dht/items/index.ts';
 import { SimulatedNetwork } from '../src/transport/memory.ts';
-import { randomInt, seededRandom } from '../src/util/random.ts';
+import { randomInt, seededRandom } from '../src/ground/random.ts';
 
 ed.hashes.sha512 ??= (message) => sha512(message);
 

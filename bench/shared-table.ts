@@ -8,7 +8,7 @@ import { loadCore } from '../src/core/index.ts';
 import type { RoutingTable } from '../src/core/routing-types.ts';
 import { SharedRoutingTable } from '../src/core/js/routing-table.ts';
 import { spreadIds } from '../src/dht/multi-id/id-set.ts';
-import { randomBytes, seededRandom } from '../src/util/random.ts';
+import { randomBytes, seededRandom } from '../src/ground/random.ts';
 import { compare, keepAlive, type Result } from './harness.ts';
 
 const random = seededRandom(2024);

@@ -22,7 +22,7 @@ import type { RoutingTable } from '../src/core/routing-types.ts';
 import { SimulatedNetwork } from '../src/transport/memory.ts';
 import { DHT } from '../src/dht/dht.ts';
 import { encodeCompactAddress } from '../src/krpc/compact.ts';
-import { randomInt, seededRandom } from '../src/util/random.ts';
+import { randomInt, seededRandom } from '../src/ground/random.ts';
 import { randomId } from '../src/util/id.ts';
 import { bucketRange, compareIds, prefixRange } from './harvest/keyspace.ts';
 

@@ -25,28 +25,15 @@ export type { ScrapeResult } from './dht/scrape/index.ts';
 export type { SampleAnswer, SampleLookupResult, SampleWalkOptions } from './dht/sample/index.ts';
 export { K, ALPHA, DEFAULT_BOOTSTRAP } from './dht/constants.ts';
 export type { Peer, CompactNode } from './krpc/compact.ts';
-export {
-  decodeCompactAddress,
-  decodeCompactNodes,
-  decodeCompactPeers,
-  encodeCompactAddress,
-  encodeCompactNodes,
-  encodeCompactPeer,
-} from './krpc/compact.ts';
-export type {
-  KrpcMessage,
-  KrpcQuery,
-  KrpcResponse,
-  KrpcError,
-  QueryArgs,
-  ResponseValues,
-} from './krpc/messages.ts';
+export { decodeCompactAddress, decodeCompactNodes, decodeCompactPeers, encodeCompactAddress, encodeCompactNodes, encodeCompactPeer } from './krpc/compact.ts';
+export type { KrpcMessage, KrpcQuery, KrpcResponse, KrpcError, QueryArgs, ResponseValues } from './ground/messages.ts';
 export { loadCore } from './core/index.ts';
 export type { Backend, Core } from './core/types.ts';
-export type { Clock, TimerHandle } from './transport/clock.ts';
-export { realClock } from './transport/clock.ts';
-export type { Endpoint, Transport, AddressFamily } from './transport/types.ts';
+export type { Clock, TimerHandle } from './ground/clock.ts';
+export { realClock } from './ground/clock.ts';
+export type { Endpoint, AddressFamily } from './ground/address.ts';
+export type { Transport } from './transport/types.ts';
 export { createUdpTransport } from './transport/detect.ts';
 export { toHex, fromHex } from './util/hex.ts';
-export type { RandomSource } from './util/random.ts';
-export { seededRandom } from './util/random.ts';
+export type { RandomSource } from './ground/random.ts';
+export { seededRandom } from './ground/random.ts';

@@ -3,8 +3,8 @@
  * (to fill converged routing tables, as `bench:sim` does) and infohashes aimed
  * at the harvesting node's ids.
  */
-import type { RandomSource } from '../../src/util/random.ts';
-import { randomInt } from '../../src/util/random.ts';
+import type { RandomSource } from '../../src/ground/random.ts';
+import { randomInt } from '../../src/ground/random.ts';
 import { randomIdInPrefix } from '../../src/util/id.ts';
 
 /** Compare ids as big-endian numbers. */

@@ -14,8 +14,8 @@
 import { BloomFilter, SeenSet } from '../../src/crawl/harvest/index.ts';
 import type { Harvester } from '../../src/crawl/harvest/index.ts';
 import { toHex } from '../../src/util/hex.ts';
-import { seededRandom } from '../../src/util/random.ts';
-import type { RandomSource } from '../../src/util/random.ts';
+import { seededRandom } from '../../src/ground/random.ts';
+import type { RandomSource } from '../../src/ground/random.ts';
 import { detachedHarvester, getPeersQuery, stillClock } from './replay.ts';
 
 export interface TrackedMeasure {

@@ -6,9 +6,9 @@
  */
 import { Harvester } from '../../src/crawl/harvest/index.ts';
 import type { HarvesterOptions } from '../../src/crawl/harvest/index.ts';
-import type { KrpcQuery } from '../../src/krpc/messages.ts';
-import type { Clock } from '../../src/transport/clock.ts';
-import type { Endpoint } from '../../src/transport/types.ts';
+import type { KrpcQuery } from '../../src/ground/messages.ts';
+import type { Clock } from '../../src/ground/clock.ts';
+import type { Endpoint } from '../../src/ground/address.ts';
 import type { DHTEvents } from '../../src/dht/dht.ts';
 import { TappedDHT } from './tap.ts';
 import type { Sighting } from './tap.ts';

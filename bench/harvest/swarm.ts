@@ -20,7 +20,7 @@ import type { DHTOptions } from '../../src/dht/options.ts';
 import { encodeCompactAddress } from '../../src/krpc/compact.ts';
 import { SimulatedNetwork } from '../../src/transport/memory.ts';
 import type { Transport } from '../../src/transport/types.ts';
-import { randomInt, seededRandom } from '../../src/util/random.ts';
+import { randomInt, seededRandom } from '../../src/ground/random.ts';
 import type { CallMeter } from './meter.ts';
 import { bucketRange, compareIds, prefixRange } from './keyspace.ts';
 

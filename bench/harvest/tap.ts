@@ -9,8 +9,8 @@
 import { DHT } from '../../src/dht/dht.ts';
 import type { DHTEvents } from '../../src/dht/dht.ts';
 import type { QueryHook } from '../../src/dht/hooks.ts';
-import type { KrpcQuery } from '../../src/krpc/messages.ts';
-import type { Endpoint } from '../../src/transport/types.ts';
+import type { KrpcQuery } from '../../src/ground/messages.ts';
+import type { Endpoint } from '../../src/ground/address.ts';
 import type { Peer } from '../../src/krpc/compact.ts';
 import { CallMeter } from './meter.ts';
 

@@ -11,7 +11,7 @@
 import type { Core } from '../../src/core/types.ts';
 import { SimulatedNetwork } from '../../src/transport/memory.ts';
 import { DHT } from '../../src/dht/dht.ts';
-import { randomInt, seededRandom } from '../../src/util/random.ts';
+import { randomInt, seededRandom } from '../../src/ground/random.ts';
 import { randomId } from '../../src/util/id.ts';
 import { bytesKey } from '../../src/util/bytes.ts';
 

@@ -3,6 +3,9 @@ import type { Command } from 'commander';
 import { DHT } from '../dht/dht.ts';
 import type { Backend } from '../core/types.ts';
 import { onInterrupt, parseBackend, parseBootstrap, parsePort } from './options.ts';
+import { METRICS_FLAG, METRICS_HELP, parseMetricsAddress, startMetrics } from './metrics.ts';
+import { MetricsHub } from '../web/metrics/hub.ts';
+import type { ListenAddress } from '../web/listen.ts';
 
 interface NodeFlags {
   host: string;
@@ -13,6 +16,7 @@ interface NodeFlags {
   bootstrap?: string[];
   backend: Backend;
   state?: string;
+  metrics?: ListenAddress;
 }
 
 export function registerNode(program: Command): void {
@@ -27,6 +31,7 @@ export function registerNode(program: Command): void {
     .option('--bootstrap <list>', 'routers as host:port,... ("" = standalone)', parseBootstrap)
     .option('--backend <name>', 'core backend: wasm or js', parseBackend, 'wasm')
     .option('--state <file>', 'restore the node id and routing table from FILE, save there on exit')
+    .option(METRICS_FLAG, METRICS_HELP, parseMetricsAddress)
     .action(async (flags: NodeFlags) => {
       const dht = new DHT({
         host: flags.host,
@@ -38,14 +43,24 @@ export function registerNode(program: Command): void {
         ...(flags.bootstrap ? { bootstrap: flags.bootstrap } : {}),
         ...(flags.state ? { stateFile: flags.state } : {}),
       });
+      const hub = new MetricsHub().addNode(dht);
+      const metrics = await startMetrics(flags.metrics, hub, 'btdht node', (line) => console.log(line));
+      if (metrics === 'failed') return;
       dht.on('warning', (error) => console.error(`warning: ${error.message}`));
-      await dht.start();
+      try {
+        await dht.start();
+      } catch (error) {
+        await metrics?.close();
+        throw error;
+      }
       // One line per address family (BEP 32: a dual-stack node is in both DHTs under one id).
       for (const local of dht.addresses()) {
         console.log(`listening ${local.family === 6 ? `[${local.host}]` : local.host}:${local.port} IPv${local.family} id=${dht.idHex}`);
       }
       dht.on('ready', () => console.error(`bootstrapped: ${dht.stats().nodes} nodes in the routing table`));
       onInterrupt(async () => {
+        await metrics?.close();
+        hub.close();
         await dht.stop();
         const stats = dht.stats();
         console.error(`stopped: ${stats.nodes} nodes${flags.state ? `, state saved to ${flags.state}` : ''}`);

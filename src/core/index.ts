@@ -9,6 +9,7 @@
 import type { Backend, Core } from './types.ts';
 
 export type { Backend, Core } from './types.ts';
+export type { BencodeDict, BencodeInput, BencodeList, BencodeValue, DecodeErrorCode } from '../ground/bencode.ts';
 export * from './bencode-types.ts';
 export * from './routing-types.ts';
 

@@ -3,8 +3,8 @@
  * for byte — `wasm` (AssemblyScript in linear memory, the default) and `js` (pure
  * TypeScript, the reference).
  */
-import type { BencodeInput, BencodeValue } from './bencode-types.ts';
-import type { KrpcDecodeFailure, KrpcMessage, OutgoingMessage } from '../krpc/messages.ts';
+import type { BencodeInput, BencodeValue } from '../ground/bencode.ts';
+import type { KrpcDecodeFailure, KrpcMessage, OutgoingMessage } from '../ground/messages.ts';
 import type { RoutingTable, RoutingTableOptions } from './routing-types.ts';
 
 export type Backend = 'wasm' | 'js';

@@ -17,6 +17,7 @@
  */
 import type { DHT } from '../dht/dht.ts';
 import { anySignal } from '../dht/signals.ts';
+import { Emitter } from '../dht/emitter.ts';
 import { toHex } from '../util/hex.ts';
 import { resolveCrawlerOptions, type CrawlerOptions, type CrawlerSettings } from './crawler-options.ts';
 import type { CrawlerStats } from './crawler-stats.ts';
@@ -29,6 +30,7 @@ import { RecentSet } from './recent-set.ts';
 import { isRetryable, retryDelay } from './retry-policy.ts';
 import { StoreBatcher } from './store/batcher.ts';
 import { TorrentFileWriter } from './store/torrent-files.ts';
+import { dhtKeys, torrentKeys } from './store/keys.ts';
 import type { CrawlBatch, CrawlStore, HarvestSource } from './store/types.ts';
 
 const FAILURES: readonly FetchFailure[] = ['no-peers', 'peers-failed', 'timeout', 'invalid-info', 'overloaded', 'aborted'];
@@ -36,6 +38,23 @@ const SOURCES: readonly HarvestSource[] = ['get_peers', 'announce_peer', 'sample
 const TICK_MS = 1_000;
 
 type Lifecycle = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** One fetch attempt ended: fetched, or why it failed (`retry`: another attempt will follow). */
+export interface CrawlFetchEvent {
+  infohash: string;
+  outcome: 'fetched' | FetchFailure;
+  /** From the attempt's start, peer lookup included. */
+  durationMs: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  retry: boolean;
+}
+
+/** Events of a crawler (metrics, dashboards). */
+export interface CrawlerEvents {
+  fetch: CrawlFetchEvent;
+}
+
 type RateKey = HarvestSource | 'unique' | 'fetched' | 'failed';
 
 /**
@@ -66,6 +85,7 @@ export class Crawler {
   readonly #settled: RecentSet;
   readonly #rates = new RateWindow<RateKey>();
   readonly #running = new Set<Promise<void>>();
+  readonly #events = new Emitter<CrawlerEvents>();
   #state: Lifecycle = 'idle';
   #startedAt = 0;
   #ticker: ReturnType<typeof setInterval> | undefined;
@@ -127,6 +147,11 @@ export class Crawler {
 
   get running(): boolean {
     return this.#state === 'running';
+  }
+
+  /** Listen to an event; returns a function that removes the listener. A listener that throws is ignored. */
+  on<E extends keyof CrawlerEvents>(event: E, listener: (value: CrawlerEvents[E]) => void): () => void {
+    return this.#events.on(event, listener);
   }
 
   /**
@@ -359,19 +384,33 @@ export class Crawler {
     // entry, unless tried before: a retry goes to a fresh get_peers for other peers.
     const tried = new Set(entry.tried);
     const known = untriedFirst([...(this.#harvester.lookup(infohash).record?.peers ?? []), ...entry.peers], []).filter((p) => !tried.has(peerKey(p)));
+    const startedAt = Date.now();
     const result = await fetcher.fetch(infohash, known);
     noteTried(entry, result.attempts.map((a) => a.peer));
     if (result.ok) await this.#fetched(result);
-    else this.#failed(entry, result.reason);
+    const retry = result.ok ? false : this.#failed(entry, result.reason);
+    if (this.#events.has('fetch') && (result.ok || retry !== undefined)) {
+      this.#events.emit('fetch', { infohash, outcome: result.ok ? 'fetched' : result.reason, durationMs: Date.now() - startedAt, attempt: entry.attempt, retry: retry === true });
+    }
   }
 
   async #fetched(result: Extract<FetchResult, { ok: true }>): Promise<void> {
     const torrent = result.torrent;
+    // A hybrid is one torrent under two infohashes: stored once, under its v1 hash,
+    // whichever it was found by; the other hash is settled too, so never fetched again.
+    const keys = torrentKeys(torrent.info, torrent.version);
+    const others = dhtKeys(keys).filter((k) => k !== torrent.infohash);
+    const twice = others.some((k) => this.#settled.has(k)); // its other hash was fetched meanwhile
     this.#settled.add(torrent.infohash);
+    for (const k of others) this.#settled.add(k);
+    if (twice) {
+      this.#counts.alreadyFetched++;
+      return;
+    }
     // The file first: a crash between the two refetches the torrent and finds its file there.
     if (this.#files !== undefined) {
       try {
-        await this.#files.write(torrent.infohash, torrent.info);
+        await this.#files.write(keys.infohash, torrent.info);
         this.#counts.filesWritten++;
       } catch (error) {
         this.#counts.filesFailed++;
@@ -380,7 +419,8 @@ export class Crawler {
     }
     this.#counts.fetched++;
     this.#batcher.torrent({
-      infohash: torrent.infohash,
+      infohash: keys.infohash,
+      ...(keys.infohashV2 !== undefined ? { infohashV2: keys.infohashV2 } : {}),
       name: torrent.name,
       size: torrent.totalSize,
       files: torrent.files,
@@ -390,8 +430,9 @@ export class Crawler {
     this.#call(() => this.#options.onTorrent?.(torrent));
   }
 
-  #failed(entry: QueuedInfohash, reason: FetchFailure): void {
-    if (reason === 'aborted' && this.#state !== 'running') return; // we stopped: not the torrent's fault
+  /** Record a failed attempt; whether it will be retried (undefined: not counted, we stopped). */
+  #failed(entry: QueuedInfohash, reason: FetchFailure): boolean | undefined {
+    if (reason === 'aborted' && this.#state !== 'running') return undefined; // we stopped: not the torrent's fault
     this.#counts.failures[reason]++;
     this.#batcher.failure({ infohash: entry.infohash, at: Date.now(), reason });
     const retry = this.#state === 'running' && isRetryable(reason) && entry.attempt < this.#settings.maxAttempts;
@@ -403,6 +444,7 @@ export class Crawler {
       this.#settled.add(entry.infohash);
     }
     this.#call(() => this.#options.onFailure?.(entry.infohash, reason, retry));
+    return retry;
   }
 
   /** The fetcher's peer source: a get_peers lookup, bounded in peers and time, peers not tried before first. */

@@ -5,11 +5,11 @@
  * through an injectable resolver; a name that does not resolve in time is
  * skipped with a warning. Never throws.
  */
-import type { Clock } from '../transport/clock.ts';
-import type { AddressFamily, Endpoint } from '../transport/types.ts';
+import type { Clock } from '../ground/clock.ts';
+import type { AddressFamily, Endpoint } from '../ground/address.ts';
 import type { HostPort } from '../util/endpoint.ts';
 import { toEndpoint } from '../util/endpoint.ts';
-import { ipFamily } from '../krpc/compact.ts';
+import { ipFamily } from '../ground/address.ts';
 import { DNS_TIMEOUT_MS } from './constants.ts';
 import type { Resolver } from './options.ts';
 

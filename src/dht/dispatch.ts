@@ -10,8 +10,8 @@
  * With no hooks registered the path is: counter, Map lookup, shape check,
  * handler — no per-message closures or hex.
  */
-import type { KrpcQuery } from '../krpc/messages.ts';
-import type { Endpoint } from '../transport/types.ts';
+import type { KrpcQuery } from '../ground/messages.ts';
+import type { Endpoint } from '../ground/address.ts';
 import { checkShape } from './query-shapes.ts';
 import type { HandlerContext, MethodSpec } from './handlers.ts';
 import { answerLikeFindNode, builtinHandlers } from './handlers.ts';

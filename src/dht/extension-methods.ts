@@ -5,8 +5,8 @@
  * a built-in handler — so an embedder's `onQuery` hooks still run first (and
  * may take over), and nodes with no embedder hooks keep the hook-free path.
  */
-import type { KrpcQuery } from '../krpc/messages.ts';
-import type { Endpoint } from '../transport/types.ts';
+import type { KrpcQuery } from '../ground/messages.ts';
+import type { Endpoint } from '../ground/address.ts';
 import type { MethodSpec } from './handlers.ts';
 import type { Hooks } from './hooks.ts';
 import type { Rpc } from './rpc.ts';

@@ -4,9 +4,9 @@
  * and answers through the rpc layer, with one answer object per method reused
  * for every query (the encoder copies what it writes).
  */
-import type { KrpcQuery, ResponseValues } from '../krpc/messages.ts';
-import type { AddressFamily, Endpoint } from '../transport/types.ts';
-import type { Clock } from '../transport/clock.ts';
+import type { KrpcQuery, ResponseValues } from '../ground/messages.ts';
+import type { AddressFamily, Endpoint } from '../ground/address.ts';
+import type { Clock } from '../ground/clock.ts';
 import { encodeCompactAddress } from '../krpc/compact.ts';
 import type { PeerStore } from './peer-store.ts';
 import { maxValuesFor } from './peer-store.ts';

@@ -5,9 +5,9 @@
  *
  * A query hook runs synchronously on the datagram's bytes: copy what you keep.
  */
-import type { BencodeDict } from '../core/bencode-types.ts';
-import type { KrpcQuery, KrpcResponse, OutgoingQuery, ResponseValues } from '../krpc/messages.ts';
-import type { Endpoint } from '../transport/types.ts';
+import type { BencodeDict } from '../ground/bencode.ts';
+import type { KrpcQuery, KrpcResponse, OutgoingQuery, ResponseValues } from '../ground/messages.ts';
+import type { Endpoint } from '../ground/address.ts';
 
 /**
  * What a query hook decides:

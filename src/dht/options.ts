@@ -1,15 +1,15 @@
 /** `DHTOptions`: the node's tunables in one place, their defaults, and validation. */
 import type { Backend, Core } from '../core/types.ts';
-import type { Clock } from '../transport/clock.ts';
-import { realClock } from '../transport/clock.ts';
+import type { Clock } from '../ground/clock.ts';
+import { realClock } from '../ground/clock.ts';
 import type { Transport } from '../transport/types.ts';
-import type { RandomSource } from '../util/random.ts';
-import { cryptoRandom } from '../util/random.ts';
+import type { RandomSource } from '../ground/random.ts';
+import { cryptoRandom } from '../ground/random.ts';
 import { toId } from '../util/id.ts';
 import { parseHostPort } from '../util/endpoint.ts';
 import type { HostPort } from '../util/endpoint.ts';
 import * as C from './constants.ts';
-import { ipFamily } from '../transport/address.ts';
+import { ipFamily } from '../ground/address.ts';
 
 /** Resolves a host name to IP literals (A/AAAA). */
 export type Resolver = (host: string) => Promise<string[]>;

@@ -4,7 +4,7 @@
  * for budget, drained by one timer. A node asked to run many lookups at once
  * spreads its queries out instead of bursting them onto the network.
  */
-import type { Clock, TimerHandle } from '../transport/clock.ts';
+import type { Clock, TimerHandle } from '../ground/clock.ts';
 
 export class SendPacer {
   readonly #clock: Clock;

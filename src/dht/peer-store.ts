@@ -5,8 +5,8 @@
  *
  * Peers are compact peer info (6 or 18 bytes), as they go on the wire.
  */
-import type { RandomSource } from '../util/random.ts';
-import { randomInt } from '../util/random.ts';
+import type { RandomSource } from '../ground/random.ts';
+import { randomInt } from '../ground/random.ts';
 import { bytesKey, keyBytes } from '../util/bytes.ts';
 import { reservoirSample } from './sample/source.ts';
 import { MAX_PEERS_PER_INFOHASH, MAX_PEERS_TOTAL, MAX_VALUES, PEER_EXPIRY_MS, VALUES_BYTE_BUDGET } from './constants.ts';

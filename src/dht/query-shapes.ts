@@ -3,7 +3,7 @@
  * handlers only see well-formed arguments (BEP 5 error 203 otherwise). The
  * decoder has already checked bencode types; this checks presence and sizes.
  */
-import type { QueryArgs } from '../krpc/messages.ts';
+import type { QueryArgs } from '../ground/messages.ts';
 
 type BytesField = 'id' | 'target' | 'info_hash' | 'token';
 

@@ -28,10 +28,10 @@
  */
 import type { RoutingNode, RoutingTable } from '../core/routing-types.ts';
 import { AddResult } from '../core/routing-types.ts';
-import type { Clock } from '../transport/clock.ts';
-import type { Endpoint } from '../transport/types.ts';
+import type { Clock } from '../ground/clock.ts';
+import type { Endpoint } from '../ground/address.ts';
 import { decodeCompactAddress, decodeCompactNodes, encodeCompactAddress } from '../krpc/compact.ts';
-import type { RandomSource } from '../util/random.ts';
+import type { RandomSource } from '../ground/random.ts';
 import { randomIdInPrefix } from '../util/id.ts';
 import { bytesEqual, bytesKey } from '../util/bytes.ts';
 import { BUCKET_REFRESH_MS, MAX_REFRESHES_PER_TICK, MAX_STALE_PINGS_PER_TICK, QUESTIONABLE_AFTER_MS } from './constants.ts';

@@ -17,22 +17,13 @@
  * counted drop. Every answer carries the requester's address as `ip` (BEP 42).
  */
 import type { Core } from '../core/types.ts';
-import type { BencodeDict } from '../core/bencode-types.ts';
-import type { Clock, TimerHandle } from '../transport/clock.ts';
-import type { Endpoint, Transport } from '../transport/types.ts';
-import type {
-  KrpcDecodeFailure,
-  KrpcError,
-  KrpcQuery,
-  KrpcResponse,
-  OutgoingError,
-  OutgoingQuery,
-  OutgoingResponse,
-  QueryArgs,
-  ResponseValues,
-} from '../krpc/messages.ts';
-import type { RandomSource } from '../util/random.ts';
-import { writeIPv4, writeIPv6 } from '../krpc/compact.ts';
+import type { BencodeDict } from '../ground/bencode.ts';
+import type { Clock, TimerHandle } from '../ground/clock.ts';
+import type { Endpoint } from '../ground/address.ts';
+import type { Transport } from '../transport/types.ts';
+import type { KrpcDecodeFailure, KrpcError, KrpcQuery, KrpcResponse, OutgoingError, OutgoingQuery, OutgoingResponse, QueryArgs, ResponseValues } from '../ground/messages.ts';
+import type { RandomSource } from '../ground/random.ts';
+import { writeIPv4, writeIPv6 } from '../ground/address.ts';
 import { CLIENT_VERSION } from './constants.ts';
 import type { SendPacer } from './pacing.ts';
 import type { SourceLimiter } from './rate-limit.ts';

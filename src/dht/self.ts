@@ -7,7 +7,7 @@
 import type { RoutingTable } from '../core/routing-types.ts';
 import type { NodeIdSet } from './multi-id/id-set.ts';
 import type { AskedAs } from './multi-id/asked-as.ts';
-import type { Endpoint } from '../transport/types.ts';
+import type { Endpoint } from '../ground/address.ts';
 
 export interface NodeSelf {
   /** The primary id: pings, BEP 44/51 answers, queries outside lookups. */

@@ -5,8 +5,9 @@
  * the rest (core, tokens, hooks, counters, BEP 44/33/51 stores).
  */
 import type { Core } from '../core/types.ts';
-import type { KrpcQuery } from '../krpc/messages.ts';
-import type { Endpoint, Transport } from '../transport/types.ts';
+import type { KrpcQuery } from '../ground/messages.ts';
+import type { Endpoint } from '../ground/address.ts';
+import type { Transport } from '../transport/types.ts';
 import { IpVoter } from './ip-voter.ts';
 import { MemoryPeerStore } from './peer-store.ts';
 import { QueryDispatcher } from './dispatch.ts';
@@ -22,7 +23,7 @@ import type { SourceLimiter } from './rate-limit.ts';
 import type { NodeCounters } from './stats.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { Emitter } from './emitter.ts';
-import type { DHTEvents } from './dht.ts';
+import type { DHTEvents } from './events.ts';
 import type { Scrape } from './scrape/install.ts';
 import type { TraversalResult, TraversalStrategy } from './traversal.ts';
 import { IP_VOTE_TTL_MS, WANT_BOTH_BELOW } from './constants.ts';

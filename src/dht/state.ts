@@ -14,7 +14,7 @@ import { STATE_VERSION } from './constants.ts';
 import { toHex } from '../util/hex.ts';
 import { toId } from '../util/id.ts';
 import { formatHostPort, parseHostPort, toEndpoint } from '../util/endpoint.ts';
-import type { Endpoint } from '../transport/types.ts';
+import type { Endpoint } from '../ground/address.ts';
 
 export interface SavedNode {
   id: Uint8Array;

@@ -13,9 +13,9 @@
  * scratch buffer: no allocation; the last token is remembered, since a busy
  * requester asks many times in a row).
  */
-import type { Clock } from '../transport/clock.ts';
-import type { RandomSource } from '../util/random.ts';
-import { writeIPv4, writeIPv6 } from '../krpc/compact.ts';
+import type { Clock } from '../ground/clock.ts';
+import type { RandomSource } from '../ground/random.ts';
+import { writeIPv4, writeIPv6 } from '../ground/address.ts';
 import { TOKEN_LENGTH, TOKEN_ROTATION_MS } from './constants.ts';
 
 const SECRET_LENGTH = 16;

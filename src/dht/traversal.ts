@@ -21,8 +21,8 @@
  * Seeds without an id (routers, bootstrap addresses) are asked first; their
  * answers only feed the candidate set.
  */
-import type { KrpcResponse, QueryArgs } from '../krpc/messages.ts';
-import type { AddressFamily, Endpoint } from '../transport/types.ts';
+import type { KrpcResponse, QueryArgs } from '../ground/messages.ts';
+import type { AddressFamily, Endpoint } from '../ground/address.ts';
 import { compareDistance } from '../core/routing-types.ts';
 import { COMPACT_NODE_LENGTH, ID_LENGTH, decodeCompactAddress } from '../krpc/compact.ts';
 import { bytesEqual, bytesKey } from '../util/bytes.ts';

@@ -3,7 +3,7 @@
  * queue (Deno's write may take only part of a chunk). Deno is typed by just
  * what this file uses, and the namespace can be injected, as in deno-udp.ts.
  */
-import { ipFamily } from './address.ts';
+import { ipFamily } from '../ground/address.ts';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   TcpError,
@@ -49,7 +49,7 @@ export class DenoTcpConnector implements TcpConnector {
     const deno = this.#deno;
     if (deno === null) throw new TcpError('other', 'DenoTcpConnector: Deno.connect is not available');
     // Deno resolves names itself: refuse anything but a literal.
-    if (ipFamily(to.host) === 0 || !isConnectablePort(to.port)) {
+    if (ipFamily(to.host) === undefined || !isConnectablePort(to.port)) {
       throw new TcpError('invalid-address', `not an IP literal and port: ${JSON.stringify(to)}`);
     }
     const outer = options.signal;

@@ -6,8 +6,10 @@
  * Deno is typed here by just what this file uses, so the project typechecks
  * under tsc with @types/node only, and the namespace can be injected in tests.
  */
-import { anyAddress, familyOf, ipFamily, type UdpTransportOptions } from './address.ts';
-import type { AddressFamily, DatagramHandler, Endpoint, Transport } from './types.ts';
+import { anyAddress, familyOf, type UdpTransportOptions } from './address.ts';
+import { ipFamily } from '../ground/address.ts';
+import type { AddressFamily, Endpoint } from '../ground/address.ts';
+import type { DatagramHandler, Transport } from './types.ts';
 
 export interface DenoNetAddr {
   transport: 'udp';
@@ -98,7 +100,7 @@ export class DenoUdpTransport implements Transport {
     // Deno resolves names itself: refuse anything but a literal of our family.
     const family = ipFamily(to.host);
     if (family !== this.#family) {
-      this.#report(new Error(family === 0 ? `not an IP literal: ${JSON.stringify(to.host)}` : `IPv${family} address on a udp${this.#family} socket: ${to.host}`));
+      this.#report(new Error(family === undefined ? `not an IP literal: ${JSON.stringify(to.host)}` : `IPv${family} address on a udp${this.#family} socket: ${to.host}`));
       return;
     }
     if (!Number.isInteger(to.port) || to.port <= 0 || to.port > 65_535) {

@@ -1,15 +1,14 @@
-/** The transport layer's public pieces: the contract, the adapters, the simulator. */
-export type { AddressFamily, DatagramHandler, Endpoint, Transport, TransportOptions } from './types.ts';
-export type { Clock, TimerHandle } from './clock.ts';
-export { realClock } from './clock.ts';
+/**
+ * The transport layer's pieces: the contract, the adapters, the simulator.
+ * (Endpoints, the clock and the seeded PRNG are on the ground floor: src/ground.)
+ */
+export type { DatagramHandler, Transport, TransportOptions } from './types.ts';
 export type { UdpTransportOptions } from './address.ts';
-export { ipFamily } from './address.ts';
 export { createUdpTransport, udpRuntime, type UdpRuntime } from './detect.ts';
 export { DenoUdpTransport } from './deno-udp.ts';
 // Type only: a value export would load node:dgram on Deno too; construct it
 // via createUdpTransport, or import node-udp.ts directly.
 export type { NodeUdpTransport } from './node-udp.ts';
-export { Random } from './random.ts';
 export { VirtualClock } from './virtual-clock.ts';
 export {
   SimulatedNetwork,

@@ -37,10 +37,11 @@
  * entry (~200 bytes listening); a datagram in flight is one event and a view
  * of its bytes, copied into shared 64 KiB slabs.
  */
-import { ipFamily } from './address.ts';
+import { ipFamily } from '../ground/address.ts';
 import { ScheduledEvent } from './event-queue.ts';
-import { Random } from './random.ts';
-import type { AddressFamily, DatagramHandler, Endpoint, Transport } from './types.ts';
+import { Random } from '../ground/random.ts';
+import type { AddressFamily, Endpoint } from '../ground/address.ts';
+import type { DatagramHandler, Transport } from './types.ts';
 import { VirtualClock } from './virtual-clock.ts';
 
 export type LatencyRange = readonly [min: number, max: number];
@@ -383,12 +384,12 @@ export class SimulatedNetwork {
     const wanted = typeof at === 'string' ? { host: at } : (at ?? {});
     const host = wanted.host ?? this.#freshHost();
     const family = ipFamily(host);
-    if (family === 0) throw new Error(`SimulatedNetwork: not an IP literal: ${JSON.stringify(host)}`);
+    if (family === undefined) throw new Error(`SimulatedNetwork: not an IP literal: ${JSON.stringify(host)}`);
     let port = wanted.port ?? DEFAULT_PORT;
     if (port === 0) port = this.#freePort(host);
     if (!(Number.isInteger(port) && port > 0 && port <= 65_535)) throw new RangeError(`SimulatedNetwork: bad port ${port}`);
     if (fabric.lookup(host, port) !== undefined) throw new Error(`SimulatedNetwork: ${host}:${port} is taken`);
-    const address: Endpoint = Object.freeze({ host, port, family: family as AddressFamily });
+    const address: Endpoint = Object.freeze({ host, port, family });
     const transport = new MemoryTransport(fabric, address);
     fabric.register(transport);
     return transport;

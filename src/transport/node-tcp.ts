@@ -3,7 +3,7 @@
  * skips its DNS lookup, so a peer address from the wire never becomes a query.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { ipFamily } from './address.ts';
+import { ipFamily } from '../ground/address.ts';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   TcpError,
@@ -19,7 +19,7 @@ import {
 export class NodeTcpConnector implements TcpConnector {
   connect(to: TcpEndpoint, handler: TcpStreamHandler, options: TcpConnectOptions = {}): Promise<TcpStream> {
     const family = ipFamily(to.host);
-    if (family === 0 || !isConnectablePort(to.port)) {
+    if (family === undefined || !isConnectablePort(to.port)) {
       return Promise.reject(new TcpError('invalid-address', `not an IP literal and port: ${JSON.stringify(to)}`));
     }
     const signal = options.signal;

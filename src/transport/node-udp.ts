@@ -8,7 +8,8 @@ import { createSocket, type Socket, type RemoteInfo } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { LookupOneOptions } from 'node:dns';
 import { anyAddress, familyOf, type UdpTransportOptions } from './address.ts';
-import type { AddressFamily, DatagramHandler, Endpoint, Transport } from './types.ts';
+import type { AddressFamily, Endpoint } from '../ground/address.ts';
+import type { DatagramHandler, Transport } from './types.ts';
 
 /** A big kernel queue absorbs bursts (a crawler's replies arrive in waves). */
 const RECV_BUFFER_BYTES = 4 * 1024 * 1024;

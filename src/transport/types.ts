@@ -3,15 +3,7 @@
  * socket and the transport never parses a message, so the same node runs over
  * node:dgram, Deno.listenDatagram and the in-memory simulated network.
  */
-
-export type AddressFamily = 4 | 6;
-
-/** A UDP endpoint. `host` is a numeric IP literal (no DNS at this layer). */
-export interface Endpoint {
-  host: string;
-  port: number;
-  family: AddressFamily;
-}
+import type { Endpoint } from '../ground/address.ts';
 
 /** Called for every datagram received; `data` may be reused after return, copy to keep. */
 export type DatagramHandler = (data: Uint8Array, from: Endpoint) => void;

@@ -4,7 +4,7 @@
  * and (in the simulated network) datagram deliveries share one queue, so their
  * relative order is exact and reproducible.
  */
-import type { Clock, TimerHandle } from './clock.ts';
+import type { Clock, TimerHandle } from '../ground/clock.ts';
 import { EventQueue, ScheduledEvent } from './event-queue.ts';
 
 class TimerEvent extends ScheduledEvent implements TimerHandle {

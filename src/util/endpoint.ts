@@ -1,6 +1,6 @@
 /** 'host:port' text ↔ endpoints. */
-import type { Endpoint } from '../transport/types.ts';
-import { ipFamily } from '../krpc/compact.ts';
+import type { Endpoint } from '../ground/address.ts';
+import { ipFamily } from '../ground/address.ts';
 
 /** A host (name or IP literal) and a port, before DNS. */
 export interface HostPort {

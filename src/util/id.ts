@@ -1,6 +1,6 @@
 /** Node ids and infohashes: 20 bytes, given as bytes or 40 hex chars. */
 import { fromHex } from './hex.ts';
-import type { RandomSource } from './random.ts';
+import type { RandomSource } from '../ground/random.ts';
 
 /**
  * A 20-byte id from a Uint8Array(20) or a 40-char hex string. Throws TypeError

@@ -11,7 +11,7 @@ import { loadCore } from '../../src/core/index.ts';
 import { DHT } from '../../src/dht/dht.ts';
 import { SimulatedNetwork } from '../../src/transport/memory.ts';
 import { Harvester } from '../../src/crawl/harvest/index.ts';
-import { seededRandom } from '../../src/util/random.ts';
+import { seededRandom } from '../../src/ground/random.ts';
 import { randomId } from '../../src/util/id.ts';
 import { toHex } from '../../src/util/hex.ts';
 import { announceTemplate, fill, getPeersTemplate, tokenOf } from '../../bench/harvest/krpc.ts';

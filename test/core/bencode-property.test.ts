@@ -5,7 +5,8 @@ import { backends } from '../helpers/backends.ts';
 import { plain } from '../helpers/bytes.ts';
 import { referenceDecode } from '../helpers/reference-bencode.ts';
 import { loadCore, type Core } from '../../src/core/index.ts';
-import { BencodeError, type BencodeInput } from '../../src/core/bencode-types.ts';
+import { BencodeError } from '../../src/core/bencode-types.ts';
+import { type BencodeInput } from '../../src/ground/bencode.ts';
 
 const RUNS = 3000;
 

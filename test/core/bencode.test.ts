@@ -3,7 +3,8 @@ import { backends } from '../helpers/backends.ts';
 import { latin1, text } from '../helpers/bytes.ts';
 import { referenceDecode } from '../helpers/reference-bencode.ts';
 import { loadCore } from '../../src/core/index.ts';
-import { BencodeError, MAX_DEPTH, MAX_ITEMS, type DecodeErrorCode } from '../../src/core/bencode-types.ts';
+import { BencodeError, MAX_DEPTH, MAX_ITEMS } from '../../src/core/bencode-types.ts';
+import { type DecodeErrorCode } from '../../src/ground/bencode.ts';
 
 /** [input (latin1), expected code, expected offset], offsets per docs/CORE-SPEC.md. */
 const faults: [string, DecodeErrorCode, number][] = [

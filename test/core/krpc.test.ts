@@ -4,8 +4,8 @@ import { backends } from '../helpers/backends.ts';
 import { latin1, plain, text } from '../helpers/bytes.ts';
 import { referenceDecodeKrpc } from '../helpers/reference-krpc.ts';
 import { loadCore, type Core } from '../../src/core/index.ts';
-import type { BencodeDict, BencodeInput } from '../../src/core/bencode-types.ts';
-import type { KrpcDecodeFailure, KrpcMessage, OutgoingMessage } from '../../src/krpc/messages.ts';
+import type { BencodeDict, BencodeInput } from '../../src/ground/bencode.ts';
+import type { KrpcDecodeFailure, KrpcMessage, OutgoingMessage } from '../../src/ground/messages.ts';
 
 const ID = 'abcdefghij0123456789';
 const HASH = 'mnopqrstuvwxyz123456';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backends } from '../helpers/backends.ts';
 import { loadCore } from '../../src/core/index.ts';
-import { seededRandom } from '../../src/util/random.ts';
+import { seededRandom } from '../../src/ground/random.ts';
 import { randomId, randomIdInPrefix } from '../../src/util/id.ts';
 import { toHex } from '../../src/util/hex.ts';
 import type { DHT } from '../../src/dht/dht.ts';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SeenSet } from '../../src/crawl/harvest/seen-set.ts';
-import { randomInt, seededRandom } from '../../src/util/random.ts';
+import { randomInt, seededRandom } from '../../src/ground/random.ts';
 
 describe('SeenSet eviction', () => {
   it('evicts exactly what a least-recently-touched model evicts', () => {

@@ -95,7 +95,7 @@ describe.each(storeBackends())('CrawlStore conformance: $name', ({ name, site: m
     await store.write({ observations: [1, 2, 3].map((n) => ({ infohash: ih(n), source: 'get_peers' as const, at: n * 10 })) });
     await store.write({ torrents: [torrent(1), torrent(9)] }); // 9 was never observed
     await store.write({ torrents: [torrent(1, { name: 'second', size: 1 })] });
-    expect(await store.getTorrent(ih(1))).toEqual(torrent(1));
+    expect(await store.getTorrent(ih(1))).toEqual({ ...torrent(1), firstSeen: 10, seeders: null, leechers: null, swarmCheckedAt: null });
     expect(await store.isFetched(ih(1))).toBe(true);
     expect(await store.isFetched(ih(2))).toBe(false);
     expect(await store.fetchedAmong([ih(1), ih(2), ih(9), ih(10)])).toEqual(new Set([ih(1), ih(9)]));
@@ -104,6 +104,44 @@ describe.each(storeBackends())('CrawlStore conformance: $name', ({ name, site: m
     expect((await store.getInfohash(ih(9)))).toMatchObject({ fetchedAt: torrent(9).fetchedAt, timesSeen: 0 });
     expect((await store.listUnfetched({ limit: 10 })).map((r) => r.infohash)).toEqual([ih(3), ih(2)]);
     expect(await store.counts()).toEqual({ infohashes: 4, torrents: 2 });
+  });
+
+  it('stores a hybrid once, found by either hash: one row, both hashes fetched and looked up', async () => {
+    const v2 = 'ab'.repeat(32);
+    const v2Key = v2.slice(0, 40);
+    await store.write({ observations: [{ infohash: v2Key, source: 'sample', at: 5 }, { infohash: ih(1), source: 'get_peers', at: 50 }] });
+    await store.write({ torrents: [torrent(1, { infohashV2: v2 })] });
+    // Fetched again by its other hash: the first write wins, still one row.
+    await store.write({ torrents: [torrent(1, { infohashV2: v2, name: 'again' })] });
+    expect(await store.counts()).toEqual({ infohashes: 2, torrents: 1 });
+    const stored = { ...torrent(1, { infohashV2: v2 }), firstSeen: 5, seeders: null, leechers: null, swarmCheckedAt: null };
+    expect(await store.getTorrent(ih(1))).toEqual(stored);
+    expect(await store.getTorrent(v2Key)).toEqual(stored);
+    expect(await store.getTorrent(v2.toUpperCase())).toEqual(stored);
+    expect(await store.getTorrent('cd'.repeat(32))).toBeUndefined();
+    expect(await store.getTorrent('not a hash')).toBeUndefined();
+    expect(await store.isFetched(v2Key)).toBe(true);
+    expect(await store.fetchedAmong([ih(1), v2Key, ih(2)])).toEqual(new Set([ih(1), v2Key]));
+    expect(await store.listUnfetched({ limit: 10 })).toEqual([]);
+    // A v2-only torrent is keyed by its truncated hash.
+    const only = 'cd'.repeat(32);
+    await store.write({ torrents: [torrent(0, { infohash: only.slice(0, 40), infohashV2: only })] });
+    expect((await store.getTorrent(only))?.infohash).toBe(only.slice(0, 40));
+    // A bad v2 hash is a caller's bug: the batch is refused whole.
+    await expect(store.write({ torrents: [torrent(3, { infohashV2: 'xyz' })] })).rejects.toThrow(/v2 infohash/);
+    expect(await store.isFetched(ih(3))).toBe(false);
+  });
+
+  it('records swarm checks by either hash; an older check never overwrites a newer one', async () => {
+    const v2 = 'ab'.repeat(32);
+    await store.write({ torrents: [torrent(1, { infohashV2: v2 }), torrent(2)] });
+    expect(await store.recordSwarm([{ infohash: v2.slice(0, 40), seeders: 7, leechers: 3, at: 200 }, { infohash: ih(9), seeders: 1, leechers: 1, at: 1 }])).toBe(1);
+    expect(await store.getTorrent(ih(1))).toMatchObject({ seeders: 7, leechers: 3, swarmCheckedAt: 200 });
+    expect(await store.recordSwarm([{ infohash: ih(1), seeders: 1, leechers: 1, at: 100 }])).toBe(0);
+    expect(await store.recordSwarm([{ infohash: v2, seeders: 9, leechers: 0, at: 300 }, { infohash: ih(2), seeders: 0, leechers: 4, at: 300 }])).toBe(2);
+    expect(await store.getTorrent(ih(1))).toMatchObject({ seeders: 9, leechers: 0, swarmCheckedAt: 300 });
+    expect(await store.getTorrent(ih(2))).toMatchObject({ seeders: 0, leechers: 4, swarmCheckedAt: 300 });
+    await expect(store.recordSwarm([{ infohash: ih(2), seeders: -1, leechers: 0, at: 400 }])).rejects.toThrow(/seeders/);
   });
 
   it('counts failures and filters the unfetched list by attempts and by time', async () => {
@@ -148,13 +186,17 @@ describe.each(storeBackends())('CrawlStore conformance: $name', ({ name, site: m
     await store.close();
     store = await site.open();
     expect(await store.counts()).toEqual({ infohashes: 2, torrents: 1 });
-    expect(await store.getTorrent(ih(2))).toEqual(torrent(2));
+    expect(await store.getTorrent(ih(2))).toMatchObject(torrent(2));
   });
 
   it('takes a large batch in one write, and a batcher flushes by size and on demand', async () => {
+    const emptySize = await store.sizeBytes();
+    expect(emptySize).toBeGreaterThan(0);
     const many = Array.from({ length: 20_000 }, (_, i) => ({ infohash: ih(i + 1), source: 'get_peers' as const, at: i }));
     await store.write({ observations: many });
     expect((await store.counts()).infohashes).toBe(20_000);
+    // 20,000 rows of 40-hex infohashes (plus their index) take well over 20,000 × 40 bytes.
+    expect(await store.sizeBytes()).toBeGreaterThan(emptySize + 20_000 * 40);
 
     const errors: unknown[] = [];
     const batcher = new StoreBatcher(store, { maxItems: 100, maxDelayMs: 60_000, onError: (e) => errors.push(e) });

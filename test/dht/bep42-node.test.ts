@@ -9,15 +9,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.ts';
 import { loadCore } from '../../src/core/index.ts';
 import type { Core } from '../../src/core/types.ts';
-import type { KrpcQuery, KrpcResponse } from '../../src/krpc/messages.ts';
+import type { KrpcQuery, KrpcResponse } from '../../src/ground/messages.ts';
 import { encodeCompactAddress } from '../../src/krpc/compact.ts';
 import { bep42NodeId, isBep42Compliant } from '../../src/dht/node-id.ts';
 import type { DHTOptions } from '../../src/dht/options.ts';
 import { DHT } from '../../src/dht/dht.ts';
 import { SimulatedNetwork } from '../../src/transport/memory.ts';
-import { seededRandom } from '../../src/util/random.ts';
+import { seededRandom } from '../../src/ground/random.ts';
 import { toHex } from '../../src/util/hex.ts';
-import type { Endpoint } from '../../src/transport/types.ts';
+import type { Endpoint } from '../../src/ground/address.ts';
 import { flush, id, startTestNode, v4 } from './helpers.ts';
 import type { TestNode } from './helpers.ts';
 

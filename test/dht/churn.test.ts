@@ -17,7 +17,7 @@ import { backends } from '../helpers/backends.ts';
 import { loadCore } from '../../src/core/index.ts';
 import { SimulatedNetwork } from '../../src/transport/memory.ts';
 import { DHT } from '../../src/dht/dht.ts';
-import { randomInt, seededRandom } from '../../src/util/random.ts';
+import { randomInt, seededRandom } from '../../src/ground/random.ts';
 import { randomId } from '../../src/util/id.ts';
 
 const NODES = Number(process.env['CHURN_NODES'] ?? 2000);

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  decodeCompactAddress,
-  decodeCompactNodes,
-  decodeCompactPeers,
-  encodeCompactAddress,
-  encodeCompactNodes,
-  encodeCompactPeer,
-  ipFamily,
-  readIPv6,
-} from '../../src/krpc/compact.ts';
+import { decodeCompactAddress, decodeCompactNodes, decodeCompactPeers, encodeCompactAddress, encodeCompactNodes, encodeCompactPeer } from '../../src/krpc/compact.ts';
+import { ipFamily, readIPv6 } from '../../src/ground/address.ts';
 
 describe('compact peer and node info', () => {
   it('IPv4 peer: 6 bytes, network order', () => {

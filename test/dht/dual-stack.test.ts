@@ -15,7 +15,7 @@ import { DHT } from '../../src/dht/dht.ts';
 import type { DHTOptions } from '../../src/dht/options.ts';
 import { KrpcRemoteError } from '../../src/dht/errors.ts';
 import { decodeCompactNodes } from '../../src/krpc/compact.ts';
-import { randomInt, seededRandom } from '../../src/util/random.ts';
+import { randomInt, seededRandom } from '../../src/ground/random.ts';
 
 const INFOHASH = new Uint8Array(20).fill(0x5a);
 

@@ -9,7 +9,7 @@ import { SimulatedNetwork } from '../../src/transport/memory.ts';
 import type { SimulatedNetworkOptions } from '../../src/transport/memory.ts';
 import { DHT } from '../../src/dht/dht.ts';
 import type { DHTOptions } from '../../src/dht/options.ts';
-import { randomInt, seededRandom } from '../../src/util/random.ts';
+import { randomInt, seededRandom } from '../../src/ground/random.ts';
 
 export interface Swarm {
   net: SimulatedNetwork;

@@ -17,7 +17,7 @@ import { generateKeypair } from '../../src/dht/items/keys.ts';
 import { decodeCompactPeers } from '../../src/krpc/compact.ts';
 import { bytesEqual } from '../../src/util/bytes.ts';
 import { randomId } from '../../src/util/id.ts';
-import { seededRandom } from '../../src/util/random.ts';
+import { seededRandom } from '../../src/ground/random.ts';
 import { buildSwarm } from './extension-sim.ts';
 import type { Swarm } from './extension-sim.ts';
 

@@ -20,8 +20,8 @@ import { describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.ts';
 import { loadCore } from '../../src/core/index.ts';
 import { DHT } from '../../src/dht/dht.ts';
-import type { QueryArgs } from '../../src/krpc/messages.ts';
-import { seededRandom } from '../../src/util/random.ts';
+import type { QueryArgs } from '../../src/ground/messages.ts';
+import { seededRandom } from '../../src/ground/random.ts';
 
 const SOURCES = 10_000;
 const BATCH = 250;

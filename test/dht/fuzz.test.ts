@@ -21,8 +21,9 @@ import { heapBytes } from '../helpers/memory.ts';
 import { loadCore } from '../../src/core/index.ts';
 import type { Core } from '../../src/core/types.ts';
 import { DHT } from '../../src/dht/dht.ts';
-import type { DatagramHandler, Endpoint, Transport } from '../../src/transport/types.ts';
-import { seededRandom } from '../../src/util/random.ts';
+import type { DatagramHandler, Transport } from '../../src/transport/types.ts';
+import type { Endpoint } from '../../src/ground/address.ts';
+import { seededRandom } from '../../src/ground/random.ts';
 import { ManualClock } from './helpers.ts';
 
 const DATAGRAMS = Number(process.env['FUZZ_DATAGRAMS'] ?? 1_000_000);

@@ -2,7 +2,7 @@ import { describe, expect, it, beforeEach, afterEach } from 'vitest';
 import { backends } from '../helpers/backends.ts';
 import { loadCore } from '../../src/core/index.ts';
 import type { Core } from '../../src/core/types.ts';
-import type { KrpcError, KrpcMessage, KrpcDecodeFailure, KrpcResponse, KrpcQuery } from '../../src/krpc/messages.ts';
+import type { KrpcError, KrpcMessage, KrpcDecodeFailure, KrpcResponse, KrpcQuery } from '../../src/ground/messages.ts';
 import { decodeCompactNodes, decodeCompactPeers } from '../../src/krpc/compact.ts';
 import { startTestNode, v4, id, bytes, flush } from './helpers.ts';
 import type { TestNode } from './helpers.ts';

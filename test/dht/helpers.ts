@@ -1,11 +1,12 @@
 /** Test doubles for the node: a manual clock, a transport we feed and read, and a wired-up node. */
-import type { Clock, TimerHandle } from '../../src/transport/clock.ts';
-import type { DatagramHandler, Endpoint, Transport } from '../../src/transport/types.ts';
+import type { Clock, TimerHandle } from '../../src/ground/clock.ts';
+import type { DatagramHandler, Transport } from '../../src/transport/types.ts';
+import type { Endpoint } from '../../src/ground/address.ts';
 import type { Core } from '../../src/core/types.ts';
-import type { KrpcMessage, KrpcDecodeFailure, OutgoingMessage } from '../../src/krpc/messages.ts';
+import type { KrpcMessage, KrpcDecodeFailure, OutgoingMessage } from '../../src/ground/messages.ts';
 import { DHT } from '../../src/dht/dht.ts';
 import type { DHTOptions } from '../../src/dht/options.ts';
-import { seededRandom } from '../../src/util/random.ts';
+import { seededRandom } from '../../src/ground/random.ts';
 
 /** Time moves only by advance(); due timers fire in order. */
 export class ManualClock implements Clock {

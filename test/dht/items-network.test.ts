@@ -12,7 +12,7 @@ import { loadCore } from '../../src/core/index.ts';
 import type { Core } from '../../src/core/types.ts';
 import { compareDistance } from '../../src/core/routing-types.ts';
 import type { DHT } from '../../src/dht/dht.ts';
-import { seededRandom } from '../../src/util/random.ts';
+import { seededRandom } from '../../src/ground/random.ts';
 import { bytesEqual } from '../../src/util/bytes.ts';
 import { generateKeypair, installItems, mutableTarget } from '../../src/dht/items/index.ts';
 import type { FoundItem, Items, MutableItem } from '../../src/dht/items/index.ts';

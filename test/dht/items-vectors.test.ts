@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.ts';
 import { loadCore } from '../../src/core/index.ts';
 import { fromHex, toHex } from '../../src/util/hex.ts';
-import { seededRandom } from '../../src/util/random.ts';
+import { seededRandom } from '../../src/ground/random.ts';
 import {
   formatKeyFile,
   generateKeypair,

@@ -9,7 +9,7 @@ import type { Core } from '../../src/core/types.ts';
 import { SimulatedNetwork } from '../../src/transport/memory.ts';
 import { DHT } from '../../src/dht/dht.ts';
 import type { DHTOptions } from '../../src/dht/options.ts';
-import { seededRandom } from '../../src/util/random.ts';
+import { seededRandom } from '../../src/ground/random.ts';
 import { toHex } from '../../src/util/hex.ts';
 import { parseState, serializeState } from '../../src/dht/state.ts';
 

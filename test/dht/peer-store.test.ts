@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryPeerStore, maxValuesFor } from '../../src/dht/peer-store.ts';
 import type { PeerStore } from '../../src/dht/peer-store.ts';
-import { seededRandom } from '../../src/util/random.ts';
+import { seededRandom } from '../../src/ground/random.ts';
 import { encodeCompactAddress, decodeCompactPeers } from '../../src/krpc/compact.ts';
 import { bytesKey } from '../../src/util/bytes.ts';
 

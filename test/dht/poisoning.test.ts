@@ -16,10 +16,10 @@ import { backends } from '../helpers/backends.ts';
 import { Prng } from '../helpers/fuzz.ts';
 import { loadCore } from '../../src/core/index.ts';
 import type { Core } from '../../src/core/types.ts';
-import type { KrpcQuery, KrpcResponse } from '../../src/krpc/messages.ts';
+import type { KrpcQuery, KrpcResponse } from '../../src/ground/messages.ts';
 import { encodeCompactNodes } from '../../src/krpc/compact.ts';
 import { bytesKey } from '../../src/util/bytes.ts';
-import type { Endpoint } from '../../src/transport/types.ts';
+import type { Endpoint } from '../../src/ground/address.ts';
 import { flush, id, startTestNode, v4 } from './helpers.ts';
 import type { TestNode } from './helpers.ts';
 

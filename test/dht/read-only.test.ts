@@ -11,7 +11,7 @@ import type { Core } from '../../src/core/types.ts';
 import { DHT } from '../../src/dht/dht.ts';
 import { QueryFailedError } from '../../src/dht/errors.ts';
 import { bytesEqual } from '../../src/util/bytes.ts';
-import { seededRandom } from '../../src/util/random.ts';
+import { seededRandom } from '../../src/ground/random.ts';
 import { buildSwarm } from './extension-sim.ts';
 import type { Swarm } from './extension-sim.ts';
 

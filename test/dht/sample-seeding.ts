@@ -2,7 +2,7 @@
 import { compareDistance } from '../../src/core/routing-types.ts';
 import type { DHT } from '../../src/dht/dht.ts';
 import type { InfohashList } from '../../src/dht/sample/index.ts';
-import type { RandomSource } from '../../src/util/random.ts';
+import type { RandomSource } from '../../src/ground/random.ts';
 import { randomId } from '../../src/util/id.ts';
 
 function compareIds(a: Uint8Array, b: Uint8Array): number {

@@ -11,7 +11,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.ts';
 import { loadCore } from '../../src/core/index.ts';
-import { seededRandom } from '../../src/util/random.ts';
+import { seededRandom } from '../../src/ground/random.ts';
 import { bytesKey } from '../../src/util/bytes.ts';
 import { InfohashList, installSample } from '../../src/dht/sample/index.ts';
 import type { Sample } from '../../src/dht/sample/index.ts';

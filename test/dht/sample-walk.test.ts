@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.ts';
 import { loadCore } from '../../src/core/index.ts';
 import type { Core } from '../../src/core/types.ts';
-import { seededRandom } from '../../src/util/random.ts';
+import { seededRandom } from '../../src/ground/random.ts';
 import { bytesKey } from '../../src/util/bytes.ts';
 import { InfohashList, SampleWalker, installSample } from '../../src/dht/sample/index.ts';
 import type { Sample } from '../../src/dht/sample/index.ts';

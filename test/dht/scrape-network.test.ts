@@ -9,7 +9,7 @@ import { loadCore } from '../../src/core/index.ts';
 import type { Core } from '../../src/core/types.ts';
 import type { DHT } from '../../src/dht/dht.ts';
 import { getPeersLookup } from '../../src/dht/lookups/get-peers.ts';
-import { seededRandom } from '../../src/util/random.ts';
+import { seededRandom } from '../../src/ground/random.ts';
 import { randomId } from '../../src/util/id.ts';
 import { compareDistance } from '../../src/core/routing-types.ts';
 import { installScrape, seedExtra } from '../../src/dht/scrape/index.ts';

@@ -12,7 +12,7 @@ import { DHT } from '../../src/dht/dht.ts';
 import { ANSWERED, FAILED } from '../../src/dht/traversal.ts';
 import type { TraversalResult } from '../../src/dht/traversal.ts';
 import { compareDistance } from '../../src/core/routing-types.ts';
-import { seededRandom, randomInt } from '../../src/util/random.ts';
+import { seededRandom, randomInt } from '../../src/ground/random.ts';
 import { randomId } from '../../src/util/id.ts';
 import { bytesKey } from '../../src/util/bytes.ts';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.ts';
 import { loadCore } from '../../src/core/index.ts';
 import { TokenManager } from '../../src/dht/tokens.ts';
-import { seededRandom } from '../../src/util/random.ts';
+import { seededRandom } from '../../src/ground/random.ts';
 import { encodeCompactAddress } from '../../src/krpc/compact.ts';
 import { ManualClock } from './helpers.ts';
 

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { traverse, ANSWERED, FAILED } from '../../src/dht/traversal.ts';
 import type { TraversalOptions } from '../../src/dht/traversal.ts';
 import type { QueryOutcome } from '../../src/dht/rpc.ts';
-import type { KrpcResponse, ResponseValues } from '../../src/krpc/messages.ts';
-import type { Endpoint } from '../../src/transport/types.ts';
+import type { KrpcResponse, ResponseValues } from '../../src/ground/messages.ts';
+import type { Endpoint } from '../../src/ground/address.ts';
 import { compareDistance } from '../../src/core/routing-types.ts';
 import { encodeCompactNodes } from '../../src/krpc/compact.ts';
 import { randomId } from '../../src/util/id.ts';
-import { seededRandom, randomInt } from '../../src/util/random.ts';
+import { seededRandom, randomInt } from '../../src/ground/random.ts';
 import { bytesKey } from '../../src/util/bytes.ts';
 
 interface FakeNode {

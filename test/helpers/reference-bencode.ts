@@ -3,7 +3,8 @@
  * docs/CORE-SPEC.md, as an oracle for the backends' error codes and offsets.
  * Slow and simple on purpose: it shares no code with either backend.
  */
-import { BencodeError, MAX_DEPTH, MAX_INTEGER_DIGITS, MAX_ITEMS, type BencodeValue } from '../../src/core/bencode-types.ts';
+import { BencodeError, MAX_DEPTH, MAX_INTEGER_DIGITS, MAX_ITEMS } from '../../src/core/bencode-types.ts';
+import { type BencodeValue } from '../../src/ground/bencode.ts';
 
 const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
 const ch = (s: string): number => s.charCodeAt(0);

@@ -4,8 +4,9 @@
  * reference decoder, then recovers each value's offset from encoded lengths:
  * strict bencode is canonical, so the tree determines every byte position.
  */
-import { BencodeError, type BencodeDict, type BencodeValue } from '../../src/core/bencode-types.ts';
-import type { KrpcDecodeFailure, KrpcMessage, QueryArgs, ResponseValues } from '../../src/krpc/messages.ts';
+import { BencodeError } from '../../src/core/bencode-types.ts';
+import { type BencodeDict, type BencodeValue } from '../../src/ground/bencode.ts';
+import type { KrpcDecodeFailure, KrpcMessage, QueryArgs, ResponseValues } from '../../src/ground/messages.ts';
 import { referenceDecode } from './reference-bencode.ts';
 
 type Kind = 'string' | 'integer' | 'list' | 'dict';

@@ -7,7 +7,7 @@ import {
   type DenoNetAddr,
 } from '../../src/transport/deno-udp.ts';
 import { createUdpTransport, udpRuntime } from '../../src/transport/detect.ts';
-import type { Endpoint } from '../../src/transport/types.ts';
+import type { Endpoint } from '../../src/ground/address.ts';
 
 const onDeno = denoNamespace() !== undefined;
 

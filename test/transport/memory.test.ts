@@ -3,8 +3,8 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { EventQueue, ScheduledEvent } from '../../src/transport/event-queue.ts';
 import { SimulatedNetwork, type SimulatedTransport } from '../../src/transport/memory.ts';
-import { Random } from '../../src/transport/random.ts';
-import type { Endpoint } from '../../src/transport/types.ts';
+import { Random } from '../../src/ground/random.ts';
+import type { Endpoint } from '../../src/ground/address.ts';
 import { VirtualClock } from '../../src/transport/virtual-clock.ts';
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);

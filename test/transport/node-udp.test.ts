@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeUdpTransport } from '../../src/transport/node-udp.ts';
-import type { Endpoint } from '../../src/transport/types.ts';
+import type { Endpoint } from '../../src/ground/address.ts';
 
 /** Resolve once `check()` holds, polling on real time, giving up after `ms`. */
 async function waitFor(check: () => boolean, ms: number): Promise<boolean> {

@@ -3,7 +3,7 @@
  * objects, so walking them on the host straight into one reused writer beats
  * copying each field into WASM memory first.
  */
-import type { BencodeInput } from '../bencode-types.ts';
+import type { BencodeInput } from '../../ground/bencode.ts';
 import type { ResultPool } from './pool.ts';
 import { ByteWriter } from './writer.ts';
 

@@ -3,8 +3,8 @@
  * byte order by the host writer straight into its buffer, `extra` keys merged
  * in sorted; no intermediate dict.
  */
-import type { BencodeDict } from '../bencode-types.ts';
-import type { OutgoingMessage, QueryArgs, ResponseValues } from '../../krpc/messages.ts';
+import type { BencodeDict } from '../../ground/bencode.ts';
+import type { OutgoingMessage, QueryArgs, ResponseValues } from '../../ground/messages.ts';
 import { writeValue } from './bencode-encode.ts';
 import type { ResultPool } from './pool.ts';
 import { ByteWriter, keyBytes } from './writer.ts';

@@ -3,7 +3,8 @@
  * builds the value tree in one pass over the shared scanner's checks. Byte
  * strings are views of the input (no copy).
  */
-import { BencodeError, MAX_DEPTH, type BencodeDict, type BencodeList, type BencodeValue } from '../bencode-types.ts';
+import { BencodeError, MAX_DEPTH } from '../bencode-types.ts';
+import { type BencodeDict, type BencodeList, type BencodeValue } from '../../ground/bencode.ts';
 import { latin1Decode } from '../latin1.ts';
 import { BencodeScanner, CH_D, CH_E, CH_I, CH_L, compareBytes, integerValue } from './bencode-scan.ts';
 

@@ -7,7 +7,8 @@
  * walkTop / walkBody also record where known KRPC keys' values start, which
  * lets decodeKrpc validate the whole datagram and locate its fields in one pass.
  */
-import { MAX_DEPTH, MAX_INTEGER_DIGITS, MAX_ITEMS, type DecodeErrorCode } from '../bencode-types.ts';
+import { MAX_DEPTH, MAX_INTEGER_DIGITS, MAX_ITEMS } from '../bencode-types.ts';
+import { type DecodeErrorCode } from '../../ground/bencode.ts';
 import { bodyKeyIndex, topKeyIndex, TOP_A, TOP_R } from './krpc-fields.ts';
 
 export const CH_0 = 0x30;

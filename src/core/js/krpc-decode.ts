@@ -4,16 +4,7 @@
  * start, then the semantic checks of docs/CORE-SPEC.md and the typed message,
  * without a generic value tree. Never throws.
  */
-import type {
-  KrpcDecodeErrorCode,
-  KrpcDecodeFailure,
-  KrpcError,
-  KrpcMessage,
-  KrpcQuery,
-  KrpcResponse,
-  QueryArgs,
-  ResponseValues,
-} from '../../krpc/messages.ts';
+import type { KrpcDecodeErrorCode, KrpcDecodeFailure, KrpcError, KrpcMessage, KrpcQuery, KrpcResponse, QueryArgs, ResponseValues } from '../../ground/messages.ts';
 import { latin1Decode } from '../latin1.ts';
 import { BencodeScanner, CH_D, CH_E, CH_I, CH_L, integerValue, isDigit } from './bencode-scan.ts';
 import {

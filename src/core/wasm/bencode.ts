@@ -3,13 +3,8 @@
  * writes a tape, then the host builds values from the tape. (Encoding is shared
  * by both backends: src/core/encode.)
  */
-import {
-  BencodeError,
-  type BencodeDict,
-  type BencodeList,
-  type BencodeValue,
-  type DecodeErrorCode,
-} from '../bencode-types.ts';
+import { BencodeError } from '../bencode-types.ts';
+import { type BencodeDict, type BencodeList, type BencodeValue, type DecodeErrorCode } from '../../ground/bencode.ts';
 import { latin1Decode } from '../latin1.ts';
 import type { CoreMemory } from './memory.ts';
 import { tapeBytes } from './memory.ts';

@@ -3,16 +3,7 @@
  * fills result slots with the byte ranges of the known fields; the host makes
  * the typed message from subarrays of the caller's datagram.
  */
-import type {
-  KrpcDecodeErrorCode,
-  KrpcDecodeFailure,
-  KrpcError,
-  KrpcMessage,
-  KrpcQuery,
-  KrpcResponse,
-  QueryArgs,
-  ResponseValues,
-} from '../../krpc/messages.ts';
+import type { KrpcDecodeErrorCode, KrpcDecodeFailure, KrpcError, KrpcMessage, KrpcQuery, KrpcResponse, QueryArgs, ResponseValues } from '../../ground/messages.ts';
 import { latin1Decode } from '../latin1.ts';
 import { DECODE_ERRORS } from './bencode.ts';
 import type { CoreMemory } from './memory.ts';

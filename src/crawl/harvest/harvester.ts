@@ -12,10 +12,10 @@
  * SeenSet bounded by `cap` (evicted ones remembered by a bloom filter).
  */
 import type { DHT } from '../../dht/dht.ts';
-import type { Endpoint } from '../../transport/types.ts';
-import type { KrpcQuery } from '../../krpc/messages.ts';
-import type { Clock, TimerHandle } from '../../transport/clock.ts';
-import { realClock } from '../../transport/clock.ts';
+import type { Endpoint } from '../../ground/address.ts';
+import type { KrpcQuery } from '../../ground/messages.ts';
+import type { Clock, TimerHandle } from '../../ground/clock.ts';
+import { realClock } from '../../ground/clock.ts';
 import { toHex } from '../../util/hex.ts';
 import type { PeerAddress } from '../metadata/types.ts';
 import { MAX_KNOWN_PEERS } from '../store/types.ts';

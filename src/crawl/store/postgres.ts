@@ -8,11 +8,15 @@
  * deadlock or serialization failure is retried. pg is loaded on first open.
  */
 import type { Pool, PoolClient } from 'pg';
-import { aggregateBatch, checkInfohash, formatPeer, parsePeer } from './aggregate.ts';
+import { aggregateBatch, checkInfohash, formatPeer } from './aggregate.ts';
 import { toInfohashRow } from './rows.ts';
 import type { InfohashSqlRow } from './rows.ts';
 import { cleanTorrent } from './clean.ts';
-import type { CrawlBatch, CrawlStore, InfohashRow, StoreCounts, TorrentRecord, UnfetchedQuery } from './types.ts';
+import type { CrawlBatch, CrawlStore, InfohashRow, StoreCounts, StoredTorrent, SwarmRecord, UnfetchedQuery } from './types.ts';
+import { lookupHash } from './keys.ts';
+import { checkSchemaName, createPostgresPool } from './postgres-pool.ts';
+import { migratePostgres } from './postgres-schema.ts';
+import { checkSwarmRecord, storedTorrentRow, toStoredTorrent, type TorrentSqlRow } from './torrent-rows.ts';
 
 export interface PostgresStoreOptions {
   /** postgres://user@host:port/db */
@@ -26,34 +30,15 @@ export interface PostgresStoreOptions {
 /** Deadlock and serialization failures: the transaction can simply run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
 const MAX_TRIES = 6;
-const INT8_OID = 20;
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
-interface TorrentSqlRow {
-  infohash: string;
-  name: string;
-  size: number;
-  files: TorrentRecord['files'];
-  fetched_at: number;
-  peer: string;
-}
+/** Every column but the search vector (large, and only for the index's queries). */
+const TORRENT_COLUMNS = 'id, infohash, infohash_v2, name, size, file_count, files, kind, first_seen, fetched_at, peer, seeders, leechers, swarm_checked_at';
 
 /** Open a PostgreSQL crawl store, creating its schema and tables if missing. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<CrawlStore> {
   const schema = options.schema ?? 'public';
-  if (!IDENTIFIER.test(schema)) throw new TypeError(`not a plain schema name: ${JSON.stringify(schema)}`);
-  const pg = await import('pg');
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolSize ?? 4,
-    // BIGINT columns (times in ms, counters) as numbers: all stay below 2^53.
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-    },
-  });
-  // An idle client that errors (server restart) must not take the process down.
-  pool.on('error', () => {});
+  checkSchemaName(schema);
+  const pool = await createPostgresPool(options.url, options.poolSize ?? 4);
   const store = new PostgresCrawlStore(pool, schema);
   try {
     await store.createSchema();
@@ -68,52 +53,28 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 class PostgresCrawlStore implements CrawlStore {
   readonly kind = 'postgres' as const;
   readonly #pool: Pool;
+  readonly #schema: string;
   readonly #s: string;
   #closed: Promise<void> | undefined;
 
   constructor(pool: Pool, schema: string) {
     this.#pool = pool;
+    this.#schema = schema;
     this.#s = `"${schema}"`;
   }
 
   /** Idempotent, and safe when several processes start at once (an advisory lock serializes them). */
   async createSchema(): Promise<void> {
-    const s = this.#s;
     await this.#transaction(async (client) => {
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('btdht.crawl.schema'))`);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-      await client.query(`
-        CREATE TABLE IF NOT EXISTS ${s}.infohashes (
-          infohash TEXT PRIMARY KEY,
-          first_seen BIGINT NOT NULL,
-          last_seen BIGINT NOT NULL,
-          times_seen BIGINT NOT NULL DEFAULT 0,
-          seen_get_peers BIGINT NOT NULL DEFAULT 0,
-          seen_announce BIGINT NOT NULL DEFAULT 0,
-          seen_sample BIGINT NOT NULL DEFAULT 0,
-          peers JSONB NOT NULL DEFAULT '[]',
-          fetch_attempts INTEGER NOT NULL DEFAULT 0,
-          last_attempt_at BIGINT,
-          last_failure TEXT,
-          fetched_at BIGINT
-        )`);
-      await client.query(`CREATE INDEX IF NOT EXISTS infohashes_unfetched ON ${s}.infohashes (last_seen) WHERE fetched_at IS NULL`);
-      await client.query(`
-        CREATE TABLE IF NOT EXISTS ${s}.torrents (
-          infohash TEXT PRIMARY KEY,
-          name TEXT NOT NULL,
-          size BIGINT NOT NULL,
-          files JSONB NOT NULL,
-          fetched_at BIGINT NOT NULL,
-          peer TEXT NOT NULL
-        )`);
+      await migratePostgres(client, this.#schema);
     });
   }
 
   async write(batch: CrawlBatch): Promise<void> {
     const rows = aggregateBatch(batch);
     const s = this.#s;
-    const torrents = rows.torrents.map(cleanTorrent);
+    const torrents = rows.torrents.map((t) => ({ ...storedTorrentRow(cleanTorrent(t)), peer: formatPeer(t.peer) }));
     await this.#transaction(async (client) => {
       if (rows.observations.length > 0) {
         const o = rows.observations;
@@ -150,24 +111,39 @@ class PostgresCrawlStore implements CrawlStore {
         );
       }
       if (torrents.length > 0) {
+        // A hybrid found by either hash lands on one row (keyed by its v1 hash); a
+        // conflict on either unique hash is a torrent already stored: the first write wins.
         await client.query(
-          `INSERT INTO ${s}.torrents (infohash, name, size, files, fetched_at, peer)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[], $5::bigint[], $6::text[])
-           ON CONFLICT (infohash) DO NOTHING`,
+          `INSERT INTO ${s}.torrents (infohash, infohash_v2, name, size, file_count, files, kind, first_seen, fetched_at, peer)
+           SELECT x.infohash, x.infohash_v2, x.name, x.size, x.file_count, x.files, x.kind,
+             LEAST(x.fetched_at, COALESCE((SELECT min(i.first_seen) FROM ${s}.infohashes i WHERE i.infohash IN (x.infohash, x.v2_key)), x.fetched_at)),
+             x.fetched_at, x.peer
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[], $7::jsonb[], $8::text[], $9::bigint[], $10::text[])
+             WITH ORDINALITY AS x(infohash, infohash_v2, v2_key, name, size, file_count, files, kind, fetched_at, peer, n)
+           ORDER BY x.n
+           ON CONFLICT DO NOTHING`,
           [
             torrents.map((t) => t.infohash),
+            torrents.map((t) => t.infohashV2),
+            torrents.map((t) => t.v2Key),
             torrents.map((t) => t.name),
             torrents.map((t) => t.size),
-            torrents.map((t) => JSON.stringify(t.files)),
+            torrents.map((t) => t.fileCount),
+            torrents.map((t) => t.files),
+            torrents.map((t) => t.kind),
             torrents.map((t) => t.fetchedAt),
-            torrents.map((t) => formatPeer(t.peer)),
+            torrents.map((t) => t.peer),
           ],
         );
+        // Every DHT hash of each torrent, in infohash order (the lock order of every writer).
+        const keys = new Map<string, number>();
+        for (const t of torrents) for (const infohash of t.dhtKeys) if (!keys.has(infohash)) keys.set(infohash, t.fetchedAt);
+        const fetched = [...keys].map(([infohash, at]) => ({ infohash, at })).sort((a, b) => (a.infohash < b.infohash ? -1 : 1));
         await client.query(
           `INSERT INTO ${s}.infohashes AS t (infohash, first_seen, last_seen, fetched_at)
            SELECT i, f, f, f FROM unnest($1::text[], $2::bigint[]) AS x(i, f)
            ON CONFLICT (infohash) DO UPDATE SET fetched_at = COALESCE(t.fetched_at, EXCLUDED.fetched_at)`,
-          [torrents.map((t) => t.infohash), torrents.map((t) => t.fetchedAt)],
+          [fetched.map((k) => k.infohash), fetched.map((k) => k.at)],
         );
       }
       if (rows.failures.length > 0) {
@@ -187,7 +163,7 @@ class PostgresCrawlStore implements CrawlStore {
 
   async isFetched(infohash: string): Promise<boolean> {
     checkInfohash(infohash);
-    const result = await this.#pool.query(`SELECT 1 FROM ${this.#s}.torrents WHERE infohash = $1`, [infohash]);
+    const result = await this.#pool.query(`SELECT 1 FROM ${this.#s}.torrents WHERE infohash = $1 OR substr(infohash_v2, 1, 40) = $1`, [infohash]);
     return (result.rowCount ?? 0) > 0;
   }
 
@@ -195,7 +171,8 @@ class PostgresCrawlStore implements CrawlStore {
     for (const infohash of infohashes) checkInfohash(infohash);
     if (infohashes.length === 0) return new Set();
     const result = await this.#pool.query<{ infohash: string }>(
-      `SELECT infohash FROM ${this.#s}.torrents WHERE infohash = ANY($1::text[])`,
+      `SELECT infohash FROM ${this.#s}.torrents WHERE infohash = ANY($1::text[])
+       UNION SELECT substr(infohash_v2, 1, 40) FROM ${this.#s}.torrents WHERE substr(infohash_v2, 1, 40) = ANY($1::text[])`,
       [infohashes],
     );
     return new Set(result.rows.map((row) => row.infohash));
@@ -221,12 +198,37 @@ class PostgresCrawlStore implements CrawlStore {
     return row === undefined ? undefined : toInfohashRow(row);
   }
 
-  async getTorrent(infohash: string): Promise<TorrentRecord | undefined> {
-    const result = await this.#pool.query<TorrentSqlRow>(`SELECT * FROM ${this.#s}.torrents WHERE infohash = $1`, [infohash]);
+  async getTorrent(infohash: string): Promise<StoredTorrent | undefined> {
+    const hash = lookupHash(infohash);
+    if (hash === undefined) return undefined;
+    const result =
+      hash.full === undefined
+        ? await this.#pool.query<TorrentSqlRow>(`SELECT ${TORRENT_COLUMNS} FROM ${this.#s}.torrents WHERE infohash = $1 OR substr(infohash_v2, 1, 40) = $1`, [hash.short])
+        : await this.#pool.query<TorrentSqlRow>(`SELECT ${TORRENT_COLUMNS} FROM ${this.#s}.torrents WHERE infohash_v2 = $1`, [hash.full]);
     const row = result.rows[0];
-    return row === undefined
-      ? undefined
-      : { infohash: row.infohash, name: row.name, size: row.size, files: row.files, fetchedAt: row.fetched_at, peer: parsePeer(row.peer) ?? { host: '', port: 0 } };
+    return row === undefined ? undefined : toStoredTorrent(row);
+  }
+
+  async recordSwarm(records: readonly SwarmRecord[]): Promise<number> {
+    for (const record of records) checkSwarmRecord(record);
+    if (records.length === 0) return 0;
+    // Oldest first: of two records for one torrent, the newer one stays.
+    const sorted = [...records].sort((a, b) => a.at - b.at);
+    let updated = 0;
+    await this.#transaction(async (client) => {
+      updated = 0;
+      for (const r of sorted) {
+        const hash = lookupHash(r.infohash)!;
+        const where = hash.full === undefined ? '(infohash = $4 OR substr(infohash_v2, 1, 40) = $4)' : 'infohash_v2 = $4';
+        const result = await client.query(
+          `UPDATE ${this.#s}.torrents SET seeders = $1, leechers = $2, swarm_checked_at = $3
+           WHERE ${where} AND (swarm_checked_at IS NULL OR swarm_checked_at <= $3)`,
+          [r.seeders, r.leechers, r.at, hash.full ?? hash.short],
+        );
+        updated += result.rowCount ?? 0;
+      }
+    });
+    return updated;
   }
 
   async counts(): Promise<StoreCounts> {
@@ -235,6 +237,14 @@ class PostgresCrawlStore implements CrawlStore {
     );
     const row = result.rows[0]!;
     return { infohashes: row.infohashes, torrents: row.torrents };
+  }
+
+  async sizeBytes(): Promise<number> {
+    const result = await this.#pool.query<{ bytes: string }>(
+      `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::text AS bytes FROM pg_class c WHERE c.relnamespace = $1::regnamespace AND c.relkind = 'r'`,
+      [this.#s],
+    );
+    return Number(result.rows[0]!.bytes);
   }
 
   close(): Promise<void> {

@@ -8,11 +8,14 @@
  * never load its native module.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { aggregateBatch, checkInfohash, parsePeer, formatPeer } from './aggregate.ts';
+import { aggregateBatch, checkInfohash, formatPeer } from './aggregate.ts';
 import { toInfohashRow } from './rows.ts';
 import type { InfohashSqlRow } from './rows.ts';
-import type { CrawlBatch, CrawlStore, InfohashRow, StoreCounts, TorrentRecord, UnfetchedQuery } from './types.ts';
+import type { CrawlBatch, CrawlStore, InfohashRow, StoreCounts, StoredTorrent, SwarmRecord, UnfetchedQuery } from './types.ts';
 import { cleanTorrent } from './clean.ts';
+import { checkSwarmRecord, storedTorrentRow, toStoredTorrent, type TorrentSqlRow } from './torrent-rows.ts';
+import { lookupHash } from './keys.ts';
+import { migrateSqlite } from './sqlite-schema.ts';
 
 export interface SqliteStoreOptions {
   /** Database file (created if missing). */
@@ -22,34 +25,6 @@ export interface SqliteStoreOptions {
   /** How long a writer waits for another process's lock (default 5000 ms). */
   busyTimeoutMs?: number;
 }
-
-const SCHEMA_VERSION = 1;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS infohashes (
-  infohash TEXT PRIMARY KEY NOT NULL,
-  first_seen INTEGER NOT NULL,
-  last_seen INTEGER NOT NULL,
-  times_seen INTEGER NOT NULL DEFAULT 0,
-  seen_get_peers INTEGER NOT NULL DEFAULT 0,
-  seen_announce INTEGER NOT NULL DEFAULT 0,
-  seen_sample INTEGER NOT NULL DEFAULT 0,
-  peers TEXT NOT NULL DEFAULT '[]',
-  fetch_attempts INTEGER NOT NULL DEFAULT 0,
-  last_attempt_at INTEGER,
-  last_failure TEXT,
-  fetched_at INTEGER
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS infohashes_unfetched ON infohashes (last_seen) WHERE fetched_at IS NULL;
-CREATE TABLE IF NOT EXISTS torrents (
-  infohash TEXT PRIMARY KEY NOT NULL,
-  name TEXT NOT NULL,
-  size INTEGER NOT NULL,
-  files TEXT NOT NULL,
-  fetched_at INTEGER NOT NULL,
-  peer TEXT NOT NULL
-);
-`;
 
 // Newest peers first, distinct, at most 8 (MAX_KNOWN_PEERS).
 const UPSERT_OBSERVATION = `
@@ -72,10 +47,14 @@ ON CONFLICT (infohash) DO UPDATE SET
     )
   ) END`;
 
+// A hybrid found by either hash lands on one row: its key is always the v1 hash,
+// and a second fetch (the other hash) meets a conflict and changes nothing.
 const INSERT_TORRENT = `
-INSERT INTO torrents (infohash, name, size, files, fetched_at, peer)
-VALUES (@infohash, @name, @size, @files, @fetchedAt, @peer)
-ON CONFLICT (infohash) DO NOTHING`;
+INSERT INTO torrents (infohash, infohash_v2, name, size, file_count, files, kind, first_seen, fetched_at, peer)
+VALUES (@infohash, @infohashV2, @name, @size, @fileCount, @files, @kind,
+  min(@fetchedAt, coalesce((SELECT min(first_seen) FROM infohashes WHERE infohash IN (@infohash, @v2Key)), @fetchedAt)),
+  @fetchedAt, @peer)
+ON CONFLICT DO NOTHING`;
 
 const MARK_FETCHED = `
 INSERT INTO infohashes (infohash, first_seen, last_seen, fetched_at)
@@ -90,27 +69,23 @@ ON CONFLICT (infohash) DO UPDATE SET
   last_attempt_at = max(coalesce(last_attempt_at, 0), excluded.last_attempt_at),
   last_failure = excluded.last_failure`;
 
-interface TorrentSqlRow {
-  infohash: string;
-  name: string;
-  size: number;
-  files: string;
-  fetched_at: number;
-  peer: string;
-}
+const RECORD_SWARM = (where: string): string => `
+UPDATE torrents SET seeders = @seeders, leechers = @leechers, swarm_checked_at = @at
+WHERE ${where} AND (swarm_checked_at IS NULL OR swarm_checked_at <= @at)`;
+
+/** The row of a 40-hex DHT key (v1, or v2 truncated) or of a 64-hex v2 hash. */
+const BY_SHORT = '(infohash = @short OR substr(infohash_v2, 1, 40) = @short)';
+const BY_FULL = 'infohash_v2 = @full';
 
 /** Open (creating if needed) a SQLite crawl store. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<CrawlStore> {
   const { default: Database } = await import('better-sqlite3');
   const db = new Database(options.path);
   try {
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-    db.transaction(() => {
-      db.exec(SCHEMA);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    }).immediate();
+    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec(`PRAGMA synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.transaction(() => migrateSqlite(db)).immediate();
   } catch (error) {
     db.close();
     throw error;
@@ -123,10 +98,12 @@ class SqliteCrawlStore implements CrawlStore {
   readonly kind = 'sqlite' as const;
   readonly #db: BetterSqlite3.Database;
   readonly #write: (batch: CrawlBatch) => void;
-  readonly #isFetched: BetterSqlite3.Statement<[string], { one: number }>;
-  readonly #fetchedAmong: BetterSqlite3.Statement<[string], { infohash: string }>;
+  readonly #isFetched: BetterSqlite3.Statement<[{ short: string }], { one: number }>;
+  readonly #fetchedAmong: BetterSqlite3.Statement<[{ list: string }], { infohash: string }>;
   readonly #getInfohash: BetterSqlite3.Statement<[string], InfohashSqlRow>;
-  readonly #getTorrent: BetterSqlite3.Statement<[string], TorrentSqlRow>;
+  readonly #getTorrentShort: BetterSqlite3.Statement<[{ short: string }], TorrentSqlRow>;
+  readonly #getTorrentFull: BetterSqlite3.Statement<[{ full: string }], TorrentSqlRow>;
+  readonly #recordSwarm: (records: readonly SwarmRecord[]) => number;
   readonly #listUnfetched: BetterSqlite3.Statement<[number, number, number], InfohashSqlRow>;
   readonly #counts: BetterSqlite3.Statement<[], StoreCounts>;
   #closed = false;
@@ -141,18 +118,35 @@ class SqliteCrawlStore implements CrawlStore {
       const rows = aggregateBatch(batch);
       for (const row of rows.observations) upsert.run(row);
       for (const torrent of rows.torrents) {
-        const t = cleanTorrent(torrent);
-        insertTorrent.run({ infohash: t.infohash, name: t.name, size: t.size, files: JSON.stringify(t.files), fetchedAt: t.fetchedAt, peer: formatPeer(t.peer) });
-        markFetched.run({ infohash: t.infohash, fetchedAt: t.fetchedAt });
+        const { dhtKeys, ...row } = storedTorrentRow(cleanTorrent(torrent));
+        insertTorrent.run({ ...row, peer: formatPeer(torrent.peer) });
+        for (const infohash of dhtKeys) markFetched.run({ infohash, fetchedAt: row.fetchedAt });
       }
       for (const failure of rows.failures) recordFailure.run(failure);
     });
     // IMMEDIATE: take the write lock up front, so two processes never deadlock upgrading a read.
     this.#write = (batch) => tx.immediate(batch);
-    this.#isFetched = db.prepare('SELECT 1 AS one FROM torrents WHERE infohash = ?');
-    this.#fetchedAmong = db.prepare('SELECT infohash FROM torrents WHERE infohash IN (SELECT value FROM json_each(?))');
+    this.#isFetched = db.prepare(`SELECT 1 AS one FROM torrents WHERE ${BY_SHORT}`);
+    this.#fetchedAmong = db.prepare(
+      `SELECT infohash FROM torrents WHERE infohash IN (SELECT value FROM json_each(@list))
+       UNION SELECT substr(infohash_v2, 1, 40) FROM torrents WHERE substr(infohash_v2, 1, 40) IN (SELECT value FROM json_each(@list))`,
+    );
     this.#getInfohash = db.prepare('SELECT * FROM infohashes WHERE infohash = ?');
-    this.#getTorrent = db.prepare('SELECT * FROM torrents WHERE infohash = ?');
+    this.#getTorrentShort = db.prepare(`SELECT * FROM torrents WHERE ${BY_SHORT}`);
+    this.#getTorrentFull = db.prepare(`SELECT * FROM torrents WHERE ${BY_FULL}`);
+    const swarmShort = db.prepare(RECORD_SWARM(BY_SHORT));
+    const swarmFull = db.prepare(RECORD_SWARM(BY_FULL));
+    const swarmTx = db.transaction((records: readonly SwarmRecord[]) => {
+      let updated = 0;
+      // Oldest first: of two records for one torrent, the newer one stays.
+      for (const r of [...records].sort((a, b) => a.at - b.at)) {
+        const hash = lookupHash(r.infohash)!;
+        const values = { seeders: r.seeders, leechers: r.leechers, at: r.at };
+        updated += hash.full === undefined ? swarmShort.run({ ...values, short: hash.short }).changes : swarmFull.run({ ...values, full: hash.full }).changes;
+      }
+      return updated;
+    });
+    this.#recordSwarm = (records) => swarmTx.immediate(records);
     this.#listUnfetched = db.prepare(
       `SELECT * FROM infohashes
        WHERE fetched_at IS NULL AND fetch_attempts < ? AND (last_attempt_at IS NULL OR last_attempt_at <= ?)
@@ -174,14 +168,14 @@ class SqliteCrawlStore implements CrawlStore {
   isFetched(infohash: string): Promise<boolean> {
     return this.#run(() => {
       checkInfohash(infohash);
-      return this.#isFetched.get(infohash) !== undefined;
+      return this.#isFetched.get({ short: infohash }) !== undefined;
     });
   }
 
   fetchedAmong(infohashes: readonly string[]): Promise<Set<string>> {
     return this.#run(() => {
       for (const infohash of infohashes) checkInfohash(infohash);
-      return new Set(this.#fetchedAmong.all(JSON.stringify(infohashes)).map((row) => row.infohash));
+      return new Set(this.#fetchedAmong.all({ list: JSON.stringify(infohashes) }).map((row) => row.infohash));
     });
   }
 
@@ -199,10 +193,19 @@ class SqliteCrawlStore implements CrawlStore {
     });
   }
 
-  getTorrent(infohash: string): Promise<TorrentRecord | undefined> {
+  getTorrent(infohash: string): Promise<StoredTorrent | undefined> {
     return this.#run(() => {
-      const row = this.#getTorrent.get(infohash);
-      return row === undefined ? undefined : toTorrentRecord(row);
+      const hash = lookupHash(infohash);
+      if (hash === undefined) return undefined;
+      const row = hash.full === undefined ? this.#getTorrentShort.get({ short: hash.short }) : this.#getTorrentFull.get({ full: hash.full });
+      return row === undefined ? undefined : toStoredTorrent(row);
+    });
+  }
+
+  recordSwarm(records: readonly SwarmRecord[]): Promise<number> {
+    return this.#run(() => {
+      for (const record of records) checkSwarmRecord(record);
+      return records.length === 0 ? 0 : this.#recordSwarm(records);
     });
   }
 
@@ -211,6 +214,10 @@ class SqliteCrawlStore implements CrawlStore {
       const { infohashes, torrents } = this.#counts.get()!;
       return { infohashes, torrents };
     });
+  }
+
+  sizeBytes(): Promise<number> {
+    return this.#run(() => Number(this.#db.pragma('page_count', { simple: true })) * Number(this.#db.pragma('page_size', { simple: true })));
   }
 
   close(): Promise<void> {
@@ -233,15 +240,4 @@ class SqliteCrawlStore implements CrawlStore {
       return Promise.reject(error);
     }
   }
-}
-
-function toTorrentRecord(row: TorrentSqlRow): TorrentRecord {
-  return {
-    infohash: row.infohash,
-    name: row.name,
-    size: row.size,
-    files: JSON.parse(row.files) as TorrentRecord['files'],
-    fetchedAt: row.fetched_at,
-    peer: parsePeer(row.peer) ?? { host: '', port: 0 },
-  };
 }

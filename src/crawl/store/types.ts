@@ -20,7 +20,17 @@ export interface InfohashObservation {
 }
 
 export interface TorrentRecord {
+  /**
+   * The infohash the torrent is stored under (40 lower-case hex): its v1
+   * infohash (v1 and hybrid torrents), else its v2 infohash truncated to 20
+   * bytes, as the DHT names a v2-only torrent.
+   */
   infohash: string;
+  /**
+   * BEP 52: SHA-256 of the info dictionary, 64 lower-case hex, for v2 and
+   * hybrid torrents. A hybrid is one row, found by either of its hashes.
+   */
+  infohashV2?: string;
   name: string;
   /** Total size in bytes. */
   size: number;
@@ -28,6 +38,27 @@ export interface TorrentRecord {
   fetchedAt: number;
   /** The peer the metadata came from. */
   peer: PeerAddress;
+}
+
+/** A torrent as the store holds it: the record and what was learned later. */
+export interface StoredTorrent extends TorrentRecord {
+  /** The earliest sighting of either infohash known when it was stored (else fetchedAt). */
+  firstSeen: number;
+  /** From the latest swarm check (BEP 33 scrape); null until one is recorded. */
+  seeders: number | null;
+  leechers: number | null;
+  /** When that check was made (ms since the epoch); null until one is recorded. */
+  swarmCheckedAt: number | null;
+}
+
+/** One swarm check of a torrent (a BEP 33 scrape, or the peers met while fetching). */
+export interface SwarmRecord {
+  /** Either infohash of the torrent: 40 hex (v1, or v2 truncated as in the DHT) or 64 hex (v2). */
+  infohash: string;
+  seeders: number;
+  leechers: number;
+  /** When it was measured (ms since the epoch); an older record than the stored one is ignored. */
+  at: number;
 }
 
 /** A fetch that failed, so the infohash is retried later rather than at once. */
@@ -80,14 +111,24 @@ export interface CrawlStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Write one batch in one transaction: upsert observations, record torrents and failures. */
   write(batch: CrawlBatch): Promise<void>;
+  /** Whether a torrent is stored under this DHT infohash (a hybrid's v1 or truncated v2 hash alike). */
   isFetched(infohash: string): Promise<boolean>;
-  /** Which of these infohashes have a torrent recorded. */
+  /** Which of these infohashes have a torrent recorded (either hash of a hybrid). */
   fetchedAmong(infohashes: readonly string[]): Promise<Set<string>>;
   /** Infohashes without a torrent, most recently seen first. */
   listUnfetched(query: UnfetchedQuery): Promise<InfohashRow[]>;
   getInfohash(infohash: string): Promise<InfohashRow | undefined>;
-  getTorrent(infohash: string): Promise<TorrentRecord | undefined>;
+  /** The torrent known by this hash: 40 hex (v1, or v2 truncated) or 64 hex (v2). */
+  getTorrent(infohash: string): Promise<StoredTorrent | undefined>;
+  /**
+   * Record swarm checks (seeders, leechers, when) on the torrents they name, in
+   * one transaction; a record older than the stored check is ignored, and so is
+   * one for a torrent not stored. Resolves with how many torrents were updated.
+   */
+  recordSwarm(records: readonly SwarmRecord[]): Promise<number>;
   counts(): Promise<StoreCounts>;
+  /** Bytes the crawl takes in the database: the SQLite file's pages, or the PostgreSQL schema's tables with their indexes. */
+  sizeBytes(): Promise<number>;
   /** Release the database. Idempotent. */
   close(): Promise<void>;
 }

@@ -8,10 +8,10 @@
  * The signature check comes last, being the costly part, and a node-wide
  * budget bounds how many puts are checked per second (beyond: dropped).
  */
-import type { BencodeDict, BencodeValue } from '../../core/bencode-types.ts';
-import type { KrpcQuery } from '../../krpc/messages.ts';
+import type { BencodeDict, BencodeValue } from '../../ground/bencode.ts';
+import type { KrpcQuery } from '../../ground/messages.ts';
 import { encodeCompactAddress } from '../../krpc/compact.ts';
-import type { Clock } from '../../transport/clock.ts';
+import type { Clock } from '../../ground/clock.ts';
 import type { QueryHook } from '../hooks.ts';
 import type { AnswerBudget } from './budget.ts';
 import { ERROR_BAD_SIGNATURE, ERROR_PROTOCOL } from './constants.ts';

@@ -3,11 +3,12 @@
  * (hooks, single queries, the lookup engine, its table and address). `DHT`
  * satisfies it as is; tests may pass anything shaped alike.
  */
-import type { BencodeDict } from '../../core/bencode-types.ts';
+import type { BencodeDict } from '../../ground/bencode.ts';
 import { compareDistance } from '../../core/routing-types.ts';
-import type { KrpcResponse, QueryArgs } from '../../krpc/messages.ts';
-import { encodeCompactNodes, ipFamily } from '../../krpc/compact.ts';
-import type { AddressFamily, Endpoint } from '../../transport/types.ts';
+import type { KrpcResponse, QueryArgs } from '../../ground/messages.ts';
+import { encodeCompactNodes } from '../../krpc/compact.ts';
+import { ipFamily } from '../../ground/address.ts';
+import type { AddressFamily, Endpoint } from '../../ground/address.ts';
 import type { QueryHook } from '../hooks.ts';
 import type { NodeInfo } from '../routing.ts';
 import type { QueryOutcome } from '../rpc.ts';

@@ -4,12 +4,12 @@
  * republish). Everything goes through the node's public hooks, single queries
  * and lookup engine.
  */
-import type { BencodeInput, BencodeValue } from '../../core/bencode-types.ts';
+import type { BencodeInput, BencodeValue } from '../../ground/bencode.ts';
 import type { Core } from '../../core/types.ts';
-import type { Clock } from '../../transport/clock.ts';
-import { realClock } from '../../transport/clock.ts';
-import type { RandomSource } from '../../util/random.ts';
-import { cryptoRandom } from '../../util/random.ts';
+import type { Clock } from '../../ground/clock.ts';
+import { realClock } from '../../ground/clock.ts';
+import type { RandomSource } from '../../ground/random.ts';
+import { cryptoRandom } from '../../ground/random.ts';
 import { toId } from '../../util/id.ts';
 import { K } from '../constants.ts';
 import { TokenManager } from '../tokens.ts';

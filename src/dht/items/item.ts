@@ -5,7 +5,7 @@
  * (canonical bencode only), so encoding the decoded value gives back the
  * verbatim bytes the BEP asks to hash and sign.
  */
-import type { BencodeDict, BencodeValue } from '../../core/bencode-types.ts';
+import type { BencodeDict, BencodeValue } from '../../ground/bencode.ts';
 import { bytesEqual } from '../../util/bytes.ts';
 import {
   ERROR_PROTOCOL,

@@ -8,8 +8,8 @@
  *
  * Reading accepts that, or one bare line of 64 hex (a seed).
  */
-import type { RandomSource } from '../../util/random.ts';
-import { cryptoRandom } from '../../util/random.ts';
+import type { RandomSource } from '../../ground/random.ts';
+import { cryptoRandom } from '../../ground/random.ts';
 import { fromHex, toHex } from '../../util/hex.ts';
 import { bytesEqual } from '../../util/bytes.ts';
 import { PUBLIC_KEY_BYTES, SEED_BYTES } from './constants.ts';

@@ -5,8 +5,8 @@
  * hashes to the target, or the highest-seq mutable value whose key hashes to
  * the target and whose signature holds. Forged answers are counted, never kept.
  */
-import type { BencodeDict } from '../../core/bencode-types.ts';
-import type { KrpcResponse } from '../../krpc/messages.ts';
+import type { BencodeDict } from '../../ground/bencode.ts';
+import type { KrpcResponse } from '../../ground/messages.ts';
 import type { Candidate, TraversalResult, TraversalStrategy } from '../traversal.ts';
 import type { ExtensionHost } from './host.ts';
 import type { Item, ItemQuery } from './item.ts';

@@ -8,7 +8,7 @@
  * A mutable item superseded by a higher seq (published elsewhere with our
  * key) is dropped from the list: re-putting it would only earn 302s.
  */
-import type { Clock, TimerHandle } from '../../transport/clock.ts';
+import type { Clock, TimerHandle } from '../../ground/clock.ts';
 import { bytesKey } from '../../util/bytes.ts';
 import { MAX_REPUBLISHED_ITEMS, REPUBLISH_COPIES, REPUBLISH_INTERVAL_MS } from './constants.ts';
 import type { Item } from './item.ts';

@@ -2,8 +2,8 @@
  * Announce (BEP 5): a get_peers lookup that ends with the k nearest nodes and
  * their tokens, then announce_peer to each of those that gave a token.
  */
-import type { QueryArgs } from '../../krpc/messages.ts';
-import type { Endpoint } from '../../transport/types.ts';
+import type { QueryArgs } from '../../ground/messages.ts';
+import type { Endpoint } from '../../ground/address.ts';
 import type { QueryOutcome } from '../rpc.ts';
 import { getPeersLookup } from './get-peers.ts';
 import type { GetPeersResult } from './get-peers.ts';

@@ -3,7 +3,7 @@
  * the peers found in `values` as they arrive (each once), and keeps the token
  * of every responder so an announce can follow.
  */
-import type { KrpcResponse } from '../../krpc/messages.ts';
+import type { KrpcResponse } from '../../ground/messages.ts';
 import type { Peer } from '../../krpc/compact.ts';
 import { decodeCompactAddress } from '../../krpc/compact.ts';
 import type { Candidate, TraversalResult, TraversalStrategy } from '../traversal.ts';

@@ -4,7 +4,7 @@
  * wants only nodes that answered); answering that ping as X, not as the
  * primary, lets X in. Bounded: the least recently written address goes first.
  */
-import type { Endpoint } from '../../transport/types.ts';
+import type { Endpoint } from '../../ground/address.ts';
 
 export class AskedAs {
   readonly #ids = new Map<string, Uint8Array>();

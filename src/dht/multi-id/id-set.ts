@@ -3,7 +3,7 @@
  * ids spread evenly over the keyspace, ids at chosen prefixes, and the set of
  * registered ids with a fast "which of our ids is nearest to this target".
  */
-import type { RandomSource } from '../../util/random.ts';
+import type { RandomSource } from '../../ground/random.ts';
 
 const ID_LENGTH = 20;
 const ID_BITS = 160n;

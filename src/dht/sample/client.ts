@@ -3,11 +3,11 @@
  * nodes it names), ask one node directly, or ask every node a traversal
  * toward a target meets.
  */
-import type { BencodeDict, BencodeValue } from '../../core/bencode-types.ts';
-import type { KrpcResponse } from '../../krpc/messages.ts';
+import type { BencodeDict, BencodeValue } from '../../ground/bencode.ts';
+import type { KrpcResponse } from '../../ground/messages.ts';
 import type { CompactNode } from '../../krpc/compact.ts';
 import { decodeCompactNodes } from '../../krpc/compact.ts';
-import type { AddressFamily, Endpoint } from '../../transport/types.ts';
+import type { AddressFamily, Endpoint } from '../../ground/address.ts';
 import { bytesKey } from '../../util/bytes.ts';
 import type { Candidate, TraversalResult, TraversalStrategy } from '../traversal.ts';
 import type { ExtensionHost } from '../items/host.ts';

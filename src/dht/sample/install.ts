@@ -4,11 +4,11 @@
  * client: `sampleInfohashes(node | target)` and `sampleWalk({ signal })`.
  */
 import type { Core } from '../../core/types.ts';
-import type { Clock } from '../../transport/clock.ts';
-import { realClock } from '../../transport/clock.ts';
-import type { Endpoint } from '../../transport/types.ts';
-import type { RandomSource } from '../../util/random.ts';
-import { cryptoRandom } from '../../util/random.ts';
+import type { Clock } from '../../ground/clock.ts';
+import { realClock } from '../../ground/clock.ts';
+import type { Endpoint } from '../../ground/address.ts';
+import type { RandomSource } from '../../ground/random.ts';
+import { cryptoRandom } from '../../ground/random.ts';
 import { resolveNumericEndpoint } from '../../util/endpoint.ts';
 import type { HostPort } from '../../util/endpoint.ts';
 import { toId } from '../../util/id.ts';

@@ -8,8 +8,8 @@
  * A node-wide budget bounds answers per second; beyond it queries are dropped.
  */
 import type { QueryHook } from '../hooks.ts';
-import type { Clock } from '../../transport/clock.ts';
-import type { RandomSource } from '../../util/random.ts';
+import type { Clock } from '../../ground/clock.ts';
+import type { RandomSource } from '../../ground/random.ts';
 import { AnswerBudget } from '../items/budget.ts';
 import type { ClosestNodes } from '../items/host.ts';
 import { nodesField } from '../items/host.ts';

@@ -3,8 +3,8 @@
  * helper the node's peer store can use over its keys, and a plain list for
  * embedders and tests.
  */
-import type { RandomSource } from '../../util/random.ts';
-import { randomInt } from '../../util/random.ts';
+import type { RandomSource } from '../../ground/random.ts';
+import { randomInt } from '../../ground/random.ts';
 import { bytesKey } from '../../util/bytes.ts';
 import type { InfohashSource } from './responder.ts';
 

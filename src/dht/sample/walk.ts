@@ -19,13 +19,13 @@
  * (oldest forgotten first), and sending pauses while WALK_HIGH_WATER
  * infohashes wait for the consumer.
  */
-import type { BencodeValue } from '../../core/bencode-types.ts';
-import { ipFamily } from '../../krpc/compact.ts';
-import type { Clock } from '../../transport/clock.ts';
-import type { Endpoint } from '../../transport/types.ts';
+import type { BencodeValue } from '../../ground/bencode.ts';
+import { ipFamily } from '../../ground/address.ts';
+import type { Clock } from '../../ground/clock.ts';
+import type { Endpoint } from '../../ground/address.ts';
 import { bytesKey } from '../../util/bytes.ts';
-import type { RandomSource } from '../../util/random.ts';
-import { cryptoRandom, randomInt } from '../../util/random.ts';
+import type { RandomSource } from '../../ground/random.ts';
+import { cryptoRandom, randomInt } from '../../ground/random.ts';
 import { randomIdInPrefix } from '../../util/id.ts';
 import type { ExtensionHost } from '../items/host.ts';
 import { queryOutcome } from '../items/host.ts';

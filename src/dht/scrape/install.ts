@@ -13,8 +13,8 @@
  */
 import type { Core } from '../../core/types.ts';
 import type { Peer } from '../../krpc/compact.ts';
-import type { Clock } from '../../transport/clock.ts';
-import { realClock } from '../../transport/clock.ts';
+import type { Clock } from '../../ground/clock.ts';
+import { realClock } from '../../ground/clock.ts';
 import { bytesEqual } from '../../util/bytes.ts';
 import { toId } from '../../util/id.ts';
 import { K } from '../constants.ts';

@@ -5,8 +5,8 @@
  * believed. Answers with `values` but no filters (nodes without BEP 33) count
  * their IPs as peers, unless a seed filter already holds them.
  */
-import type { BencodeDict } from '../../core/bencode-types.ts';
-import type { KrpcResponse } from '../../krpc/messages.ts';
+import type { BencodeDict } from '../../ground/bencode.ts';
+import type { KrpcResponse } from '../../ground/messages.ts';
 import { decodeCompactAddress } from '../../krpc/compact.ts';
 import type { Candidate, TraversalResult, TraversalStrategy } from '../traversal.ts';
 import type { Sha1 } from './bloom.ts';

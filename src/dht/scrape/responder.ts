@@ -11,10 +11,10 @@
  * `flags` and `recordAnnounce` decode the query's `a` only when its bytes
  * contain the key, so plain get_peers queries stay on the fast path.
  */
-import type { BencodeDict, BencodeValue } from '../../core/bencode-types.ts';
-import type { KrpcQuery } from '../../krpc/messages.ts';
-import type { AddressFamily } from '../../transport/types.ts';
-import type { Clock } from '../../transport/clock.ts';
+import type { BencodeDict, BencodeValue } from '../../ground/bencode.ts';
+import type { KrpcQuery } from '../../ground/messages.ts';
+import type { AddressFamily } from '../../ground/address.ts';
+import type { Clock } from '../../ground/clock.ts';
 import type { ScrapeRecords } from './records.ts';
 
 export interface GetPeersFlags {

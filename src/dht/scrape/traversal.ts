@@ -5,10 +5,10 @@
  * its public `query()`. Once TraversalStrategy gains `extra`, `host.lookup`
  * replaces it.
  */
-import type { BencodeDict } from '../../core/bencode-types.ts';
+import type { BencodeDict } from '../../ground/bencode.ts';
 import { compareDistance } from '../../core/routing-types.ts';
-import { ipFamily } from '../../krpc/compact.ts';
-import type { Endpoint } from '../../transport/types.ts';
+import { ipFamily } from '../../ground/address.ts';
+import type { Endpoint } from '../../ground/address.ts';
 import { traverse } from '../traversal.ts';
 import type { TraversalOptions, TraversalResult, TraversalStrategy } from '../traversal.ts';
 import type { ExtensionHost } from '../items/host.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareDistance } from '../../../src/core/routing-types.ts';
 import { NodeIdSet, idsAtPrefixes, spreadIds } from '../../../src/dht/multi-id/id-set.ts';
-import { randomBytes, seededRandom } from '../../../src/util/random.ts';
+import { randomBytes, seededRandom } from '../../../src/ground/random.ts';
 import { toHex } from '../../../src/util/hex.ts';
 
 const asNumber = (id: Uint8Array): bigint => BigInt(`0x${toHex(id)}`);

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AddResult, compareDistance, type BucketInfo, type RoutingNode } from '../../../src/core/routing-types.ts';
 import { SharedRoutingTable } from '../../../src/core/js/routing-table.ts';
 import { spreadIds } from '../../../src/dht/multi-id/id-set.ts';
-import { seededRandom, randomBytes, type RandomSource } from '../../../src/util/random.ts';
+import { seededRandom, randomBytes, type RandomSource } from '../../../src/ground/random.ts';
 import { toHex } from '../../../src/util/hex.ts';
 
 const address = (n: number): Uint8Array => Uint8Array.of(10, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff, 0x1a, 0xe1);

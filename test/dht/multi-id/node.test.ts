@@ -12,7 +12,7 @@ import type { Core } from '../../../src/core/types.ts';
 import type { DHT } from '../../../src/dht/dht.ts';
 import { DHT as Node } from '../../../src/dht/dht.ts';
 import { compareDistance } from '../../../src/core/routing-types.ts';
-import { seededRandom } from '../../../src/util/random.ts';
+import { seededRandom } from '../../../src/ground/random.ts';
 import { randomId } from '../../../src/util/id.ts';
 import { toHex } from '../../../src/util/hex.ts';
 import { buildSwarm } from '../extension-sim.ts';

@@ -6,7 +6,7 @@
  * node, which answers 203 when they are wrong. Keys it does not know are skipped
  * and stay readable through `body` (the raw bencoded `a` / `r` dictionary).
  */
-import type { BencodeDict } from '../core/bencode-types.ts';
+import type { BencodeDict } from './bencode.ts';
 
 /** Arguments of a query (`a`), the fields of BEP 5 plus BEP 32's `want`. */
 export interface QueryArgs {
@@ -69,7 +69,7 @@ export type KrpcMessage = KrpcQuery | KrpcResponse | KrpcError;
 
 /** Why a datagram is not a KRPC message. */
 export type KrpcDecodeErrorCode =
-  | import('../core/bencode-types.ts').DecodeErrorCode
+  | import('./bencode.ts').DecodeErrorCode
   | 'not-a-dict' // top level is not a dictionary
   | 'missing-field' // t, y, q, a, r or e absent
   | 'wrong-type' // a known field with the wrong bencode type

@@ -1,0 +1,35 @@
+/** `--metrics HOST:PORT` for `btdht node` and `btdht crawl`: Prometheus text at /metrics, the live dashboard at /. */
+import { InvalidArgumentError } from 'commander';
+import { ListenError, parseListenAddress, type ListenAddress } from '../web/listen.ts';
+import { MetricsServer } from '../web/metrics-server.ts';
+import type { MetricsHub } from '../web/metrics/hub.ts';
+
+export const METRICS_FLAG = '--metrics <host:port>';
+export const METRICS_HELP = 'serve Prometheus metrics at /metrics and a live dashboard at / (e.g. 127.0.0.1:9100; port 0 = any)';
+
+export function parseMetricsAddress(value: string): ListenAddress {
+  try {
+    return parseListenAddress(value, '--metrics');
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+/**
+ * Bind the metrics server before anything else binds, so a port in use is a
+ * usage error at start (exit 2, nothing to undo). Undefined when it failed
+ * (the message is printed and the exit code set).
+ */
+export async function startMetrics(address: ListenAddress | undefined, hub: MetricsHub, title: string, print: (line: string) => void): Promise<MetricsServer | undefined | 'failed'> {
+  if (address === undefined) return undefined;
+  try {
+    const server = await MetricsServer.start(address, { hub, title });
+    print(`metrics: ${server.url}/metrics, dashboard: ${server.url}/`);
+    return server;
+  } catch (error) {
+    if (!(error instanceof ListenError)) throw error;
+    console.error(`${title}: ${error.message}`);
+    process.exitCode = 2;
+    return 'failed';
+  }
+}

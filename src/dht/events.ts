@@ -1,0 +1,119 @@
+/** The public face's vocabulary: the events a node emits and the shapes its operations answer with. */
+import type { KrpcQuery } from '../ground/messages.ts';
+import type { Endpoint } from '../ground/address.ts';
+import type { Peer } from '../krpc/compact.ts';
+import type { NodeInfo } from './routing.ts';
+import type { Counts } from './stats.ts';
+
+/** Events of a DHT node. */
+export interface DHTEvents {
+  /** Bootstrap finished (whether or not anyone answered). */
+  ready: undefined;
+  /** A peer found by one of our get_peers lookups. */
+  peer: { infohash: Uint8Array; peer: Peer };
+  /** A node entered the routing table. */
+  node: NodeInfo;
+  /** A peer announced itself to us (announce_peer accepted). */
+  announce: { infohash: Uint8Array; peer: Peer };
+  /** Something went wrong that does not stop the node (unreachable router, a throwing hook, ...). */
+  warning: Error;
+  /** Every well-formed incoming query, before it is answered (bytes valid only during the call). */
+  query: { query: KrpcQuery; from: Endpoint };
+  /** Enough responders agree on our external IP (BEP 42 `ip` votes); `ip` is 4 or 16 bytes. */
+  'external-ip': { host: string; ip: Uint8Array };
+  /** Our node id changed to match our external IP (BEP 42); the routing table was rebuilt around it and a self-lookup started. */
+  id: { id: Uint8Array; previous: Uint8Array; externalIp: string };
+}
+
+/** A table that grows with what the network sends: its size now and its cap. */
+export interface TableSize {
+  size: number;
+  cap: number;
+}
+
+/** What `stats()` reports. */
+export interface DHTStats {
+  /** Nodes in the routing tables' buckets (both families on a dual-stack node). */
+  nodes: number;
+  buckets: number;
+  /** Per address family (BEP 32): its socket, routing table, stored peers and external IP once voted. */
+  families: { family: 4 | 6; address: string; nodes: number; buckets: number; peersStored: number; externalIp: string | undefined }[];
+  /** Incoming queries by method (unknown methods counted as '(other)'). */
+  queriesIn: Counts;
+  /** Our queries by method. */
+  queriesOut: Counts;
+  /** Answers to our queries by method. */
+  responsesIn: Counts;
+  /** KRPC errors received / sent, by code. */
+  errorsIn: Counts;
+  errorsOut: Counts;
+  /** Our queries that got no answer in time, by method. */
+  timeouts: Counts;
+  /**
+   * Datagrams ignored, and our queries refused, by reason:
+   * - 'oversize': longer than `maxDatagramBytes`, dropped unread;
+   * - 'blocked': from a source IP blocked for flooding;
+   * - 'rate': a query (or undecodable datagram we would answer) over its source IP's budget;
+   * - 'decode:<code>': not a KRPC message (answered 203 when it had a transaction id);
+   * - 'unknown-transaction': a response or error matching none of our queries (or from the wrong address);
+   * - 'hook': a query hook said drop;
+   * - 'not-ready': arrived while the node was starting;
+   * - 'socket-error': an error reported by the transport;
+   * - 'internal': a bug of ours caught at the socket handler (also a 'warning');
+   * - 'busy' / 'send-queue-full': one of our queries refused (too many outstanding / pacing queue full).
+   */
+  drops: Counts;
+  /** Datagrams received from the transport, and sent. */
+  datagramsIn: number;
+  datagramsOut: number;
+  /** Our queries sent or queued, not yet answered. */
+  outstanding: number;
+  peersStored: number;
+  infohashesStored: number;
+  /** Every table that grows with network input, with its cap (docs/SECURITY.md). */
+  tables: {
+    routing: TableSize;
+    replacementCache: TableSize;
+    outstanding: TableSize;
+    sendQueue: TableSize;
+    peers: TableSize;
+    infohashes: TableSize;
+    pendingPings: TableSize;
+    /** Nodes that answered but have no bucket place, remembered so their queries do not each cost a ping. */
+    recentAnswers: TableSize;
+    rateLimitedIps: TableSize;
+    ipVoters: TableSize;
+    items: TableSize;
+    scrapeRecords: TableSize;
+    /** Crawler mode: which of our ids each recently queried address knows us by. */
+    askedAs: TableSize;
+  };
+  /** Source IPs blocked now for flooding, and blocks since start. */
+  blockedIps: number;
+  blocks: number;
+  /** BEP 42: the mode, our external IP once voted, whether our id matches it, id changes, nodes kept out ('enforce') or swapped out ('prefer'). */
+  bep42: { mode: string; externalIp: string | undefined; idCompliant: boolean | undefined; idChanges: number; refused: number; replaced: number };
+}
+
+/** The answer to `ping()`. */
+export interface PingResult {
+  id: Uint8Array;
+  host: string;
+  port: number;
+  /** Round trip in ms. */
+  rtt: number;
+}
+
+export interface GetPeersOptions {
+  /** Stop once this many distinct peers were found. */
+  limit?: number;
+  /** Stop early; getPeers then resolves with the peers found so far. */
+  signal?: AbortSignal;
+}
+
+export interface AnnounceOptionsInput {
+  /** The port peers should connect to (default: our DHT port with impliedPort). */
+  port?: number;
+  /** Ask the storing nodes to take our UDP source port (BEP 5 implied_port); default true when no port is given. */
+  impliedPort?: boolean;
+}

@@ -1,0 +1,176 @@
+/**
+ * The node's Prometheus metrics, read through its public API: one `stats()`
+ * and one `nodes()` per update, so a scrape sees one consistent snapshot.
+ * What libtorrent counts for its DHT (nodes per family and state, messages
+ * and bytes in/out, queries / responses / errors / timeouts per method, drops
+ * by reason, invalid messages by kind, rate-limited sources), plus every
+ * bounded table beside its cap and the BEP 42 vote.
+ */
+import type { DHTStats } from '../../dht/dht.ts';
+import type { NodeState } from '../../core/routing-types.ts';
+import type { Instruments, Levels, Totals } from './instruments.ts';
+
+/** What the metrics read from a node (a `DHT` is one). */
+export interface DhtSource {
+  readonly id: Uint8Array;
+  readonly ready: boolean;
+  stats(): DHTStats;
+  nodes(): { id: Uint8Array; host: string; state: NodeState }[];
+}
+
+const STATES: readonly NodeState[] = ['good', 'questionable', 'bad'];
+const DECODE = 'decode:';
+
+export class DhtMetrics {
+  readonly #source: DhtSource;
+  readonly #ready: Levels;
+  readonly #nodes: Levels;
+  readonly #buckets: Levels;
+  readonly #bucketNodes: Levels;
+  readonly #tableEntries: Levels;
+  readonly #tableCapacity: Levels;
+  readonly #datagramsIn: Totals;
+  readonly #datagramsOut: Totals;
+  readonly #queriesIn: Totals;
+  readonly #queriesOut: Totals;
+  readonly #responsesIn: Totals;
+  readonly #timeouts: Totals;
+  readonly #errorsIn: Totals;
+  readonly #errorsOut: Totals;
+  readonly #dropped: Totals;
+  readonly #invalid: Totals;
+  readonly #blockedIps: Levels;
+  readonly #blocks: Totals;
+  readonly #externalIp: Levels;
+  readonly #idCompliant: Levels;
+  readonly #idChanges: Totals;
+  readonly #bep42Refused: Totals;
+  readonly #bep42Replaced: Totals;
+
+  constructor(instruments: Instruments, source: DhtSource) {
+    this.#source = source;
+    const m = instruments;
+    this.#ready = m.gauge('btdht_ready', '1 once bootstrap finished');
+    this.#nodes = m.gauge('btdht_routing_nodes', 'Nodes in the routing table buckets, by address family and BEP 5 state', ['family', 'state']);
+    this.#buckets = m.gauge('btdht_routing_buckets', 'Buckets of the routing table, by address family', ['family']);
+    this.#bucketNodes = m.gauge(
+      'btdht_routing_bucket_nodes',
+      'Nodes per bucket: depth is the bucket prefix length (0 = farthest half of the keyspace), by family and state',
+      ['family', 'depth', 'state'],
+    );
+    this.#tableEntries = m.gauge('btdht_table_entries', 'Entries in each table that grows with network input', ['table']);
+    this.#tableCapacity = m.gauge('btdht_table_capacity', "Each table's cap (0 = the table is off)", ['table']);
+    this.#datagramsIn = m.counter('btdht_datagrams_in_total', 'UDP datagrams received');
+    this.#datagramsOut = m.counter('btdht_datagrams_out_total', 'UDP datagrams sent (queries, responses, errors)');
+    this.#queriesIn = m.counter('btdht_queries_in_total', 'Well-formed queries received, by method (unknown methods as "(other)")', ['method']);
+    this.#queriesOut = m.counter('btdht_queries_out_total', 'Queries sent, by method', ['method']);
+    this.#responsesIn = m.counter('btdht_responses_in_total', 'Responses to our queries, by method', ['method']);
+    this.#timeouts = m.counter('btdht_timeouts_total', 'Our queries that got no answer in time, by method', ['method']);
+    this.#errorsIn = m.counter('btdht_errors_in_total', 'KRPC errors received, by code', ['code']);
+    this.#errorsOut = m.counter('btdht_errors_out_total', 'KRPC errors sent, by code', ['code']);
+    this.#dropped = m.counter('btdht_messages_dropped_total', 'Datagrams ignored and our queries refused, by reason (invalid messages counted apart)', ['reason']);
+    this.#invalid = m.counter('btdht_invalid_messages_total', 'Datagrams that are not KRPC messages, by decode failure', ['kind']);
+    this.#blockedIps = m.gauge('btdht_rate_limit_blocked_ips', 'Source IPs blocked now for going over their query budget');
+    this.#blocks = m.counter('btdht_rate_limit_blocks_total', 'Source IPs blocked for flooding, since start');
+    this.#externalIp = m.gauge('btdht_external_ip_info', 'Our external IP as voted by responders (BEP 42), 1 per family once voted', ['family', 'ip']);
+    this.#idCompliant = m.gauge('btdht_bep42_id_compliant', '1 when our node id matches our voted external IP (BEP 42), 0 when not; absent before a vote. Label: the bep42 mode', ['mode']);
+    this.#idChanges = m.counter('btdht_bep42_id_changes_total', 'Node id changes to match our external IP (BEP 42)');
+    this.#bep42Refused = m.counter('btdht_bep42_nodes_refused_total', "Nodes kept out of the routing table: id does not match IP (bep42 'enforce')");
+    this.#bep42Replaced = m.counter('btdht_bep42_nodes_replaced_total', "Non-compliant nodes swapped out for compliant ones (bep42 'prefer')");
+  }
+
+  /** Read the node once and set every instrument. */
+  update(): DHTStats {
+    const stats = this.#source.stats();
+    this.#ready.set(this.#source.ready ? 1 : 0);
+    this.#routing(stats);
+    this.#tables(stats);
+    this.#traffic(stats);
+    this.#bep42(stats);
+    return stats;
+  }
+
+  #routing(stats: DHTStats): void {
+    this.#buckets.reset();
+    for (const family of stats.families) this.#buckets.set(family.buckets, { family: `ipv${family.family}` });
+    // Per family, state and bucket. A bucket's depth is the bits a node shares with our id,
+    // the last bucket (ours) holding every deeper node: BEP 5's table splits only there.
+    const bucketsOf = new Map(stats.families.map((f) => [f.family, f.buckets]));
+    const self = this.#source.id;
+    const byState = new Map<string, number>();
+    const byBucket = new Map<string, number>();
+    for (const f of stats.families) for (const state of STATES) byState.set(`ipv${f.family}|${state}`, 0);
+    for (const node of this.#source.nodes()) {
+      const family = node.host.includes(':') ? 6 : 4;
+      const buckets = bucketsOf.get(family) ?? 1;
+      const depth = Math.min(sharedPrefixBits(node.id, self), buckets - 1);
+      const stateKey = `ipv${family}|${node.state}`;
+      byState.set(stateKey, (byState.get(stateKey) ?? 0) + 1);
+      const bucketKey = `ipv${family}|${depth}|${node.state}`;
+      byBucket.set(bucketKey, (byBucket.get(bucketKey) ?? 0) + 1);
+    }
+    this.#nodes.reset();
+    for (const [key, count] of byState) {
+      const [family, state] = key.split('|') as [string, string];
+      this.#nodes.set(count, { family, state });
+    }
+    this.#bucketNodes.reset();
+    for (const f of stats.families) {
+      for (let depth = 0; depth < f.buckets; depth++) for (const state of STATES) this.#bucketNodes.set(byBucket.get(`ipv${f.family}|${depth}|${state}`) ?? 0, { family: `ipv${f.family}`, depth, state });
+    }
+  }
+
+  #tables(stats: DHTStats): void {
+    for (const [name, { size, cap }] of Object.entries(stats.tables)) {
+      const table = snakeCase(name);
+      this.#tableEntries.set(size, { table });
+      this.#tableCapacity.set(cap, { table });
+    }
+  }
+
+  #traffic(stats: DHTStats): void {
+    this.#datagramsIn.set(stats.datagramsIn);
+    this.#datagramsOut.set(stats.datagramsOut);
+    for (const [totals, counts, label] of [
+      [this.#queriesIn, stats.queriesIn, 'method'],
+      [this.#queriesOut, stats.queriesOut, 'method'],
+      [this.#responsesIn, stats.responsesIn, 'method'],
+      [this.#timeouts, stats.timeouts, 'method'],
+      [this.#errorsIn, stats.errorsIn, 'code'],
+      [this.#errorsOut, stats.errorsOut, 'code'],
+    ] as const) {
+      totals.reset();
+      totals.setBy(label, counts);
+    }
+    this.#dropped.reset();
+    this.#dropped.setBy('reason', stats.drops, {}, (reason) => reason.startsWith(DECODE));
+    this.#invalid.reset();
+    for (const [reason, count] of Object.entries(stats.drops)) if (reason.startsWith(DECODE)) this.#invalid.add({ kind: reason.slice(DECODE.length) }, count);
+    this.#blockedIps.set(stats.blockedIps);
+    this.#blocks.set(stats.blocks);
+  }
+
+  #bep42(stats: DHTStats): void {
+    this.#externalIp.reset();
+    for (const family of stats.families) if (family.externalIp !== undefined) this.#externalIp.set(1, { family: `ipv${family.family}`, ip: family.externalIp });
+    this.#idCompliant.reset();
+    if (stats.bep42.idCompliant !== undefined) this.#idCompliant.set(stats.bep42.idCompliant ? 1 : 0, { mode: stats.bep42.mode });
+    this.#idChanges.set(stats.bep42.idChanges);
+    this.#bep42Refused.set(stats.bep42.refused);
+    this.#bep42Replaced.set(stats.bep42.replaced);
+  }
+}
+
+/** `replacementCache` → `replacement_cache` (Prometheus label values by custom). */
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** Leading bits `a` and `b` share (0..160). */
+export function sharedPrefixBits(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < 20; i++) {
+    const x = (a[i] ?? 0) ^ (b[i] ?? 0);
+    if (x !== 0) return i * 8 + Math.clz32(x) - 24;
+  }
+  return 160;
+}
