@@ -112,6 +112,13 @@ export interface DHTOptions {
   maxQueriesOutPerSecond?: number;
   /** Queries waiting for send budget at most (default 1024); beyond, a query fails at once ('busy'). */
   maxQueuedQueries?: number;
+  /**
+   * Datagrams sent to one node (address and port) per second, queries and
+   * answers together, with a burst of 10 (default 3; 0 = unlimited). Real
+   * clients ignore a sender that goes faster (libtorrent: 50 in 10 s gets its
+   * IP ignored for 5 minutes). A query over the budget waits for it, up to 5 s.
+   */
+  maxSendsPerNodePerSecond?: number;
   /** Peers stored per infohash (default 2000); the oldest announce is evicted beyond. */
   maxPeersPerInfohash?: number;
   /** Peers stored in total (default 100000); the oldest announce is evicted beyond. Also bounds the infohashes stored. */
@@ -173,6 +180,7 @@ export interface ResolvedOptions {
   maxOutstanding: number;
   maxQueriesOutPerSecond: number;
   maxQueuedQueries: number;
+  maxSendsPerNodePerSecond: number;
   maxPeersPerInfohash: number;
   maxPeers: number;
   maxQueriesPerIpPerSecond: number;
@@ -263,6 +271,7 @@ export function resolveOptions(options: DHTOptions = {}): ResolvedOptions {
     maxOutstanding: integer('maxOutstanding', options.maxOutstanding, C.MAX_OUTSTANDING, 1, 65_536),
     maxQueriesOutPerSecond: integer('maxQueriesOutPerSecond', options.maxQueriesOutPerSecond, C.MAX_QUERIES_OUT_PER_SECOND, 0, 1_000_000_000),
     maxQueuedQueries: integer('maxQueuedQueries', options.maxQueuedQueries, C.MAX_QUEUED_QUERIES, 0, 65_536),
+    maxSendsPerNodePerSecond: integer('maxSendsPerNodePerSecond', options.maxSendsPerNodePerSecond, C.MAX_SENDS_PER_NODE_PER_SECOND, 0, 1_000_000),
     maxPeersPerInfohash: integer('maxPeersPerInfohash', options.maxPeersPerInfohash, C.MAX_PEERS_PER_INFOHASH, 1, 1_000_000),
     maxPeers: integer('maxPeers', options.maxPeers, C.MAX_PEERS_TOTAL, 1, 100_000_000),
     maxQueriesPerIpPerSecond: integer('maxQueriesPerIpPerSecond', options.maxQueriesPerIpPerSecond, C.MAX_QUERIES_PER_IP_PER_SECOND, 0, 1_000_000_000),
