@@ -50,8 +50,9 @@ import { TokenManager } from './tokens.ts';
 import { traverse } from './traversal.ts';
 import type { TraversalOptions, TraversalResult, TraversalStrategy } from './traversal.ts';
 import { resolveRouters, splitBootstrap, systemResolver } from './bootstrap.ts';
-import { loadState, saveState } from './state.ts';
-import type { SavedNode } from './state.ts';
+import type { SavedNode, SavedState } from './state.ts';
+import { StateSaver } from './state-saver.ts';
+import type { Logger } from './log.ts';
 import { anySignal } from './signals.ts';
 import { findNodeLookup, resultNodes } from './lookups/find-node.ts';
 import { getPeersLookup } from './lookups/get-peers.ts';
@@ -127,8 +128,9 @@ export class DHT {
   #routers = new Set<string>();
   /** Counts kept after stop(), when the table is gone. */
   #final: { nodes: number; buckets: number } | undefined;
-  /** Saves in progress, chained: one state file is never written twice at once. */
-  #saving: Promise<void> = Promise.resolve();
+  /** The state file's keeper (with `stateFile`). */
+  readonly #stateSaver: StateSaver | undefined;
+  readonly #log: Logger;
   #idChanges = 0;
   /** Crawler mode: every id we answer as, the primary first (undefined for a plain node). */
   #ids: Uint8Array[] | undefined;
@@ -139,6 +141,18 @@ export class DHT {
       if (event !== 'warning') this.#warn(new Error(`a '${String(event)}' listener threw`, { cause: error }));
     });
     this.#id = this.#options.id ?? randomId(this.#options.random);
+    this.#log = this.#options.logger;
+    const o = this.#options;
+    this.#stateSaver = o.stateFile
+      ? new StateSaver({
+          file: o.stateFile,
+          intervalMs: o.stateSaveIntervalMs,
+          clock: o.clock,
+          log: this.#log,
+          onFailure: (error) => this.#emitter.emit('warning', error),
+          onMovedAside: (error) => this.#emitter.emit('warning', error),
+        })
+      : undefined;
   }
 
   /** Our node id (20 bytes). Settled by start() when restored from `stateFile`. */
@@ -217,16 +231,11 @@ export class DHT {
     try {
       const core = o.core ?? (await loadCore(o.backend));
       let saved: SavedNode[] = [];
-      if (o.stateFile) {
-        try {
-          const state = await loadState(o.stateFile);
-          if (state) {
-            if (!o.id) this.#id = state.id;
-            saved = state.nodes;
-          }
-        } catch (error) {
-          this.#warn(new Error(`state file ${o.stateFile} ignored: ${error instanceof Error ? error.message : String(error)}`));
-        }
+      // Before binding: a state file that cannot be used fails start() (StateFileError).
+      const state = await this.#stateSaver?.open();
+      if (state) {
+        if (!o.id) this.#id = state.id;
+        saved = state.nodes;
       }
       const bound = await bindSockets(o, {
         onDatagram: (family, data, from) => {
@@ -239,6 +248,8 @@ export class DHT {
       });
       this.#parts = this.#build(core, bound);
       this.#state = 'running';
+      const parts = this.#parts;
+      this.#stateSaver?.start(() => this.#snapshot(parts));
       if (this.#stopController.signal.aborted) return;
       if (o.maintenance) this.#scheduleMaintenance();
       void this.#bootstrap(saved);
@@ -393,6 +404,7 @@ export class DHT {
       old.dispose();
     }
     this.#idChanges++;
+    this.#log.info?.('id.changed', { id: toHex(id), previous: toHex(previous), externalIp });
     this.#emitter.emit('id', { id: id.slice(), previous: previous.slice(), externalIp });
     for (const stack of parts.stacks) stack.routing.lookupSelf();
   }
@@ -476,6 +488,8 @@ export class DHT {
   async #bootstrap(saved: SavedNode[]): Promise<void> {
     const o = this.#options;
     const parts = this.#running();
+    const started = o.clock.now();
+    this.#log.info?.('bootstrap.start', { routers: o.bootstrap.length, saved: saved.length });
     try {
       // Numeric entries need no DNS: without names the first queries leave before start() resolves.
       const names = splitBootstrap(o.bootstrap, 4).names;
@@ -506,6 +520,7 @@ export class DHT {
     }
     if (this.#state !== 'running') return;
     this.#ready = true;
+    this.#log.info?.('bootstrap.done', { nodes: sum(parts.stacks, (stack) => stack.self.table.size), ms: o.clock.now() - started });
     this.#emitter.emit('ready', undefined);
     if (this.#ids) void this.#lookupOwnIds(parts);
   }
@@ -568,28 +583,26 @@ export class DHT {
     parts.items.close();
     parts.scrape.close();
     parts.sample.close();
-    if (this.#options.stateFile) {
-      try {
-        await this.#save(parts);
-      } catch (error) {
-        this.#warn(new Error(`saving state to ${this.#options.stateFile} failed: ${error instanceof Error ? error.message : String(error)}`));
-      }
-    }
+    let saveFailure: unknown;
+    await this.#stateSaver?.close().catch((error: unknown) => (saveFailure = error));
     for (const stack of parts.stacks) stack.rpc.close();
     await Promise.all(parts.stacks.map((stack) => stack.transport.close()));
     this.#final = { nodes: sum(parts.stacks, (stack) => stack.self.table.size), buckets: sum(parts.stacks, (stack) => stack.self.table.bucketCount) };
     this.#parts = undefined;
     for (const stack of parts.stacks) stack.self.table.dispose();
     this.#state = 'stopped';
+    // Stopped all the same; but a state that could not be saved is a failure, not a warning.
+    if (saveFailure !== undefined) throw saveFailure;
   }
 
-  /** Save our id and routing table to `stateFile` now (it is also saved on stop). */
+  /** Save our id and routing table to `stateFile` now (it is also saved every `stateSaveIntervalMs` and at stop). */
   async saveState(): Promise<void> {
-    if (!this.#options.stateFile) throw new Error('DHT.saveState(): no stateFile option');
-    await this.#save(this.#running());
+    if (!this.#stateSaver) throw new Error('DHT.saveState(): no stateFile option');
+    this.#running();
+    await this.#stateSaver.save();
   }
 
-  #save(parts: Running): Promise<void> {
+  #snapshot(parts: Running): Omit<SavedState, 'saved'> {
     const nodes: SavedNode[] = [];
     for (const stack of parts.stacks) {
       for (const node of stack.self.table.nodes()) {
@@ -597,11 +610,7 @@ export class DHT {
         if (endpoint) nodes.push({ id: node.id, endpoint });
       }
     }
-    const state = { id: this.#id, nodes };
-    const file = this.#options.stateFile!;
-    const save = this.#saving.catch(() => undefined).then(() => saveState(file, state));
-    this.#saving = save;
-    return save;
+    return { id: this.#id, nodes };
   }
 
   /**
@@ -986,6 +995,7 @@ export class DHT {
   }
 
   #warn(error: Error): void {
+    this.#log.warn?.('warning', { message: error.message });
     this.#emitter.emit('warning', error);
   }
 }
