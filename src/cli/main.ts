@@ -13,6 +13,7 @@ import { registerKeygen } from './keygen.ts';
 import { registerScrape } from './scrape.ts';
 import { registerCrawl } from './crawl.ts';
 import { registerCrawlDemo } from './crawl-demo.ts';
+import { registerServe } from './serve.ts';
 
 export { InvalidArgumentError };
 
@@ -36,5 +37,6 @@ export async function main(argv: string[]): Promise<void> {
   registerScrape(program);
   registerCrawl(program);
   registerCrawlDemo(program);
+  registerServe(program);
   await program.parseAsync(argv);
 }
