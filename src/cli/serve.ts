@@ -11,6 +11,7 @@ import { openIndexReader } from '../web/index/open-reader.ts';
 import { IndexOpenError, type IndexReader } from '../web/index/reader.ts';
 import { IndexServer } from '../web/index/server.ts';
 import { parseDb, parseSchema, redact, stopOnSignals } from './crawl.ts';
+import { EXIT } from './exit.ts';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 
@@ -70,12 +71,12 @@ export function registerServe(program: Command): void {
       } catch (error) {
         if (error instanceof IndexOpenError) {
           console.error(`btdht serve: ${redact(flags.db)}: ${error.message}`);
-          process.exitCode = 1;
+          process.exitCode = EXIT.usage;
           return;
         }
         if (error instanceof ListenError) {
           console.error(`btdht serve: ${error.message}`);
-          process.exitCode = 2;
+          process.exitCode = EXIT.usage;
           return;
         }
         throw error;

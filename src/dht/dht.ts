@@ -17,14 +17,12 @@ import type { Peer } from '../krpc/compact.ts';
 import { decodeCompactAddress, decodeCompactPeers, encodeCompactAddress } from '../krpc/compact.ts';
 import type { TimerHandle } from '../ground/clock.ts';
 import type { Endpoint } from '../ground/address.ts';
-import type { Transport } from '../transport/types.ts';
-import { createUdpTransport } from '../transport/detect.ts';
 import { toHex } from '../util/hex.ts';
 import { randomId, toId } from '../util/id.ts';
 import { randomBytes } from '../ground/random.ts';
 import type { HostPort } from '../util/endpoint.ts';
 import { resolveNumericEndpoint } from '../util/endpoint.ts';
-import { WANT_BOTH_BELOW, MAINTENANCE_INTERVAL_MS, MAX_BUCKETS, MAX_FAILURES, QUESTIONABLE_AFTER_MS } from './constants.ts';
+import { WANT_BOTH_BELOW, MAINTENANCE_INTERVAL_MS, MAX_BUCKETS, MAX_FAILURES, QUESTIONABLE_AFTER_MS, DESTINATION_BURST, DESTINATION_MAX_TRACKED, DESTINATION_MAX_WAIT_MS } from './constants.ts';
 import { Emitter } from './emitter.ts';
 import { KrpcRemoteError, QueryFailedError } from './errors.ts';
 import { Hooks } from './hooks.ts';
@@ -34,14 +32,16 @@ import { resolveOptions } from './options.ts';
 import { maxValuesFor } from './peer-store.ts';
 import { SourceLimiter } from './rate-limit.ts';
 import { SendPacer } from './pacing.ts';
+import { DestinationBudget } from './destination-budget.ts';
 import { Bep42Policy } from './bep42.ts';
 import { bep42NodeId, isBep42Compliant, isBep42Exempt } from './node-id.ts';
 import type { NodeSelf } from './self.ts';
-import type { Bound, Stack } from './stack.ts';
+import type { Stack } from './stack.ts';
+import { bindSockets } from './node/sockets.ts';
+import type { Bound } from './node/sockets.ts';
 import { buildStack, stackOf } from './stack.ts';
 import type { StackNode } from './stack.ts';
 import type { FamilyTables } from './handlers.ts';
-import type { FamilyMode } from './options.ts';
 import type { QueryOutcome } from './rpc.ts';
 import type { NodeInfo } from './routing.ts';
 import { NodeCounters } from './stats.ts';
@@ -50,8 +50,9 @@ import { TokenManager } from './tokens.ts';
 import { traverse } from './traversal.ts';
 import type { TraversalOptions, TraversalResult, TraversalStrategy } from './traversal.ts';
 import { resolveRouters, splitBootstrap, systemResolver } from './bootstrap.ts';
-import { loadState, saveState } from './state.ts';
-import type { SavedNode } from './state.ts';
+import type { SavedNode, SavedState } from './state.ts';
+import { StateSaver } from './state-saver.ts';
+import type { Logger } from './log.ts';
 import { anySignal } from './signals.ts';
 import { findNodeLookup, resultNodes } from './lookups/find-node.ts';
 import { getPeersLookup } from './lookups/get-peers.ts';
@@ -87,6 +88,7 @@ interface Running {
   /** stacks[0]: our own lookups, BEP 42 id, `address()`. */
   primary: Stack;
   limiter: SourceLimiter | undefined;
+  budget: DestinationBudget | undefined;
   bep42: Bep42Policy;
   /** Write tokens for get_peers/announce_peer and BEP 44 get/put, either family: one scheme. */
   tokens: TokenManager;
@@ -127,8 +129,9 @@ export class DHT {
   #routers = new Set<string>();
   /** Counts kept after stop(), when the table is gone. */
   #final: { nodes: number; buckets: number } | undefined;
-  /** Saves in progress, chained: one state file is never written twice at once. */
-  #saving: Promise<void> = Promise.resolve();
+  /** The state file's keeper (with `stateFile`). */
+  readonly #stateSaver: StateSaver | undefined;
+  readonly #log: Logger;
   #idChanges = 0;
   /** Crawler mode: every id we answer as, the primary first (undefined for a plain node). */
   #ids: Uint8Array[] | undefined;
@@ -139,6 +142,18 @@ export class DHT {
       if (event !== 'warning') this.#warn(new Error(`a '${String(event)}' listener threw`, { cause: error }));
     });
     this.#id = this.#options.id ?? randomId(this.#options.random);
+    this.#log = this.#options.logger;
+    const o = this.#options;
+    this.#stateSaver = o.stateFile
+      ? new StateSaver({
+          file: o.stateFile,
+          intervalMs: o.stateSaveIntervalMs,
+          clock: o.clock,
+          log: this.#log,
+          onFailure: (error) => this.#emitter.emit('warning', error),
+          onMovedAside: (error) => this.#emitter.emit('warning', error),
+        })
+      : undefined;
   }
 
   /** Our node id (20 bytes). Settled by start() when restored from `stateFile`. */
@@ -217,86 +232,31 @@ export class DHT {
     try {
       const core = o.core ?? (await loadCore(o.backend));
       let saved: SavedNode[] = [];
-      if (o.stateFile) {
-        try {
-          const state = await loadState(o.stateFile);
-          if (state) {
-            if (!o.id) this.#id = state.id;
-            saved = state.nodes;
-          }
-        } catch (error) {
-          this.#warn(new Error(`state file ${o.stateFile} ignored: ${error instanceof Error ? error.message : String(error)}`));
-        }
+      // Before binding: a state file that cannot be used fails start() (StateFileError).
+      const state = await this.#stateSaver?.open();
+      if (state) {
+        if (!o.id) this.#id = state.id;
+        saved = state.nodes;
       }
-      const bound = await this.#listen();
+      const bound = await bindSockets(o, {
+        onDatagram: (family, data, from) => {
+          const stack = family && this.#parts ? stackOf(this.#parts.stacks, family) : undefined;
+          if (stack) stack.rpc.receive(data, from);
+          else this.#counters.drops.inc('not-ready');
+        },
+        onSocketError: () => this.#counters.drops.inc('socket-error'),
+        warn: (error) => this.#warn(error),
+      });
       this.#parts = this.#build(core, bound);
       this.#state = 'running';
+      const parts = this.#parts;
+      this.#stateSaver?.start(() => this.#snapshot(parts));
       if (this.#stopController.signal.aborted) return;
       if (o.maintenance) this.#scheduleMaintenance();
       void this.#bootstrap(saved);
     } catch (error) {
       this.#state = 'stopped';
       throw error;
-    }
-  }
-
-  /**
-   * Bind a socket per family (BEP 32): the IPv4 one first, then IPv6 on the
-   * same port when free. A family in 'auto' mode that cannot bind is skipped
-   * with a warning; one that must run ('on') fails start().
-   */
-  async #listen(): Promise<Bound[]> {
-    const o = this.#options;
-    const bound: Bound[] = [];
-    const open = async (transport: Transport): Promise<void> => {
-      transport.onError ??= () => this.#counters.drops.inc('socket-error');
-      const index = bound.length;
-      const local = await transport.listen((data, from) => {
-        const parts = this.#parts;
-        if (parts) parts.stacks[index]!.rpc.receive(data, from);
-        else this.#counters.drops.inc('not-ready');
-      });
-      if (local.family !== 4 && local.family !== 6) throw new Error(`DHT: a transport bound ${local.host} with an unknown address family`);
-      if (bound.some((other) => other.local.family === local.family)) {
-        await transport.close();
-        throw new Error(`DHT options: two transports of the IPv${local.family} family; give one per family (transport and transport6)`);
-      }
-      bound.push({ transport, local });
-    };
-    try {
-      if (o.transport) await open(o.transport);
-      else if (o.ipv4 !== 'off') await this.#openUdp(open, o.host, o.port, o.ipv4, 4);
-      if (o.transport6) await open(o.transport6);
-      else if (o.ipv6 !== 'off' && !bound.some((b) => b.local.family === 6)) {
-        // The same port as the IPv4 socket when we can: one port to forward, one to announce.
-        const port = bound[0]?.local.port ?? o.port;
-        await this.#openUdp(open, o.host6, port, o.ipv6, 6, o.port === 0 && port !== 0);
-      }
-      if (bound.length === 0) throw new Error('DHT: no socket could be bound (IPv4 and IPv6 both unavailable)');
-    } catch (error) {
-      await Promise.all(bound.map((b) => b.transport.close()));
-      throw error;
-    }
-    // The primary stack runs our own lookups: IPv4 when present (most of the DHT is there).
-    bound.sort((a, b) => a.local.family - b.local.family);
-    return bound;
-  }
-
-  async #openUdp(open: (transport: Transport) => Promise<void>, host: string, port: number, mode: FamilyMode, family: 4 | 6, anyPortFallback = false): Promise<void> {
-    try {
-      await open(await createUdpTransport({ host, port, family }));
-    } catch (error) {
-      if (anyPortFallback) {
-        try {
-          await open(await createUdpTransport({ host, port: 0, family }));
-          return;
-        } catch {
-          // report the first failure below
-        }
-      }
-      const reason = error instanceof Error ? error.message : String(error);
-      if (mode === 'on') throw new Error(`DHT: cannot bind IPv${family} UDP ${host} port ${port}: ${reason}`, { cause: error });
-      this.#warn(new Error(`IPv${family} not available (${reason}); the node runs without it`));
     }
   }
 
@@ -342,6 +302,11 @@ export class DHT {
         : undefined;
     // One send budget for the node, whichever socket a query leaves by.
     const pacer = o.maxQueriesOutPerSecond > 0 ? new SendPacer(o.maxQueriesOutPerSecond, o.maxQueuedQueries, o.clock) : undefined;
+    // What each remote node receives from us, whichever socket it leaves by.
+    const budget =
+      o.maxSendsPerNodePerSecond > 0
+        ? new DestinationBudget({ perSecond: o.maxSendsPerNodePerSecond, burst: DESTINATION_BURST, maxTracked: DESTINATION_MAX_TRACKED, maxWaitMs: DESTINATION_MAX_WAIT_MS }, o.clock)
+        : undefined;
     const bep42 = new Bep42Policy(o.bep42, (bytes) => core.crc32c(bytes));
     const tokens = new TokenManager((bytes) => core.sha1(bytes), o.clock, o.random);
     this.#ids = this.#makeIds(this.#id);
@@ -373,7 +338,7 @@ export class DHT {
         count: () => stacks.reduce((sum, stack) => sum + stack.peers.infohashCount, 0),
       },
     });
-    const shared = { core, limiter, pacer, bep42, tokens, tables, scrape, builtinHooks, stackFor };
+    const shared = { core, limiter, pacer, budget, bep42, tokens, tables, scrape, builtinHooks, stackFor };
     const node: StackNode = {
       options: o,
       counters: this.#counters,
@@ -385,7 +350,7 @@ export class DHT {
       isRouter: (from) => this.#routers.size > 0 && this.#routers.has(endpointKey(from)),
     };
     bound.forEach((b, i) => stacks.push(buildStack(node, shared, b, selves[i]!)));
-    return { core, stacks, primary: stacks[0]!, limiter, bep42, tokens, items, scrape, sample };
+    return { core, stacks, primary: stacks[0]!, limiter, budget, bep42, tokens, items, scrape, sample };
   }
 
   /** The node's public surface for its own extensions, their query hooks going to `hooks`. */
@@ -443,6 +408,7 @@ export class DHT {
       old.dispose();
     }
     this.#idChanges++;
+    this.#log.info?.('id.changed', { id: toHex(id), previous: toHex(previous), externalIp });
     this.#emitter.emit('id', { id: id.slice(), previous: previous.slice(), externalIp });
     for (const stack of parts.stacks) stack.routing.lookupSelf();
   }
@@ -526,6 +492,8 @@ export class DHT {
   async #bootstrap(saved: SavedNode[]): Promise<void> {
     const o = this.#options;
     const parts = this.#running();
+    const started = o.clock.now();
+    this.#log.info?.('bootstrap.start', { routers: o.bootstrap.length, saved: saved.length });
     try {
       // Numeric entries need no DNS: without names the first queries leave before start() resolves.
       const names = splitBootstrap(o.bootstrap, 4).names;
@@ -556,6 +524,7 @@ export class DHT {
     }
     if (this.#state !== 'running') return;
     this.#ready = true;
+    this.#log.info?.('bootstrap.done', { nodes: sum(parts.stacks, (stack) => stack.self.table.size), ms: o.clock.now() - started });
     this.#emitter.emit('ready', undefined);
     if (this.#ids) void this.#lookupOwnIds(parts);
   }
@@ -618,28 +587,26 @@ export class DHT {
     parts.items.close();
     parts.scrape.close();
     parts.sample.close();
-    if (this.#options.stateFile) {
-      try {
-        await this.#save(parts);
-      } catch (error) {
-        this.#warn(new Error(`saving state to ${this.#options.stateFile} failed: ${error instanceof Error ? error.message : String(error)}`));
-      }
-    }
+    let saveFailure: unknown;
+    await this.#stateSaver?.close().catch((error: unknown) => (saveFailure = error));
     for (const stack of parts.stacks) stack.rpc.close();
     await Promise.all(parts.stacks.map((stack) => stack.transport.close()));
     this.#final = { nodes: sum(parts.stacks, (stack) => stack.self.table.size), buckets: sum(parts.stacks, (stack) => stack.self.table.bucketCount) };
     this.#parts = undefined;
     for (const stack of parts.stacks) stack.self.table.dispose();
     this.#state = 'stopped';
+    // Stopped all the same; but a state that could not be saved is a failure, not a warning.
+    if (saveFailure !== undefined) throw saveFailure;
   }
 
-  /** Save our id and routing table to `stateFile` now (it is also saved on stop). */
+  /** Save our id and routing table to `stateFile` now (it is also saved every `stateSaveIntervalMs` and at stop). */
   async saveState(): Promise<void> {
-    if (!this.#options.stateFile) throw new Error('DHT.saveState(): no stateFile option');
-    await this.#save(this.#running());
+    if (!this.#stateSaver) throw new Error('DHT.saveState(): no stateFile option');
+    this.#running();
+    await this.#stateSaver.save();
   }
 
-  #save(parts: Running): Promise<void> {
+  #snapshot(parts: Running): Omit<SavedState, 'saved'> {
     const nodes: SavedNode[] = [];
     for (const stack of parts.stacks) {
       for (const node of stack.self.table.nodes()) {
@@ -647,11 +614,7 @@ export class DHT {
         if (endpoint) nodes.push({ id: node.id, endpoint });
       }
     }
-    const state = { id: this.#id, nodes };
-    const file = this.#options.stateFile!;
-    const save = this.#saving.catch(() => undefined).then(() => saveState(file, state));
-    this.#saving = save;
-    return save;
+    return { id: this.#id, nodes };
   }
 
   /**
@@ -985,6 +948,7 @@ export class DHT {
         pendingPings: { size: perStack((stack) => stack.routing.pendingPings), cap: stacks.length * o.maxPendingPings },
         recentAnswers: { size: perStack((stack) => stack.routing.recentAnswers), cap: stacks.length * 16 * o.maxPendingPings },
         rateLimitedIps: { size: parts?.limiter?.size ?? 0, cap: o.maxQueriesPerIpPerSecond > 0 ? o.rateLimitTrackedIps : 0 },
+        destinations: { size: parts?.budget?.size ?? 0, cap: o.maxSendsPerNodePerSecond > 0 ? DESTINATION_MAX_TRACKED : 0 },
         ipVoters: { size: perStack((stack) => stack.voter.size), cap: stacks.length * o.maxIpVoters },
         // BEP 44 items (count; their bytes are capped too, MAX_STORED_BYTES) and BEP 33 seed/peer records.
         items: { size: parts?.items.store.size ?? 0, cap: MAX_STORED_ITEMS },
@@ -1035,6 +999,7 @@ export class DHT {
   }
 
   #warn(error: Error): void {
+    this.#log.warn?.('warning', { message: error.message });
     this.#emitter.emit('warning', error);
   }
 }

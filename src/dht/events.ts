@@ -82,6 +82,8 @@ export interface DHTStats {
     /** Nodes that answered but have no bucket place, remembered so their queries do not each cost a ping. */
     recentAnswers: TableSize;
     rateLimitedIps: TableSize;
+    /** Remote nodes whose send budget is tracked (what each receives from us, destination-budget.ts). */
+    destinations: TableSize;
     ipVoters: TableSize;
     items: TableSize;
     scrapeRecords: TableSize;

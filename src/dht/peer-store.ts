@@ -7,9 +7,8 @@
  */
 import type { RandomSource } from '../ground/random.ts';
 import { randomInt } from '../ground/random.ts';
-import { bytesKey, keyBytes } from '../util/bytes.ts';
-import { reservoirSample } from './sample/source.ts';
 import { MAX_PEERS_PER_INFOHASH, MAX_PEERS_TOTAL, MAX_VALUES, PEER_EXPIRY_MS, VALUES_BYTE_BUDGET } from './constants.ts';
+import { NONE, SwarmTable } from './swarm-table.ts';
 
 export interface PeerStore {
   /** Store (or refresh) `peer` (compact peer info) under `infohash` at time `now`. */
@@ -29,16 +28,9 @@ export interface MemoryPeerStoreOptions {
   maxPerInfohash?: number;
   /** Peers kept in total; the oldest announce is evicted beyond (default 100000). */
   maxTotal?: number;
+  /** Length of every peer held: 6 (IPv4) or 18 (IPv6) bytes (default: the first peer's). */
+  peerLength?: 6 | 18;
   random: RandomSource;
-}
-
-interface Entry {
-  peer: Uint8Array;
-  announcedAt: number;
-  infohashKey: string;
-  peerKey: string;
-  /** Key in the global age queue. */
-  key: string;
 }
 
 /** How many `entryLength`-byte peers fit one get_peers answer. */
@@ -46,90 +38,137 @@ export function maxValuesFor(entryLength: number): number {
   return Math.min(MAX_VALUES, Math.floor(VALUES_BYTE_BUDGET / (entryLength + 3)));
 }
 
+const EMPTY = new Uint8Array(0);
+
 /**
- * In-memory peer store. Both maps keep insertion order, and a re-announce
- * moves a peer to the end, so the oldest announce is always first: expiry and
- * eviction pop from the front, O(1) per peer removed.
+ * In-memory peer store, packed (swarm-table.ts): ~100 bytes a peer whatever
+ * the number of infohashes, nothing for the garbage collector to trace. The
+ * oldest announce is evicted first, for an infohash and overall; a
+ * re-announce refreshes a peer. One store holds peers of one length (one
+ * address family, as BEP 32 keeps them apart).
  */
 export class MemoryPeerStore implements PeerStore {
-  readonly #byInfohash = new Map<string, Map<string, Entry>>();
-  readonly #byAge = new Map<string, Entry>();
-  readonly #expiryMs: number;
-  readonly #maxPerInfohash: number;
-  readonly #maxTotal: number;
+  readonly #options: MemoryPeerStoreOptions;
   readonly #random: RandomSource;
+  #table: SwarmTable | undefined;
+  /** Entry numbers of one infohash, for drawing a random subset. */
+  #picks = new Int32Array(0);
+  /** Where compactPeers() packs its answer. */
+  #packed = new Uint8Array(0);
 
   constructor(options: MemoryPeerStoreOptions) {
-    this.#expiryMs = options.expiryMs ?? PEER_EXPIRY_MS;
-    this.#maxPerInfohash = options.maxPerInfohash ?? MAX_PEERS_PER_INFOHASH;
-    this.#maxTotal = options.maxTotal ?? MAX_PEERS_TOTAL;
+    for (const name of ['expiryMs', 'maxPerInfohash', 'maxTotal'] as const) {
+      const value = options[name];
+      if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new RangeError(`MemoryPeerStore: ${name} must be a positive integer, got ${String(value)}`);
+    }
+    if (options.peerLength !== undefined && options.peerLength !== 6 && options.peerLength !== 18) {
+      throw new RangeError(`MemoryPeerStore: peerLength must be 6 or 18, got ${String(options.peerLength)}`);
+    }
+    this.#options = options;
     this.#random = options.random;
+    if (options.peerLength !== undefined) this.#table = this.#createTable(options.peerLength);
   }
 
   get size(): number {
-    return this.#byAge.size;
+    return this.#table?.size ?? 0;
   }
 
   get infohashCount(): number {
-    return this.#byInfohash.size;
+    return this.#table?.infohashCount ?? 0;
+  }
+
+  /** Bytes of the packed arrays behind the store (for the footprint benchmark). */
+  get footprint(): number {
+    return (this.#table?.footprint ?? 0) + this.#picks.byteLength + this.#packed.byteLength;
   }
 
   add(infohash: Uint8Array, peer: Uint8Array, now: number): void {
-    this.expire(now);
-    const infohashKey = bytesKey(infohash);
-    const peerKey = bytesKey(peer);
-    let peers = this.#byInfohash.get(infohashKey);
-    if (!peers) {
-      peers = new Map();
-      this.#byInfohash.set(infohashKey, peers);
-    }
-    const old = peers.get(peerKey);
-    if (old) this.#remove(old);
-    const entry: Entry = { peer: peer.slice(), announcedAt: now, infohashKey, peerKey, key: infohashKey + peerKey };
-    peers.set(peerKey, entry);
-    if (!this.#byInfohash.has(infohashKey)) this.#byInfohash.set(infohashKey, peers);
-    this.#byAge.set(entry.key, entry);
-    if (peers.size > this.#maxPerInfohash) this.#remove(peers.values().next().value as Entry);
-    if (this.#byAge.size > this.#maxTotal) this.#remove(this.#byAge.values().next().value as Entry);
+    if (infohash.length !== 20) throw new RangeError(`MemoryPeerStore: an infohash is 20 bytes, got ${infohash.length}`);
+    const table = (this.#table ??= this.#createTable(peer.length));
+    if (peer.length !== table.entryBytes) throw new RangeError(`MemoryPeerStore: this store holds ${table.entryBytes}-byte peers, got ${peer.length} bytes`);
+    table.expire(now);
+    table.put(infohash, peer, now);
   }
 
   get(infohash: Uint8Array, max: number, now: number): Uint8Array[] {
-    // Nothing stored (the common case): no expiry walk, no key string.
-    if (this.#byInfohash.size === 0 || max <= 0) return [];
-    this.expire(now);
-    const peers = this.#byInfohash.get(bytesKey(infohash));
-    if (!peers || max <= 0) return [];
-    const all: Uint8Array[] = [];
-    for (const entry of peers.values()) all.push(entry.peer);
-    if (all.length <= max) return all;
-    // Partial Fisher–Yates: a uniform random subset of `max`.
-    for (let i = 0; i < max; i++) {
-      const j = i + randomInt(this.#random, all.length - i);
-      const swap = all[i]!;
-      all[i] = all[j]!;
-      all[j] = swap;
+    const packed = this.compactPeers(infohash, max, now);
+    if (packed.length === 0) return [];
+    const length = this.#table!.entryBytes;
+    // One copy for the whole answer; the peers are views into it.
+    const copy = packed.slice();
+    const out: Uint8Array[] = [];
+    for (let offset = 0; offset < copy.length; offset += length) out.push(copy.subarray(offset, offset + length));
+    return out;
+  }
+
+  /**
+   * Up to `max` live peers of `infohash` back to back (compact peer info, each
+   * 6 or 18 bytes: BEP 5's `values` entries), a uniform random subset when
+   * there are more. A view into the store's scratch, valid until the next call
+   * on the store: encode it before anything else runs. No allocation once the
+   * scratch has grown to the largest answer asked for.
+   */
+  compactPeers(infohash: Uint8Array, max: number, now: number): Uint8Array {
+    const table = this.#table;
+    // Nothing stored (the common case): no expiry walk, no lookup.
+    if (!table || table.infohashCount === 0 || max <= 0) return EMPTY;
+    table.expire(now);
+    const ih = table.find(infohash);
+    if (ih === NONE) return EMPTY;
+    const length = table.entryBytes;
+    const count = table.count(ih);
+    const n = Math.min(count, max);
+    if (this.#packed.length < n * length) this.#packed = new Uint8Array(n * length);
+    const data = table.data;
+    if (count <= max) {
+      let at = 0;
+      for (let e = table.first(ih); e !== NONE; e = table.next(e), at += length) this.#packed.set(data.subarray(e * length, e * length + length), at);
+      return this.#packed.subarray(0, n * length);
     }
-    return all.slice(0, max);
+    if (this.#picks.length < count) this.#picks = new Int32Array(count);
+    const picks = this.#picks;
+    let i = 0;
+    for (let e = table.first(ih); e !== NONE; e = table.next(e)) picks[i++] = e;
+    // Partial Fisher–Yates: a uniform random subset of `max`.
+    for (i = 0; i < n; i++) {
+      const j = i + randomInt(this.#random, count - i);
+      const pick = picks[j]!;
+      picks[j] = picks[i]!;
+      picks[i] = pick;
+      this.#packed.set(data.subarray(pick * length, pick * length + length), i * length);
+    }
+    return this.#packed.subarray(0, n * length);
   }
 
   /** Up to `max` infohashes held (20 bytes each), a uniform random subset when there are more: BEP 51 samples. */
   infohashes(max: number, random: RandomSource): Uint8Array[] {
-    return reservoirSample(this.#byInfohash.keys(), max, random).map(keyBytes);
+    const table = this.#table;
+    if (!table || max <= 0) return [];
+    const picks = new Int32Array(Math.min(max, table.infohashCount));
+    const n = table.sample(max, random, picks);
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) {
+      const infohash = new Uint8Array(20);
+      table.copyInfohash(picks[i]!, infohash);
+      out.push(infohash);
+    }
+    return out;
   }
 
   /** Drop peers whose last announce is older than the expiry. */
   expire(now: number): void {
-    for (const entry of this.#byAge.values()) {
-      if (now - entry.announcedAt < this.#expiryMs) break;
-      this.#remove(entry);
-    }
+    this.#table?.expire(now);
   }
 
-  #remove(entry: Entry): void {
-    this.#byAge.delete(entry.key);
-    const peers = this.#byInfohash.get(entry.infohashKey);
-    if (!peers) return;
-    peers.delete(entry.peerKey);
-    if (peers.size === 0) this.#byInfohash.delete(entry.infohashKey);
+  #createTable(peerLength: number): SwarmTable {
+    if (peerLength !== 6 && peerLength !== 18) throw new RangeError(`MemoryPeerStore: a peer is 6 or 18 bytes (compact peer info), got ${peerLength}`);
+    return new SwarmTable({
+      entryBytes: peerLength,
+      keyBytes: peerLength,
+      maxPerInfohash: this.#options.maxPerInfohash ?? MAX_PEERS_PER_INFOHASH,
+      maxTotal: this.#options.maxTotal ?? MAX_PEERS_TOTAL,
+      expiryMs: this.#options.expiryMs ?? PEER_EXPIRY_MS,
+      random: this.#random,
+    });
   }
 }

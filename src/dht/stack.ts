@@ -8,6 +8,7 @@ import type { Core } from '../core/types.ts';
 import type { KrpcQuery } from '../ground/messages.ts';
 import type { Endpoint } from '../ground/address.ts';
 import type { Transport } from '../transport/types.ts';
+import type { Bound } from './node/sockets.ts';
 import { IpVoter } from './ip-voter.ts';
 import { MemoryPeerStore } from './peer-store.ts';
 import { QueryDispatcher } from './dispatch.ts';
@@ -19,6 +20,7 @@ import type { TokenManager } from './tokens.ts';
 import type { FamilyTables } from './handlers.ts';
 import type { Hooks } from './hooks.ts';
 import type { SendPacer } from './pacing.ts';
+import type { DestinationBudget } from './destination-budget.ts';
 import type { SourceLimiter } from './rate-limit.ts';
 import type { NodeCounters } from './stats.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -50,11 +52,6 @@ export function stackOf<S extends { family: 4 | 6 }>(stacks: readonly S[], famil
   return stacks[0]?.family === family ? stacks[0] : stacks[1]?.family === family ? stacks[1] : undefined;
 }
 
-/** A socket of the node before its stack is built. */
-export interface Bound {
-  transport: Transport;
-  local: Endpoint;
-}
 
 /** What a stack needs from the node that owns it. */
 export interface StackNode {
@@ -76,6 +73,7 @@ export interface SharedParts {
   core: Core;
   limiter: SourceLimiter | undefined;
   pacer: SendPacer | undefined;
+  budget: DestinationBudget | undefined;
   bep42: Bep42Policy;
   tokens: TokenManager;
   tables: FamilyTables;
@@ -109,6 +107,7 @@ export function buildStack(node: StackNode, shared: SharedParts, { transport, lo
       maxDatagramBytes: o.maxDatagramBytes,
       limiter: shared.limiter,
       pacer: shared.pacer,
+      budget: shared.budget,
       readOnly: o.readOnly,
       // BEP 43: a read-only node answers nothing.
       onQuery: o.readOnly ? () => counters.drops.inc('read-only') : (query, from) => dispatcher!.handle(query, from),
@@ -144,7 +143,7 @@ export function buildStack(node: StackNode, shared: SharedParts, { transport, lo
       maxPendingPings: o.maxPendingPings,
       bep42,
     });
-    const peers = new MemoryPeerStore({ random: o.random, maxPerInfohash: o.maxPeersPerInfohash, maxTotal: o.maxPeers });
+    const peers = new MemoryPeerStore({ random: o.random, maxPerInfohash: o.maxPeersPerInfohash, maxTotal: o.maxPeers, peerLength: family === 4 ? 6 : 18 });
     const emitter = node.emitter;
     const observe = (query: KrpcQuery, from: Endpoint): void => emitter.emit('query', { query, from });
     dispatcher = new QueryDispatcher({

@@ -82,4 +82,29 @@ describe('ScrapeRecords', () => {
     expect(records.filters(new Uint8Array(20).fill(0), 5)).toBeUndefined();
     expect(records.filters(new Uint8Array(20).fill(4), 5)).toBeDefined();
   });
+
+  it('the filters of a large swarm, kept between asks, follow every change to it', () => {
+    const records = new ScrapeRecords({ expiryMs: 1_000 });
+    const v4 = (i: number): Uint8Array => new Uint8Array([10, (i >> 16) & 255, (i >> 8) & 255, i & 255]);
+    for (let i = 0; i < 400; i++) records.record(infohash, ip(i), 6881, false, i);
+    const first = records.filters(infohash, 400)!;
+    expect(bloomHas(first.peers, v4(3))).toBe(true);
+    expect(records.filters(infohash, 400)).toEqual(first); // asked again, unchanged
+    // A peer turns seed.
+    records.record(infohash, ip(399), 6881, true, 401);
+    const turned = records.filters(infohash, 401)!;
+    expect(bloomHas(turned.seeds, v4(399))).toBe(true);
+    expect(bloomEstimate(turned.seeds)).toBeCloseTo(1, 0);
+    // A new IP joins.
+    records.record(infohash, ip(5_000), 6881, false, 402);
+    expect(bloomHas(records.filters(infohash, 402)!.peers, v4(5_000))).toBe(true);
+    // The first 301 expire (announced at 0..300, now 1,300).
+    const later = records.filters(infohash, 1_300)!;
+    expect(records.counts(infohash, 1_300)).toEqual({ seeds: 1, peers: 99 });
+    expect(Math.abs(bloomEstimate(later.peers) - 99)).toBeLessThan(10);
+    expect(bloomHas(later.peers, v4(300))).toBe(false);
+    // Changes after a copy was handed out do not reach the copy.
+    later.peers.fill(0);
+    expect(bloomEstimate(records.filters(infohash, 1_300)!.peers)).toBeGreaterThan(90);
+  });
 });
