@@ -75,7 +75,7 @@ import { bytesEqual } from '../util/bytes.ts';
 import { MAX_STORED_ITEMS } from './items/constants.ts';
 import { MAX_SCRAPE_RECORDS } from './scrape/constants.ts';
 
-export type { DHTEvents, TableSize, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
+export type { DHTEvents, LookupEvent, TableSize, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
 import type { DHTEvents, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
 
 type Lifecycle = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -431,10 +431,32 @@ export class DHT {
       const lookup = new AbortController();
       if (this.#stopController.signal.aborted) lookup.abort();
       this.#lookups.add(lookup);
-      return traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, anySignal([signal, lookup.signal])), strategy).finally(() =>
+      return this.#traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, anySignal([signal, lookup.signal])), strategy).finally(() =>
         this.#lookups.delete(lookup),
       );
     };
+  }
+
+  /** Every traversal goes through here: counted by method and outcome, timed for the 'lookup' event. */
+  async #traverse(options: TraversalOptions, strategy: TraversalStrategy): Promise<TraversalResult> {
+    const lookups = this.#counters.lookups;
+    const method = strategy.method;
+    const startedAt = this.#options.clock.now();
+    lookups.started.inc(method);
+    lookups.inFlight++;
+    let result: TraversalResult | undefined;
+    try {
+      result = await traverse(options, strategy);
+      return result;
+    } finally {
+      lookups.inFlight--;
+      const outcome = result === undefined || result.aborted ? 'aborted' : result.answered > 0 ? 'ok' : 'failed';
+      lookups[outcome].inc(method);
+      if (this.#emitter.has('lookup')) {
+        const durationMs = this.#options.clock.now() - startedAt;
+        this.#emitter.emit('lookup', { method, family: options.family, outcome, durationMs, queried: result?.queried ?? 0, answered: result?.answered ?? 0 });
+      }
+    }
   }
 
   /** Every family's runner: the dual-stack lookups run once per DHT, in parallel (BEP 32). */
@@ -512,7 +534,7 @@ export class DHT {
           const addresses = [...nodes, ...routers];
           if (seeds.length === 0 && addresses.length === 0) return undefined;
           const target = this.#id;
-          return traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, this.#stopController.signal), { method: 'find_node', args: { target } });
+          return this.#traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, this.#stopController.signal), { method: 'find_node', args: { target } });
         }),
       );
       const tried = results.filter((result) => result !== undefined);
@@ -933,6 +955,15 @@ export class DHT {
       drops: c.drops.snapshot(),
       datagramsIn: c.datagramsIn,
       datagramsOut: c.datagramsOut,
+      bytesIn: c.bytesIn,
+      bytesOut: c.bytesOut,
+      lookups: {
+        started: c.lookups.started.snapshot(),
+        ok: c.lookups.ok.snapshot(),
+        failed: c.lookups.failed.snapshot(),
+        aborted: c.lookups.aborted.snapshot(),
+        inFlight: c.lookups.inFlight,
+      },
       outstanding: perStack((stack) => stack.rpc.outstanding),
       peersStored: perStack((stack) => stack.peers.size),
       infohashesStored: perStack((stack) => stack.peers.infohashCount),
