@@ -55,18 +55,12 @@ export function createWasmCore(instance: WebAssembly.Instance): Core {
     encodeKrpc: (message) => krpcEncoder.encode(message),
     sha1(bytes: Uint8Array): Uint8Array {
       if (!(bytes instanceof Uint8Array)) throw new TypeError('sha1 expects a Uint8Array');
-      const length = bytes.length;
-      const input = length <= mem.inputSize ? mem.input : mem.scratch(length);
-      mem.u8.set(bytes, input);
-      exports.sha1(input, length, mem.output);
+      exports.sha1(mem.placeInput(bytes), bytes.length, mem.output);
       return mem.u8.slice(mem.output, mem.output + 20);
     },
     crc32c(bytes: Uint8Array): number {
       if (!(bytes instanceof Uint8Array)) throw new TypeError('crc32c expects a Uint8Array');
-      const length = bytes.length;
-      const input = length <= mem.inputSize ? mem.input : mem.scratch(length);
-      mem.u8.set(bytes, input);
-      return exports.crc32c(input, length) >>> 0;
+      return exports.crc32c(mem.placeInput(bytes), bytes.length) >>> 0;
     },
     createRoutingTable: (options: RoutingTableOptions): RoutingTable => new WasmRoutingTable(mem, registry, results, options),
   };
