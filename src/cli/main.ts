@@ -16,6 +16,7 @@ import { registerKeygen } from './keygen.ts';
 import { registerScrape } from './scrape.ts';
 import { registerCrawl } from './crawl.ts';
 import { registerCrawlDemo } from './crawl-demo.ts';
+import { registerServe } from './serve.ts';
 import { CliError, EXIT } from './exit.ts';
 
 export { InvalidArgumentError };
@@ -46,6 +47,7 @@ export async function main(argv: string[]): Promise<void> {
   registerScrape(program);
   registerCrawl(program);
   registerCrawlDemo(program);
+  registerServe(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {

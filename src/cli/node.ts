@@ -6,14 +6,13 @@
  * `--status-interval-ms`. A state that cannot be saved at stop exits 1.
  */
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { DHT } from '../dht/dht.ts';
 import { checkStateFile, StateFileError } from '../dht/state.ts';
 import { MetricsHub } from '../web/metrics/hub.ts';
-import type { ListenAddress } from '../web/listen.ts';
+import { parseListenAddress } from '../web/listen.ts';
 import { UsageError } from './exit.ts';
 import { createLogWriter } from './log-writer.ts';
-import { METRICS_FLAG, METRICS_HELP, parseMetricsAddress, startMetrics } from './metrics.ts';
+import { startMetrics } from './metrics.ts';
 import { onInterrupt } from './options.ts';
 import { addTableOptions, dhtOptionsOf } from './settings.ts';
 import { startStatusLine } from './status-line.ts';
@@ -23,8 +22,7 @@ const message = (error: unknown): string => (error instanceof Error ? error.mess
 export function registerNode(program: Command): void {
   const command = program.command('node').description('run a DHT node until SIGINT/SIGTERM');
   const readSettings = addTableOptions(command, 'node');
-  command.addOption(new Option(METRICS_FLAG, METRICS_HELP).argParser(parseMetricsAddress));
-  command.action(async (raw: Record<string, unknown> & { metrics?: ListenAddress }) => {
+  command.action(async (raw: Record<string, unknown>) => {
     const settings = await readSettings(raw);
     const log = createLogWriter({ level: settings.logLevel ?? 'info', format: settings.logFormat ?? 'text' });
     // Checked before anything binds: a state file that cannot be used is bad usage.
@@ -42,7 +40,8 @@ export function registerNode(program: Command): void {
       throw new UsageError(message(error));
     }
     const hub = new MetricsHub().addNode(dht);
-    const metrics = await startMetrics(raw.metrics, hub, 'btdht node', (line) => console.log(line));
+    const address = settings.metrics === undefined ? undefined : parseListenAddress(settings.metrics, '--metrics');
+    const metrics = await startMetrics(address, hub, 'btdht node', (line) => console.log(line));
     if (metrics === 'failed') return;
     try {
       await dht.start();

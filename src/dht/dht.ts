@@ -69,14 +69,13 @@ import type { SampleAnswer, SampleLookupResult } from './sample/client.ts';
 import type { SampleWalkOptions } from './sample/walk.ts';
 import type { BencodeInput } from '../ground/bencode.ts';
 import type { ScrapeHost } from './scrape/install.ts';
-import { SharedRoutingTable } from '../core/js/routing-table.ts';
 import { NodeIdSet, idsAtPrefixes, spreadIds } from './multi-id/id-set.ts';
 import { AskedAs } from './multi-id/asked-as.ts';
 import { bytesEqual } from '../util/bytes.ts';
 import { MAX_STORED_ITEMS } from './items/constants.ts';
 import { MAX_SCRAPE_RECORDS } from './scrape/constants.ts';
 
-export type { DHTEvents, TableSize, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
+export type { DHTEvents, LookupEvent, TableSize, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
 import type { DHTEvents, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
 
 type Lifecycle = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -263,20 +262,17 @@ export class DHT {
     }
   }
 
-  /** A routing table around `id` — and, in crawler mode, around every one of our ids (a shared table). */
+  /** A routing table of the configured backend around `id` — and, in crawler mode, around every one of our ids. */
   #createTable(core: Core, id: Uint8Array, family: 4 | 6): RoutingTable {
-    const options = {
+    return core.createRoutingTable({
       id,
+      ids: this.#ids?.slice(1),
       k: this.#options.k,
       cacheSize: this.#options.replacementCacheSize,
-      addressLength: family === 4 ? (6 as const) : (18 as const),
+      addressLength: family === 4 ? 6 : 18,
       questionableAfterMs: QUESTIONABLE_AFTER_MS,
       maxFailures: MAX_FAILURES,
-    };
-    if (this.#ids === undefined) return core.createRoutingTable(options);
-    const table = new SharedRoutingTable(options);
-    for (const other of this.#ids) table.register(other);
-    return table;
+    });
   }
 
   /** Crawler mode (`ids`): our ids, the primary first; undefined for a plain node. */
@@ -434,11 +430,34 @@ export class DHT {
       const lookup = new AbortController();
       if (this.#stopController.signal.aborted) lookup.abort();
       this.#lookups.add(lookup);
-      const logged = this.#lookupLog.wrap(this.#traversalOptions(parts, stack, target, seeds, addresses, anySignal([signal, lookup.signal])), strategy);
-      const end = logged.end;
-      const run = traverse(logged.options, strategy);
-      return (end ? run.then((result) => (end(result), result)) : run).finally(() => this.#lookups.delete(lookup));
+      return this.#traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, anySignal([signal, lookup.signal])), strategy).finally(() =>
+        this.#lookups.delete(lookup),
+      );
     };
+  }
+
+  /** Every traversal goes through here: counted by method and outcome, timed for the 'lookup' event, logged at debug with a lookup id. */
+  async #traverse(options: TraversalOptions, strategy: TraversalStrategy): Promise<TraversalResult> {
+    const lookups = this.#counters.lookups;
+    const method = strategy.method;
+    const startedAt = this.#options.clock.now();
+    lookups.started.inc(method);
+    lookups.inFlight++;
+    let result: TraversalResult | undefined;
+    const logged = this.#lookupLog.wrap(options, strategy);
+    try {
+      result = await traverse(logged.options, strategy);
+      logged.end?.(result);
+      return result;
+    } finally {
+      lookups.inFlight--;
+      const outcome = result === undefined || result.aborted ? 'aborted' : result.answered > 0 ? 'ok' : 'failed';
+      lookups[outcome].inc(method);
+      if (this.#emitter.has('lookup')) {
+        const durationMs = this.#options.clock.now() - startedAt;
+        this.#emitter.emit('lookup', { method, family: options.family, outcome, durationMs, queried: result?.queried ?? 0, answered: result?.answered ?? 0 });
+      }
+    }
   }
 
   /** Every family's runner: the dual-stack lookups run once per DHT, in parallel (BEP 32). */
@@ -516,7 +535,7 @@ export class DHT {
           const addresses = [...nodes, ...routers];
           if (seeds.length === 0 && addresses.length === 0) return undefined;
           const target = this.#id;
-          return traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, this.#stopController.signal), { method: 'find_node', args: { target } });
+          return this.#traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, this.#stopController.signal), { method: 'find_node', args: { target } });
         }),
       );
       const tried = results.filter((result) => result !== undefined);
@@ -937,6 +956,15 @@ export class DHT {
       drops: c.drops.snapshot(),
       datagramsIn: c.datagramsIn,
       datagramsOut: c.datagramsOut,
+      bytesIn: c.bytesIn,
+      bytesOut: c.bytesOut,
+      lookups: {
+        started: c.lookups.started.snapshot(),
+        ok: c.lookups.ok.snapshot(),
+        failed: c.lookups.failed.snapshot(),
+        aborted: c.lookups.aborted.snapshot(),
+        inFlight: c.lookups.inFlight,
+      },
       outstanding: perStack((stack) => stack.rpc.outstanding),
       peersStored: perStack((stack) => stack.peers.size),
       infohashesStored: perStack((stack) => stack.peers.infohashCount),
