@@ -13,7 +13,7 @@
 import type { DHTOptions, IntegerOption } from '../dht/options.ts';
 import { INTEGER_OPTIONS, MAX_IDS } from '../dht/options.ts';
 import type { ValueKind, ValueOf } from './option-kinds.ts';
-import { boolean, hexId, hostPortList, idsKind, integer, ipAddress, oneOf, seconds, text } from './option-kinds.ts';
+import { boolean, hexId, hostPortList, idsKind, integer, ipAddress, oneOf, parsedText, seconds, text } from './option-kinds.ts';
 import { parseDb, parseSchema } from './crawl-flags.ts';
 import { parseListenAddress } from '../web/listen.ts';
 
@@ -130,7 +130,7 @@ export const OPTIONS = [
   // Metrics.
   def({
     key: 'metrics',
-    kind: text('HOST:PORT, HOST an IP address or localhost (127.0.0.1:9100, [::1]:9100; port 0 = any free one)', '<host:port>', (value) => isValid((v) => parseListenAddress(v, '--metrics'), value)),
+    kind: parsedText('HOST:PORT, HOST an IP address or localhost (127.0.0.1:9100, [::1]:9100; port 0 = any free one)', '<host:port>', (value) => parseListenAddress(value, '--metrics')),
     help: 'serve Prometheus metrics at /metrics and a live dashboard at / on this address (a port in use is an error at start)',
     commands: BOTH,
   }),
