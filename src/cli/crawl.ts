@@ -20,7 +20,8 @@ import type { CrawlStore } from '../crawl/store/types.ts';
 import { DEFAULT_CRAWL_DB, redact } from './crawl-flags.ts';
 import { ListenError, parseListenAddress, type ListenAddress } from '../web/listen.ts';
 import { MetricsServer } from '../web/metrics-server.ts';
-import { MetricsHub } from '../web/metrics/hub.ts';
+import type { MetricsHub } from '../web/metrics/hub.ts';
+import { newMetricsHub } from './metrics.ts';
 import { EXIT } from './exit.ts';
 import type { Settings } from './option-table.ts';
 import { addTableOptions, dhtOptionsOf } from './settings.ts';
@@ -95,8 +96,8 @@ async function openStore(flags: CrawlFlags): Promise<CrawlStore> {
 export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRunOptions = {}): Promise<CrawlSummary> {
   checkCrawlFlags(flags);
   // The metrics port first: taken, it is a usage error before anything else opens.
-  const hub = new MetricsHub();
-  const metrics = flags.metrics === undefined ? undefined : await startMetricsServer(flags.metrics, hub);
+  const hub = flags.metrics === undefined ? undefined : await newMetricsHub();
+  const metrics = flags.metrics === undefined || hub === undefined ? undefined : await startMetricsServer(flags.metrics, hub);
   let store: CrawlStore;
   try {
     store = await openStore(flags);
@@ -127,7 +128,7 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
     } catch (error) {
       throw new CrawlSetupError(error instanceof Error ? error.message : String(error));
     }
-    hub.addNode(dht);
+    hub?.addNode(dht);
     let warnings = 0;
     dht.on('warning', (error) => {
       if (++warnings <= 5) progress?.note(`warning: ${error.message}`);
@@ -153,7 +154,7 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
       },
     });
     const c = crawler;
-    hub.addCrawler(crawler, store);
+    hub?.addCrawler(crawler, store);
     progress = new ProgressReporter(io.err, () => c.stats(), { lineIntervalMs: options.progressIntervalMs ?? 5_000 });
     if (metrics) progress.note(`btdht crawl: metrics at ${metrics.url}/metrics, dashboard at ${metrics.url}/`);
     progress.note(
@@ -173,7 +174,7 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
   } finally {
     progress?.stop();
     await metrics?.close();
-    hub.close();
+    hub?.close();
     await crawler?.stop();
     await dht?.stop();
     await store.close();

@@ -80,7 +80,7 @@ const BY_FULL = 'infohash_v2 = @full';
 
 /** Open (creating if needed) a SQLite crawl store. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<CrawlStore> {
-  const db = await openSqliteDatabase(options.path, options.driver);
+  const db = await openSqliteDatabase(options.path, options.driver === undefined ? {} : { driver: options.driver });
   try {
     db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     db.exec('PRAGMA journal_mode = WAL');
