@@ -18,11 +18,13 @@ import { openPostgresStore } from '../crawl/store/postgres.ts';
 import { openSqliteStore } from '../crawl/store/sqlite.ts';
 import type { CrawlStore } from '../crawl/store/types.ts';
 import { DEFAULT_CRAWL_DB, redact } from './crawl-flags.ts';
+import { ListenError, parseListenAddress, type ListenAddress } from '../web/listen.ts';
+import { MetricsServer } from '../web/metrics-server.ts';
+import { MetricsHub } from '../web/metrics/hub.ts';
 import { EXIT } from './exit.ts';
 import type { Settings } from './option-table.ts';
 import { addTableOptions, dhtOptionsOf } from './settings.ts';
 import { Retention } from '../crawl/retention.ts';
-import { parseListenAddress, ListenError, type ListenAddress } from '../web/listen.ts';
 import { IndexOpenError } from '../web/index/reader.ts';
 import { startIndex, type RunningIndex } from './serve-index.ts';
 import { ProgressReporter, formatSummary, type CrawlSummary, type ProgressStream } from './crawl-progress.ts';
@@ -50,6 +52,8 @@ export interface CrawlFlags {
   maxTorrents?: number;
   maxDbBytes?: number;
   pruneBy?: 'oldest' | 'least-seeded';
+  /** Serve /metrics and the dashboard here. */
+  metrics?: ListenAddress;
 }
 
 /** Where a crawl writes: the summary on `out`, progress and notes on `err`. */
@@ -101,7 +105,16 @@ async function openStore(flags: CrawlFlags): Promise<CrawlStore> {
 /** Run one crawl to its end (duration, signal or stopWhen) and return its summary. */
 export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRunOptions = {}): Promise<CrawlSummary> {
   checkCrawlFlags(flags);
-  const store = await openStore(flags);
+  // The metrics port first: taken, it is a usage error before anything else opens.
+  const hub = new MetricsHub();
+  const metrics = flags.metrics === undefined ? undefined : await startMetricsServer(flags.metrics, hub);
+  let store: CrawlStore;
+  try {
+    store = await openStore(flags);
+  } catch (error) {
+    await metrics?.close();
+    throw error;
+  }
   let dht: DHT | undefined;
   let crawler: Crawler | undefined;
   let progress: ProgressReporter | undefined;
@@ -143,6 +156,7 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
     } catch (error) {
       throw new CrawlSetupError(error instanceof Error ? error.message : String(error));
     }
+    hub.addNode(dht);
     let warnings = 0;
     dht.on('warning', (error) => {
       if (++warnings <= 5) progress?.note(`warning: ${error.message}`);
@@ -168,7 +182,9 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
       },
     });
     const c = crawler;
+    hub.addCrawler(crawler, store);
     progress = new ProgressReporter(io.err, () => c.stats(), { lineIntervalMs: options.progressIntervalMs ?? 5_000 });
+    if (metrics) progress.note(`btdht crawl: metrics at ${metrics.url}/metrics, dashboard at ${metrics.url}/`);
     progress.note(
       `btdht crawl: listening on ${local.host}:${local.port} as ${idCount} id${idCount === 1 ? '' : 's'}, ` +
         `database ${store.kind} ${redact(flags.db)}, metadata ${flags.metadata ? 'on' : 'off'}` +
@@ -198,10 +214,21 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
     return summary;
   } finally {
     progress?.stop();
+    await metrics?.close();
+    hub.close();
     await crawler?.stop();
     await dht?.stop();
     await index?.close();
     await store.close();
+  }
+}
+
+async function startMetricsServer(address: ListenAddress, hub: MetricsHub): Promise<MetricsServer> {
+  try {
+    return await MetricsServer.start(address, { hub, title: 'btdht crawl' });
+  } catch (error) {
+    if (error instanceof ListenError) throw new CrawlSetupError(error.message);
+    throw error;
   }
 }
 
@@ -290,6 +317,7 @@ export function crawlFlagsOf(settings: Settings): CrawlFlags {
     ...(settings.maxTorrents !== undefined ? { maxTorrents: settings.maxTorrents } : {}),
     ...(settings.maxDbBytes !== undefined ? { maxDbBytes: settings.maxDbBytes } : {}),
     ...(settings.pruneBy !== undefined ? { pruneBy: settings.pruneBy as 'oldest' | 'least-seeded' } : {}),
+    ...(settings.metrics !== undefined ? { metrics: parseListenAddress(settings.metrics, '--metrics') } : {}),
   };
 }
 

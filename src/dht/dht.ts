@@ -68,7 +68,6 @@ import type { SampleAnswer, SampleLookupResult } from './sample/client.ts';
 import type { SampleWalkOptions } from './sample/walk.ts';
 import type { BencodeInput } from '../ground/bencode.ts';
 import type { ScrapeHost } from './scrape/install.ts';
-import { SharedRoutingTable } from '../core/js/routing-table.ts';
 import { NodeIdSet, idsAtPrefixes, spreadIds } from './multi-id/id-set.ts';
 import { AskedAs } from './multi-id/asked-as.ts';
 import { bytesEqual } from '../util/bytes.ts';
@@ -260,20 +259,17 @@ export class DHT {
     }
   }
 
-  /** A routing table around `id` — and, in crawler mode, around every one of our ids (a shared table). */
+  /** A routing table of the configured backend around `id` — and, in crawler mode, around every one of our ids. */
   #createTable(core: Core, id: Uint8Array, family: 4 | 6): RoutingTable {
-    const options = {
+    return core.createRoutingTable({
       id,
+      ids: this.#ids?.slice(1),
       k: this.#options.k,
       cacheSize: this.#options.replacementCacheSize,
-      addressLength: family === 4 ? (6 as const) : (18 as const),
+      addressLength: family === 4 ? 6 : 18,
       questionableAfterMs: QUESTIONABLE_AFTER_MS,
       maxFailures: MAX_FAILURES,
-    };
-    if (this.#ids === undefined) return core.createRoutingTable(options);
-    const table = new SharedRoutingTable(options);
-    for (const other of this.#ids) table.register(other);
-    return table;
+    });
   }
 
   /** Crawler mode (`ids`): our ids, the primary first; undefined for a plain node. */
