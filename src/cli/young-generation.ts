@@ -23,6 +23,10 @@ export function keepYoungGenerationSmall(env: NodeJS.ProcessEnv = process.env, e
   if (env[YOUNG_GENERATION_ENV] === 'v8') return false;
   const chosen = (arg: string): boolean => /^--(max[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor)\b/.test(arg);
   if (execArgv.some(chosen) || (env.NODE_OPTIONS ?? '').split(/\s+/).some(chosen)) return false;
-  setFlagsFromString('--semi-space-growth-factor=1');
-  return true;
+  try {
+    setFlagsFromString('--semi-space-growth-factor=1');
+    return true;
+  } catch {
+    return false; // a runtime without V8's flags (Bun): nothing to keep small this way
+  }
 }
