@@ -50,8 +50,9 @@ import { TokenManager } from './tokens.ts';
 import { traverse } from './traversal.ts';
 import type { TraversalOptions, TraversalResult, TraversalStrategy } from './traversal.ts';
 import { resolveRouters, splitBootstrap, systemResolver } from './bootstrap.ts';
-import { loadState, saveState } from './state.ts';
-import type { SavedNode } from './state.ts';
+import type { SavedNode, SavedState } from './state.ts';
+import { StateSaver } from './state-saver.ts';
+import type { Logger } from './log.ts';
 import { anySignal } from './signals.ts';
 import { findNodeLookup, resultNodes } from './lookups/find-node.ts';
 import { getPeersLookup } from './lookups/get-peers.ts';
@@ -67,14 +68,13 @@ import type { SampleAnswer, SampleLookupResult } from './sample/client.ts';
 import type { SampleWalkOptions } from './sample/walk.ts';
 import type { BencodeInput } from '../ground/bencode.ts';
 import type { ScrapeHost } from './scrape/install.ts';
-import { SharedRoutingTable } from '../core/js/routing-table.ts';
 import { NodeIdSet, idsAtPrefixes, spreadIds } from './multi-id/id-set.ts';
 import { AskedAs } from './multi-id/asked-as.ts';
 import { bytesEqual } from '../util/bytes.ts';
 import { MAX_STORED_ITEMS } from './items/constants.ts';
 import { MAX_SCRAPE_RECORDS } from './scrape/constants.ts';
 
-export type { DHTEvents, TableSize, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
+export type { DHTEvents, LookupEvent, TableSize, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
 import type { DHTEvents, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
 
 type Lifecycle = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -128,8 +128,9 @@ export class DHT {
   #routers = new Set<string>();
   /** Counts kept after stop(), when the table is gone. */
   #final: { nodes: number; buckets: number } | undefined;
-  /** Saves in progress, chained: one state file is never written twice at once. */
-  #saving: Promise<void> = Promise.resolve();
+  /** The state file's keeper (with `stateFile`). */
+  readonly #stateSaver: StateSaver | undefined;
+  readonly #log: Logger;
   #idChanges = 0;
   /** Crawler mode: every id we answer as, the primary first (undefined for a plain node). */
   #ids: Uint8Array[] | undefined;
@@ -140,6 +141,18 @@ export class DHT {
       if (event !== 'warning') this.#warn(new Error(`a '${String(event)}' listener threw`, { cause: error }));
     });
     this.#id = this.#options.id ?? randomId(this.#options.random);
+    this.#log = this.#options.logger;
+    const o = this.#options;
+    this.#stateSaver = o.stateFile
+      ? new StateSaver({
+          file: o.stateFile,
+          intervalMs: o.stateSaveIntervalMs,
+          clock: o.clock,
+          log: this.#log,
+          onFailure: (error) => this.#emitter.emit('warning', error),
+          onMovedAside: (error) => this.#emitter.emit('warning', error),
+        })
+      : undefined;
   }
 
   /** Our node id (20 bytes). Settled by start() when restored from `stateFile`. */
@@ -218,16 +231,11 @@ export class DHT {
     try {
       const core = o.core ?? (await loadCore(o.backend));
       let saved: SavedNode[] = [];
-      if (o.stateFile) {
-        try {
-          const state = await loadState(o.stateFile);
-          if (state) {
-            if (!o.id) this.#id = state.id;
-            saved = state.nodes;
-          }
-        } catch (error) {
-          this.#warn(new Error(`state file ${o.stateFile} ignored: ${error instanceof Error ? error.message : String(error)}`));
-        }
+      // Before binding: a state file that cannot be used fails start() (StateFileError).
+      const state = await this.#stateSaver?.open();
+      if (state) {
+        if (!o.id) this.#id = state.id;
+        saved = state.nodes;
       }
       const bound = await bindSockets(o, {
         onDatagram: (family, data, from) => {
@@ -240,6 +248,8 @@ export class DHT {
       });
       this.#parts = this.#build(core, bound);
       this.#state = 'running';
+      const parts = this.#parts;
+      this.#stateSaver?.start(() => this.#snapshot(parts));
       if (this.#stopController.signal.aborted) return;
       if (o.maintenance) this.#scheduleMaintenance();
       void this.#bootstrap(saved);
@@ -249,20 +259,17 @@ export class DHT {
     }
   }
 
-  /** A routing table around `id` — and, in crawler mode, around every one of our ids (a shared table). */
+  /** A routing table of the configured backend around `id` — and, in crawler mode, around every one of our ids. */
   #createTable(core: Core, id: Uint8Array, family: 4 | 6): RoutingTable {
-    const options = {
+    return core.createRoutingTable({
       id,
+      ids: this.#ids?.slice(1),
       k: this.#options.k,
       cacheSize: this.#options.replacementCacheSize,
-      addressLength: family === 4 ? (6 as const) : (18 as const),
+      addressLength: family === 4 ? 6 : 18,
       questionableAfterMs: QUESTIONABLE_AFTER_MS,
       maxFailures: MAX_FAILURES,
-    };
-    if (this.#ids === undefined) return core.createRoutingTable(options);
-    const table = new SharedRoutingTable(options);
-    for (const other of this.#ids) table.register(other);
-    return table;
+    });
   }
 
   /** Crawler mode (`ids`): our ids, the primary first; undefined for a plain node. */
@@ -397,6 +404,7 @@ export class DHT {
       old.dispose();
     }
     this.#idChanges++;
+    this.#log.info?.('id.changed', { id: toHex(id), previous: toHex(previous), externalIp });
     this.#emitter.emit('id', { id: id.slice(), previous: previous.slice(), externalIp });
     for (const stack of parts.stacks) stack.routing.lookupSelf();
   }
@@ -419,10 +427,32 @@ export class DHT {
       const lookup = new AbortController();
       if (this.#stopController.signal.aborted) lookup.abort();
       this.#lookups.add(lookup);
-      return traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, anySignal([signal, lookup.signal])), strategy).finally(() =>
+      return this.#traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, anySignal([signal, lookup.signal])), strategy).finally(() =>
         this.#lookups.delete(lookup),
       );
     };
+  }
+
+  /** Every traversal goes through here: counted by method and outcome, timed for the 'lookup' event. */
+  async #traverse(options: TraversalOptions, strategy: TraversalStrategy): Promise<TraversalResult> {
+    const lookups = this.#counters.lookups;
+    const method = strategy.method;
+    const startedAt = this.#options.clock.now();
+    lookups.started.inc(method);
+    lookups.inFlight++;
+    let result: TraversalResult | undefined;
+    try {
+      result = await traverse(options, strategy);
+      return result;
+    } finally {
+      lookups.inFlight--;
+      const outcome = result === undefined || result.aborted ? 'aborted' : result.answered > 0 ? 'ok' : 'failed';
+      lookups[outcome].inc(method);
+      if (this.#emitter.has('lookup')) {
+        const durationMs = this.#options.clock.now() - startedAt;
+        this.#emitter.emit('lookup', { method, family: options.family, outcome, durationMs, queried: result?.queried ?? 0, answered: result?.answered ?? 0 });
+      }
+    }
   }
 
   /** Every family's runner: the dual-stack lookups run once per DHT, in parallel (BEP 32). */
@@ -480,6 +510,8 @@ export class DHT {
   async #bootstrap(saved: SavedNode[]): Promise<void> {
     const o = this.#options;
     const parts = this.#running();
+    const started = o.clock.now();
+    this.#log.info?.('bootstrap.start', { routers: o.bootstrap.length, saved: saved.length });
     try {
       // Numeric entries need no DNS: without names the first queries leave before start() resolves.
       const names = splitBootstrap(o.bootstrap, 4).names;
@@ -498,7 +530,7 @@ export class DHT {
           const addresses = [...nodes, ...routers];
           if (seeds.length === 0 && addresses.length === 0) return undefined;
           const target = this.#id;
-          return traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, this.#stopController.signal), { method: 'find_node', args: { target } });
+          return this.#traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, this.#stopController.signal), { method: 'find_node', args: { target } });
         }),
       );
       const tried = results.filter((result) => result !== undefined);
@@ -510,6 +542,7 @@ export class DHT {
     }
     if (this.#state !== 'running') return;
     this.#ready = true;
+    this.#log.info?.('bootstrap.done', { nodes: sum(parts.stacks, (stack) => stack.self.table.size), ms: o.clock.now() - started });
     this.#emitter.emit('ready', undefined);
     if (this.#ids) void this.#lookupOwnIds(parts);
   }
@@ -572,28 +605,26 @@ export class DHT {
     parts.items.close();
     parts.scrape.close();
     parts.sample.close();
-    if (this.#options.stateFile) {
-      try {
-        await this.#save(parts);
-      } catch (error) {
-        this.#warn(new Error(`saving state to ${this.#options.stateFile} failed: ${error instanceof Error ? error.message : String(error)}`));
-      }
-    }
+    let saveFailure: unknown;
+    await this.#stateSaver?.close().catch((error: unknown) => (saveFailure = error));
     for (const stack of parts.stacks) stack.rpc.close();
     await Promise.all(parts.stacks.map((stack) => stack.transport.close()));
     this.#final = { nodes: sum(parts.stacks, (stack) => stack.self.table.size), buckets: sum(parts.stacks, (stack) => stack.self.table.bucketCount) };
     this.#parts = undefined;
     for (const stack of parts.stacks) stack.self.table.dispose();
     this.#state = 'stopped';
+    // Stopped all the same; but a state that could not be saved is a failure, not a warning.
+    if (saveFailure !== undefined) throw saveFailure;
   }
 
-  /** Save our id and routing table to `stateFile` now (it is also saved on stop). */
+  /** Save our id and routing table to `stateFile` now (it is also saved every `stateSaveIntervalMs` and at stop). */
   async saveState(): Promise<void> {
-    if (!this.#options.stateFile) throw new Error('DHT.saveState(): no stateFile option');
-    await this.#save(this.#running());
+    if (!this.#stateSaver) throw new Error('DHT.saveState(): no stateFile option');
+    this.#running();
+    await this.#stateSaver.save();
   }
 
-  #save(parts: Running): Promise<void> {
+  #snapshot(parts: Running): Omit<SavedState, 'saved'> {
     const nodes: SavedNode[] = [];
     for (const stack of parts.stacks) {
       for (const node of stack.self.table.nodes()) {
@@ -601,11 +632,7 @@ export class DHT {
         if (endpoint) nodes.push({ id: node.id, endpoint });
       }
     }
-    const state = { id: this.#id, nodes };
-    const file = this.#options.stateFile!;
-    const save = this.#saving.catch(() => undefined).then(() => saveState(file, state));
-    this.#saving = save;
-    return save;
+    return { id: this.#id, nodes };
   }
 
   /**
@@ -924,6 +951,15 @@ export class DHT {
       drops: c.drops.snapshot(),
       datagramsIn: c.datagramsIn,
       datagramsOut: c.datagramsOut,
+      bytesIn: c.bytesIn,
+      bytesOut: c.bytesOut,
+      lookups: {
+        started: c.lookups.started.snapshot(),
+        ok: c.lookups.ok.snapshot(),
+        failed: c.lookups.failed.snapshot(),
+        aborted: c.lookups.aborted.snapshot(),
+        inFlight: c.lookups.inFlight,
+      },
       outstanding: perStack((stack) => stack.rpc.outstanding),
       peersStored: perStack((stack) => stack.peers.size),
       infohashesStored: perStack((stack) => stack.peers.infohashCount),
@@ -990,6 +1026,7 @@ export class DHT {
   }
 
   #warn(error: Error): void {
+    this.#log.warn?.('warning', { message: error.message });
     this.#emitter.emit('warning', error);
   }
 }
