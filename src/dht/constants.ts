@@ -76,6 +76,18 @@ export const MAX_QUERIES_OUT_PER_SECOND = 500;
 /** Our queries waiting for send budget at most; beyond, a query fails at once ('busy'). */
 export const MAX_QUEUED_QUERIES = 1_024;
 
+/**
+ * Datagrams sent to one node (address and port) per second, queries and answers together, with
+ * DESTINATION_BURST of burst: at most 40 in any 10 s, under the 50 that get a sender ignored for
+ * 5 minutes by libtorrent's DoS blocker. 0 disables it.
+ */
+export const MAX_SENDS_PER_NODE_PER_SECOND = 3;
+export const DESTINATION_BURST = 10;
+/** A query that would wait longer than this for its destination's budget fails at once ('busy'). */
+export const DESTINATION_MAX_WAIT_MS = 5_000;
+/** Destinations whose send budget is remembered at most (the least recently used forgotten first). */
+export const DESTINATION_MAX_TRACKED = 65_536;
+
 /** BEP 42: distinct responders (one per /24, or /64 for IPv6) that must agree on our external IP before we believe it. */
 export const BEP42_VOTES = 5;
 /** Responders whose `ip` votes we remember at most (the oldest vote is forgotten first). */
@@ -98,6 +110,8 @@ export const CLIENT_VERSION = new Uint8Array([0x42, 0x44, 0x00, 0x01]);
 
 /** Saved-state format version (state.ts). */
 export const STATE_VERSION = 1;
+/** How often a node with a state file saves it while running (and at stop). */
+export const STATE_SAVE_INTERVAL_MS = 5 * 60_000;
 
 /** BEP 32: our find_node / get_peers queries ask for both families while the other family's table holds fewer nodes than this. */
 export const WANT_BOTH_BELOW = 32;

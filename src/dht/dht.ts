@@ -21,7 +21,7 @@ import { toHex } from '../util/hex.ts';
 import { toId } from '../util/id.ts';
 import type { HostPort } from '../util/endpoint.ts';
 import { resolveNumericEndpoint } from '../util/endpoint.ts';
-import { WANT_BOTH_BELOW, MAINTENANCE_INTERVAL_MS, MAX_BUCKETS } from './constants.ts';
+import { WANT_BOTH_BELOW, MAINTENANCE_INTERVAL_MS, MAX_BUCKETS, DESTINATION_BURST, DESTINATION_MAX_TRACKED, DESTINATION_MAX_WAIT_MS } from './constants.ts';
 import { Emitter } from './emitter.ts';
 import { KrpcRemoteError, QueryFailedError } from './errors.ts';
 import { Hooks } from './hooks.ts';
@@ -31,6 +31,7 @@ import { resolveOptions } from './options.ts';
 import { maxValuesFor } from './peer-store.ts';
 import { SourceLimiter } from './rate-limit.ts';
 import { SendPacer } from './pacing.ts';
+import { DestinationBudget } from './destination-budget.ts';
 import { Bep42Policy } from './bep42.ts';
 import { Identity, ASKED_AS_CAP } from './node/identity.ts';
 import type { Stack } from './stack.ts';
@@ -46,8 +47,9 @@ import { TokenManager } from './tokens.ts';
 import { traverse } from './traversal.ts';
 import type { TraversalOptions, TraversalResult, TraversalStrategy } from './traversal.ts';
 import { resolveRouters, splitBootstrap, systemResolver } from './bootstrap.ts';
-import { loadState, saveState } from './state.ts';
-import type { SavedNode } from './state.ts';
+import type { SavedNode, SavedState } from './state.ts';
+import { StateSaver } from './state-saver.ts';
+import type { Logger } from './log.ts';
 import { anySignal } from './signals.ts';
 import { findNodeLookup, resultNodes } from './lookups/find-node.ts';
 import { getPeersLookup } from './lookups/get-peers.ts';
@@ -66,7 +68,7 @@ import type { ScrapeHost } from './scrape/install.ts';
 import { MAX_STORED_ITEMS } from './items/constants.ts';
 import { MAX_SCRAPE_RECORDS } from './scrape/constants.ts';
 
-export type { DHTEvents, TableSize, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
+export type { DHTEvents, LookupEvent, TableSize, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
 import type { DHTEvents, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
 
 type Lifecycle = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -79,6 +81,7 @@ interface Running {
   /** stacks[0]: our own lookups, BEP 42 id, `address()`. */
   primary: Stack;
   limiter: SourceLimiter | undefined;
+  budget: DestinationBudget | undefined;
   bep42: Bep42Policy;
   /** Write tokens for get_peers/announce_peer and BEP 44 get/put, either family: one scheme. */
   tokens: TokenManager;
@@ -119,8 +122,9 @@ export class DHT {
   #routers = new Set<string>();
   /** Counts kept after stop(), when the table is gone. */
   #final: { nodes: number; buckets: number } | undefined;
-  /** Saves in progress, chained: one state file is never written twice at once. */
-  #saving: Promise<void> = Promise.resolve();
+  /** The state file's keeper (with `stateFile`). */
+  readonly #stateSaver: StateSaver | undefined;
+  readonly #log: Logger;
 
   constructor(options: DHTOptions = {}) {
     this.#options = resolveOptions(options);
@@ -128,6 +132,18 @@ export class DHT {
       if (event !== 'warning') this.#warn(new Error(`a '${String(event)}' listener threw`, { cause: error }));
     });
     this.#identity = new Identity(this.#options, this.#emitter);
+    this.#log = this.#options.logger;
+    const o = this.#options;
+    this.#stateSaver = o.stateFile
+      ? new StateSaver({
+          file: o.stateFile,
+          intervalMs: o.stateSaveIntervalMs,
+          clock: o.clock,
+          log: this.#log,
+          onFailure: (error) => this.#emitter.emit('warning', error),
+          onMovedAside: (error) => this.#emitter.emit('warning', error),
+        })
+      : undefined;
   }
 
   /** Our node id (20 bytes). Settled by start() when restored from `stateFile`. */
@@ -206,16 +222,11 @@ export class DHT {
     try {
       const core = o.core ?? (await loadCore(o.backend));
       let saved: SavedNode[] = [];
-      if (o.stateFile) {
-        try {
-          const state = await loadState(o.stateFile);
-          if (state) {
-            this.#identity.restore(state.id);
-            saved = state.nodes;
-          }
-        } catch (error) {
-          this.#warn(new Error(`state file ${o.stateFile} ignored: ${error instanceof Error ? error.message : String(error)}`));
-        }
+      // Before binding: a state file that cannot be used fails start() (StateFileError).
+      const state = await this.#stateSaver?.open();
+      if (state) {
+        this.#identity.restore(state.id);
+        saved = state.nodes;
       }
       const bound = await bindSockets(o, {
         onDatagram: (family, data, from) => {
@@ -228,6 +239,8 @@ export class DHT {
       });
       this.#parts = this.#build(core, bound);
       this.#state = 'running';
+      const parts = this.#parts;
+      this.#stateSaver?.start(() => this.#snapshot(parts));
       if (this.#stopController.signal.aborted) return;
       if (o.maintenance) this.#scheduleMaintenance();
       void this.#bootstrap(saved);
@@ -245,6 +258,11 @@ export class DHT {
         : undefined;
     // One send budget for the node, whichever socket a query leaves by.
     const pacer = o.maxQueriesOutPerSecond > 0 ? new SendPacer(o.maxQueriesOutPerSecond, o.maxQueuedQueries, o.clock) : undefined;
+    // What each remote node receives from us, whichever socket it leaves by.
+    const budget =
+      o.maxSendsPerNodePerSecond > 0
+        ? new DestinationBudget({ perSecond: o.maxSendsPerNodePerSecond, burst: DESTINATION_BURST, maxTracked: DESTINATION_MAX_TRACKED, maxWaitMs: DESTINATION_MAX_WAIT_MS }, o.clock)
+        : undefined;
     const bep42 = new Bep42Policy(o.bep42, (bytes) => core.crc32c(bytes));
     const tokens = new TokenManager((bytes) => core.sha1(bytes), o.clock, o.random);
     const selves = this.#identity.open(core, bound.map(({ local }) => local.family as 4 | 6));
@@ -275,7 +293,7 @@ export class DHT {
         count: () => stacks.reduce((sum, stack) => sum + stack.peers.infohashCount, 0),
       },
     });
-    const shared = { core, limiter, pacer, bep42, tokens, tables, scrape, builtinHooks, stackFor };
+    const shared = { core, limiter, pacer, budget, bep42, tokens, tables, scrape, builtinHooks, stackFor };
     const node: StackNode = {
       options: o,
       counters: this.#counters,
@@ -287,7 +305,7 @@ export class DHT {
       isRouter: (from) => this.#routers.size > 0 && this.#routers.has(endpointKey(from)),
     };
     bound.forEach((b, i) => stacks.push(buildStack(node, shared, b, selves[i]!)));
-    return { core, stacks, primary: stacks[0]!, limiter, bep42, tokens, items, scrape, sample };
+    return { core, stacks, primary: stacks[0]!, limiter, budget, bep42, tokens, items, scrape, sample };
   }
 
   /** The node's public surface for its own extensions, their query hooks going to `hooks`. */
@@ -324,10 +342,32 @@ export class DHT {
       const lookup = new AbortController();
       if (this.#stopController.signal.aborted) lookup.abort();
       this.#lookups.add(lookup);
-      return traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, anySignal([signal, lookup.signal])), strategy).finally(() =>
+      return this.#traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, anySignal([signal, lookup.signal])), strategy).finally(() =>
         this.#lookups.delete(lookup),
       );
     };
+  }
+
+  /** Every traversal goes through here: counted by method and outcome, timed for the 'lookup' event. */
+  async #traverse(options: TraversalOptions, strategy: TraversalStrategy): Promise<TraversalResult> {
+    const lookups = this.#counters.lookups;
+    const method = strategy.method;
+    const startedAt = this.#options.clock.now();
+    lookups.started.inc(method);
+    lookups.inFlight++;
+    let result: TraversalResult | undefined;
+    try {
+      result = await traverse(options, strategy);
+      return result;
+    } finally {
+      lookups.inFlight--;
+      const outcome = result === undefined || result.aborted ? 'aborted' : result.answered > 0 ? 'ok' : 'failed';
+      lookups[outcome].inc(method);
+      if (this.#emitter.has('lookup')) {
+        const durationMs = this.#options.clock.now() - startedAt;
+        this.#emitter.emit('lookup', { method, family: options.family, outcome, durationMs, queried: result?.queried ?? 0, answered: result?.answered ?? 0 });
+      }
+    }
   }
 
   /** Every family's runner: the dual-stack lookups run once per DHT, in parallel (BEP 32). */
@@ -385,6 +425,8 @@ export class DHT {
   async #bootstrap(saved: SavedNode[]): Promise<void> {
     const o = this.#options;
     const parts = this.#running();
+    const started = o.clock.now();
+    this.#log.info?.('bootstrap.start', { routers: o.bootstrap.length, saved: saved.length });
     try {
       // Numeric entries need no DNS: without names the first queries leave before start() resolves.
       const names = splitBootstrap(o.bootstrap, 4).names;
@@ -403,7 +445,7 @@ export class DHT {
           const addresses = [...nodes, ...routers];
           if (seeds.length === 0 && addresses.length === 0) return undefined;
           const target = this.#identity.id;
-          return traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, this.#stopController.signal), { method: 'find_node', args: { target } });
+          return this.#traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, this.#stopController.signal), { method: 'find_node', args: { target } });
         }),
       );
       const tried = results.filter((result) => result !== undefined);
@@ -415,6 +457,7 @@ export class DHT {
     }
     if (this.#state !== 'running') return;
     this.#ready = true;
+    this.#log.info?.('bootstrap.done', { nodes: sum(parts.stacks, (stack) => stack.self.table.size), ms: o.clock.now() - started });
     this.#emitter.emit('ready', undefined);
     if (this.#identity.multi) void this.#lookupOwnIds(parts);
   }
@@ -477,28 +520,26 @@ export class DHT {
     parts.items.close();
     parts.scrape.close();
     parts.sample.close();
-    if (this.#options.stateFile) {
-      try {
-        await this.#save(parts);
-      } catch (error) {
-        this.#warn(new Error(`saving state to ${this.#options.stateFile} failed: ${error instanceof Error ? error.message : String(error)}`));
-      }
-    }
+    let saveFailure: unknown;
+    await this.#stateSaver?.close().catch((error: unknown) => (saveFailure = error));
     for (const stack of parts.stacks) stack.rpc.close();
     await Promise.all(parts.stacks.map((stack) => stack.transport.close()));
     this.#final = { nodes: sum(parts.stacks, (stack) => stack.self.table.size), buckets: sum(parts.stacks, (stack) => stack.self.table.bucketCount) };
     this.#parts = undefined;
     for (const stack of parts.stacks) stack.self.table.dispose();
     this.#state = 'stopped';
+    // Stopped all the same; but a state that could not be saved is a failure, not a warning.
+    if (saveFailure !== undefined) throw saveFailure;
   }
 
-  /** Save our id and routing table to `stateFile` now (it is also saved on stop). */
+  /** Save our id and routing table to `stateFile` now (it is also saved every `stateSaveIntervalMs` and at stop). */
   async saveState(): Promise<void> {
-    if (!this.#options.stateFile) throw new Error('DHT.saveState(): no stateFile option');
-    await this.#save(this.#running());
+    if (!this.#stateSaver) throw new Error('DHT.saveState(): no stateFile option');
+    this.#running();
+    await this.#stateSaver.save();
   }
 
-  #save(parts: Running): Promise<void> {
+  #snapshot(parts: Running): Omit<SavedState, 'saved'> {
     const nodes: SavedNode[] = [];
     for (const stack of parts.stacks) {
       for (const node of stack.self.table.nodes()) {
@@ -506,11 +547,7 @@ export class DHT {
         if (endpoint) nodes.push({ id: node.id, endpoint });
       }
     }
-    const state = { id: this.#identity.id, nodes };
-    const file = this.#options.stateFile!;
-    const save = this.#saving.catch(() => undefined).then(() => saveState(file, state));
-    this.#saving = save;
-    return save;
+    return { id: this.#identity.id, nodes };
   }
 
   /**
@@ -829,6 +866,15 @@ export class DHT {
       drops: c.drops.snapshot(),
       datagramsIn: c.datagramsIn,
       datagramsOut: c.datagramsOut,
+      bytesIn: c.bytesIn,
+      bytesOut: c.bytesOut,
+      lookups: {
+        started: c.lookups.started.snapshot(),
+        ok: c.lookups.ok.snapshot(),
+        failed: c.lookups.failed.snapshot(),
+        aborted: c.lookups.aborted.snapshot(),
+        inFlight: c.lookups.inFlight,
+      },
       outstanding: perStack((stack) => stack.rpc.outstanding),
       peersStored: perStack((stack) => stack.peers.size),
       infohashesStored: perStack((stack) => stack.peers.infohashCount),
@@ -844,6 +890,7 @@ export class DHT {
         pendingPings: { size: perStack((stack) => stack.routing.pendingPings), cap: stacks.length * o.maxPendingPings },
         recentAnswers: { size: perStack((stack) => stack.routing.recentAnswers), cap: stacks.length * 16 * o.maxPendingPings },
         rateLimitedIps: { size: parts?.limiter?.size ?? 0, cap: o.maxQueriesPerIpPerSecond > 0 ? o.rateLimitTrackedIps : 0 },
+        destinations: { size: parts?.budget?.size ?? 0, cap: o.maxSendsPerNodePerSecond > 0 ? DESTINATION_MAX_TRACKED : 0 },
         ipVoters: { size: perStack((stack) => stack.voter.size), cap: stacks.length * o.maxIpVoters },
         // BEP 44 items (count; their bytes are capped too, MAX_STORED_BYTES) and BEP 33 seed/peer records.
         items: { size: parts?.items.store.size ?? 0, cap: MAX_STORED_ITEMS },
@@ -894,6 +941,7 @@ export class DHT {
   }
 
   #warn(error: Error): void {
+    this.#log.warn?.('warning', { message: error.message });
     this.#emitter.emit('warning', error);
   }
 }

@@ -26,6 +26,7 @@ import type { RandomSource } from '../ground/random.ts';
 import { writeIPv4, writeIPv6 } from '../ground/address.ts';
 import { CLIENT_VERSION } from './constants.ts';
 import type { SendPacer } from './pacing.ts';
+import type { DestinationBudget } from './destination-budget.ts';
 import type { SourceLimiter } from './rate-limit.ts';
 import type { NodeCounters } from './stats.ts';
 import { errorCodeKey } from './stats.ts';
@@ -52,8 +53,11 @@ export interface RpcDeps {
   clock: Clock;
   random: RandomSource;
   counters: NodeCounters;
-  /** Our id, put in every query's `a.id` unless the caller set one (read per query: BEP 42 may change it). */
-  self: { readonly id: Uint8Array };
+  /**
+   * Our id, put in every query's `a.id` unless the caller set one (read per query: BEP 42 may
+   * change it) — in crawler mode the id the destination already knows us by, if any.
+   */
+  self: { readonly id: Uint8Array; readonly askedAs?: { idFor(to: Endpoint): Uint8Array | undefined } | undefined };
   timeoutMs: number;
   maxOutstanding: number;
   /** Datagrams longer than this are dropped unread. */
@@ -62,6 +66,8 @@ export interface RpcDeps {
   limiter: SourceLimiter | undefined;
   /** Send budget for our queries; none: unpaced. */
   pacer: SendPacer | undefined;
+  /** What each destination receives from us, queries and answers (destination-budget.ts); none: unlimited. */
+  budget?: DestinationBudget | undefined;
   /** BEP 43: mark our queries `ro=1` (we answer none, so nobody should add us to a table). */
   readOnly?: boolean;
   /** Queries go to the dispatcher (synchronously, on the datagram's bytes). */
@@ -133,12 +139,18 @@ export class Rpc {
       deps.counters.drops.inc('busy');
       return Promise.resolve(BUSY);
     }
+    // Over the destination's budget for longer than we would wait: refused like a full queue.
+    const wait = deps.budget?.reserve(destinationKey(to)) ?? 0;
+    if (wait < 0) {
+      deps.counters.drops.inc('destination-busy');
+      return Promise.resolve(BUSY);
+    }
     const tid = this.#nextTid();
     const query: OutgoingQuery = {
       y: 'q',
       t: new Uint8Array([tid >> 8, tid & 0xff]),
       q: method,
-      a: args.id ? args : { ...args, id: deps.self.id },
+      a: args.id ? args : { ...args, id: deps.self.askedAs?.idFor(to) ?? deps.self.id },
       v: CLIENT_VERSION,
     };
     if (options.extra) query.extra = options.extra;
@@ -158,11 +170,21 @@ export class Rpc {
       };
       this.#pending.set(tid, tx);
       const send = (): void => this.#send(tx, bytes);
-      if (!deps.pacer) send();
-      else if (!deps.pacer.schedule(send)) {
-        this.#pending.delete(tid);
-        deps.counters.drops.inc('send-queue-full');
-        resolve(BUSY);
+      const pace = (): void => {
+        if (!deps.pacer) send();
+        else if (!deps.pacer.schedule(send)) {
+          this.#pending.delete(tid);
+          deps.counters.drops.inc('send-queue-full');
+          resolve(BUSY);
+        }
+      };
+      if (wait === 0) pace();
+      else {
+        // Waiting for the destination's budget: the timer is the transaction's until it leaves (settle cancels it).
+        tx.timer = deps.clock.setTimer(() => {
+          tx.timer = undefined;
+          if (this.#pending.get(tid) === tx) pace();
+        }, wait);
       }
     });
   }
@@ -176,6 +198,7 @@ export class Rpc {
     tx.timer = deps.clock.setTimer(() => this.#timeout(tx), tx.timeoutMs);
     deps.counters.queriesOut.inc(tx.query.q);
     deps.counters.datagramsOut++;
+    deps.counters.bytesOut += bytes.length;
     try {
       deps.transport.send(bytes, tx.to);
     } catch (error) {
@@ -193,6 +216,8 @@ export class Rpc {
     message.ip = this.#compactOf(to);
     const bytes = this.#deps.core.encodeKrpc(message);
     this.#deps.counters.datagramsOut++;
+    this.#deps.counters.bytesOut += bytes.length;
+    this.#deps.budget?.spend(destinationKey(to));
     this.#deps.transport.send(bytes, to);
   }
 
@@ -214,7 +239,10 @@ export class Rpc {
     message.e.message = text;
     this.#deps.counters.errorsOut.inc(code);
     this.#deps.counters.datagramsOut++;
-    this.#deps.transport.send(this.#deps.core.encodeKrpc(message), to);
+    this.#deps.budget?.spend(destinationKey(to));
+    const bytes = this.#deps.core.encodeKrpc(message);
+    this.#deps.counters.bytesOut += bytes.length;
+    this.#deps.transport.send(bytes, to);
   }
 
   /** The datagram handler: never throws. */
@@ -222,6 +250,7 @@ export class Rpc {
     const deps = this.#deps;
     try {
       deps.counters.datagramsIn++;
+      deps.counters.bytesIn += data.length;
       if (data.length > deps.maxDatagramBytes) {
         deps.counters.drops.inc('oversize');
         return;
@@ -387,4 +416,8 @@ function writeCompactAddress(host: string, port: number, out4: Uint8Array, out6:
   out[out.length - 2] = port >> 8;
   out[out.length - 1] = port & 0xff;
   return out;
+}
+
+function destinationKey(to: Endpoint): string {
+  return `${to.host}|${to.port}`;
 }

@@ -20,6 +20,7 @@ import type { TokenManager } from './tokens.ts';
 import type { FamilyTables } from './handlers.ts';
 import type { Hooks } from './hooks.ts';
 import type { SendPacer } from './pacing.ts';
+import type { DestinationBudget } from './destination-budget.ts';
 import type { SourceLimiter } from './rate-limit.ts';
 import type { NodeCounters } from './stats.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -72,6 +73,7 @@ export interface SharedParts {
   core: Core;
   limiter: SourceLimiter | undefined;
   pacer: SendPacer | undefined;
+  budget: DestinationBudget | undefined;
   bep42: Bep42Policy;
   tokens: TokenManager;
   tables: FamilyTables;
@@ -105,6 +107,7 @@ export function buildStack(node: StackNode, shared: SharedParts, { transport, lo
       maxDatagramBytes: o.maxDatagramBytes,
       limiter: shared.limiter,
       pacer: shared.pacer,
+      budget: shared.budget,
       readOnly: o.readOnly,
       // BEP 43: a read-only node answers nothing.
       onQuery: o.readOnly ? () => counters.drops.inc('read-only') : (query, from) => dispatcher!.handle(query, from),

@@ -7,11 +7,11 @@
  */
 import type { Core } from '../../core/types.ts';
 import type { RoutingTable } from '../../core/routing-types.ts';
-import { SharedRoutingTable } from '../../core/js/routing-table.ts';
 import type { Endpoint } from '../../ground/address.ts';
 import { randomBytes } from '../../ground/random.ts';
 import { decodeCompactAddress } from '../../krpc/compact.ts';
 import { bytesEqual } from '../../util/bytes.ts';
+import { toHex } from '../../util/hex.ts';
 import { randomId } from '../../util/id.ts';
 import { MAX_FAILURES, QUESTIONABLE_AFTER_MS } from '../constants.ts';
 import type { Emitter } from '../emitter.ts';
@@ -127,6 +127,7 @@ export class Identity {
       old.dispose();
     }
     this.#changes++;
+    this.#options.logger.info?.('id.changed', { id: toHex(id), previous: toHex(previous), externalIp });
     this.#emitter.emit('id', { id: id.slice(), previous: previous.slice(), externalIp });
     for (const stack of stacks) stack.routing.lookupSelf();
   }
@@ -141,19 +142,16 @@ export class Identity {
     return self;
   }
 
-  /** A routing table around our id — and, in crawler mode, around every one of our ids (a shared table). */
+  /** A routing table of the configured backend around our id — and, in crawler mode, around every one of our ids. */
   #createTable(core: Core, family: 4 | 6): RoutingTable {
-    const options = {
+    return core.createRoutingTable({
       id: this.#id,
+      ids: this.#ids?.slice(1),
       k: this.#options.k,
       cacheSize: this.#options.replacementCacheSize,
-      addressLength: family === 4 ? (6 as const) : (18 as const),
+      addressLength: family === 4 ? 6 : 18,
       questionableAfterMs: QUESTIONABLE_AFTER_MS,
       maxFailures: MAX_FAILURES,
-    };
-    if (this.#ids === undefined) return core.createRoutingTable(options);
-    const table = new SharedRoutingTable(options);
-    for (const other of this.#ids) table.register(other);
-    return table;
+    });
   }
 }
