@@ -5,6 +5,7 @@ import type { Backend } from '../core/types.ts';
 import { onInterrupt, parseBackend, parseBootstrap, parsePort } from './options.ts';
 import { METRICS_FLAG, METRICS_HELP, newMetricsHub, parseMetricsAddress, startMetrics } from './metrics.ts';
 import type { ListenAddress } from '../web/listen.ts';
+import { keepYoungGenerationSmall } from './young-generation.ts';
 
 interface NodeFlags {
   host: string;
@@ -32,6 +33,8 @@ export function registerNode(program: Command): void {
     .option('--state <file>', 'restore the node id and routing table from FILE, save there on exit')
     .option(METRICS_FLAG, METRICS_HELP, parseMetricsAddress)
     .action(async (flags: NodeFlags) => {
+      // Before the node allocates anything: a flood must not grow the heap's nursery (young-generation.ts).
+      keepYoungGenerationSmall();
       const dht = new DHT({
         host: flags.host,
         port: flags.port,

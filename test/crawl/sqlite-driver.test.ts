@@ -45,12 +45,12 @@ describe(`SQLite driver on ${runtime}`, () => {
   });
 
   it('rejects an unknown driver by name', async () => {
-    await expect(openSqliteDatabase(file(), { driver: 'sqlite4' as SqliteDriverName })).rejects.toThrow(/unknown SQLite driver "sqlite4"/);
+    await expect(openSqliteDatabase(file(), 'sqlite4' as SqliteDriverName)).rejects.toThrow(/unknown SQLite driver "sqlite4"/);
   });
 
   describe.each(available())('%s', (driver) => {
     const open = async (): Promise<SqliteDatabase> => {
-      const db = await openSqliteDatabase(file(), { driver });
+      const db = await openSqliteDatabase(file(), driver);
       db.exec('PRAGMA journal_mode = WAL');
       db.exec('CREATE TABLE t (k TEXT PRIMARY KEY NOT NULL, n INTEGER NOT NULL)');
       return db;
@@ -95,10 +95,10 @@ describe(`SQLite driver on ${runtime}`, () => {
 
     it('opens a file read-only: reads see the rows, writes are refused', async () => {
       const path = file();
-      const writer = await openSqliteDatabase(path, { driver });
+      const writer = await openSqliteDatabase(path, driver);
       writer.exec('CREATE TABLE t (k TEXT)');
       writer.prepare('INSERT INTO t VALUES (?)').run('a');
-      const reader = await openSqliteDatabase(path, { driver, readonly: true });
+      const reader = await openSqliteDatabase(path, driver, { readonly: true });
       expect(reader.prepare<[], { k: string }>('SELECT k FROM t').all().map((row) => row.k)).toEqual(['a']);
       expect(() => reader.prepare('INSERT INTO t VALUES (?)').run('b')).toThrow(/readonly|read-only/i);
       reader.close();

@@ -4,9 +4,8 @@
  * store keeps in step with its rows.
  */
 import { existsSync } from 'node:fs';
-import { SQLITE_SCHEMA_VERSION } from '../../crawl/store/sqlite-schema.ts';
 import { openSqliteDatabase, type SqliteDatabase, type SqliteStatement } from '../../crawl/store/sqlite-driver.ts';
-import { MissingDependencyError } from '../../util/optional-dependency.ts';
+import { SQLITE_SCHEMA_VERSION } from '../../crawl/store/sqlite-schema.ts';
 import { lookupHash } from '../../crawl/store/keys.ts';
 import { planSearch, SEARCH_WINDOW, toSummary, type Dialect, type Slice, type SummarySqlRow } from './plan.ts';
 import type { SearchQuery } from './query.ts';
@@ -22,14 +21,13 @@ export async function openSqliteReader(path: string): Promise<IndexReader> {
   if (!existsSync(path)) throw new IndexOpenError(`no database at ${path} (run btdht crawl --db ${path} first)`);
   let db: SqliteDatabase;
   try {
-    db = await openSqliteDatabase(path, { readonly: true });
+    db = await openSqliteDatabase(path, undefined, { readonly: true });
   } catch (error) {
-    if (error instanceof MissingDependencyError) throw error;
     throw new IndexOpenError(`cannot open ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
   try {
     db.exec('PRAGMA busy_timeout = 5000');
-    const version = Number(db.prepare<[], { user_version: number }>('PRAGMA user_version').get()?.user_version ?? 0);
+    const version = pragma(db, 'user_version');
     if (version !== SQLITE_SCHEMA_VERSION) {
       throw new IndexOpenError(
         version === 0
@@ -44,6 +42,10 @@ export async function openSqliteReader(path: string): Promise<IndexReader> {
     throw error instanceof IndexOpenError ? error : new IndexOpenError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
   return new SqliteIndexReader(db);
+}
+
+function pragma(db: SqliteDatabase, name: string): number {
+  return Number(Object.values(db.prepare<[], Record<string, number>>(`PRAGMA ${name}`).get() ?? {})[0] ?? 0);
 }
 
 class SqliteDialect implements Dialect {
@@ -116,7 +118,7 @@ class SqliteIndexReader implements IndexReader {
           infohashes: number;
           newest: number | null;
         };
-        const bytes = Number(db.prepare<[], { page_count: number }>('PRAGMA page_count').get()?.page_count ?? 0) * Number(db.prepare<[], { page_size: number }>('PRAGMA page_size').get()?.page_size ?? 0);
+        const bytes = (pragma(db, 'page_count') - pragma(db, 'freelist_count')) * pragma(db, 'page_size');
         const now = Date.now();
         const hours = db
           .prepare(`SELECT hour * ${HOUR_MS} AS at, sum(torrents) AS torrents, sum(infohashes) AS infohashes FROM crawl_hours WHERE hour >= ? GROUP BY hour ORDER BY hour`)
