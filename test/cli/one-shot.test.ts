@@ -39,7 +39,7 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
     let stderr = '';
     proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const killer = setTimeout(() => proc.kill('SIGKILL'), 60_000);
+    const killer = setTimeout(() => proc.kill('SIGKILL'), 120_000);
     proc.once('exit', (code) => {
       clearTimeout(killer);
       resolve({ code, stdout, stderr });
@@ -139,7 +139,7 @@ describe('one-shot commands: the same exit codes, read-only', () => {
     }
   });
 
-  it('as a process: 0, 2, 3, 4 and --version', { timeout: 90_000 }, async () => {
+  it('as a process: 0, 2, 3, 4 and --version', { timeout: 180_000 }, async () => {
     const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
     const entry = found.bootstrap.join(',');
     const [ok, usage, none, nothing, shown] = await Promise.all([
