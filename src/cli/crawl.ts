@@ -18,6 +18,9 @@ import { openPostgresStore } from '../crawl/store/postgres.ts';
 import { openSqliteStore } from '../crawl/store/sqlite.ts';
 import type { CrawlStore } from '../crawl/store/types.ts';
 import { DEFAULT_CRAWL_DB, redact } from './crawl-flags.ts';
+import { ListenError, parseListenAddress, type ListenAddress } from '../web/listen.ts';
+import { MetricsServer } from '../web/metrics-server.ts';
+import { MetricsHub } from '../web/metrics/hub.ts';
 import { EXIT } from './exit.ts';
 import type { Settings } from './option-table.ts';
 import { addTableOptions, dhtOptionsOf } from './settings.ts';
@@ -40,6 +43,8 @@ export interface CrawlFlags {
   concurrency: number;
   backend: Backend;
   json?: boolean;
+  /** Serve /metrics and the dashboard here. */
+  metrics?: ListenAddress;
 }
 
 /** Where a crawl writes: the summary on `out`, progress and notes on `err`. */
@@ -89,7 +94,16 @@ async function openStore(flags: CrawlFlags): Promise<CrawlStore> {
 /** Run one crawl to its end (duration, signal or stopWhen) and return its summary. */
 export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRunOptions = {}): Promise<CrawlSummary> {
   checkCrawlFlags(flags);
-  const store = await openStore(flags);
+  // The metrics port first: taken, it is a usage error before anything else opens.
+  const hub = new MetricsHub();
+  const metrics = flags.metrics === undefined ? undefined : await startMetricsServer(flags.metrics, hub);
+  let store: CrawlStore;
+  try {
+    store = await openStore(flags);
+  } catch (error) {
+    await metrics?.close();
+    throw error;
+  }
   let dht: DHT | undefined;
   let crawler: Crawler | undefined;
   let progress: ProgressReporter | undefined;
@@ -113,6 +127,7 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
     } catch (error) {
       throw new CrawlSetupError(error instanceof Error ? error.message : String(error));
     }
+    hub.addNode(dht);
     let warnings = 0;
     dht.on('warning', (error) => {
       if (++warnings <= 5) progress?.note(`warning: ${error.message}`);
@@ -138,7 +153,9 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
       },
     });
     const c = crawler;
+    hub.addCrawler(crawler, store);
     progress = new ProgressReporter(io.err, () => c.stats(), { lineIntervalMs: options.progressIntervalMs ?? 5_000 });
+    if (metrics) progress.note(`btdht crawl: metrics at ${metrics.url}/metrics, dashboard at ${metrics.url}/`);
     progress.note(
       `btdht crawl: listening on ${local.host}:${local.port} as ${idCount} id${idCount === 1 ? '' : 's'}, ` +
         `database ${store.kind} ${redact(flags.db)}, metadata ${flags.metadata ? 'on' : 'off'}` +
@@ -155,9 +172,20 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
     return summarize(flags, local, stats, store.kind, rows);
   } finally {
     progress?.stop();
+    await metrics?.close();
+    hub.close();
     await crawler?.stop();
     await dht?.stop();
     await store.close();
+  }
+}
+
+async function startMetricsServer(address: ListenAddress, hub: MetricsHub): Promise<MetricsServer> {
+  try {
+    return await MetricsServer.start(address, { hub, title: 'btdht crawl' });
+  } catch (error) {
+    if (error instanceof ListenError) throw new CrawlSetupError(error.message);
+    throw error;
   }
 }
 
@@ -242,6 +270,7 @@ export function crawlFlagsOf(settings: Settings): CrawlFlags {
     concurrency: settings.concurrency ?? 64,
     backend: settings.backend ?? 'wasm',
     json: settings.json ?? false,
+    ...(settings.metrics !== undefined ? { metrics: parseListenAddress(settings.metrics, '--metrics') } : {}),
   };
 }
 

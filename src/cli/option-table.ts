@@ -15,6 +15,7 @@ import { INTEGER_OPTIONS, MAX_IDS } from '../dht/options.ts';
 import type { ValueKind, ValueOf } from './option-kinds.ts';
 import { boolean, hexId, hostPortList, idsKind, integer, ipAddress, oneOf, seconds, text } from './option-kinds.ts';
 import { parseDb, parseSchema } from './crawl-flags.ts';
+import { parseListenAddress } from '../web/listen.ts';
 
 /** The long-running commands whose options live in this table. */
 export type CommandName = 'node' | 'crawl';
@@ -126,6 +127,13 @@ export const OPTIONS = [
   def({ key: 'logLevel', kind: oneOf(LOG_LEVELS), help: 'least important log events shown (on stderr)', commands: BOTH, defaults: { node: 'info', crawl: 'warn' } }),
   def({ key: 'logFormat', kind: oneOf(LOG_FORMATS), help: 'log lines as text or one JSON object each', commands: BOTH, defaults: { node: 'text', crawl: 'text' } }),
   def({ key: 'statusIntervalMs', kind: integer(0, 86_400_000, '0 = off'), help: 'log a status line (table sizes, queries per second, drops) this often, ms', commands: NODE, defaults: { node: 60_000 } }),
+  // Metrics.
+  def({
+    key: 'metrics',
+    kind: text('HOST:PORT, HOST an IP address or localhost (127.0.0.1:9100, [::1]:9100; port 0 = any free one)', '<host:port>', (value) => isValid((v) => parseListenAddress(v, '--metrics'), value)),
+    help: 'serve Prometheus metrics at /metrics and a live dashboard at / on this address (a port in use is an error at start)',
+    commands: BOTH,
+  }),
   // Crawler mode.
   def({ key: 'db', kind: text('a SQLite file or a postgres:// URL', '<file|url>', (value) => isValid(parseDb, value)), help: 'SQLite file, or postgres://user@host/db', commands: CRAWL, defaults: { crawl: './btdht-crawl.sqlite' } }),
   def({ key: 'dbSchema', kind: text('a plain lower-case PostgreSQL name (a-z, 0-9, _)', '<name>', (value) => isValid(parseSchema, value)), help: 'PostgreSQL schema for the tables', commands: CRAWL, libraryDefault: 'public' }),
