@@ -20,7 +20,8 @@ import type { CrawlStore } from '../crawl/store/types.ts';
 import { DEFAULT_CRAWL_DB, redact } from './crawl-flags.ts';
 import { ListenError, parseListenAddress, type ListenAddress } from '../web/listen.ts';
 import { MetricsServer } from '../web/metrics-server.ts';
-import { MetricsHub } from '../web/metrics/hub.ts';
+import type { MetricsHub } from '../web/metrics/hub.ts';
+import { newMetricsHub } from './metrics.ts';
 import { EXIT } from './exit.ts';
 import type { Settings } from './option-table.ts';
 import { addTableOptions, dhtOptionsOf } from './settings.ts';
@@ -106,8 +107,8 @@ async function openStore(flags: CrawlFlags): Promise<CrawlStore> {
 export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRunOptions = {}): Promise<CrawlSummary> {
   checkCrawlFlags(flags);
   // The metrics port first: taken, it is a usage error before anything else opens.
-  const hub = new MetricsHub();
-  const metrics = flags.metrics === undefined ? undefined : await startMetricsServer(flags.metrics, hub);
+  const hub = flags.metrics === undefined ? undefined : await newMetricsHub();
+  const metrics = flags.metrics === undefined || hub === undefined ? undefined : await startMetricsServer(flags.metrics, hub);
   let store: CrawlStore;
   try {
     store = await openStore(flags);
@@ -156,7 +157,7 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
     } catch (error) {
       throw new CrawlSetupError(error instanceof Error ? error.message : String(error));
     }
-    hub.addNode(dht);
+    hub?.addNode(dht);
     let warnings = 0;
     dht.on('warning', (error) => {
       if (++warnings <= 5) progress?.note(`warning: ${error.message}`);
@@ -182,7 +183,7 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
       },
     });
     const c = crawler;
-    hub.addCrawler(crawler, store);
+    hub?.addCrawler(crawler, store);
     progress = new ProgressReporter(io.err, () => c.stats(), { lineIntervalMs: options.progressIntervalMs ?? 5_000 });
     if (metrics) progress.note(`btdht crawl: metrics at ${metrics.url}/metrics, dashboard at ${metrics.url}/`);
     progress.note(
@@ -215,7 +216,7 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
   } finally {
     progress?.stop();
     await metrics?.close();
-    hub.close();
+    hub?.close();
     await crawler?.stop();
     await dht?.stop();
     await index?.close();
