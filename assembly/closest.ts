@@ -6,14 +6,18 @@ import { PAIRS, sort8 } from './sort8';
 import {
   BUCKET_HEAD,
   B_COUNT,
+  CELL,
+  C_ONE,
+  C_ZERO,
   H_ADDRESS_LENGTH,
-  H_BUCKET_COUNT,
+  H_CELLS,
   H_MAX_FAILURES,
+  H_ROOT,
   H_SIZE,
   R_ADDRESS,
   R_FAILURES,
+  bitOf,
   bucketAt,
-  commonPrefix,
   copyAddress,
   copyId,
   i32At,
@@ -103,30 +107,48 @@ function collect(table: usize, bucket: usize, target: usize, work: usize, from: 
   return count;
 }
 
+/** Pending far sides of the walk: at most one per trie level. */
+const STACK: usize = memory.data(161 * 4, 16);
+
 /**
  * The k nearest good-or-questionable nodes to the target at `args`, nearest
- * first, without sorting the table: buckets are visited in distance order
- * (bucket d, then every deeper bucket together, then d-1 down to 0) and each
- * group is sorted into the result (the first by a sorting network when it
- * can, the others by a bounded insertion sort). `compact`: write id + address per
- * node to `out`; else write the record addresses (i32). Returns the count.
+ * first, without sorting the table. At a branch on bit b every id on the
+ * target's side is nearer than every id on the other side, so a depth-first
+ * walk taking the target's side first meets the buckets in distance order:
+ * each bucket after the first only appends behind what is already held, and
+ * once k are held nothing left can beat them. The target's own bucket is
+ * ordered by a sorting network when it can, the others by a bounded insertion
+ * sort. `compact`: write id + address per node to `out`; else write the record
+ * addresses (i32). Returns the count.
  */
 export function closest(table: usize, args: usize, k: i32, out: usize, work: usize, compact: bool): i32 {
   const size = i32At(table, H_SIZE);
   if (k > size) k = size;
   if (k <= 0) return 0;
-  const n = i32At(table, H_BUCKET_COUNT);
-  const d = commonPrefix(args, table);
-  const first = d < n - 1 ? d : n - 1;
-  const home = bucketAt(table, first);
+  const cells = table + <usize>i32At(table, H_CELLS);
+  let top: usize = 0;
+  let ref = i32At(table, H_ROOT);
+  while (ref >= 0) {
+    const cell = cells + <usize>(ref * CELL);
+    const near = C_ZERO + (<i32>bitOf(args, load<i32>(cell)) << 2);
+    store<i32>(STACK + top, load<i32>(cell + <usize>(near ^ (C_ZERO ^ C_ONE))));
+    top += 4;
+    ref = load<i32>(cell + <usize>near);
+  }
+  const home = bucketAt(table, ~ref);
   let count = sortHome(table, home, args, work, k);
   if (count < 0) count = collect(table, home, args, work, 0, 0, k);
-  if (d < n - 1 && count < k) {
-    const from = count;
-    for (let b = d + 1; b < n; b++) count = collect(table, bucketAt(table, b), args, work, from, count, k);
-  }
-  for (let b = first - 1; b >= 0 && count < k; b--) {
-    count = collect(table, bucketAt(table, b), args, work, count, count, k);
+  while (count < k && top > 0) {
+    top -= 4;
+    ref = load<i32>(STACK + top);
+    while (ref >= 0) {
+      const cell = cells + <usize>(ref * CELL);
+      const near = C_ZERO + (<i32>bitOf(args, load<i32>(cell)) << 2);
+      store<i32>(STACK + top, load<i32>(cell + <usize>(near ^ (C_ZERO ^ C_ONE))));
+      top += 4;
+      ref = load<i32>(cell + <usize>near);
+    }
+    count = collect(table, bucketAt(table, ~ref), args, work, count, count, k);
   }
   if (compact) {
     const addressLength = i32At(table, H_ADDRESS_LENGTH);

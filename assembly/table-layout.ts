@@ -1,11 +1,20 @@
 /**
  * Layout of a routing table region in linear memory, and the small helpers
- * over it that the table operations (routing.ts) and closest() share:
+ * over it that the table operations (routing.ts, owners.ts) and closest() share.
  *
- *   header (HEADER bytes): our id, options, bucket count, size, capacity
- *   bucket i at HEADER + i * stride, stride = BUCKET_HEAD + (k + cacheSize) * RECORD:
- *     i32 count | i32 cache count | f64 lastChanged | k node records | cache records
+ * The buckets are the leaves of a binary trie over the 160-bit space; a full
+ * bucket splits when its range holds one of the table's registered ids (its
+ * own ids: one for a plain node, many in crawler mode).
+ *
+ *   header (HEADER bytes): primary id, options, counts, capacities, root
+ *   buckets: `capacity` of them at HEADER + i * stride, stride = BUCKET_HEAD + (k + cacheSize) * RECORD:
+ *     i32 count | i32 cache count | f64 lastChanged | i32 prefix length | i32 unused | k node records | cache records
+ *   cells (the trie's branches): `capacity` of them, CELL bytes each: i32 bit | i32 zero | i32 one;
+ *     a reference (root, zero, one) >= 0 is a cell index, < 0 the bucket ~reference
+ *   ids: the registered ids, the primary among them, sorted, ID bytes each, `idCapacity` of them
  *   node record (RECORD bytes): id[20] | address[18] | u8 responded | i32 failures | f64 lastSeen
+ *
+ * A trie of n buckets has n - 1 branches, so cells need no capacity of their own.
  */
 
 export const H_K: i32 = 20;
@@ -16,13 +25,20 @@ export const H_BUCKET_COUNT: i32 = 36;
 export const H_SIZE: i32 = 40;
 export const H_CAPACITY: i32 = 44;
 export const H_STRIDE: i32 = 48;
+export const H_ROOT: i32 = 52;
 export const H_QUESTIONABLE_AFTER: i32 = 56;
-export const HEADER: i32 = 64;
+export const H_ID_COUNT: i32 = 64;
+export const H_ID_CAPACITY: i32 = 68;
+/** Byte offsets, from the table, of the cells and of the ids. */
+export const H_CELLS: i32 = 72;
+export const H_IDS: i32 = 76;
+export const HEADER: i32 = 96;
 
 export const B_COUNT: i32 = 0;
 export const B_CACHE_COUNT: i32 = 4;
 export const B_LAST_CHANGED: i32 = 8;
-export const BUCKET_HEAD: i32 = 16;
+export const B_DEPTH: i32 = 16;
+export const BUCKET_HEAD: i32 = 24;
 
 export const R_ADDRESS: i32 = 20;
 export const R_RESPONDED: i32 = 38;
@@ -30,7 +46,14 @@ export const R_FAILURES: i32 = 40;
 export const R_LAST_SEEN: i32 = 48;
 export const RECORD: i32 = 56;
 
-export const MAX_BUCKETS: i32 = 160;
+export const CELL: i32 = 12;
+export const C_BIT: i32 = 0;
+export const C_ZERO: i32 = 4;
+export const C_ONE: i32 = 8;
+export const ID: i32 = 20;
+
+/** Deepest prefix a bucket may have: its range is two ids, one more split gains nothing (160 buckets along one id's path). */
+export const MAX_PREFIX_LENGTH: i32 = 159;
 
 // @ts-ignore: decorator
 @inline export function i32At(p: usize, offset: i32): i32 {
@@ -41,14 +64,36 @@ export const MAX_BUCKETS: i32 = 160;
   store<i32>(p + <usize>offset, value);
 }
 
-/** Byte size of a region holding `capacity` buckets. */
-export function tableBytes(k: i32, cacheSize: i32, capacity: i32): i32 {
+function align8(n: i32): i32 {
+  return (n + 7) & ~7;
+}
+
+/** Offset of the cells in a region of `capacity` buckets. */
+export function cellsOffset(k: i32, cacheSize: i32, capacity: i32): i32 {
   return HEADER + capacity * (BUCKET_HEAD + (k + cacheSize) * RECORD);
+}
+
+/** Offset of the ids in a region of `capacity` buckets. */
+export function idsOffset(k: i32, cacheSize: i32, capacity: i32): i32 {
+  return cellsOffset(k, cacheSize, capacity) + align8(capacity * CELL);
+}
+
+/** Byte size of a region holding `capacity` buckets and `idCapacity` registered ids. */
+export function tableBytes(k: i32, cacheSize: i32, capacity: i32, idCapacity: i32): i32 {
+  return idsOffset(k, cacheSize, capacity) + idCapacity * ID;
 }
 
 // @ts-ignore: decorator
 @inline export function bucketAt(table: usize, i: i32): usize {
   return table + <usize>HEADER + <usize>i * <usize>i32At(table, H_STRIDE);
+}
+// @ts-ignore: decorator
+@inline export function cellAt(table: usize, i: i32): usize {
+  return table + <usize>i32At(table, H_CELLS) + <usize>(i * CELL);
+}
+// @ts-ignore: decorator
+@inline export function idAt(table: usize, i: i32): usize {
+  return table + <usize>i32At(table, H_IDS) + <usize>(i * ID);
 }
 // @ts-ignore: decorator
 @inline export function cacheOf(table: usize, bucket: usize): usize {
@@ -105,8 +150,22 @@ export function commonPrefix(a: usize, b: usize): i32 {
   for (let i: usize = 0; i < <usize>RECORD; i += 8) store<u64>(dst + i, load<u64>(src + i));
 }
 
-export function bucketIndex(table: usize, id: usize): i32 {
-  const n = i32At(table, H_BUCKET_COUNT);
-  const d = commonPrefix(id, table);
-  return d < n - 1 ? d : n - 1;
+/** Address of the reference to the bucket where `id` belongs: the root slot, or a branch's child field. */
+export function leafSlot(table: usize, id: usize): usize {
+  let slot = table + <usize>H_ROOT;
+  let ref = load<i32>(slot);
+  if (ref < 0) return slot;
+  const cells = table + <usize>i32At(table, H_CELLS);
+  do {
+    const cell = cells + <usize>(ref * CELL);
+    slot = cell + <usize>(C_ZERO + (<i32>bitOf(id, load<i32>(cell)) << 2));
+    ref = load<i32>(slot);
+  } while (ref >= 0);
+  return slot;
+}
+
+/** The bucket where `id` belongs. */
+// @ts-ignore: decorator
+@inline export function leafOf(table: usize, id: usize): usize {
+  return bucketAt(table, ~load<i32>(leafSlot(table, id)));
 }

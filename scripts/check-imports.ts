@@ -52,11 +52,7 @@ const ASSEMBLY = ['dht/node/', 'dht/dht.ts'];
  * Imports that break a rule today, each with the issue item that removes it.
  * An entry that no longer matches an import is itself a fault: delete it.
  */
-export const KNOWN_EXCEPTIONS: readonly { from: string; to: string; why: string }[] = [
-  // #13 item 4 (owner `core`): multi-id tables become part of the core contract.
-  { from: 'dht/dht.ts', to: 'core/js/routing-table.ts', why: 'multi-id tables, until the core contract carries own ids (#13 item 4)' },
-  { from: 'dht/routing.ts', to: 'core/js/routing-table.ts', why: 'multi-id bucket depth, until the core contract carries own ids (#13 item 4)' },
-];
+export const KNOWN_EXCEPTIONS: readonly { from: string; to: string; why: string }[] = [];
 
 /** How a package (or a node: builtin) appears among a file's imports. */
 export const PACKAGE = 'package:';

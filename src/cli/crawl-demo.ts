@@ -16,7 +16,9 @@ import { loadCore } from '../core/index.ts';
 import { startCrawlSwarm, type CrawlSwarm } from '../crawl/demo/swarm.ts';
 import { openSqliteStore } from '../crawl/store/sqlite.ts';
 import { parseBackend } from './options.ts';
-import { CrawlSetupError, parseDuration, parseIds, printSummary, runCrawl, stopOnSignals, type CrawlIO } from './crawl.ts';
+import { parseDuration, parseIds } from './crawl-flags.ts';
+import { EXIT } from './exit.ts';
+import { CrawlSetupError, printSummary, runCrawl, stopOnSignals, type CrawlIO } from './crawl.ts';
 
 export interface CrawlDemoFlags {
   nodes: number;
@@ -150,7 +152,7 @@ export function registerCrawlDemo(program: Command): void {
       } catch (error) {
         if (!(error instanceof CrawlSetupError)) throw error;
         console.error(`btdht crawl-demo: ${error.message}`);
-        process.exitCode = 1;
+        process.exitCode = EXIT.usage;
       } finally {
         release();
       }

@@ -6,9 +6,7 @@
  * cleanly: the last batch is written.
  */
 import { mkdir } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { DHT } from '../dht/dht.ts';
 import type { DHTOptions } from '../dht/options.ts';
 import type { Backend, Core } from '../core/types.ts';
@@ -19,13 +17,21 @@ import { isPostgresUrl } from '../crawl/store/open.ts';
 import { openPostgresStore } from '../crawl/store/postgres.ts';
 import { openSqliteStore } from '../crawl/store/sqlite.ts';
 import type { CrawlStore } from '../crawl/store/types.ts';
-import { parseBackend, parseBootstrap, parsePort } from './options.ts';
+import { DEFAULT_CRAWL_DB, redact } from './crawl-flags.ts';
+import { ListenError, parseListenAddress, type ListenAddress } from '../web/listen.ts';
+import { MetricsServer } from '../web/metrics-server.ts';
+import { MetricsHub } from '../web/metrics/hub.ts';
+import { EXIT } from './exit.ts';
+import type { Settings } from './option-table.ts';
+import { addTableOptions, dhtOptionsOf } from './settings.ts';
 import { ProgressReporter, formatSummary, type CrawlSummary, type ProgressStream } from './crawl-progress.ts';
 
-export const DEFAULT_CRAWL_DB = './btdht-crawl.sqlite';
+export { collectBootstrap, DEFAULT_CRAWL_DB, parseConcurrency, parseDb, parseDuration, parseHost, parseIds, parseSchema, redact } from './crawl-flags.ts';
+
 
 export interface CrawlFlags {
-  ids: number;
+  /** How many node ids, or their hex prefixes. */
+  ids: number | readonly string[];
   db: string;
   dbSchema?: string;
   torrents?: string;
@@ -37,6 +43,8 @@ export interface CrawlFlags {
   concurrency: number;
   backend: Backend;
   json?: boolean;
+  /** Serve /metrics and the dashboard here. */
+  metrics?: ListenAddress;
 }
 
 /** Where a crawl writes: the summary on `out`, progress and notes on `err`. */
@@ -62,57 +70,9 @@ export interface CrawlRunOptions {
   onStarted?: (crawler: Crawler) => void;
 }
 
-/** A problem with the user's input or environment: printed as is, exit code 1. */
+/** A problem with the user's input or environment, found before the crawl starts: printed as is, exit code 2. */
 export class CrawlSetupError extends Error {
   override name = 'CrawlSetupError';
-}
-
-const MAX_IDS = 65_536;
-
-export function parseIds(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > MAX_IDS) throw new InvalidArgumentError(`--ids: expected a whole number from 1 to ${MAX_IDS}, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-export function parseDuration(value: string): number {
-  const seconds = Number(value);
-  if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError(`--duration: expected a positive number of seconds, got ${JSON.stringify(value)}`);
-  return seconds;
-}
-
-export function parseConcurrency(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 10_000) throw new InvalidArgumentError(`--concurrency: expected a whole number from 1 to 10000, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-export function parseDb(value: string): string {
-  if (value.trim() === '') throw new InvalidArgumentError('--db: expected a SQLite file or a postgres:// URL, got an empty string');
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) && !isPostgresUrl(value)) {
-    throw new InvalidArgumentError(`--db: only postgres:// or postgresql:// URLs are databases; anything else is a SQLite file path (got ${JSON.stringify(redact(value))})`);
-  }
-  return value;
-}
-
-export function parseSchema(value: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) throw new InvalidArgumentError(`--db-schema: expected a plain lower-case PostgreSQL name (a-z, 0-9, _), got ${JSON.stringify(value)}`);
-  return value;
-}
-
-export function parseHost(value: string): string {
-  if (isIP(value) === 0) throw new InvalidArgumentError(`--host: expected an IP address to bind (0.0.0.0, ::, 127.0.0.1, ...), got ${JSON.stringify(value)}`);
-  return value;
-}
-
-/** `--bootstrap` may be repeated, each a host:port or a comma list. */
-export function collectBootstrap(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...parseBootstrap(value)];
-}
-
-/** A URL without its password, for printing. */
-export function redact(target: string): string {
-  return target.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
 }
 
 /** Checks that need several flags together. */
@@ -134,7 +94,16 @@ async function openStore(flags: CrawlFlags): Promise<CrawlStore> {
 /** Run one crawl to its end (duration, signal or stopWhen) and return its summary. */
 export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRunOptions = {}): Promise<CrawlSummary> {
   checkCrawlFlags(flags);
-  const store = await openStore(flags);
+  // The metrics port first: taken, it is a usage error before anything else opens.
+  const hub = new MetricsHub();
+  const metrics = flags.metrics === undefined ? undefined : await startMetricsServer(flags.metrics, hub);
+  let store: CrawlStore;
+  try {
+    store = await openStore(flags);
+  } catch (error) {
+    await metrics?.close();
+    throw error;
+  }
   let dht: DHT | undefined;
   let crawler: Crawler | undefined;
   let progress: ProgressReporter | undefined;
@@ -146,14 +115,19 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
         throw new CrawlSetupError(`cannot use --torrents ${flags.torrents}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    dht = new DHT({
-      ...options.dht,
-      host: flags.host,
-      port: flags.port,
-      ids: flags.ids,
-      ...(options.core ? { core: options.core } : { backend: flags.backend }),
-      ...(flags.bootstrap ? { bootstrap: flags.bootstrap } : {}),
-    });
+    try {
+      dht = new DHT({
+        ...options.dht,
+        host: flags.host,
+        port: flags.port,
+        ids: typeof flags.ids === 'number' ? flags.ids : [...flags.ids],
+        ...(options.core ? { core: options.core } : { backend: flags.backend }),
+        ...(flags.bootstrap ? { bootstrap: flags.bootstrap } : {}),
+      });
+    } catch (error) {
+      throw new CrawlSetupError(error instanceof Error ? error.message : String(error));
+    }
+    hub.addNode(dht);
     let warnings = 0;
     dht.on('warning', (error) => {
       if (++warnings <= 5) progress?.note(`warning: ${error.message}`);
@@ -165,6 +139,7 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
       throw new CrawlSetupError(`cannot listen on ${flags.host}:${flags.port}: ${error instanceof Error ? error.message : String(error)}`);
     }
     const local = dht.address();
+    const idCount = typeof flags.ids === 'number' ? flags.ids : flags.ids.length;
     let errors = 0;
     crawler = new Crawler(dht, {
       ...options.crawler,
@@ -178,9 +153,11 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
       },
     });
     const c = crawler;
+    hub.addCrawler(crawler, store);
     progress = new ProgressReporter(io.err, () => c.stats(), { lineIntervalMs: options.progressIntervalMs ?? 5_000 });
+    if (metrics) progress.note(`btdht crawl: metrics at ${metrics.url}/metrics, dashboard at ${metrics.url}/`);
     progress.note(
-      `btdht crawl: listening on ${local.host}:${local.port} as ${flags.ids} id${flags.ids === 1 ? '' : 's'}, ` +
+      `btdht crawl: listening on ${local.host}:${local.port} as ${idCount} id${idCount === 1 ? '' : 's'}, ` +
         `database ${store.kind} ${redact(flags.db)}, metadata ${flags.metadata ? 'on' : 'off'}` +
         (flags.duration !== undefined ? `, for ${flags.duration} s` : ', until SIGINT'),
     );
@@ -195,9 +172,20 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
     return summarize(flags, local, stats, store.kind, rows);
   } finally {
     progress?.stop();
+    await metrics?.close();
+    hub.close();
     await crawler?.stop();
     await dht?.stop();
     await store.close();
+  }
+}
+
+async function startMetricsServer(address: ListenAddress, hub: MetricsHub): Promise<MetricsServer> {
+  try {
+    return await MetricsServer.start(address, { hub, title: 'btdht crawl' });
+  } catch (error) {
+    if (error instanceof ListenError) throw new CrawlSetupError(error.message);
+    throw error;
   }
 }
 
@@ -224,7 +212,7 @@ function summarize(flags: CrawlFlags, local: { host: string; port: number }, sta
   const m = stats.metadata;
   const summary: CrawlSummary = {
     seconds: stats.uptimeMs / 1000,
-    node: { host: local.host, port: local.port, ids: flags.ids },
+    node: { host: local.host, port: local.port, ids: typeof flags.ids === 'number' ? flags.ids : flags.ids.length },
     infohashes: { unique: i.unique.get_peers + i.unique.announce_peer + i.unique.sample, uniqueBySource: i.unique, sightings: i.seen },
     metadata: { enabled: m.enabled, fetched: m.fetched, failed: m.failed, retries: m.retries, alreadyFetched: m.alreadyFetched, dropped: m.dropped, failures: m.failures },
     store: {
@@ -267,34 +255,44 @@ export function stopOnSignals(controller: AbortController, note: (line: string) 
   };
 }
 
+/** The crawl's flags from its settings (flags over the config file over the defaults). */
+export function crawlFlagsOf(settings: Settings): CrawlFlags {
+  return {
+    ids: settings.ids ?? 16,
+    db: settings.db ?? DEFAULT_CRAWL_DB,
+    ...(settings.dbSchema !== undefined ? { dbSchema: settings.dbSchema } : {}),
+    ...(settings.torrents !== undefined ? { torrents: settings.torrents } : {}),
+    ...(settings.duration !== undefined ? { duration: settings.duration } : {}),
+    ...(settings.bootstrap !== undefined ? { bootstrap: settings.bootstrap } : {}),
+    metadata: settings.metadata ?? true,
+    port: settings.port ?? 6881,
+    host: settings.host ?? '0.0.0.0',
+    concurrency: settings.concurrency ?? 64,
+    backend: settings.backend ?? 'wasm',
+    json: settings.json ?? false,
+    ...(settings.metrics !== undefined ? { metrics: parseListenAddress(settings.metrics, '--metrics') } : {}),
+  };
+}
+
 export function registerCrawl(program: Command): void {
-  program
+  const command = program
     .command('crawl')
-    .description('crawler mode: harvest infohashes from the DHT, fetch their torrents (BEP 9) into SQLite or PostgreSQL')
-    .option('--ids <n>', 'node ids sharing one routing table and socket (1-65536)', parseIds, 16)
-    .option('--db <file|url>', 'SQLite file, or postgres://user@host/db', parseDb, DEFAULT_CRAWL_DB)
-    .option('--db-schema <name>', 'PostgreSQL schema for the tables (default public)', parseSchema)
-    .option('--torrents <dir>', 'also write each fetched torrent as DIR/xx/<infohash>.torrent')
-    .option('--duration <s>', 'stop after S seconds (default: at SIGINT)', parseDuration)
-    .option('--bootstrap <host:port>', 'nodes or routers to join through (repeat, or a comma list; "" = none)', collectBootstrap)
-    .option('--no-metadata', 'harvest infohashes only, fetch no torrents')
-    .option('--port <port>', 'UDP port (0 = any)', parsePort, 6881)
-    .option('--host <ip>', 'address to bind', parseHost, '0.0.0.0')
-    .option('--concurrency <n>', 'torrents fetched at once', parseConcurrency, 64)
-    .option('--backend <name>', 'core backend: wasm or js', parseBackend, 'wasm')
-    .option('--json', 'print the summary as one JSON line')
-    .action(async (flags: CrawlFlags) => {
-      const controller = new AbortController();
-      const release = stopOnSignals(controller, (line) => process.stderr.write(`\n${line}\n`));
-      try {
-        const summary = await runCrawl(flags, { out: (line) => console.log(line), err: process.stderr }, { signal: controller.signal });
-        printSummary(summary, flags.json === true, (line) => console.log(line));
-      } catch (error) {
-        if (!(error instanceof CrawlSetupError)) throw error;
-        console.error(`btdht crawl: ${error.message}`);
-        process.exitCode = 1;
-      } finally {
-        release();
-      }
-    });
+    .description('crawler mode: harvest infohashes from the DHT, fetch their torrents (BEP 9) into SQLite or PostgreSQL');
+  const readSettings = addTableOptions(command, 'crawl');
+  command.action(async (raw: Record<string, unknown>) => {
+    const settings = await readSettings(raw);
+    const flags = crawlFlagsOf(settings);
+    const controller = new AbortController();
+    const release = stopOnSignals(controller, (line) => process.stderr.write(`\n${line}\n`));
+    try {
+      const summary = await runCrawl(flags, { out: (line) => console.log(line), err: process.stderr }, { signal: controller.signal, dht: dhtOptionsOf(settings, 'crawl') });
+      printSummary(summary, flags.json === true, (line) => console.log(line));
+    } catch (error) {
+      if (!(error instanceof CrawlSetupError)) throw error;
+      console.error(`btdht crawl: ${error.message}`);
+      process.exitCode = EXIT.usage;
+    } finally {
+      release();
+    }
+  });
 }

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { ListenError, parseListenAddress, type ListenAddress } from '../web/listen.ts';
 import { MetricsServer } from '../web/metrics-server.ts';
 import type { MetricsHub } from '../web/metrics/hub.ts';
+import { EXIT } from './exit.ts';
 
 export const METRICS_FLAG = '--metrics <host:port>';
 export const METRICS_HELP = 'serve Prometheus metrics at /metrics and a live dashboard at / (e.g. 127.0.0.1:9100; port 0 = any)';
@@ -29,7 +30,7 @@ export async function startMetrics(address: ListenAddress | undefined, hub: Metr
   } catch (error) {
     if (!(error instanceof ListenError)) throw error;
     console.error(`${title}: ${error.message}`);
-    process.exitCode = 2;
+    process.exitCode = EXIT.usage;
     return 'failed';
   }
 }

@@ -6,6 +6,7 @@ import { onInterrupt, parseBackend, parseBootstrap, parsePort } from './options.
 import { METRICS_FLAG, METRICS_HELP, parseMetricsAddress, startMetrics } from './metrics.ts';
 import { MetricsHub } from '../web/metrics/hub.ts';
 import type { ListenAddress } from '../web/listen.ts';
+import { keepYoungGenerationSmall } from './young-generation.ts';
 
 interface NodeFlags {
   host: string;
@@ -33,6 +34,8 @@ export function registerNode(program: Command): void {
     .option('--state <file>', 'restore the node id and routing table from FILE, save there on exit')
     .option(METRICS_FLAG, METRICS_HELP, parseMetricsAddress)
     .action(async (flags: NodeFlags) => {
+      // Before the node allocates anything: a flood must not grow the heap's nursery (young-generation.ts).
+      keepYoungGenerationSmall();
       const dht = new DHT({
         host: flags.host,
         port: flags.port,

@@ -1,6 +1,8 @@
 /**
- * The routing table contract (BEP 5): 160-bit ids, buckets of K nodes, only the
- * bucket holding our own id splits, a replacement cache per bucket.
+ * The routing table contract (BEP 5): 160-bit ids, buckets of K nodes, only a
+ * bucket holding one of our own ids splits, a replacement cache per bucket.
+ * A plain node has one id; crawler mode registers many on one table (the
+ * buckets split around each of them, issue #8).
  *
  * Addresses are kept compact, as they go on the wire: 4-byte IPv4 + 2-byte port
  * (`addressLength` 6), or 16 + 2 for IPv6 (`addressLength` 18, BEP 32). Times are
@@ -8,8 +10,10 @@
  */
 
 export interface RoutingTableOptions {
-  /** Our node id, 20 bytes. */
+  /** Our node id, 20 bytes: the primary one. */
   id: Uint8Array;
+  /** More ids of ours to register at once (crawler mode), as `register` does one by one. */
+  ids?: readonly Uint8Array[];
   /** Bucket size, K = 8 in BEP 5. */
   k?: number;
   /** Replacement cache entries per bucket (default: k). */
@@ -26,6 +30,8 @@ export interface RoutingTableOptions {
 export interface ResolvedRoutingTableOptions {
   /** A copy (even of a Buffer, whose slice() is a view). */
   id: Uint8Array;
+  /** The other ids to register, checked (not copied: register copies). */
+  ids: readonly Uint8Array[];
   k: number;
   cacheSize: number;
   addressLength: 6 | 18;
@@ -37,6 +43,9 @@ export interface ResolvedRoutingTableOptions {
 export function resolveRoutingTableOptions(options: RoutingTableOptions): ResolvedRoutingTableOptions {
   const id: unknown = options.id;
   if (!(id instanceof Uint8Array && id.length === 20)) throw new TypeError('routing table id must be 20 bytes');
+  const ids: unknown = options.ids ?? [];
+  if (!Array.isArray(ids)) throw new TypeError('routing table ids must be an array of 20-byte Uint8Arrays');
+  for (const other of ids) checkRegisteredId(other);
   const k = tableInteger(options.k, 8, 'k', 1);
   const cacheSize = tableInteger(options.cacheSize, k, 'cacheSize', 0);
   const addressLength = options.addressLength ?? 6;
@@ -44,7 +53,12 @@ export function resolveRoutingTableOptions(options: RoutingTableOptions): Resolv
   const maxFailures = tableInteger(options.maxFailures, 2, 'maxFailures', 1);
   const questionableAfterMs = options.questionableAfterMs ?? 15 * 60 * 1000;
   if (typeof questionableAfterMs !== 'number' || !(questionableAfterMs >= 0)) throw new RangeError('routing table questionableAfterMs must be >= 0');
-  return { id: new Uint8Array(id), k, cacheSize, addressLength, maxFailures, questionableAfterMs };
+  return { id: new Uint8Array(id), ids: ids as Uint8Array[], k, cacheSize, addressLength, maxFailures, questionableAfterMs };
+}
+
+/** Throws unless `id` can be registered (the same message on both backends). */
+export function checkRegisteredId(id: unknown): asserts id is Uint8Array {
+  if (!(id instanceof Uint8Array && id.length === 20)) throw new TypeError('registered id must be a 20-byte Uint8Array');
 }
 
 function tableInteger(value: number | undefined, fallback: number, name: string, min: number): number {
@@ -93,7 +107,10 @@ export interface BucketInfo {
 }
 
 export interface RoutingTable {
+  /** The primary id (never unregistered). */
   readonly id: Uint8Array;
+  /** Every registered id: the primary first, then in registration order. The table's own bytes: do not mutate. */
+  readonly ids: readonly Uint8Array[];
   readonly k: number;
   readonly addressLength: 6 | 18;
   /** Nodes in buckets (replacement caches not counted). */
@@ -135,10 +152,27 @@ export interface RoutingTable {
   closest(target: Uint8Array, k: number): Uint8Array;
   /** Same selection as `closest`, as objects (for seeding lookups). */
   closestNodes(target: Uint8Array, k: number): RoutingNode[];
-  /** Buckets from the farthest (prefixLength 0) to the one holding our id. */
+  /**
+   * The buckets: with one registered id, from the farthest (prefixLength 0) to
+   * the one holding it; with more, in key order (ascending prefixes).
+   */
   buckets(): BucketInfo[];
   /** Every node in buckets (not caches), for saving state. */
   nodes(): RoutingNode[];
+  /**
+   * Register one more id of ours: from now on a full bucket holding it splits,
+   * as the bucket holding the primary does (on the next add to that range). A
+   * node with this id leaves the table (it is us now): its bucket refills from
+   * the cache. Idempotent. TypeError unless 20 bytes.
+   */
+  register(id: Uint8Array): void;
+  /**
+   * Stop splitting around `id`; buckets already split stay (tables never
+   * merge). False if it was not registered; RangeError for the primary.
+   */
+  unregister(id: Uint8Array): boolean;
+  /** The prefix length of the bucket whose range holds `id` (20 bytes, else TypeError). */
+  prefixLengthOf(id: Uint8Array): number;
   /** Free resources (WASM memory slot); the table must not be used after. */
   dispose(): void;
 }

@@ -110,6 +110,8 @@ export const CLIENT_VERSION = new Uint8Array([0x42, 0x44, 0x00, 0x01]);
 
 /** Saved-state format version (state.ts). */
 export const STATE_VERSION = 1;
+/** How often a node with a state file saves it while running (and at stop). */
+export const STATE_SAVE_INTERVAL_MS = 5 * 60_000;
 
 /** BEP 32: our find_node / get_peers queries ask for both families while the other family's table holds fewer nodes than this. */
 export const WANT_BOTH_BELOW = 32;

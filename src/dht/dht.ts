@@ -10,19 +10,18 @@
  */
 import type { Core } from '../core/types.ts';
 import { loadCore } from '../core/index.ts';
-import type { NodeState, RoutingTable } from '../core/routing-types.ts';
+import type { NodeState } from '../core/routing-types.ts';
 import type { BencodeDict } from '../ground/bencode.ts';
-import type { KrpcQuery, KrpcResponse, QueryArgs } from '../ground/messages.ts';
+import type { KrpcResponse, QueryArgs } from '../ground/messages.ts';
 import type { Peer } from '../krpc/compact.ts';
 import { decodeCompactAddress, decodeCompactPeers, encodeCompactAddress } from '../krpc/compact.ts';
 import type { TimerHandle } from '../ground/clock.ts';
 import type { Endpoint } from '../ground/address.ts';
 import { toHex } from '../util/hex.ts';
-import { randomId, toId } from '../util/id.ts';
-import { randomBytes } from '../ground/random.ts';
+import { toId } from '../util/id.ts';
 import type { HostPort } from '../util/endpoint.ts';
 import { resolveNumericEndpoint } from '../util/endpoint.ts';
-import { WANT_BOTH_BELOW, MAINTENANCE_INTERVAL_MS, MAX_BUCKETS, MAX_FAILURES, QUESTIONABLE_AFTER_MS, DESTINATION_BURST, DESTINATION_MAX_TRACKED, DESTINATION_MAX_WAIT_MS } from './constants.ts';
+import { WANT_BOTH_BELOW, MAINTENANCE_INTERVAL_MS, MAX_BUCKETS, DESTINATION_BURST, DESTINATION_MAX_TRACKED, DESTINATION_MAX_WAIT_MS } from './constants.ts';
 import { Emitter } from './emitter.ts';
 import { KrpcRemoteError, QueryFailedError } from './errors.ts';
 import { Hooks } from './hooks.ts';
@@ -34,8 +33,7 @@ import { SourceLimiter } from './rate-limit.ts';
 import { SendPacer } from './pacing.ts';
 import { DestinationBudget } from './destination-budget.ts';
 import { Bep42Policy } from './bep42.ts';
-import { bep42NodeId, isBep42Compliant, isBep42Exempt } from './node-id.ts';
-import type { NodeSelf } from './self.ts';
+import { Identity, ASKED_AS_CAP } from './node/identity.ts';
 import type { Stack } from './stack.ts';
 import { bindSockets } from './node/sockets.ts';
 import type { Bound } from './node/sockets.ts';
@@ -45,13 +43,13 @@ import type { FamilyTables } from './handlers.ts';
 import type { QueryOutcome } from './rpc.ts';
 import type { NodeInfo } from './routing.ts';
 import { NodeCounters } from './stats.ts';
-import type { Counts } from './stats.ts';
 import { TokenManager } from './tokens.ts';
 import { traverse } from './traversal.ts';
 import type { TraversalOptions, TraversalResult, TraversalStrategy } from './traversal.ts';
 import { resolveRouters, splitBootstrap, systemResolver } from './bootstrap.ts';
-import { loadState, saveState } from './state.ts';
-import type { SavedNode } from './state.ts';
+import type { SavedNode, SavedState } from './state.ts';
+import { StateSaver } from './state-saver.ts';
+import type { Logger } from './log.ts';
 import { anySignal } from './signals.ts';
 import { findNodeLookup, resultNodes } from './lookups/find-node.ts';
 import { getPeersLookup } from './lookups/get-peers.ts';
@@ -67,14 +65,10 @@ import type { SampleAnswer, SampleLookupResult } from './sample/client.ts';
 import type { SampleWalkOptions } from './sample/walk.ts';
 import type { BencodeInput } from '../ground/bencode.ts';
 import type { ScrapeHost } from './scrape/install.ts';
-import { SharedRoutingTable } from '../core/js/routing-table.ts';
-import { NodeIdSet, idsAtPrefixes, spreadIds } from './multi-id/id-set.ts';
-import { AskedAs } from './multi-id/asked-as.ts';
-import { bytesEqual } from '../util/bytes.ts';
 import { MAX_STORED_ITEMS } from './items/constants.ts';
 import { MAX_SCRAPE_RECORDS } from './scrape/constants.ts';
 
-export type { DHTEvents, TableSize, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
+export type { DHTEvents, LookupEvent, TableSize, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
 import type { DHTEvents, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
 
 type Lifecycle = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -117,7 +111,7 @@ export class DHT {
   readonly #stopController = new AbortController();
   /** Lookups running, each aborted by stop(). */
   readonly #lookups = new Set<AbortController>();
-  #id: Uint8Array;
+  readonly #identity: Identity;
   #state: Lifecycle = 'idle';
   #starting: Promise<void> | undefined;
   #parts: Running | undefined;
@@ -128,33 +122,43 @@ export class DHT {
   #routers = new Set<string>();
   /** Counts kept after stop(), when the table is gone. */
   #final: { nodes: number; buckets: number } | undefined;
-  /** Saves in progress, chained: one state file is never written twice at once. */
-  #saving: Promise<void> = Promise.resolve();
-  #idChanges = 0;
-  /** Crawler mode: every id we answer as, the primary first (undefined for a plain node). */
-  #ids: Uint8Array[] | undefined;
+  /** The state file's keeper (with `stateFile`). */
+  readonly #stateSaver: StateSaver | undefined;
+  readonly #log: Logger;
 
   constructor(options: DHTOptions = {}) {
     this.#options = resolveOptions(options);
     this.#emitter = new Emitter<DHTEvents>((error, event) => {
       if (event !== 'warning') this.#warn(new Error(`a '${String(event)}' listener threw`, { cause: error }));
     });
-    this.#id = this.#options.id ?? randomId(this.#options.random);
+    this.#identity = new Identity(this.#options, this.#emitter);
+    this.#log = this.#options.logger;
+    const o = this.#options;
+    this.#stateSaver = o.stateFile
+      ? new StateSaver({
+          file: o.stateFile,
+          intervalMs: o.stateSaveIntervalMs,
+          clock: o.clock,
+          log: this.#log,
+          onFailure: (error) => this.#emitter.emit('warning', error),
+          onMovedAside: (error) => this.#emitter.emit('warning', error),
+        })
+      : undefined;
   }
 
   /** Our node id (20 bytes). Settled by start() when restored from `stateFile`. */
   get id(): Uint8Array {
-    return this.#id.slice();
+    return this.#identity.id.slice();
   }
 
   /** Every id this node answers as (crawler mode, option `ids`): the primary first. Just `[id]` for a plain node. */
   get ids(): Uint8Array[] {
-    return (this.#ids ?? [this.#id]).map((id) => id.slice());
+    return this.#identity.ids.map((id) => id.slice());
   }
 
   /** Our node id as 40 hex chars. */
   get idHex(): string {
-    return toHex(this.#id);
+    return toHex(this.#identity.id);
   }
 
   /** Has bootstrap finished? */
@@ -218,16 +222,11 @@ export class DHT {
     try {
       const core = o.core ?? (await loadCore(o.backend));
       let saved: SavedNode[] = [];
-      if (o.stateFile) {
-        try {
-          const state = await loadState(o.stateFile);
-          if (state) {
-            if (!o.id) this.#id = state.id;
-            saved = state.nodes;
-          }
-        } catch (error) {
-          this.#warn(new Error(`state file ${o.stateFile} ignored: ${error instanceof Error ? error.message : String(error)}`));
-        }
+      // Before binding: a state file that cannot be used fails start() (StateFileError).
+      const state = await this.#stateSaver?.open();
+      if (state) {
+        this.#identity.restore(state.id);
+        saved = state.nodes;
       }
       const bound = await bindSockets(o, {
         onDatagram: (family, data, from) => {
@@ -240,6 +239,8 @@ export class DHT {
       });
       this.#parts = this.#build(core, bound);
       this.#state = 'running';
+      const parts = this.#parts;
+      this.#stateSaver?.start(() => this.#snapshot(parts));
       if (this.#stopController.signal.aborted) return;
       if (o.maintenance) this.#scheduleMaintenance();
       void this.#bootstrap(saved);
@@ -247,40 +248,6 @@ export class DHT {
       this.#state = 'stopped';
       throw error;
     }
-  }
-
-  /** A routing table around `id` — and, in crawler mode, around every one of our ids (a shared table). */
-  #createTable(core: Core, id: Uint8Array, family: 4 | 6): RoutingTable {
-    const options = {
-      id,
-      k: this.#options.k,
-      cacheSize: this.#options.replacementCacheSize,
-      addressLength: family === 4 ? (6 as const) : (18 as const),
-      questionableAfterMs: QUESTIONABLE_AFTER_MS,
-      maxFailures: MAX_FAILURES,
-    };
-    if (this.#ids === undefined) return core.createRoutingTable(options);
-    const table = new SharedRoutingTable(options);
-    for (const other of this.#ids) table.register(other);
-    return table;
-  }
-
-  /** Crawler mode (`ids`): our ids, the primary first; undefined for a plain node. */
-  #makeIds(primary: Uint8Array): Uint8Array[] | undefined {
-    const wanted = this.#options.ids;
-    if (wanted === 1) return undefined;
-    const others = typeof wanted === 'number' ? spreadIds(wanted, this.#options.random, primary) : idsAtPrefixes(wanted, this.#options.random);
-    return [primary, ...others.filter((id) => !bytesEqual(id, primary))];
-  }
-
-  /** Our ids and our table, as answering and routing read them. */
-  #makeSelf(core: Core, family: 4 | 6): NodeSelf {
-    const self: NodeSelf = { id: this.#id, table: this.#createTable(core, this.#id, family) };
-    if (this.#ids) {
-      self.ids = new NodeIdSet(this.#ids);
-      self.askedAs = new AskedAs(ASKED_AS_CAP);
-    }
-    return self;
   }
 
   #build(core: Core, bound: Bound[]): Running {
@@ -298,8 +265,7 @@ export class DHT {
         : undefined;
     const bep42 = new Bep42Policy(o.bep42, (bytes) => core.crc32c(bytes));
     const tokens = new TokenManager((bytes) => core.sha1(bytes), o.clock, o.random);
-    this.#ids = this.#makeIds(this.#id);
-    const selves = bound.map(({ local }) => this.#makeSelf(core, local.family as 4 | 6));
+    const selves = this.#identity.open(core, bound.map(({ local }) => local.family as 4 | 6));
     const tables: FamilyTables = { 4: undefined, 6: undefined };
     bound.forEach(({ local }, i) => (tables[local.family as 4 | 6] = selves[i]));
     // Late-bound: the stacks are built below and read by the extensions per call.
@@ -334,7 +300,7 @@ export class DHT {
       hooks: this.#hooks,
       emitter: this.#emitter,
       warn: (error) => this.#warn(error),
-      onAddressReport: (family, ip, from) => this.#onAddressReport(family, ip, from),
+      onAddressReport: (family, ip, from) => this.#identity.onAddressReport(core, stacks, family, ip, from),
       runOn: (family) => this.#runOn(family),
       isRouter: (from) => this.#routers.size > 0 && this.#routers.has(endpointKey(from)),
     };
@@ -358,49 +324,6 @@ export class DHT {
     };
   }
 
-  /**
-   * A matched response told us how its sender sees our address (BEP 42 `ip`):
-   * count the vote, act on a new majority. Each family votes apart; only the
-   * primary family's IP decides our id (one id for both DHTs, BEP 32).
-   */
-  #onAddressReport(family: 4 | 6, compact: Uint8Array, from: Endpoint): void {
-    const parts = this.#parts;
-    const stack = parts && stackOf(parts.stacks, family);
-    if (!parts || !stack || compact.length !== (family === 4 ? 6 : 18)) return;
-    const ip = stack.voter.vote(compact, from.host, this.#options.clock.now());
-    if (!ip) return;
-    const host = decodeCompactAddress(compact)!.host;
-    this.#emitter.emit('external-ip', { host, ip: ip.slice() });
-    if (stack !== parts.primary) return;
-    // BEP 42 "SHOULD consider restarting its DHT node with a new node ID": not for local
-    // addresses (exempt), nor when the embedder chose the id.
-    if (this.#options.bep42 === 'off' || this.#options.id !== undefined || isBep42Exempt(ip)) return;
-    const crc32c = (bytes: Uint8Array): number => parts.core.crc32c(bytes);
-    if (isBep42Compliant(this.#id, ip, crc32c)) return;
-    this.#changeId(parts, bep42NodeId(ip, randomBytes(this.#options.random, 20), crc32c), host);
-  }
-
-  /** Take a new id: each family's routing table rebuilt around it from the old one's nodes, then a lookup of the new id. */
-  #changeId(parts: Running, id: Uint8Array, externalIp: string): void {
-    const previous = this.#id;
-    this.#id = id;
-    // Crawler mode: the primary is replaced, the other ids stay where they are.
-    if (this.#ids) this.#ids = [id, ...this.#ids.slice(1).filter((other) => !bytesEqual(other, id))];
-    for (const stack of parts.stacks) {
-      const old = stack.self.table;
-      const fresh = this.#makeSelf(parts.core, stack.family);
-      for (const node of old.nodes()) fresh.table.add(node.id, node.address, node.lastSeen, node.responded);
-      stack.self.id = fresh.id;
-      stack.self.table = fresh.table;
-      if (fresh.ids) stack.self.ids = fresh.ids;
-      if (fresh.askedAs) stack.self.askedAs = fresh.askedAs;
-      old.dispose();
-    }
-    this.#idChanges++;
-    this.#emitter.emit('id', { id: id.slice(), previous: previous.slice(), externalIp });
-    for (const stack of parts.stacks) stack.routing.lookupSelf();
-  }
-
   /** One traversal toward `target` on the primary family's DHT (extensions, `lookup()`). */
   readonly #run = (target: Uint8Array, strategy: TraversalStrategy, signal?: AbortSignal): Promise<TraversalResult> => this.#runOn(this.#running().primary.family)(target, strategy, signal);
 
@@ -419,10 +342,32 @@ export class DHT {
       const lookup = new AbortController();
       if (this.#stopController.signal.aborted) lookup.abort();
       this.#lookups.add(lookup);
-      return traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, anySignal([signal, lookup.signal])), strategy).finally(() =>
+      return this.#traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, anySignal([signal, lookup.signal])), strategy).finally(() =>
         this.#lookups.delete(lookup),
       );
     };
+  }
+
+  /** Every traversal goes through here: counted by method and outcome, timed for the 'lookup' event. */
+  async #traverse(options: TraversalOptions, strategy: TraversalStrategy): Promise<TraversalResult> {
+    const lookups = this.#counters.lookups;
+    const method = strategy.method;
+    const startedAt = this.#options.clock.now();
+    lookups.started.inc(method);
+    lookups.inFlight++;
+    let result: TraversalResult | undefined;
+    try {
+      result = await traverse(options, strategy);
+      return result;
+    } finally {
+      lookups.inFlight--;
+      const outcome = result === undefined || result.aborted ? 'aborted' : result.answered > 0 ? 'ok' : 'failed';
+      lookups[outcome].inc(method);
+      if (this.#emitter.has('lookup')) {
+        const durationMs = this.#options.clock.now() - startedAt;
+        this.#emitter.emit('lookup', { method, family: options.family, outcome, durationMs, queried: result?.queried ?? 0, answered: result?.answered ?? 0 });
+      }
+    }
   }
 
   /** Every family's runner: the dual-stack lookups run once per DHT, in parallel (BEP 32). */
@@ -442,7 +387,7 @@ export class DHT {
     const ids = stack.self.ids;
     const options: TraversalOptions = {
       target,
-      self: this.#id,
+      self: this.#identity.id,
       ...(ids ? { isOwnId: (id: Uint8Array) => ids.has(id) } : {}),
       family: stack.family,
       k: o.k,
@@ -480,6 +425,8 @@ export class DHT {
   async #bootstrap(saved: SavedNode[]): Promise<void> {
     const o = this.#options;
     const parts = this.#running();
+    const started = o.clock.now();
+    this.#log.info?.('bootstrap.start', { routers: o.bootstrap.length, saved: saved.length });
     try {
       // Numeric entries need no DNS: without names the first queries leave before start() resolves.
       const names = splitBootstrap(o.bootstrap, 4).names;
@@ -497,8 +444,8 @@ export class DHT {
           const seeds = saved.filter((node) => node.endpoint.family === stack.family);
           const addresses = [...nodes, ...routers];
           if (seeds.length === 0 && addresses.length === 0) return undefined;
-          const target = this.#id;
-          return traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, this.#stopController.signal), { method: 'find_node', args: { target } });
+          const target = this.#identity.id;
+          return this.#traverse(this.#traversalOptions(parts, stack, target, seeds, addresses, this.#stopController.signal), { method: 'find_node', args: { target } });
         }),
       );
       const tried = results.filter((result) => result !== undefined);
@@ -510,8 +457,9 @@ export class DHT {
     }
     if (this.#state !== 'running') return;
     this.#ready = true;
+    this.#log.info?.('bootstrap.done', { nodes: sum(parts.stacks, (stack) => stack.self.table.size), ms: o.clock.now() - started });
     this.#emitter.emit('ready', undefined);
-    if (this.#ids) void this.#lookupOwnIds(parts);
+    if (this.#identity.multi) void this.#lookupOwnIds(parts);
   }
 
   /**
@@ -520,7 +468,7 @@ export class DHT {
    * and its bucket path fills up. Bucket refreshes keep them filled after.
    */
   async #lookupOwnIds(parts: Running): Promise<void> {
-    const ids = this.#ids?.slice(1) ?? [];
+    const ids = this.#identity.ids.slice(1);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < ids.length && this.#state === 'running') {
@@ -572,28 +520,26 @@ export class DHT {
     parts.items.close();
     parts.scrape.close();
     parts.sample.close();
-    if (this.#options.stateFile) {
-      try {
-        await this.#save(parts);
-      } catch (error) {
-        this.#warn(new Error(`saving state to ${this.#options.stateFile} failed: ${error instanceof Error ? error.message : String(error)}`));
-      }
-    }
+    let saveFailure: unknown;
+    await this.#stateSaver?.close().catch((error: unknown) => (saveFailure = error));
     for (const stack of parts.stacks) stack.rpc.close();
     await Promise.all(parts.stacks.map((stack) => stack.transport.close()));
     this.#final = { nodes: sum(parts.stacks, (stack) => stack.self.table.size), buckets: sum(parts.stacks, (stack) => stack.self.table.bucketCount) };
     this.#parts = undefined;
     for (const stack of parts.stacks) stack.self.table.dispose();
     this.#state = 'stopped';
+    // Stopped all the same; but a state that could not be saved is a failure, not a warning.
+    if (saveFailure !== undefined) throw saveFailure;
   }
 
-  /** Save our id and routing table to `stateFile` now (it is also saved on stop). */
+  /** Save our id and routing table to `stateFile` now (it is also saved every `stateSaveIntervalMs` and at stop). */
   async saveState(): Promise<void> {
-    if (!this.#options.stateFile) throw new Error('DHT.saveState(): no stateFile option');
-    await this.#save(this.#running());
+    if (!this.#stateSaver) throw new Error('DHT.saveState(): no stateFile option');
+    this.#running();
+    await this.#stateSaver.save();
   }
 
-  #save(parts: Running): Promise<void> {
+  #snapshot(parts: Running): Omit<SavedState, 'saved'> {
     const nodes: SavedNode[] = [];
     for (const stack of parts.stacks) {
       for (const node of stack.self.table.nodes()) {
@@ -601,11 +547,7 @@ export class DHT {
         if (endpoint) nodes.push({ id: node.id, endpoint });
       }
     }
-    const state = { id: this.#id, nodes };
-    const file = this.#options.stateFile!;
-    const save = this.#saving.catch(() => undefined).then(() => saveState(file, state));
-    this.#saving = save;
-    return save;
+    return { id: this.#identity.id, nodes };
   }
 
   /**
@@ -924,6 +866,15 @@ export class DHT {
       drops: c.drops.snapshot(),
       datagramsIn: c.datagramsIn,
       datagramsOut: c.datagramsOut,
+      bytesIn: c.bytesIn,
+      bytesOut: c.bytesOut,
+      lookups: {
+        started: c.lookups.started.snapshot(),
+        ok: c.lookups.ok.snapshot(),
+        failed: c.lookups.failed.snapshot(),
+        aborted: c.lookups.aborted.snapshot(),
+        inFlight: c.lookups.inFlight,
+      },
       outstanding: perStack((stack) => stack.rpc.outstanding),
       peersStored: perStack((stack) => stack.peers.size),
       infohashesStored: perStack((stack) => stack.peers.infohashCount),
@@ -943,7 +894,7 @@ export class DHT {
         ipVoters: { size: perStack((stack) => stack.voter.size), cap: stacks.length * o.maxIpVoters },
         // BEP 44 items (count; their bytes are capped too, MAX_STORED_BYTES) and BEP 33 seed/peer records.
         items: { size: parts?.items.store.size ?? 0, cap: MAX_STORED_ITEMS },
-        askedAs: { size: perStack((stack) => stack.self.askedAs?.size ?? 0), cap: this.#ids ? stacks.length * ASKED_AS_CAP : 0 },
+        askedAs: { size: perStack((stack) => stack.self.askedAs?.size ?? 0), cap: this.#identity.multi ? stacks.length * ASKED_AS_CAP : 0 },
         scrapeRecords: { size: parts?.scrape.records.size ?? 0, cap: parts?.scrape.records.cap ?? MAX_SCRAPE_RECORDS },
       },
       blockedIps: parts?.limiter?.blockedCount(now) ?? 0,
@@ -951,8 +902,8 @@ export class DHT {
       bep42: {
         mode: o.bep42,
         externalIp: externalIp ? decodeCompactAddress(new Uint8Array([...externalIp, 0, 0]))?.host : undefined,
-        idCompliant: externalIp ? isBep42Exempt(externalIp) || (parts ? isBep42Compliant(this.#id, externalIp, (b) => parts.core.crc32c(b)) : false) : undefined,
-        idChanges: this.#idChanges,
+        idCompliant: externalIp ? this.#identity.compliantWith(externalIp, parts?.core) : undefined,
+        idChanges: this.#identity.changes,
         refused: parts?.bep42.refused ?? 0,
         replaced: parts?.bep42.replaced ?? 0,
       },
@@ -990,6 +941,7 @@ export class DHT {
   }
 
   #warn(error: Error): void {
+    this.#log.warn?.('warning', { message: error.message });
     this.#emitter.emit('warning', error);
   }
 }
@@ -997,8 +949,6 @@ export class DHT {
 const NO_NODES = new Uint8Array(0);
 /** Crawler mode: find_node lookups of our extra ids running at once after bootstrap. */
 const OWN_ID_LOOKUPS_AT_ONCE = 4;
-/** Crawler mode: addresses whose "which id did we ask as" is remembered, per family. */
-const ASKED_AS_CAP = 65_536;
 const WANT_BOTH: string[] = ['n4', 'n6'];
 
 function sum<T>(items: readonly T[], read: (item: T) => number): number {

@@ -3,7 +3,7 @@ import type { KrpcQuery } from '../ground/messages.ts';
 import type { Endpoint } from '../ground/address.ts';
 import type { Peer } from '../krpc/compact.ts';
 import type { NodeInfo } from './routing.ts';
-import type { Counts } from './stats.ts';
+import type { Counts, LookupOutcome } from './stats.ts';
 
 /** Events of a DHT node. */
 export interface DHTEvents {
@@ -23,6 +23,19 @@ export interface DHTEvents {
   'external-ip': { host: string; ip: Uint8Array };
   /** Our node id changed to match our external IP (BEP 42); the routing table was rebuilt around it and a self-lookup started. */
   id: { id: Uint8Array; previous: Uint8Array; externalIp: string };
+  /** An iterative lookup ended (bootstrap, bucket refresh, get_peers, BEP 44/51/33 ones): for metrics. */
+  lookup: LookupEvent;
+}
+
+/** One finished lookup: its KRPC method, how long it ran, the queries it sent. */
+export interface LookupEvent {
+  method: string;
+  family: 4 | 6;
+  outcome: LookupOutcome;
+  durationMs: number;
+  /** Queries sent (retries included), answers, failures. */
+  queried: number;
+  answered: number;
 }
 
 /** A table that grows with what the network sends: its size now and its cap. */
@@ -63,9 +76,13 @@ export interface DHTStats {
    * - 'busy' / 'send-queue-full': one of our queries refused (too many outstanding / pacing queue full).
    */
   drops: Counts;
-  /** Datagrams received from the transport, and sent. */
+  /** Datagrams received from the transport, and sent; and their payload bytes. */
   datagramsIn: number;
   datagramsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Iterative lookups by method: started, ended by outcome, running now. */
+  lookups: { started: Counts; ok: Counts; failed: Counts; aborted: Counts; inFlight: number };
   /** Our queries sent or queued, not yet answered. */
   outstanding: number;
   peersStored: number;

@@ -10,6 +10,8 @@ import { parseHostPort } from '../util/endpoint.ts';
 import type { HostPort } from '../util/endpoint.ts';
 import * as C from './constants.ts';
 import { ipFamily } from '../ground/address.ts';
+import type { Logger } from './log.ts';
+import { LOG_LEVELS, SILENT } from './log.ts';
 
 /** Resolves a host name to IP literals (A/AAAA). */
 export type Resolver = (host: string) => Promise<string[]>;
@@ -66,8 +68,23 @@ export interface DHTOptions {
   k?: number;
   /** Per-query timeout in ms (default 2000). */
   timeoutMs?: number;
-  /** Save / restore the node id and routing table here (JSON). */
+  /**
+   * Save / restore the node id and routing table here (JSON). start() refuses
+   * a file that is not a btdht state (it is never overwritten) and a folder it
+   * cannot write; a damaged state of ours is moved aside to
+   * `<file>.corrupt-<time>` with a 'warning'. Saved atomically every
+   * `stateSaveIntervalMs` and at stop(), which rejects when that last save fails.
+   */
   stateFile?: string;
+  /** How often the state is saved while running, in ms (default 300000 = 5 min; 0 = only at stop). */
+  stateSaveIntervalMs?: number;
+  /**
+   * Where the node logs its events (bootstrap, id changes, lookups with their
+   * id, state saves, warnings): an object with a method per level shown,
+   * `error`, `warn`, `info`, `debug` (see log.ts; `console` will do). Levels
+   * without a method cost nothing. Default: no logging.
+   */
+  logger?: Logger;
   /** Periodic routing upkeep: bucket refresh, peer expiry (default true). */
   maintenance?: boolean;
   /**
@@ -169,6 +186,8 @@ export interface ResolvedOptions {
   k: number;
   timeoutMs: number;
   stateFile: string | undefined;
+  stateSaveIntervalMs: number;
+  logger: Logger;
   maintenance: boolean;
   readOnly: boolean;
   /** How many ids, or their prefixes (hex). */
@@ -192,7 +211,48 @@ export interface ResolvedOptions {
   maxIpVoters: number;
 }
 
-function integer(name: string, value: unknown, fallback: number, min: number, max: number): number {
+/** A whole-number option: its default and the range resolveOptions accepts. */
+export interface IntegerRange {
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * Every whole-number option with its default and allowed range: the one
+ * source for resolveOptions' checks and for the CLI's flags, config file and
+ * docs (src/cli/option-table.ts shows each one; a key added here and not there
+ * fails the typecheck).
+ */
+export const INTEGER_OPTIONS = {
+  port: { default: 0, min: 0, max: 65_535 },
+  alpha: { default: C.ALPHA, min: 1, max: 64 },
+  k: { default: C.K, min: 1, max: 64 },
+  timeoutMs: { default: C.QUERY_TIMEOUT_MS, min: 1, max: 600_000 },
+  stateSaveIntervalMs: { default: C.STATE_SAVE_INTERVAL_MS, min: 0, max: 7 * 24 * 3_600_000 },
+  bep42Votes: { default: C.BEP42_VOTES, min: 1, max: 1_000 },
+  maxDatagramBytes: { default: C.MAX_DATAGRAM_BYTES, min: 512, max: 65_536 },
+  replacementCacheSize: { default: C.REPLACEMENT_CACHE_SIZE, min: 0, max: 1_024 },
+  // Transaction ids are 2 bytes: at most 65536 queries can be told apart.
+  maxOutstanding: { default: C.MAX_OUTSTANDING, min: 1, max: 65_536 },
+  maxQueriesOutPerSecond: { default: C.MAX_QUERIES_OUT_PER_SECOND, min: 0, max: 1_000_000_000 },
+  maxQueuedQueries: { default: C.MAX_QUEUED_QUERIES, min: 0, max: 65_536 },
+  maxSendsPerNodePerSecond: { default: C.MAX_SENDS_PER_NODE_PER_SECOND, min: 0, max: 1_000_000 },
+  maxPeersPerInfohash: { default: C.MAX_PEERS_PER_INFOHASH, min: 1, max: 1_000_000 },
+  maxPeers: { default: C.MAX_PEERS_TOTAL, min: 1, max: 100_000_000 },
+  maxQueriesPerIpPerSecond: { default: C.MAX_QUERIES_PER_IP_PER_SECOND, min: 0, max: 1_000_000_000 },
+  rateLimitBlockMs: { default: C.RATE_LIMIT_BLOCK_MS, min: 0, max: 7 * 24 * 3_600_000 },
+  rateLimitTrackedIps: { default: C.RATE_LIMITER_MAX_IPS, min: 1, max: 10_000_000 },
+  maxPendingPings: { default: C.MAX_PENDING_PINGS, min: 0, max: 65_536 },
+  maxLookupQueries: { default: C.MAX_LOOKUP_QUERIES, min: 1, max: 1_000_000 },
+  maxPeersPerLookup: { default: C.MAX_PEERS_PER_LOOKUP, min: 1, max: 100_000_000 },
+  maxIpVoters: { default: C.MAX_IP_VOTERS, min: 1, max: 1_000_000 },
+} as const satisfies { readonly [K in keyof DHTOptions]?: IntegerRange };
+
+export type IntegerOption = keyof typeof INTEGER_OPTIONS;
+
+function integer(name: IntegerOption, value: unknown): number {
+  const { default: fallback, min, max } = INTEGER_OPTIONS[name];
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new RangeError(`DHT option ${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
@@ -246,7 +306,7 @@ export function resolveOptions(options: DHTOptions = {}): ResolvedOptions {
     host6: families.host6,
     ipv4: families.ipv4,
     ipv6: families.ipv6,
-    port: integer('port', options.port, 0, 0, 65535),
+    port: integer('port', options.port),
     id: options.id === undefined ? undefined : toId(options.id, 'DHT option id'),
     bootstrap: bootstrap.map(bootstrapEntry),
     backend,
@@ -256,39 +316,46 @@ export function resolveOptions(options: DHTOptions = {}): ResolvedOptions {
     clock,
     random: options.random ?? cryptoRandom,
     resolve: options.resolve,
-    alpha: integer('alpha', options.alpha, C.ALPHA, 1, 64),
-    k: integer('k', options.k, C.K, 1, 64),
-    timeoutMs: integer('timeoutMs', options.timeoutMs, C.QUERY_TIMEOUT_MS, 1, 600_000),
+    alpha: integer('alpha', options.alpha),
+    k: integer('k', options.k),
+    timeoutMs: integer('timeoutMs', options.timeoutMs),
     stateFile: options.stateFile,
+    stateSaveIntervalMs: integer('stateSaveIntervalMs', options.stateSaveIntervalMs),
+    logger: checkLogger(options.logger),
     maintenance: options.maintenance ?? true,
     readOnly: options.readOnly ?? false,
     ids: resolveIds(options.ids),
     bep42,
-    bep42Votes: integer('bep42Votes', options.bep42Votes, C.BEP42_VOTES, 1, 1_000),
-    maxDatagramBytes: integer('maxDatagramBytes', options.maxDatagramBytes, C.MAX_DATAGRAM_BYTES, 512, 65_536),
-    replacementCacheSize: integer('replacementCacheSize', options.replacementCacheSize, C.REPLACEMENT_CACHE_SIZE, 0, 1_024),
-    // Transaction ids are 2 bytes: at most 65536 queries can be told apart.
-    maxOutstanding: integer('maxOutstanding', options.maxOutstanding, C.MAX_OUTSTANDING, 1, 65_536),
-    maxQueriesOutPerSecond: integer('maxQueriesOutPerSecond', options.maxQueriesOutPerSecond, C.MAX_QUERIES_OUT_PER_SECOND, 0, 1_000_000_000),
-    maxQueuedQueries: integer('maxQueuedQueries', options.maxQueuedQueries, C.MAX_QUEUED_QUERIES, 0, 65_536),
-    maxSendsPerNodePerSecond: integer('maxSendsPerNodePerSecond', options.maxSendsPerNodePerSecond, C.MAX_SENDS_PER_NODE_PER_SECOND, 0, 1_000_000),
-    maxPeersPerInfohash: integer('maxPeersPerInfohash', options.maxPeersPerInfohash, C.MAX_PEERS_PER_INFOHASH, 1, 1_000_000),
-    maxPeers: integer('maxPeers', options.maxPeers, C.MAX_PEERS_TOTAL, 1, 100_000_000),
-    maxQueriesPerIpPerSecond: integer('maxQueriesPerIpPerSecond', options.maxQueriesPerIpPerSecond, C.MAX_QUERIES_PER_IP_PER_SECOND, 0, 1_000_000_000),
-    rateLimitBlockMs: integer('rateLimitBlockMs', options.rateLimitBlockMs, C.RATE_LIMIT_BLOCK_MS, 0, 7 * 24 * 3_600_000),
-    rateLimitTrackedIps: integer('rateLimitTrackedIps', options.rateLimitTrackedIps, C.RATE_LIMITER_MAX_IPS, 1, 10_000_000),
-    maxPendingPings: integer('maxPendingPings', options.maxPendingPings, C.MAX_PENDING_PINGS, 0, 65_536),
-    maxLookupQueries: integer('maxLookupQueries', options.maxLookupQueries, C.MAX_LOOKUP_QUERIES, 1, 1_000_000),
-    maxPeersPerLookup: integer('maxPeersPerLookup', options.maxPeersPerLookup, C.MAX_PEERS_PER_LOOKUP, 1, 100_000_000),
-    maxIpVoters: integer('maxIpVoters', options.maxIpVoters, C.MAX_IP_VOTERS, 1, 1_000_000),
+    bep42Votes: integer('bep42Votes', options.bep42Votes),
+    maxDatagramBytes: integer('maxDatagramBytes', options.maxDatagramBytes),
+    replacementCacheSize: integer('replacementCacheSize', options.replacementCacheSize),
+    maxOutstanding: integer('maxOutstanding', options.maxOutstanding),
+    maxQueriesOutPerSecond: integer('maxQueriesOutPerSecond', options.maxQueriesOutPerSecond),
+    maxQueuedQueries: integer('maxQueuedQueries', options.maxQueuedQueries),
+    maxSendsPerNodePerSecond: integer('maxSendsPerNodePerSecond', options.maxSendsPerNodePerSecond),
+    maxPeersPerInfohash: integer('maxPeersPerInfohash', options.maxPeersPerInfohash),
+    maxPeers: integer('maxPeers', options.maxPeers),
+    maxQueriesPerIpPerSecond: integer('maxQueriesPerIpPerSecond', options.maxQueriesPerIpPerSecond),
+    rateLimitBlockMs: integer('rateLimitBlockMs', options.rateLimitBlockMs),
+    rateLimitTrackedIps: integer('rateLimitTrackedIps', options.rateLimitTrackedIps),
+    maxPendingPings: integer('maxPendingPings', options.maxPendingPings),
+    maxLookupQueries: integer('maxLookupQueries', options.maxLookupQueries),
+    maxPeersPerLookup: integer('maxPeersPerLookup', options.maxPeersPerLookup),
+    maxIpVoters: integer('maxIpVoters', options.maxIpVoters),
   };
 }
+
+/** Most ids one node answers as (crawler mode). */
+export const MAX_IDS = 65_536;
 
 /** `ids`: a count from 1 to 65,536, or 1 to 65,536 hex prefixes of 1 to 40 digits. */
 function resolveIds(ids: unknown): number | readonly string[] {
   if (ids === undefined) return 1;
-  if (typeof ids === 'number') return integer('ids', ids, 1, 1, 65_536);
-  if (Array.isArray(ids) && ids.length >= 1 && ids.length <= 65_536) {
+  if (typeof ids === 'number') {
+    if (!Number.isInteger(ids) || ids < 1 || ids > MAX_IDS) throw new RangeError(`DHT option ids must be an integer from 1 to ${MAX_IDS}, got ${ids}`);
+    return ids;
+  }
+  if (Array.isArray(ids) && ids.length >= 1 && ids.length <= MAX_IDS) {
     for (const prefix of ids as unknown[]) {
       if (typeof prefix !== 'string' || !/^[0-9a-fA-F]{1,40}$/.test(prefix)) {
         throw new TypeError(`DHT option ids: each prefix must be 1 to 40 hex digits, got ${JSON.stringify(prefix)}`);
@@ -297,6 +364,16 @@ function resolveIds(ids: unknown): number | readonly string[] {
     return (ids as string[]).map((prefix) => prefix.toLowerCase());
   }
   throw new TypeError(`DHT option ids must be a count from 1 to 65536 or an array of hex prefixes, got ${JSON.stringify(ids)}`);
+}
+
+function checkLogger(logger: unknown): Logger {
+  if (logger === undefined) return SILENT;
+  if (typeof logger !== 'object' || logger === null) throw new TypeError('DHT option logger must be an object with error/warn/info/debug methods');
+  for (const level of LOG_LEVELS) {
+    const method = (logger as Record<string, unknown>)[level];
+    if (method !== undefined && typeof method !== 'function') throw new TypeError(`DHT option logger: ${level} must be a function or absent`);
+  }
+  return logger as Logger;
 }
 
 function checkTransport(name: string, transport: Transport | undefined): Transport | undefined {

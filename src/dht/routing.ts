@@ -27,7 +27,6 @@
  *   inserting the first node into its routing table ... find the closest nodes").
  */
 import type { RoutingNode, RoutingTable } from '../core/routing-types.ts';
-import { SharedRoutingTable } from '../core/js/routing-table.ts';
 import { AddResult } from '../core/routing-types.ts';
 import type { Clock } from '../ground/clock.ts';
 import type { Endpoint } from '../ground/address.ts';
@@ -156,7 +155,7 @@ export class RoutingUpkeep {
   #replaceUntrusted(newcomer: Uint8Array, now: number): boolean {
     const { self, bep42 } = this.#deps;
     const table = self.table;
-    const depth = bucketPrefixLength(table, newcomer, self.id);
+    const depth = table.prefixLengthOf(newcomer);
     let victim: RoutingNode | undefined;
     for (const node of table.closestNodes(newcomer, table.k)) {
       if (sharedBits(node.id, newcomer) < depth) continue; // another bucket
@@ -347,14 +346,4 @@ function sharedBits(a: Uint8Array, b: Uint8Array): number {
     if (x !== 0) return i * 8 + Math.clz32(x) - 24;
   }
   return 160;
-}
-
-/**
- * The prefix length of the bucket holding `id`: ids sharing at least that many
- * bits with it are in the same bucket. The core tables split only around our
- * id (CORE-SPEC.md); a shared multi-id table knows its own trie.
- */
-function bucketPrefixLength(table: RoutingTable, id: Uint8Array, self: Uint8Array): number {
-  if (table instanceof SharedRoutingTable) return table.prefixLengthOf(id);
-  return Math.min(sharedBits(id, self), table.bucketCount - 1);
 }

@@ -198,6 +198,7 @@ export class Rpc {
     tx.timer = deps.clock.setTimer(() => this.#timeout(tx), tx.timeoutMs);
     deps.counters.queriesOut.inc(tx.query.q);
     deps.counters.datagramsOut++;
+    deps.counters.bytesOut += bytes.length;
     try {
       deps.transport.send(bytes, tx.to);
     } catch (error) {
@@ -215,6 +216,7 @@ export class Rpc {
     message.ip = this.#compactOf(to);
     const bytes = this.#deps.core.encodeKrpc(message);
     this.#deps.counters.datagramsOut++;
+    this.#deps.counters.bytesOut += bytes.length;
     this.#deps.budget?.spend(destinationKey(to));
     this.#deps.transport.send(bytes, to);
   }
@@ -238,7 +240,9 @@ export class Rpc {
     this.#deps.counters.errorsOut.inc(code);
     this.#deps.counters.datagramsOut++;
     this.#deps.budget?.spend(destinationKey(to));
-    this.#deps.transport.send(this.#deps.core.encodeKrpc(message), to);
+    const bytes = this.#deps.core.encodeKrpc(message);
+    this.#deps.counters.bytesOut += bytes.length;
+    this.#deps.transport.send(bytes, to);
   }
 
   /** The datagram handler: never throws. */
@@ -246,6 +250,7 @@ export class Rpc {
     const deps = this.#deps;
     try {
       deps.counters.datagramsIn++;
+      deps.counters.bytesIn += data.length;
       if (data.length > deps.maxDatagramBytes) {
         deps.counters.drops.inc('oversize');
         return;

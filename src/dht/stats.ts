@@ -26,8 +26,23 @@ export class Counter {
   }
 }
 
+/** Iterative lookups by KRPC method: started, and how each ended. */
+export class LookupCounters {
+  readonly started = new Counter();
+  /** Some node answered. */
+  readonly ok = new Counter();
+  /** Nobody answered (and it was not aborted). */
+  readonly failed = new Counter();
+  readonly aborted = new Counter();
+  inFlight = 0;
+}
+
+/** How a lookup ended: some node answered, none did, or it was aborted (caller's signal, stop()). */
+export type LookupOutcome = 'ok' | 'failed' | 'aborted';
+
 /** Everything the node counts. */
 export class NodeCounters {
+  readonly lookups = new LookupCounters();
   readonly queriesIn = new Counter();
   readonly queriesOut = new Counter();
   readonly responsesIn = new Counter();
@@ -38,6 +53,9 @@ export class NodeCounters {
   /** Datagrams handed to the node by the transport, and sent by it. */
   datagramsIn = 0;
   datagramsOut = 0;
+  /** Their UDP payload bytes. */
+  bytesIn = 0;
+  bytesOut = 0;
 }
 
 /** Method name used in counters for methods we neither handle nor hook (keeps the key set bounded). */

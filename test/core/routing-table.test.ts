@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.ts';
 import { seededBytes } from '../helpers/bytes.ts';
@@ -314,6 +315,66 @@ describe.each(backends)('routing table on the %s backend', (backend) => {
     expect(t.stalest(idSharing(OWN, 3, new Uint8Array(20)), 50)).toBeUndefined();
   });
 
+  describe('more ids of ours (crawler mode)', () => {
+    const OTHER = new Uint8Array(20).fill(0xaa); // shares no leading bit with OWN (0x55...)
+
+    it('splits the buckets around every registered id, and nowhere else', () => {
+      const t = table({ k: 2, ids: [OTHER] });
+      expect(t.ids.map(toHex)).toEqual([toHex(OWN), toHex(OTHER)]);
+      const fill = seededBytes(21);
+      // Near OTHER: its bucket keeps splitting as it fills, as the primary's does.
+      for (let i = 0; i < 24; i++) t.add(idSharing(OTHER, 1 + (i % 8), fill(20)), address(i), i, true);
+      for (let i = 0; i < 24; i++) t.add(idSharing(OWN, 1 + (i % 8), fill(20)), address(100 + i), i, true);
+      expect(t.prefixLengthOf(OTHER)).toBeGreaterThan(5);
+      expect(t.prefixLengthOf(OWN)).toBeGreaterThan(5);
+      // Far from both (bit 0 of OWN, bit 1 flipped from OTHER's): a bucket that holds no id of ours never splits.
+      const lonely = Array.from({ length: 6 }, () => idSharing(OTHER, 1, fill(20)));
+      const before = t.bucketCount;
+      lonely.forEach((id, i) => t.add(id, address(200 + i), 50, true));
+      expect(t.bucketCount).toBe(before);
+      expect(t.prefixLengthOf(lonely[0]!)).toBe(2);
+      // Buckets list in key order with more than one id: ascending prefixes, each node under its bucket's prefix.
+      const buckets = t.buckets();
+      const prefixes = buckets.map((b) => prefixBits(b.prefix, b.prefixLength));
+      expect([...prefixes].sort()).toEqual(prefixes);
+      expect(buckets.reduce((n, b) => n + b.size, 0)).toBe(t.size);
+      for (const node of t.nodes()) expect(prefixes).toContain(prefixBits(node.id, t.prefixLengthOf(node.id)));
+      // Our ids are never stored, closest still sees every node.
+      expect(t.add(OTHER, address(1), 60, true)).toBe(AddResult.Rejected);
+      expect(compactIds(t.closest(OTHER, 1000), 6)).toEqual(bruteClosest(t, OTHER, 1000));
+    });
+
+    it('registers an id later: a node holding it leaves, its bucket refills from the cache', () => {
+      const t = table({ k: 2, cacheSize: 2 });
+      const fill = seededBytes(22);
+      const far = [OTHER, ...Array.from({ length: 3 }, () => idSharing(OWN, 0, fill(20)))];
+      far.forEach((id, i) => t.add(id, address(i), i, true));
+      expect(t.has(OTHER)).toBe(true);
+      expect(t.size).toBe(2);
+      t.register(OTHER);
+      t.register(OTHER.slice()); // idempotent
+      expect(t.ids.length).toBe(2);
+      expect(t.has(OTHER)).toBe(false);
+      expect(t.size).toBe(2); // the newest cache entry took its place
+      expect(hex(t.nodes())).toContain(toHex(far[3]!));
+      expect(() => t.register(new Uint8Array(19))).toThrow(TypeError);
+    });
+
+    it('unregisters ids but the primary; split buckets stay', () => {
+      const t = table({ k: 1, ids: [OTHER] });
+      const fill = seededBytes(23);
+      for (let i = 0; i < 12; i++) t.add(idSharing(OTHER, i, fill(20)), address(i), i, true);
+      const split = t.bucketCount;
+      expect(t.unregister(OTHER.slice())).toBe(true);
+      expect(t.unregister(OTHER)).toBe(false);
+      expect(() => t.unregister(OWN)).toThrow(RangeError);
+      expect(t.ids.map(toHex)).toEqual([toHex(OWN)]);
+      expect(t.bucketCount).toBe(split);
+      // OTHER is a node id like any other now
+      expect(t.add(OTHER, address(99), 99, true)).not.toBe(AddResult.Rejected);
+    });
+  });
+
   it('hands out copies', () => {
     const t = table();
     const id = new Uint8Array(20).fill(9);
@@ -378,19 +439,26 @@ interface Scenario {
   seed: number;
   ops: number;
   options: Partial<RoutingTableOptions>;
+  /** More ids of ours: registered at creation, and during the replay (one unregistered again now and then). */
+  ids?: { atStart: number; later: number };
 }
 
 /** Replay a seeded random sequence of operations and record every answer. */
-function replay(core: Core, { seed, ops, options }: Scenario): unknown[] {
+function replay(core: Core, { seed, ops, options, ids }: Scenario): unknown[] {
   const random = seededBytes(seed);
   const own = random(20);
-  const t = core.createRoutingTable({ id: own, ...options });
+  const atStart = Array.from({ length: ids?.atStart ?? 0 }, () => random(20));
+  const later = Array.from({ length: ids?.later ?? 0 }, () => random(20));
+  const ours = [own, ...atStart, ...later];
+  const t = core.createRoutingTable({ id: own, ids: atStart, ...options });
   const addressLength = options.addressLength ?? 6;
-  // a pool of ids, mostly near our own so that deep buckets form, with re-use so updates happen
-  const pool = Array.from({ length: 400 }, () => {
-    const [r] = random(1);
-    return idSharing(own, Math.min(159, Math.floor(-Math.log2(((r! + 1) / 257)) * 6)), random(20));
+  // a pool of ids, mostly near one of ours so that deep buckets form, with re-use so updates happen
+  const pool = Array.from({ length: 400 }, (_, i) => {
+    if (i < later.length) return later[i]!.slice(); // in the table before they become ours
+    const [r, w] = random(2);
+    return idSharing(ours[w! % ours.length]!, Math.min(159, Math.floor(-Math.log2(((r! + 1) / 257)) * 6)), random(20));
   });
+  let registered = 0;
   const log: unknown[] = [];
   let now = 0;
   for (let i = 0; i < ops; i++) {
@@ -405,8 +473,14 @@ function replay(core: Core, { seed, ops, options }: Scenario): unknown[] {
     else if (kind === 8) log.push(['stalest', t.stalest(id, now)]);
     else log.push(['state', t.state(id, now), t.get(id)]);
     if (i % 250 === 0) log.push(['closest', toHex(t.closest(random(20), 8 + (i % 13)))]);
+    if (i % 97 === 0) log.push(['prefixLengthOf', t.prefixLengthOf(id)]);
+    if (later.length > 0 && i % Math.floor(ops / (later.length + 1)) === 0 && registered < later.length) {
+      t.register(later[registered++]!);
+      log.push(['register', t.size, t.ids.map(toHex)]);
+      if ((flag! & 3) === 0) log.push(['unregister', t.unregister(ours[1 + (pick! % (ours.length - 1))]!), t.ids.map(toHex)]);
+    }
   }
-  log.push(['nodes', t.nodes()], ['buckets', t.buckets()], ['size', t.size, t.bucketCount]);
+  log.push(['nodes', t.nodes()], ['buckets', t.buckets()], ['size', t.size, t.bucketCount, t.ids.map(toHex)]);
   for (let i = 0; i < 20; i++) log.push(['closest', toHex(t.closest(i < 5 ? pool[i]! : random(20), 20))]);
   t.dispose();
   return log;
@@ -416,9 +490,32 @@ const scenarios: Scenario[] = [
   { seed: 101, ops: 4000, options: {} },
   { seed: 202, ops: 4000, options: { k: 4, cacheSize: 2, maxFailures: 3, questionableAfterMs: 500 } },
   { seed: 303, ops: 3000, options: { k: 8, cacheSize: 0, addressLength: 18 } },
+  { seed: 404, ops: 5000, options: {}, ids: { atStart: 15, later: 5 } },
+  { seed: 505, ops: 5000, options: { k: 2, cacheSize: 1, maxFailures: 1, addressLength: 18 }, ids: { atStart: 100, later: 20 } },
 ];
 
 describe.each(backends)('routing table differential on the %s backend', (backend) => {
+  it('replays random scenarios, one id or many, with the same answers as the js backend (fast-check)', async () => {
+    const [core, js] = await Promise.all([loadCore(backend), loadCore('js')]);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 0x7fffffff }),
+        fc.record({
+          k: fc.integer({ min: 1, max: 9 }),
+          cacheSize: fc.integer({ min: 0, max: 3 }),
+          maxFailures: fc.integer({ min: 1, max: 3 }),
+          addressLength: fc.constantFrom<6 | 18>(6, 18),
+        }),
+        fc.record({ atStart: fc.integer({ min: 0, max: 60 }), later: fc.integer({ min: 0, max: 5 }) }),
+        (seed, options, ids) => {
+          const scenario = { seed, ops: 600, options, ids };
+          expect(replay(core, scenario)).toEqual(replay(js, scenario));
+        },
+      ),
+      { numRuns: 25, seed: 13 },
+    );
+  });
+
   it.each(scenarios)('replays seed $seed with the same answers as the js backend', async (scenario) => {
     const [core, js] = await Promise.all([loadCore(backend), loadCore('js')]);
     const ours = replay(core, scenario);

@@ -63,7 +63,7 @@ describe('btdht crawl: argument errors', () => {
     expect(() => checkCrawlFlags({ ...base, db: 'postgres://u@127.0.0.1/x', dbSchema: 'crawl' })).not.toThrow();
   });
 
-  it('the command exits 1 with a clear message, for each kind of failure', async () => {
+  it('the command exits 2 (bad usage) with a clear message, for each kind of failure', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'btdht-crawl-args-'));
     try {
       const cases: Array<{ args: string[]; message: RegExp }> = [
@@ -74,7 +74,7 @@ describe('btdht crawl: argument errors', () => {
       ];
       const results = await Promise.all(cases.map((c) => runCli(c.args, 30_000)));
       for (const [i, result] of results.entries()) {
-        expect(result.code, result.stderr).toBe(1);
+        expect(result.code, result.stderr).toBe(2);
         expect(result.stderr).toMatch(cases[i]!.message);
         expect(result.stdout).toBe('');
       }

@@ -209,14 +209,33 @@ describe.each(backends)('DHT node (%s core)', (backend) => {
       await second.saveState();
       expect(parseState(await readFile(file, 'utf8')).id).toEqual(first.id);
 
-      // A corrupt file is a warning, not a failure.
-      await writeFile(file, '{"version": 1, "id": "zz"');
+      await second.stop();
+
+      // A damaged state of ours is moved aside (never deleted) with a warning, and the node starts fresh.
+      const damaged = '{"version": 1, "id": "zz"';
+      await writeFile(file, damaged);
       const warnings: string[] = [];
       const third = new DHT({ core, transport: s.net.createTransport(), clock: s.net.clock, stateFile: file, bootstrap: [] });
-      live.push(third);
       third.on('warning', (w) => warnings.push(w.message));
       await third.start();
-      expect(warnings.some((w) => /state file/.test(w))).toBe(true);
+      expect(warnings.some((w) => /state file .* moved aside to .*dht\.json\.corrupt-\d{8}T\d{6}Z/.test(w))).toBe(true);
+      const aside = (await readdir(dir)).filter((name) => name.startsWith('dht.json.corrupt-'));
+      expect(aside).toHaveLength(1);
+      expect(await readFile(join(dir, aside[0]!), 'utf8')).toBe(damaged);
+      expect(third.idHex).not.toBe(first.idHex);
+      await third.stop();
+      expect(parseState(await readFile(file, 'utf8')).id).toEqual(third.id);
+
+      // A file that is not ours is refused before binding, and left as it was.
+      const foreign = JSON.stringify({ name: 'not-a-state', version: '0.1.0' });
+      await writeFile(file, foreign);
+      const fourth = new DHT({ core, transport: s.net.createTransport(), clock: s.net.clock, stateFile: file, bootstrap: [] });
+      await expect(fourth.start()).rejects.toThrow(/is not a btdht state file/);
+      expect(await readFile(file, 'utf8')).toBe(foreign);
+
+      // A folder that does not exist is refused before binding.
+      const nowhere = new DHT({ core, transport: s.net.createTransport(), clock: s.net.clock, stateFile: join(dir, 'none', 's.json'), bootstrap: [] });
+      await expect(nowhere.start()).rejects.toThrow(/folder .*none does not exist/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -45,15 +45,21 @@ export async function measuredNode(host: string, backend: Backend, options: DHTO
   };
 }
 
-/** Send `count` datagrams that are not KRPC (no transaction id: nothing to answer) from `host` to `to`. */
-export async function sendJunk(host: string, to: { host: string; port: number }, count: number): Promise<void> {
+/** Send `count` datagrams that are not KRPC (no transaction id: nothing to answer) from `host` to `to`; resolves with the bytes sent. */
+export async function sendJunk(host: string, to: { host: string; port: number }, count: number): Promise<number> {
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, host, () => resolve()));
+  let bytes = 0;
   try {
-    for (let i = 0; i < count; i++) await new Promise<void>((resolve, reject) => socket.send(Buffer.from(`not bencode ${i}`), to.port, to.host, (error) => (error ? reject(error) : resolve())));
+    for (let i = 0; i < count; i++) {
+      const datagram = Buffer.from(`not bencode ${i}`);
+      bytes += datagram.length;
+      await new Promise<void>((resolve, reject) => socket.send(datagram, to.port, to.host, (error) => (error ? reject(error) : resolve())));
+    }
   } finally {
     socket.close();
   }
+  return bytes;
 }
 
 /** Wait until `check` holds (polled), at most `ms`. */
@@ -79,10 +85,14 @@ export class RawClient {
   readonly #waiting = new Map<string, (reply: Record<string, unknown>) => void>();
   #tid = 0;
   readonly id = new Uint8Array(20).fill(0x42);
+  /** UDP payload bytes sent and received (every datagram, answers or not). */
+  bytesSent = 0;
+  bytesReceived = 0;
 
   private constructor(socket: Socket) {
     this.#socket = socket;
     socket.on('message', (data) => {
+      this.bytesReceived += data.length;
       try {
         const reply = bencode.decode(data) as Record<string, unknown>;
         const t = Buffer.from(reply['t'] as Uint8Array).toString('hex');
@@ -113,6 +123,7 @@ export class RawClient {
         clearTimeout(timer);
         resolve(reply);
       });
+      this.bytesSent += datagram.length;
       this.#socket.send(datagram, to.port, to.host);
     });
   }

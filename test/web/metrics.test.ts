@@ -91,6 +91,15 @@ describe('/metrics exposition', () => {
       btdht_routing_bucket_nodes: 'gauge',
       btdht_datagrams_in_total: 'counter',
       btdht_datagrams_out_total: 'counter',
+      btdht_bytes_in_total: 'counter',
+      btdht_bytes_out_total: 'counter',
+      btdht_lookups_started_total: 'counter',
+      btdht_lookups_finished_total: 'counter',
+      btdht_lookups_in_flight: 'gauge',
+      btdht_lookup_duration_seconds: 'histogram',
+      btdht_lookup_queries: 'histogram',
+      btdht_external_ip_info: 'gauge',
+      btdht_bep42_id_changes_total: 'counter',
       btdht_queries_in_total: 'counter',
       btdht_queries_out_total: 'counter',
       btdht_responses_in_total: 'counter',
@@ -160,8 +169,10 @@ describe.each(backends)('/metrics counters after known traffic on loopback (%s c
     for (let i = 0; i < 5; i++) expect((await client.query(to, 'ping'))?.['y']).toEqual(new TextEncoder().encode('r'));
     for (let i = 0; i < 3; i++) await client.query(to, 'find_node', { target: new Uint8Array(20).fill(i) });
     for (let i = 0; i < 2; i++) await client.query(to, 'get_peers', { info_hash: new Uint8Array(20).fill(9) });
-    await sendJunk(clientHost, to, 4);
+    const junkBytes = await sendJunk(clientHost, to, 4);
     await until(() => node.dht.stats().datagramsIn === 14, 5_000, 'traffic arrived');
+    // Everything the node sent went to the client: wait until it has all arrived.
+    await until(() => client.bytesReceived === node.dht.stats().bytesOut, 5_000, 'answers arrived');
 
     const after = await node.scrape();
     expect(value(after, 'btdht_queries_in_total{method="ping"}')).toBe(5);
@@ -175,6 +186,8 @@ describe.each(backends)('/metrics counters after known traffic on loopback (%s c
     const asked = after.families.get('btdht_queries_out_total')!.samples.reduce((sum, s) => sum + s.value, 0);
     expect(value(after, 'btdht_datagrams_out_total')).toBe(10 + asked);
     expect(after.values.get('btdht_responses_in_total{method="ping"}') ?? 0).toBe(0);
+    expect(value(after, 'btdht_bytes_in_total')).toBe(client.bytesSent + junkBytes);
+    expect(value(after, 'btdht_bytes_out_total')).toBe(client.bytesReceived);
   });
 
   it('a flooding source: blocked once, every datagram counted as answered, rate-dropped or blocked', { timeout: 20_000 }, async () => {
@@ -194,6 +207,50 @@ describe.each(backends)('/metrics counters after known traffic on loopback (%s c
     expect(answered).toBeGreaterThan(0);
     expect(answered + rate + blocked).toBe(SENT);
     expect(answers.filter((a) => a !== undefined)).toHaveLength(answered);
+  });
+});
+
+describe.each(backends)('/metrics lookups on loopback (%s core)', (backend) => {
+  const [host, peerB, peerC] = backend === 'wasm' ? ['127.0.0.51', '127.0.0.52', '127.0.0.53'] : ['127.0.0.61', '127.0.0.62', '127.0.0.63'];
+
+  it('started, ended by outcome, timed, queries per lookup: as the lookups ran', { timeout: 30_000 }, async () => {
+    const node = await measuredNode(host, backend);
+    cleanup.push(() => node.close());
+    const peers = [quietNode(peerB, backend), quietNode(peerC, backend)];
+    for (const peer of peers) {
+      await peer.start();
+      cleanup.push(() => peer.stop());
+      expect(await node.dht.addNode(endpointOf(peer))).toBe(true);
+    }
+    const infohash = new Uint8Array(20).fill(0x77);
+    await node.dht.getPeers(infohash);
+    // Nobody answers now: the next get_peers lookup fails (timeouts only).
+    for (const peer of peers) await peer.stop();
+    await node.dht.getPeers(infohash);
+    // An aborted lookup is counted, not timed.
+    await node.dht.findNode(new Uint8Array(20).fill(1), { signal: AbortSignal.abort() });
+    await until(() => node.dht.stats().lookups.inFlight === 0, 10_000, 'lookups over');
+
+    const m = await node.scrape();
+    expect(value(m, 'btdht_lookups_started_total{method="get_peers"}')).toBe(2);
+    expect(value(m, 'btdht_lookups_finished_total{method="get_peers",outcome="ok"}')).toBe(1);
+    expect(value(m, 'btdht_lookups_finished_total{method="get_peers",outcome="failed"}')).toBe(1);
+    expect(m.values.get('btdht_lookups_finished_total{method="get_peers",outcome="aborted"}') ?? 0).toBe(0);
+    expect(value(m, 'btdht_lookups_finished_total{method="find_node",outcome="aborted"}')).toBeGreaterThanOrEqual(1);
+    expect(value(m, 'btdht_lookups_in_flight')).toBe(0);
+    // Every lookup started has ended, by one outcome.
+    for (const sample of m.families.get('btdht_lookups_started_total')!.samples) {
+      const method = sample.labels['method']!;
+      const ended = m.families.get('btdht_lookups_finished_total')!.samples.filter((s) => s.labels['method'] === method).reduce((sum, s) => sum + s.value, 0);
+      expect(ended, method).toBe(sample.value);
+    }
+    // Both get_peers lookups timed; every get_peers query the node sent was one of theirs.
+    expect(value(m, 'btdht_lookup_duration_seconds_count{method="get_peers"}')).toBe(2);
+    expect(value(m, 'btdht_lookup_queries_count{method="get_peers"}')).toBe(2);
+    expect(value(m, 'btdht_lookup_queries_sum{method="get_peers"}')).toBe(value(m, 'btdht_queries_out_total{method="get_peers"}'));
+    // The failed one waited for at least one timeout (1 s), the histogram says so.
+    expect(value(m, 'btdht_lookup_duration_seconds_sum{method="get_peers"}')).toBeGreaterThanOrEqual(1);
+    expect(value(m, 'btdht_lookup_duration_seconds_bucket{le="0.5",method="get_peers"}')).toBeLessThanOrEqual(1);
   });
 });
 

@@ -14,10 +14,10 @@
  * ever split, so one more id costs the buckets along its own path, no more.
  *
  * Bucket order (buckets(), nodes()): with one registered id, farthest from it
- * first, exactly the wasm table's order; with more, key order (ascending
- * prefixes). With one id it is replayed op by op against the wasm table
- * (test/dht/multi-id/differential.test.ts); the wasm backend keeps its own
- * single-id table in linear memory.
+ * first; with more, key order (ascending prefixes). The wasm backend keeps the
+ * same trie in linear memory (assembly/routing.ts); the two are replayed op by
+ * op against each other, with one id and with many
+ * (test/dht/multi-id/differential.test.ts, test/core/routing-table.test.ts).
  */
 import {
   AddResult,
@@ -26,6 +26,7 @@ import {
   type RoutingNode,
   type RoutingTable,
   type RoutingTableOptions,
+  checkRegisteredId,
   resolveRoutingTableOptions,
 } from '../routing-types.ts';
 
@@ -181,6 +182,7 @@ export class SharedRoutingTable implements RoutingTable {
     this.questionableAfterMs = o.questionableAfterMs;
     this.registered.push(this.id);
     this.root = this.emptyRoot();
+    for (const other of o.ids) this.register(other);
   }
 
   private emptyRoot(): Cell {
@@ -211,7 +213,7 @@ export class SharedRoutingTable implements RoutingTable {
    * Splits happen on the next add to that range, as for the primary id.
    */
   register(id: Uint8Array): void {
-    if (!isId(id)) throw new TypeError('registered id must be a 20-byte Uint8Array');
+    checkRegisteredId(id);
     const leaf = this.leaf(id);
     if (ownerIndex(leaf.owners, id) >= 0) return;
     const copy = new Uint8Array(id);

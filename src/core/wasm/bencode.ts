@@ -7,7 +7,6 @@ import { BencodeError } from '../bencode-types.ts';
 import { type BencodeDict, type BencodeList, type BencodeValue, type DecodeErrorCode } from '../../ground/bencode.ts';
 import { latin1Decode } from '../latin1.ts';
 import type { CoreMemory } from './memory.ts';
-import { tapeBytes } from './memory.ts';
 
 /** Error ids of assembly/bencode.ts, by id. */
 export const DECODE_ERRORS: readonly DecodeErrorCode[] = [
@@ -84,15 +83,9 @@ export class WasmBencode {
   decode(bytes: Uint8Array): BencodeValue {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('decode expects a Uint8Array');
     const mem = this.mem;
-    const length = bytes.length;
-    let input = mem.input;
-    let tape = mem.tape;
-    if (length > mem.inputSize) {
-      input = mem.scratch(length + 32 + tapeBytes(length));
-      tape = input + Math.ceil((length + 16) / 16) * 16;
-    }
-    mem.u8.set(bytes, input);
-    const code = mem.exports.scan(input, length, tape);
+    const input = mem.placeForScan(bytes);
+    const tape = mem.scanTape;
+    const code = mem.exports.scan(input, bytes.length, tape);
     if (code !== 0) throw new BencodeError(DECODE_ERRORS[code]!, mem.exports.errorOffset.value as number);
     // Byte strings are subarrays of the caller's bytes (offsets map 1:1), never of linear memory.
     this.source = bytes;

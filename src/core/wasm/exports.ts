@@ -14,7 +14,7 @@ export interface CoreExports {
   /** Signed view of the unsigned CRC (`>>> 0` on the host). */
   crc32c(input: number, length: number): number;
 
-  tableBytes(k: number, cacheSize: number, capacity: number): number;
+  tableBytes(k: number, cacheSize: number, capacity: number, idCapacity: number): number;
   tableInit(
     table: number,
     args: number,
@@ -24,8 +24,13 @@ export interface CoreExports {
     maxFailures: number,
     questionableAfterMs: number,
     capacity: number,
+    idCapacity: number,
   ): void;
-  tableMove(from: number, to: number, capacity: number): void;
+  tableMove(from: number, to: number, capacity: number, idCapacity: number): void;
+  /** 1 registered, 0 already, -1: move the table to a region with room for more ids and repeat. */
+  tableRegister(table: number, args: number): number;
+  tableUnregister(table: number, args: number): number;
+  tableDepthOf(table: number, args: number): number;
   /** AddResult, or -1: move the table to a region with more buckets and repeat. */
   tableAdd(table: number, args: number, now: number, responded: number): number;
   tableSeen(table: number, args: number, now: number, responded: number): number;
@@ -43,6 +48,7 @@ export interface CoreExports {
 const FUNCTIONS = [
   'heapBase', 'scan', 'decodeKrpc', 'sha1', 'crc32c', 'tableBytes', 'tableInit', 'tableMove', 'tableAdd',
   'tableSeen', 'tableFailed', 'tableRemove', 'tableFind', 'tableState', 'tableStalest', 'tableClosest',
+  'tableRegister', 'tableUnregister', 'tableDepthOf',
 ] as const;
 
 /** Check an instance's exports against the contract (a stale build/core.wasm fails here, not later). */

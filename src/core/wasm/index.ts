@@ -36,7 +36,7 @@ export async function loadWasmCore(bytes?: Uint8Array): Promise<Core> {
 
 export function createWasmCore(instance: WebAssembly.Instance): Core {
   const exports = asCoreExports(instance.exports);
-  if (exports.tableBytes(8, 8, 1) !== HEADER + BUCKET_HEAD + 16 * RECORD) {
+  if (exports.tableBytes(8, 8, 1, 1) !== HEADER + BUCKET_HEAD + 16 * RECORD + 16 + 20) {
     throw new Error('core.wasm routing layout differs from the host: rebuild it (npm run build:wasm)');
   }
   const mem = new CoreMemory(exports);
@@ -45,7 +45,7 @@ export function createWasmCore(instance: WebAssembly.Instance): Core {
   const bencodeEncoder = new BencodeEncoder(results);
   const krpcDecoder = new KrpcDecoder(mem);
   const krpcEncoder = new KrpcEncoder(results);
-  const registry = new FinalizationRegistry<{ ptr: number; bytes: number }>((region) => mem.free(region.ptr, region.bytes));
+  const registry = new FinalizationRegistry<{ ptr: number; bytes: number; capacity: number; idCapacity: number }>((region) => mem.free(region.ptr, region.bytes));
 
   return {
     backend: 'wasm',
@@ -55,18 +55,12 @@ export function createWasmCore(instance: WebAssembly.Instance): Core {
     encodeKrpc: (message) => krpcEncoder.encode(message),
     sha1(bytes: Uint8Array): Uint8Array {
       if (!(bytes instanceof Uint8Array)) throw new TypeError('sha1 expects a Uint8Array');
-      const length = bytes.length;
-      const input = length <= mem.inputSize ? mem.input : mem.scratch(length);
-      mem.u8.set(bytes, input);
-      exports.sha1(input, length, mem.output);
+      exports.sha1(mem.placeInput(bytes), bytes.length, mem.output);
       return mem.u8.slice(mem.output, mem.output + 20);
     },
     crc32c(bytes: Uint8Array): number {
       if (!(bytes instanceof Uint8Array)) throw new TypeError('crc32c expects a Uint8Array');
-      const length = bytes.length;
-      const input = length <= mem.inputSize ? mem.input : mem.scratch(length);
-      mem.u8.set(bytes, input);
-      return exports.crc32c(input, length) >>> 0;
+      return exports.crc32c(mem.placeInput(bytes), bytes.length) >>> 0;
     },
     createRoutingTable: (options: RoutingTableOptions): RoutingTable => new WasmRoutingTable(mem, registry, results, options),
   };

@@ -7,7 +7,6 @@ import type { KrpcDecodeErrorCode, KrpcDecodeFailure, KrpcError, KrpcMessage, Kr
 import { latin1Decode } from '../latin1.ts';
 import { DECODE_ERRORS } from './bencode.ts';
 import type { CoreMemory } from './memory.ts';
-import { tapeBytes } from './memory.ts';
 
 // Result slots and presence bits: mirror of assembly/krpc.ts (i32 indexes; f64 at index / 2).
 const SLOT_OFFSET = 1;
@@ -77,15 +76,9 @@ export class KrpcDecoder {
 
   private decodeDatagram(datagram: Uint8Array): KrpcMessage | KrpcDecodeFailure {
     const mem = this.mem;
-    const length = datagram.length;
-    let input = mem.input;
-    let tape = mem.tape;
-    if (length > mem.inputSize) {
-      input = mem.scratch(length + 32 + tapeBytes(length));
-      tape = input + Math.ceil((length + 16) / 16) * 16;
-    }
-    mem.u8.set(datagram, input);
-    const status = mem.exports.decodeKrpc(input, length, tape, mem.slots);
+    const input = mem.placeForScan(datagram);
+    const tape = mem.scanTape;
+    const status = mem.exports.decodeKrpc(input, datagram.length, tape, mem.slots);
     const s = mem.i32;
     const at = mem.slots >>> 2;
     if (status !== 0) return this.failure(datagram, status, s, at);

@@ -114,6 +114,33 @@ export class CoreMemory {
     list.push(ptr);
   }
 
+  /** Where the last `placeForScan` put the tape (read right after it: one scan at a time). */
+  scanTape = 0;
+
+  /**
+   * Copy `bytes` into linear memory for one bencode / KRPC scan: returns where
+   * they start, and sets `scanTape` to where the scan may write its tape (the
+   * fixed INPUT and TAPE regions, or one scratch region for a larger input).
+   */
+  placeForScan(bytes: Uint8Array): number {
+    const length = bytes.length;
+    let input = this.input;
+    this.scanTape = this.tape;
+    if (length > this.inputSize) {
+      input = this.scratch(length + 32 + tapeBytes(length));
+      this.scanTape = input + align16(length + 16);
+    }
+    this.u8.set(bytes, input);
+    return input;
+  }
+
+  /** Copy `bytes` into linear memory for one call that reads them (a digest); returns where they start. */
+  placeInput(bytes: Uint8Array): number {
+    const input = bytes.length <= this.inputSize ? this.input : this.scratch(bytes.length);
+    this.u8.set(bytes, input);
+    return input;
+  }
+
   /** A scratch region of at least `bytes` for one call, when the fixed ones are too small. */
   scratch(bytes: number): number {
     if (bytes > this.spareSize) {

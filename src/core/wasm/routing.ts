@@ -12,28 +12,32 @@ import {
   type RoutingNode,
   type RoutingTable,
   type RoutingTableOptions,
+  checkRegisteredId,
   resolveRoutingTableOptions,
 } from '../routing-types.ts';
 import type { CoreMemory } from './memory.ts';
 import type { ResultPool } from '../encode/pool.ts';
 
 // Mirror of assembly/table-layout.ts (checked against tableBytes at load).
-export const HEADER = 64;
-export const BUCKET_HEAD = 16;
+export const HEADER = 96;
+export const BUCKET_HEAD = 24;
 export const RECORD = 56;
+export const CELL = 12;
 const H_BUCKET_COUNT = 36;
 const H_SIZE = 40;
 const H_STRIDE = 48;
+const H_ROOT = 52;
+const H_CELLS = 72;
 const B_COUNT = 0;
 const B_CACHE_COUNT = 4;
 const B_LAST_CHANGED = 8;
+const B_DEPTH = 16;
 const R_ADDRESS = 20;
 const R_RESPONDED = 38;
 const R_FAILURES = 40;
 const R_LAST_SEEN = 48;
 const NEED_GROW = -1;
-const MAX_BUCKETS = 160;
-/** Buckets a new region holds; doubled (up to 160) when a split needs more. */
+/** Buckets a new region holds; doubled when a split needs more. */
 const INITIAL_CAPACITY = 16;
 const ID_LENGTH = 20;
 
@@ -44,15 +48,21 @@ interface Region {
   ptr: number;
   bytes: number;
   capacity: number;
+  idCapacity: number;
 }
 
 const isId = (id: unknown): id is Uint8Array => id instanceof Uint8Array && id.length === ID_LENGTH;
+const sameId = (a: Uint8Array, b: Uint8Array): boolean => {
+  for (let i = 0; i < ID_LENGTH; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
 
 export class WasmRoutingTable implements RoutingTable {
   readonly id: Uint8Array;
   readonly k: number;
   readonly addressLength: 6 | 18;
   private readonly cacheSize: number;
+  private readonly registered: Uint8Array[];
   private region: Region | undefined;
 
   constructor(
@@ -61,20 +71,23 @@ export class WasmRoutingTable implements RoutingTable {
     private readonly results: ResultPool,
     options: RoutingTableOptions,
   ) {
-    const { id, k, cacheSize, addressLength, maxFailures, questionableAfterMs: questionable } = resolveRoutingTableOptions(options);
+    const { id, ids, k, cacheSize, addressLength, maxFailures, questionableAfterMs: questionable } = resolveRoutingTableOptions(options);
     this.id = id;
     this.k = k;
     this.cacheSize = cacheSize;
     this.addressLength = addressLength;
+    this.registered = [id];
     if (this.k + this.cacheSize > 1 << 16) throw new RangeError('routing table k + cacheSize must be at most 65536');
 
     const capacity = INITIAL_CAPACITY;
-    const bytes = mem.exports.tableBytes(this.k, this.cacheSize, capacity);
-    const region: Region = { ptr: mem.alloc(bytes), bytes, capacity };
+    const idCapacity = Math.max(1, ids.length + 1);
+    const bytes = mem.exports.tableBytes(this.k, this.cacheSize, capacity, idCapacity);
+    const region: Region = { ptr: mem.alloc(bytes), bytes, capacity, idCapacity };
     mem.u8.set(this.id, mem.args);
-    mem.exports.tableInit(region.ptr, mem.args, this.k, this.cacheSize, addressLength, maxFailures, questionable, capacity);
+    mem.exports.tableInit(region.ptr, mem.args, this.k, this.cacheSize, addressLength, maxFailures, questionable, capacity, idCapacity);
     this.region = region;
     registry.register(this, region, this);
+    for (const other of ids) this.register(other);
   }
 
   private table(): number {
@@ -94,6 +107,43 @@ export class WasmRoutingTable implements RoutingTable {
     return p;
   }
 
+  /** The table's region in linear memory (the answerer reads it in place). */
+  get pointer(): number {
+    return this.table();
+  }
+
+  get ids(): readonly Uint8Array[] {
+    return this.registered;
+  }
+
+  register(id: Uint8Array): void {
+    const table = this.table();
+    checkRegisteredId(id);
+    const args = this.putId(id);
+    const exports = this.mem.exports;
+    let result = exports.tableRegister(table, args);
+    while (result === NEED_GROW) {
+      this.grow(this.region!.capacity, this.region!.idCapacity * 2);
+      result = exports.tableRegister(this.region!.ptr, args);
+    }
+    if (result === 1) this.registered.push(id.slice());
+  }
+
+  unregister(id: Uint8Array): boolean {
+    const table = this.table();
+    if (!isId(id)) return false;
+    if (sameId(id, this.id)) throw new RangeError('the primary id of a shared routing table cannot be unregistered');
+    if (this.mem.exports.tableUnregister(table, this.putId(id)) === 0) return false;
+    this.registered.splice(this.registered.findIndex((other) => sameId(other, id)), 1);
+    return true;
+  }
+
+  prefixLengthOf(id: Uint8Array): number {
+    const table = this.table();
+    if (!isId(id)) throw new TypeError('prefixLengthOf: id must be 20 bytes');
+    return this.mem.exports.tableDepthOf(table, this.putId(id));
+  }
+
   get size(): number {
     return this.mem.i32[(this.table() + H_SIZE) >>> 2]!;
   }
@@ -110,24 +160,24 @@ export class WasmRoutingTable implements RoutingTable {
     const exports = this.mem.exports;
     let result = exports.tableAdd(table, args, now, responded ? 1 : 0);
     while (result === NEED_GROW) {
-      this.grow();
+      this.grow(this.region!.capacity * 2, this.region!.idCapacity);
       result = exports.tableAdd(this.region!.ptr, args, now, responded ? 1 : 0);
     }
     return result as AddResult;
   }
 
-  /** Move the table to a region with twice the buckets (ARGS is untouched). */
-  private grow(): void {
+  /** Move the table to a region with room for `capacity` buckets and `idCapacity` ids (ARGS is untouched). */
+  private grow(capacity: number, idCapacity: number): void {
     const old = this.region!;
-    const capacity = Math.min(old.capacity * 2, MAX_BUCKETS);
-    const bytes = this.mem.exports.tableBytes(this.k, this.cacheSize, capacity);
+    const bytes = this.mem.exports.tableBytes(this.k, this.cacheSize, capacity, idCapacity);
     const ptr = this.mem.alloc(bytes);
-    this.mem.exports.tableMove(old.ptr, ptr, capacity);
+    this.mem.exports.tableMove(old.ptr, ptr, capacity, idCapacity);
     this.mem.free(old.ptr, old.bytes);
     // The registry holds `old` as this table's held value: update it in place.
     old.ptr = ptr;
     old.bytes = bytes;
     old.capacity = capacity;
+    old.idCapacity = idCapacity;
   }
 
   seen(id: Uint8Array, now: number, responded: boolean): boolean {
@@ -228,44 +278,59 @@ export class WasmRoutingTable implements RoutingTable {
     };
   }
 
-  buckets(): BucketInfo[] {
+  /**
+   * Visit the buckets in listing order (the trie's leaves): with one registered
+   * id, at each branch the side away from it first (farthest first); with
+   * more, the zero side first (key order). `prefix` is the bucket's, zero past
+   * its length (a scratch array: copy it to keep it).
+   */
+  private walk(visit: (bucket: number, prefix: Uint8Array) => void): void {
     const table = this.table();
-    const mem = this.mem;
-    const n = mem.i32[(table + H_BUCKET_COUNT) >>> 2]!;
-    const stride = mem.i32[(table + H_STRIDE) >>> 2]!;
-    const out: BucketInfo[] = [];
-    for (let i = 0; i < n; i++) {
-      const bucket = table + HEADER + i * stride;
-      const prefixLength = i < n - 1 ? i + 1 : n - 1;
-      const prefix = new Uint8Array(ID_LENGTH);
-      for (let bit = 0; bit < prefixLength; bit++) {
-        // Our bits, but a non-final bucket's last prefix bit is ours flipped.
-        let value = (this.id[bit >> 3]! >> (7 - (bit & 7))) & 1;
-        if (bit === i) value ^= 1;
-        if (value) prefix[bit >> 3]! |= 0x80 >> (bit & 7);
+    const i32 = this.mem.i32;
+    const cells = table + i32[(table + H_CELLS) >>> 2]!;
+    const stride = i32[(table + H_STRIDE) >>> 2]!;
+    const single = this.registered.length === 1 ? this.id : undefined;
+    const prefix = new Uint8Array(ID_LENGTH);
+    const go = (ref: number): void => {
+      if (ref < 0) {
+        visit(table + HEADER + ~ref * stride, prefix);
+        return;
       }
+      const cell = (cells + ref * CELL) >>> 2;
+      const bit = i32[cell]!;
+      const mask = 0x80 >> (bit & 7);
+      const first = single === undefined ? 0 : ((single[bit >> 3]! & mask) === 0 ? 1 : 0);
+      for (const side of [first, first ^ 1]) {
+        if (side === 1) prefix[bit >> 3]! |= mask;
+        go(i32[cell + 1 + side]!);
+        prefix[bit >> 3]! &= ~mask;
+      }
+    };
+    go(i32[(table + H_ROOT) >>> 2]!);
+  }
+
+  buckets(): BucketInfo[] {
+    const mem = this.mem;
+    const out: BucketInfo[] = [];
+    this.walk((bucket, prefix) =>
       out.push({
-        prefixLength,
-        prefix,
+        prefixLength: mem.i32[(bucket + B_DEPTH) >>> 2]!,
+        prefix: prefix.slice(),
         lastChanged: mem.f64[(bucket + B_LAST_CHANGED) >>> 3]!,
         size: mem.i32[(bucket + B_COUNT) >>> 2]!,
         cacheSize: mem.i32[(bucket + B_CACHE_COUNT) >>> 2]!,
-      });
-    }
+      }),
+    );
     return out;
   }
 
   nodes(): RoutingNode[] {
-    const table = this.table();
     const mem = this.mem;
-    const n = mem.i32[(table + H_BUCKET_COUNT) >>> 2]!;
-    const stride = mem.i32[(table + H_STRIDE) >>> 2]!;
     const out: RoutingNode[] = [];
-    for (let i = 0; i < n; i++) {
-      const bucket = table + HEADER + i * stride;
+    this.walk((bucket) => {
       const count = mem.i32[(bucket + B_COUNT) >>> 2]!;
       for (let j = 0; j < count; j++) out.push(this.node(bucket + BUCKET_HEAD + j * RECORD));
-    }
+    });
     return out;
   }
 

@@ -8,8 +8,7 @@
  * Node only (node:net): the demo is a CLI command.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import Wire from 'bittorrent-protocol';
-import utMetadata from 'ut_metadata';
+import { loadWireLibraries, type WireLibraries } from '../metadata/wire-libraries.ts';
 
 export interface SeededInfo {
   /** 40 lower-case hex digits. */
@@ -54,7 +53,10 @@ export class MetadataSeeder {
   #connections = 0;
   #pieceRequests = 0;
 
-  private constructor(options: MetadataSeederOptions) {
+  readonly #wire: WireLibraries;
+
+  private constructor(options: MetadataSeederOptions, wire: WireLibraries) {
+    this.#wire = wire;
     this.host = options.host;
     this.#delayMs = options.delayMs ?? 0;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
@@ -65,7 +67,7 @@ export class MetadataSeeder {
 
   /** Listen; resolves once bound. */
   static async start(options: MetadataSeederOptions): Promise<MetadataSeeder> {
-    const seeder = new MetadataSeeder(options);
+    const seeder = new MetadataSeeder(options, await loadWireLibraries());
     await new Promise<void>((resolve, reject) => {
       seeder.#server.once('error', reject);
       seeder.#server.listen(options.port ?? 0, options.host, () => {
@@ -121,7 +123,7 @@ export class MetadataSeeder {
   #accept(socket: Socket): void {
     this.#connections++;
     this.#sockets.add(socket);
-    const wire = new Wire();
+    const wire = new this.#wire.Wire();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const end = (): void => {
       if (timer !== undefined) clearTimeout(timer);
@@ -144,7 +146,7 @@ export class MetadataSeeder {
         timer = undefined;
         if (wire.destroyed) return;
         // Registered before our handshake goes out, so our extended handshake names it with metadata_size.
-        wire.use(utMetadata(info));
+        wire.use(this.#wire.utMetadata(info));
         wire.handshake(infoHash, this.#peerId, { dht: false });
       };
       if (this.#delayMs > 0) timer = setTimeout(answer, this.#delayMs);

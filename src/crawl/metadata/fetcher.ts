@@ -15,6 +15,7 @@ import { parseInfo } from './info-dict.ts';
 import { PenaltyBox } from './penalty-box.ts';
 import { fetchFromPeer, type MetadataMemory, type PeerSessionContext, type SessionCounters } from './peer-session.ts';
 import { ConnectionSlots } from './slots.ts';
+import { loadWireLibraries } from './wire-libraries.ts';
 import {
   HOSTILE_FAILURES,
   type FetchFailure,
@@ -67,6 +68,8 @@ const PEER_FAILURES: readonly PeerFailure[] = [
 
 interface Job {
   promise: Promise<FetchResult>;
+  /** What fetch() hands out (every caller of one infohash the same): rejects when the libraries are missing. */
+  given?: Promise<FetchResult>;
   addPeers(peers: Iterable<PeerAddress>): void;
   cancel(): void;
 }
@@ -129,14 +132,34 @@ export class MetadataFetcher {
     const running = this.#jobs.get(hex);
     if (running !== undefined) {
       running.addPeers(peers);
-      return running.promise;
+      return (running.given ??= this.#withLibraries(running));
     }
     if (this.#closed) return Promise.resolve(this.#failure(hex, 'aborted', []));
     if (this.#jobs.size >= this.#settings.maxPending) return Promise.resolve(this.#failure(hex, 'overloaded', []));
     const job = this.#startJob(bytes, hex);
     this.#jobs.set(hex, job);
     job.addPeers(peers);
-    return job.promise;
+    return (job.given ??= this.#withLibraries(job));
+  }
+
+  /**
+   * Resolves once the peer-wire libraries (bittorrent-protocol, ut_metadata:
+   * optional peer dependencies) are loaded; rejects, saying what to install,
+   * when they are not. `fetch` rejects the same way.
+   */
+  async ready(): Promise<void> {
+    await loadWireLibraries();
+  }
+
+  // A fetch without the libraries rejects with the install hint (and is cancelled).
+  #withLibraries(job: Job): Promise<FetchResult> {
+    return loadWireLibraries().then(
+      () => job.promise,
+      (error: unknown) => {
+        job.cancel();
+        throw error;
+      },
+    );
   }
 
   /** Is a peer's IP being skipped right now? */
@@ -238,10 +261,12 @@ export class MetadataFetcher {
       const controller = new AbortController();
       attemptAborts.add(controller);
       try {
+        const wire = await loadWireLibraries();
         const tcp = await this.#tcp;
         const release = await this.#slots.acquire(peerKey(peer), controller.signal);
         const context: PeerSessionContext = {
           tcp,
+          wire,
           peerId: this.#peerId,
           limits: settings,
           counters: this.#counters,

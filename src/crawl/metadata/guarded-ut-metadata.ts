@@ -12,9 +12,9 @@
  * constructs extensions itself.
  */
 import type Wire from 'bittorrent-protocol';
-import type { HandshakeExtensions } from 'bittorrent-protocol';
-import utMetadata from 'ut_metadata';
+import type { HandshakeExtensions, WireExtensionClass } from 'bittorrent-protocol';
 import type { PeerFailure } from './types.ts';
+import type { WireLibraries } from './wire-libraries.ts';
 
 /** What the session learns from the extension. */
 export interface MetadataHooks {
@@ -28,72 +28,76 @@ export interface MetadataHooks {
 const hooksByWire = new WeakMap<Wire, MetadataHooks>();
 
 /** Attach the extension to `wire`, reporting to `hooks`. Call before the handshake. */
-export function useGuardedMetadata(wire: Wire, hooks: MetadataHooks): void {
+export function useGuardedMetadata(libraries: WireLibraries, wire: Wire, hooks: MetadataHooks): void {
   hooksByWire.set(wire, hooks);
-  wire.use(GuardedMetadata);
-  (wire as unknown as { ut_metadata: GuardedMetadata }).ut_metadata.fetch();
+  guarded ??= defineGuardedMetadata(libraries.utMetadata);
+  wire.use(guarded);
+  (wire as unknown as { ut_metadata: { fetch(): void } }).ut_metadata.fetch();
 }
 
-const UtMetadataBase = utMetadata();
+// Defined once, when the library has been loaded (it is an optional peer dependency).
+let guarded: WireExtensionClass | undefined;
 
 interface LibraryState {
   _infoHash?: string;
 }
 
-class GuardedMetadata extends UtMetadataBase {
-  readonly #hooks: MetadataHooks;
-  #inHandshake = false;
-  #assembled = false;
+function defineGuardedMetadata(utMetadata: WireLibraries['utMetadata']): WireExtensionClass {
+  return class GuardedMetadata extends utMetadata() {
+    readonly #hooks: MetadataHooks;
+    #inHandshake = false;
+    #assembled = false;
 
-  constructor(wire: Wire) {
-    super(wire);
-    this.#hooks = hooksByWire.get(wire) ?? {
-      announce: () => false,
-      assembled: () => {},
-      fail: () => {},
-    };
-    this.on('warning', () => {
-      // The library's own complaints: a size it will not take (during the
-      // handshake), else "reject too much".
-      this.#hooks.fail(this.#inHandshake ? 'too-large' : 'rejected');
-    });
-  }
-
-  override onHandshake(infoHash: string, peerId: string, extensions: HandshakeExtensions): void {
-    super.onHandshake(infoHash, peerId, extensions);
-    // Without an infohash the library skips its SHA-1-only check; we verify.
-    (this as unknown as LibraryState)._infoHash = undefined;
-  }
-
-  override onExtendedHandshake(handshake: Record<string, unknown>): void {
-    const size = handshake['metadata_size'];
-    if (size === undefined) return this.#hooks.fail('no-metadata');
-    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0) return this.#hooks.fail('too-large');
-    if (!this.#hooks.announce(size)) return;
-    this.#inHandshake = true;
-    try {
-      super.onExtendedHandshake(handshake);
-    } catch {
-      this.#hooks.fail('garbage');
-    } finally {
-      this.#inHandshake = false;
+    constructor(wire: Wire) {
+      super(wire);
+      this.#hooks = hooksByWire.get(wire) ?? {
+        announce: () => false,
+        assembled: () => {},
+        fail: () => {},
+      };
+      this.on('warning', () => {
+        // The library's own complaints: a size it will not take (during the
+        // handshake), else "reject too much".
+        this.#hooks.fail(this.#inHandshake ? 'too-large' : 'rejected');
+      });
     }
-  }
 
-  override onMessage(payload: Uint8Array): void {
-    try {
-      super.onMessage(payload);
-    } catch {
-      this.#hooks.fail('garbage');
+    override onHandshake(infoHash: string, peerId: string, extensions: HandshakeExtensions): void {
+      super.onHandshake(infoHash, peerId, extensions);
+      // Without an infohash the library skips its SHA-1-only check; we verify.
+      (this as unknown as LibraryState)._infoHash = undefined;
     }
-  }
 
-  override setMetadata(metadata: Uint8Array): Promise<boolean> {
-    if (!this.#assembled) {
-      this.#assembled = true;
-      // The library keeps writing into its buffer if more pieces arrive: hand out a copy.
-      this.#hooks.assembled(metadata.slice());
+    override onExtendedHandshake(handshake: Record<string, unknown>): void {
+      const size = handshake['metadata_size'];
+      if (size === undefined) return this.#hooks.fail('no-metadata');
+      if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0) return this.#hooks.fail('too-large');
+      if (!this.#hooks.announce(size)) return;
+      this.#inHandshake = true;
+      try {
+        super.onExtendedHandshake(handshake);
+      } catch {
+        this.#hooks.fail('garbage');
+      } finally {
+        this.#inHandshake = false;
+      }
     }
-    return Promise.resolve(true);
-  }
+
+    override onMessage(payload: Uint8Array): void {
+      try {
+        super.onMessage(payload);
+      } catch {
+        this.#hooks.fail('garbage');
+      }
+    }
+
+    override setMetadata(metadata: Uint8Array): Promise<boolean> {
+      if (!this.#assembled) {
+        this.#assembled = true;
+        // The library keeps writing into its buffer if more pieces arrive: hand out a copy.
+        this.#hooks.assembled(metadata.slice());
+      }
+      return Promise.resolve(true);
+    }
+  };
 }

@@ -6,13 +6,14 @@
  * A byte budget bounds what a peer can make us buffer: the library would hold
  * a 4 GiB message length until the bytes arrive.
  */
-import Wire from 'bittorrent-protocol';
+import type Wire from 'bittorrent-protocol';
 import type { HandshakeExtensions } from 'bittorrent-protocol';
 import { TcpError, type TcpConnector, type TcpStream } from '../../transport/tcp.ts';
 import { toHex } from '../../util/hex.ts';
 import { useGuardedMetadata } from './guarded-ut-metadata.ts';
 import type { PeerAddress, PeerFailure } from './types.ts';
 import { verifyInfo, type VerifiedBy } from './verify.ts';
+import type { WireLibraries } from './wire-libraries.ts';
 
 /** BEP 9 piece size. */
 const PIECE_BYTES = 16_384;
@@ -43,6 +44,8 @@ export interface MetadataMemory {
 
 export interface PeerSessionContext {
   tcp: TcpConnector;
+  /** bittorrent-protocol and ut_metadata, loaded (loadWireLibraries). */
+  wire: WireLibraries;
   peerId: Uint8Array;
   limits: PeerSessionLimits;
   counters: SessionCounters;
@@ -104,7 +107,7 @@ export function fetchFromPeer(
     if (signal.aborted) return fail('aborted');
 
     const start = (): void => {
-      const w = new Wire('tcpOutgoing');
+      const w = new context.wire.Wire('tcpOutgoing');
       wire = w;
       w.on('data', (chunk: Uint8Array) => stream?.write(chunk));
       let handshaken = false;
@@ -119,7 +122,7 @@ export function fetchFromPeer(
       w.on('extended', (ext: string) => {
         if (ext === 'handshake' && !w.peerExtendedMapping['ut_metadata']) fail('no-metadata');
       });
-      useGuardedMetadata(w, {
+      useGuardedMetadata(context.wire, w, {
         announce(size) {
           // BEP 10 allows a second extended handshake; it may not move the size or the byte budget.
           if (reserved > 0) {

@@ -1,5 +1,6 @@
 /** A pg pool as the crawl store and the index use it: loaded on first use, BIGINTs as numbers, idle errors absorbed. */
 import type { Pool } from 'pg';
+import { importOptional } from '../../util/optional-dependency.ts';
 
 const INT8_OID = 20;
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -10,7 +11,7 @@ export function checkSchemaName(schema: string): void {
 }
 
 export async function createPostgresPool(url: string, size: number): Promise<Pool> {
-  const pg = await import('pg');
+  const pg = await importOptional('A PostgreSQL crawl store', 'pg', () => import('pg'));
   const pool = new pg.Pool({
     connectionString: url,
     max: size,

@@ -8,7 +8,7 @@
  * Version 1: torrents keyed by infohash, no search. The migration rewrites the
  * torrents table in one transaction: all or nothing.
  */
-import type BetterSqlite3 from 'better-sqlite3';
+import type { SqliteDatabase } from './sqlite-driver.ts';
 import { torrentKind } from './kind.ts';
 import { INDEXED_NAME_CHARS, INDEXED_PATHS_CHARS, SchemaError } from './schema-shared.ts';
 import type { TorrentFile } from '../metadata/types.ts';
@@ -105,7 +105,7 @@ CREATE TRIGGER IF NOT EXISTS torrents_count AFTER INSERT ON torrents BEGIN
 END;
 `;
 
-type Db = BetterSqlite3.Database;
+type Db = SqliteDatabase;
 
 /** The schema version the file holds (0: empty or not ours). */
 export function sqliteSchemaVersion(db: Db): number {

@@ -1,13 +1,12 @@
 /**
- * CrawlStore on SQLite (better-sqlite3 12; 13 needs Node 22). One file in WAL
+ * CrawlStore on SQLite (the runtime's own, or better-sqlite3: sqlite-driver.ts). One file in WAL
  * mode: readers never block the writer, and each batch is one IMMEDIATE
  * transaction, so a crash (even SIGKILL mid-batch) leaves the last committed
  * batch and a sound file. synchronous=FULL by default makes that hold across a
  * power cut too; 'normal' trades the last batches on power loss for fewer fsyncs.
- * better-sqlite3 is loaded on first open, so library users who never crawl
- * never load its native module.
+ * The driver is loaded on first open, so library users who never crawl load none.
  */
-import type BetterSqlite3 from 'better-sqlite3';
+import { openSqliteDatabase, type SqliteDatabase, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.ts';
 import { aggregateBatch, checkInfohash, formatPeer } from './aggregate.ts';
 import { toInfohashRow } from './rows.ts';
 import type { InfohashSqlRow } from './rows.ts';
@@ -24,6 +23,8 @@ export interface SqliteStoreOptions {
   synchronous?: 'full' | 'normal';
   /** How long a writer waits for another process's lock (default 5000 ms). */
   busyTimeoutMs?: number;
+  /** Which SQLite (default: the runtime's own, bun:sqlite or node:sqlite, else better-sqlite3). */
+  driver?: SqliteDriverName;
 }
 
 // Newest peers first, distinct, at most 8 (MAX_KNOWN_PEERS).
@@ -79,8 +80,7 @@ const BY_FULL = 'infohash_v2 = @full';
 
 /** Open (creating if needed) a SQLite crawl store. */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<CrawlStore> {
-  const { default: Database } = await import('better-sqlite3');
-  const db = new Database(options.path);
+  const db = await openSqliteDatabase(options.path, options.driver);
   try {
     db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     db.exec('PRAGMA journal_mode = WAL');
@@ -93,22 +93,22 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Craw
   return new SqliteCrawlStore(db);
 }
 
-// Not exported: its constructor's type is better-sqlite3's, kept out of our declarations.
+// Not exported: its constructor takes the driver, kept out of our declarations.
 class SqliteCrawlStore implements CrawlStore {
   readonly kind = 'sqlite' as const;
-  readonly #db: BetterSqlite3.Database;
+  readonly #db: SqliteDatabase;
   readonly #write: (batch: CrawlBatch) => void;
-  readonly #isFetched: BetterSqlite3.Statement<[{ short: string }], { one: number }>;
-  readonly #fetchedAmong: BetterSqlite3.Statement<[{ list: string }], { infohash: string }>;
-  readonly #getInfohash: BetterSqlite3.Statement<[string], InfohashSqlRow>;
-  readonly #getTorrentShort: BetterSqlite3.Statement<[{ short: string }], TorrentSqlRow>;
-  readonly #getTorrentFull: BetterSqlite3.Statement<[{ full: string }], TorrentSqlRow>;
+  readonly #isFetched: SqliteStatement<[{ short: string }], { one: number }>;
+  readonly #fetchedAmong: SqliteStatement<[{ list: string }], { infohash: string }>;
+  readonly #getInfohash: SqliteStatement<[string], InfohashSqlRow>;
+  readonly #getTorrentShort: SqliteStatement<[{ short: string }], TorrentSqlRow>;
+  readonly #getTorrentFull: SqliteStatement<[{ full: string }], TorrentSqlRow>;
   readonly #recordSwarm: (records: readonly SwarmRecord[]) => number;
-  readonly #listUnfetched: BetterSqlite3.Statement<[number, number, number], InfohashSqlRow>;
-  readonly #counts: BetterSqlite3.Statement<[], StoreCounts>;
+  readonly #listUnfetched: SqliteStatement<[number, number, number], InfohashSqlRow>;
+  readonly #counts: SqliteStatement<[], StoreCounts>;
   #closed = false;
 
-  constructor(db: BetterSqlite3.Database) {
+  constructor(db: SqliteDatabase) {
     this.#db = db;
     const upsert = db.prepare(UPSERT_OBSERVATION);
     const insertTorrent = db.prepare(INSERT_TORRENT);
@@ -217,7 +217,7 @@ class SqliteCrawlStore implements CrawlStore {
   }
 
   sizeBytes(): Promise<number> {
-    return this.#run(() => Number(this.#db.pragma('page_count', { simple: true })) * Number(this.#db.pragma('page_size', { simple: true })));
+    return this.#run(() => Number(this.#db.prepare<[], { page_count: number }>('PRAGMA page_count').get()?.page_count ?? 0) * Number(this.#db.prepare<[], { page_size: number }>('PRAGMA page_size').get()?.page_size ?? 0));
   }
 
   close(): Promise<void> {

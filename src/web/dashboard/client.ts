@@ -143,19 +143,18 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
   }
 
   function renderLookups(values, groups) {
-    var kinds = {};
-    (groups.btdht_lookups_started_total || []).forEach(function (s) { kinds[s.labels.kind] = true; });
-    var rows = Object.keys(kinds).sort().map(function (kind) {
+    var methods = {};
+    (groups.btdht_lookups_started_total || []).forEach(function (s) { methods[s.labels.method] = true; });
+    var rows = Object.keys(methods).sort().map(function (method) {
       var tr = el('tr');
-      tr.appendChild(el('td', kind));
-      tr.appendChild(metricCell('td', values, labelled('btdht_lookups_started_total', { kind: kind })));
-      var finished = sumOf(groups, 'btdht_lookups_finished_total', function (l) { return l.kind === kind; });
-      var failed = sumOf(groups, 'btdht_lookups_finished_total', function (l) { return l.kind === kind && l.outcome !== 'ok'; });
-      tr.appendChild(el('td', fmt(finished)));
-      tr.appendChild(el('td', fmt(failed)));
-      var count = values[labelled('btdht_lookup_duration_seconds_count', { kind: kind })];
-      var sum = values[labelled('btdht_lookup_duration_seconds_sum', { kind: kind })];
-      var qSum = values[labelled('btdht_lookup_queries_sum', { kind: kind })];
+      tr.appendChild(el('td', method));
+      tr.appendChild(metricCell('td', values, labelled('btdht_lookups_started_total', { method: method })));
+      ['ok', 'failed', 'aborted'].forEach(function (outcome) {
+        tr.appendChild(metricCell('td', values, labelled('btdht_lookups_finished_total', { method: method, outcome: outcome })));
+      });
+      var count = values[labelled('btdht_lookup_duration_seconds_count', { method: method })];
+      var sum = values[labelled('btdht_lookup_duration_seconds_sum', { method: method })];
+      var qSum = values[labelled('btdht_lookup_queries_sum', { method: method })];
       tr.appendChild(el('td', count ? (sum / count).toFixed(2) : '–'));
       tr.appendChild(el('td', count ? (qSum / count).toFixed(1) : '–'));
       return tr;

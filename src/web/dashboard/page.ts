@@ -50,8 +50,8 @@ export function dashboardPage(title: string, crawling: boolean): string {
   <section class="tables">
     <table id="traffic"><caption>Traffic by method (totals)</caption>
       <thead><tr><th>method</th><th>queries in</th><th>queries out</th><th>responses in</th><th>timeouts</th></tr></thead><tbody></tbody></table>
-    <table id="lookups"><caption>Lookups by kind</caption>
-      <thead><tr><th>kind</th><th>started</th><th>finished</th><th>failed</th><th>mean s</th><th>mean queries</th></tr></thead><tbody></tbody></table>
+    <table id="lookups"><caption>Lookups by method</caption>
+      <thead><tr><th>method</th><th>started</th><th>ok</th><th>failed</th><th>aborted</th><th>mean s</th><th>mean queries</th></tr></thead><tbody></tbody></table>
     <table id="buckets"><caption>Routing table buckets (depth = shared prefix bits)</caption>
       <thead><tr><th>family</th><th>depth</th><th>good</th><th>questionable</th><th>bad</th><th></th></tr></thead><tbody></tbody></table>
     <table id="tables"><caption>Tables against their caps</caption>

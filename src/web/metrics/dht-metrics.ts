@@ -6,7 +6,8 @@
  * by reason, invalid messages by kind, rate-limited sources), plus every
  * bounded table beside its cap and the BEP 42 vote.
  */
-import type { DHTStats } from '../../dht/dht.ts';
+import type { Histogram } from 'prom-client';
+import type { DHTStats, LookupEvent } from '../../dht/dht.ts';
 import type { NodeState } from '../../core/routing-types.ts';
 import type { Instruments, Levels, Totals } from './instruments.ts';
 
@@ -16,7 +17,13 @@ export interface DhtSource {
   readonly ready: boolean;
   stats(): DHTStats;
   nodes(): { id: Uint8Array; host: string; state: NodeState }[];
+  on(event: 'lookup', listener: (event: LookupEvent) => void): () => void;
 }
+
+/** Lookup durations, seconds: a lookup on a live DHT takes from a fraction of a second to tens with timeouts. */
+export const LOOKUP_SECONDS_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60];
+/** Queries one lookup sends (its cap, maxLookupQueries, defaults to 512). */
+export const LOOKUP_QUERIES_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
 const STATES: readonly NodeState[] = ['good', 'questionable', 'bad'];
 const DECODE = 'decode:';
@@ -46,6 +53,14 @@ export class DhtMetrics {
   readonly #idChanges: Totals;
   readonly #bep42Refused: Totals;
   readonly #bep42Replaced: Totals;
+  readonly #bytesIn: Totals;
+  readonly #bytesOut: Totals;
+  readonly #lookupsStarted: Totals;
+  readonly #lookupsFinished: Totals;
+  readonly #lookupsInFlight: Levels;
+  readonly #lookupSeconds: Histogram;
+  readonly #lookupQueries: Histogram;
+  readonly #off: () => void;
 
   constructor(instruments: Instruments, source: DhtSource) {
     this.#source = source;
@@ -62,6 +77,13 @@ export class DhtMetrics {
     this.#tableCapacity = m.gauge('btdht_table_capacity', "Each table's cap (0 = the table is off)", ['table']);
     this.#datagramsIn = m.counter('btdht_datagrams_in_total', 'UDP datagrams received');
     this.#datagramsOut = m.counter('btdht_datagrams_out_total', 'UDP datagrams sent (queries, responses, errors)');
+    this.#bytesIn = m.counter('btdht_bytes_in_total', 'UDP payload bytes received');
+    this.#bytesOut = m.counter('btdht_bytes_out_total', 'UDP payload bytes sent');
+    this.#lookupsStarted = m.counter('btdht_lookups_started_total', 'Iterative lookups started (bootstrap, refresh, get_peers, BEP 44/51/33), by KRPC method', ['method']);
+    this.#lookupsFinished = m.counter('btdht_lookups_finished_total', 'Lookups ended, by method and outcome: ok (some node answered), failed (none did), aborted', ['method', 'outcome']);
+    this.#lookupsInFlight = m.gauge('btdht_lookups_in_flight', 'Lookups running now');
+    this.#lookupSeconds = m.histogram('btdht_lookup_duration_seconds', 'Time from start to end of one lookup, by method', LOOKUP_SECONDS_BUCKETS, ['method']);
+    this.#lookupQueries = m.histogram('btdht_lookup_queries', 'Queries sent by one lookup (retries included), by method', LOOKUP_QUERIES_BUCKETS, ['method']);
     this.#queriesIn = m.counter('btdht_queries_in_total', 'Well-formed queries received, by method (unknown methods as "(other)")', ['method']);
     this.#queriesOut = m.counter('btdht_queries_out_total', 'Queries sent, by method', ['method']);
     this.#responsesIn = m.counter('btdht_responses_in_total', 'Responses to our queries, by method', ['method']);
@@ -77,6 +99,17 @@ export class DhtMetrics {
     this.#idChanges = m.counter('btdht_bep42_id_changes_total', 'Node id changes to match our external IP (BEP 42)');
     this.#bep42Refused = m.counter('btdht_bep42_nodes_refused_total', "Nodes kept out of the routing table: id does not match IP (bep42 'enforce')");
     this.#bep42Replaced = m.counter('btdht_bep42_nodes_replaced_total', "Non-compliant nodes swapped out for compliant ones (bep42 'prefer')");
+    this.#off = source.on('lookup', (event) => {
+      // Aborted lookups (stop(), a caller's signal) say nothing of the network: not timed.
+      if (event.outcome === 'aborted') return;
+      this.#lookupSeconds.observe({ method: event.method }, event.durationMs / 1000);
+      this.#lookupQueries.observe({ method: event.method }, event.queried);
+    });
+  }
+
+  /** Stop listening to the node. */
+  close(): void {
+    this.#off();
   }
 
   /** Read the node once and set every instrument. */
@@ -131,6 +164,13 @@ export class DhtMetrics {
   #traffic(stats: DHTStats): void {
     this.#datagramsIn.set(stats.datagramsIn);
     this.#datagramsOut.set(stats.datagramsOut);
+    this.#bytesIn.set(stats.bytesIn);
+    this.#bytesOut.set(stats.bytesOut);
+    this.#lookupsStarted.reset();
+    this.#lookupsStarted.setBy('method', stats.lookups.started);
+    this.#lookupsFinished.reset();
+    for (const outcome of ['ok', 'failed', 'aborted'] as const) this.#lookupsFinished.setBy('method', stats.lookups[outcome], { outcome });
+    this.#lookupsInFlight.set(stats.lookups.inFlight);
     for (const [totals, counts, label] of [
       [this.#queriesIn, stats.queriesIn, 'method'],
       [this.#queriesOut, stats.queriesOut, 'method'],

@@ -70,6 +70,7 @@ export class MetricsHub {
 
   /** Stop listening to the measured objects. */
   close(): void {
+    this.#dht?.close();
     this.#crawl?.close();
   }
 }

@@ -117,4 +117,28 @@ describe.each(backends)('crawler mode: many ids on one node (%s core)', (backend
     expect(() => new Node({ ids: 0 })).toThrow(/ids must be an integer from 1/);
     expect(() => new Node({ ids: ['xyz'] })).toThrow(/each prefix must be 1 to 40 hex digits/);
   });
+
+  it('builds its table from the configured backend, every id registered through the core contract', async () => {
+    const made: { ids: readonly Uint8Array[]; table: ReturnType<Core['createRoutingTable']> }[] = [];
+    const watched: Core = {
+      ...core,
+      createRoutingTable: (options) => {
+        const table = core.createRoutingTable(options);
+        made.push({ ids: options.ids ?? [], table });
+        return table;
+      },
+    };
+    const node = new Node({ core: watched, transport: swarm.net.createTransport('127.99.0.4'), clock: swarm.net.clock, bootstrap: [], ids: 4 });
+    await node.start();
+    try {
+      expect(made).toHaveLength(1);
+      const table = made[0]!.table;
+      expect(made[0]!.ids.map(toHex)).toEqual(node.ids.slice(1).map(toHex));
+      expect(table.ids.map(toHex)).toEqual(node.ids.map(toHex));
+      // The backend's own table: the wasm one lives in linear memory, the js one is the trie class.
+      expect(table.constructor.name).toBe(backend === 'wasm' ? 'WasmRoutingTable' : 'SharedRoutingTable');
+    } finally {
+      await node.stop();
+    }
+  });
 });

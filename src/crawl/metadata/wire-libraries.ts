@@ -1,0 +1,42 @@
+/**
+ * The field's peer-wire libraries (bittorrent-protocol frames the BitTorrent
+ * wire, ut_metadata speaks BEP 9 over it). Only fetching torrents needs them,
+ * so they are optional peer dependencies, imported on first use: a DHT user
+ * installs neither, and a crawler without them is told what to install.
+ */
+import type Wire from 'bittorrent-protocol';
+import type utMetadata from 'ut_metadata';
+import { MissingDependencyError, isNotInstalled } from '../../util/optional-dependency.ts';
+
+export interface WireLibraries {
+  Wire: typeof Wire;
+  utMetadata: typeof utMetadata;
+}
+
+let loading: Promise<WireLibraries> | undefined;
+
+/** Both libraries, imported once; rejects with a MissingDependencyError naming the absent ones. */
+export function loadWireLibraries(): Promise<WireLibraries> {
+  if (loading === undefined) {
+    loading = importBoth();
+    loading.catch(() => {}); // whoever asked sees the rejection; an unasked one must not crash the process
+  }
+  return loading;
+}
+
+async function importBoth(): Promise<WireLibraries> {
+  const [wire, metadata] = await Promise.allSettled([import('bittorrent-protocol'), import('ut_metadata')]);
+  const missing: string[] = [];
+  if (wire.status === 'rejected') {
+    if (!isNotInstalled(wire.reason, 'bittorrent-protocol')) throw wire.reason;
+    missing.push('bittorrent-protocol');
+  }
+  if (metadata.status === 'rejected') {
+    if (!isNotInstalled(metadata.reason, 'ut_metadata')) throw metadata.reason;
+    missing.push('ut_metadata');
+  }
+  if (wire.status === 'rejected' || metadata.status === 'rejected') {
+    throw new MissingDependencyError('Fetching torrents from peers (BEP 9)', missing);
+  }
+  return { Wire: wire.value.default, utMetadata: metadata.value.default };
+}

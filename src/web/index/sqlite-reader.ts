@@ -1,0 +1,148 @@
+/**
+ * The index over a SQLite crawl database, opened read-only: in WAL mode a
+ * crawl keeps writing while pages are served. Searches use the FTS5 table the
+ * store keeps in step with its rows.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { SQLITE_SCHEMA_VERSION } from '../../crawl/store/sqlite-schema.ts';
+import { lookupHash } from '../../crawl/store/keys.ts';
+import { planSearch, SEARCH_WINDOW, toSummary, type Dialect, type Slice, type SummarySqlRow } from './plan.ts';
+import type { SearchQuery } from './query.ts';
+import { DAY_MS, HOUR_MS, IndexOpenError, type HourCount, type IndexReader, type IndexStats, type SearchResult, type TorrentDetail } from './reader.ts';
+
+interface DetailSqlRow extends SummarySqlRow {
+  files: string;
+  swarm_checked_at: number | null;
+  last_seen: number | null;
+}
+
+export async function openSqliteReader(path: string): Promise<IndexReader> {
+  if (!existsSync(path)) throw new IndexOpenError(`no database at ${path} (run btdht crawl --db ${path} first)`);
+  const { default: Database } = await import('better-sqlite3');
+  let db: BetterSqlite3.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (error) {
+    throw new IndexOpenError(`cannot open ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    db.pragma('busy_timeout = 5000');
+    const version = Number(db.pragma('user_version', { simple: true }));
+    if (version !== SQLITE_SCHEMA_VERSION) {
+      throw new IndexOpenError(
+        version === 0
+          ? `${path} is not a btdht crawl database`
+          : version < SQLITE_SCHEMA_VERSION
+            ? `${path} has crawl schema version ${version}: run btdht crawl on it once to upgrade it to ${SQLITE_SCHEMA_VERSION}`
+            : `${path} has crawl schema version ${version}, newer than this btdht's ${SQLITE_SCHEMA_VERSION}: upgrade btdht`,
+      );
+    }
+  } catch (error) {
+    db.close();
+    throw error instanceof IndexOpenError ? error : new IndexOpenError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return new SqliteIndexReader(db);
+}
+
+class SqliteDialect implements Dialect {
+  readonly values: Record<string, unknown> = {};
+  #n = 0;
+  param(value: unknown): string {
+    const name = `p${++this.#n}`;
+    this.values[name] = value;
+    return `@${name}`;
+  }
+  matches(words: string[]): string {
+    // Each word a quoted FTS5 string (only letters and digits: nothing to escape); all must match.
+    const match = this.param(words.map((w) => `"${w}"`).join(' '));
+    return `SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ${match} ORDER BY rowid DESC LIMIT ${SEARCH_WINDOW}`;
+  }
+  order(column: string, order: 'asc' | 'desc'): string {
+    // SQLite sorts NULL lowest: last when descending, as wanted, and the index still serves it.
+    return `${column} ${order === 'asc' ? 'ASC' : 'DESC'}`;
+  }
+}
+
+class SqliteIndexReader implements IndexReader {
+  readonly backend = 'sqlite' as const;
+  readonly #db: BetterSqlite3.Database;
+  readonly #detail: BetterSqlite3.Statement<[{ short: string; full: string | null }], DetailSqlRow>;
+  #closed = false;
+
+  constructor(db: BetterSqlite3.Database) {
+    this.#db = db;
+    this.#detail = db.prepare(`
+      SELECT t.*, (SELECT max(i.last_seen) FROM infohashes i WHERE i.infohash IN (t.infohash, substr(t.infohash_v2, 1, 40))) AS last_seen
+      FROM torrents t
+      WHERE CASE WHEN @full IS NULL THEN t.infohash = @short OR substr(t.infohash_v2, 1, 40) = @short ELSE t.infohash_v2 = @full END`);
+  }
+
+  search(query: SearchQuery, slice?: Slice): Promise<SearchResult> {
+    return this.#run(() => {
+      const d = new SqliteDialect();
+      const plan = planSearch(query, d, slice);
+      // One read transaction: the count and the page see the same rows while a crawl writes.
+      return this.#db.transaction(() => {
+        const counted = this.#db.prepare(plan.count).get(d.values) as { total: number; window: number };
+        const rows = this.#db.prepare(plan.page).all(d.values) as SummarySqlRow[];
+        return { torrents: rows.map(toSummary), total: counted.total, capped: !plan.global && counted.window >= SEARCH_WINDOW };
+      })();
+    });
+  }
+
+  torrent(hash: string): Promise<TorrentDetail | undefined> {
+    return this.#run(() => {
+      const key = lookupHash(hash);
+      if (key === undefined) return undefined;
+      const row = this.#detail.get({ short: key.short, full: key.full ?? null });
+      if (row === undefined) return undefined;
+      return {
+        ...toSummary(row),
+        files: JSON.parse(row.files) as TorrentDetail['files'],
+        lastSeen: row.last_seen ?? row.fetched_at,
+        swarmCheckedAt: row.swarm_checked_at,
+      };
+    });
+  }
+
+  stats(): Promise<IndexStats> {
+    return this.#run(() =>
+      this.#db.transaction((): IndexStats => {
+        const db = this.#db;
+        const counts = db.prepare('SELECT (SELECT count(*) FROM torrents) AS torrents, (SELECT count(*) FROM infohashes) AS infohashes, (SELECT max(fetched_at) FROM torrents) AS newest').get() as {
+          torrents: number;
+          infohashes: number;
+          newest: number | null;
+        };
+        const bytes = Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }));
+        const now = Date.now();
+        const hours = db
+          .prepare(`SELECT hour * ${HOUR_MS} AS at, sum(torrents) AS torrents, sum(infohashes) AS infohashes FROM crawl_hours WHERE hour >= ? GROUP BY hour ORDER BY hour`)
+          .all(Math.floor((now - 72 * HOUR_MS) / HOUR_MS)) as HourCount[];
+        const days = db
+          .prepare(`SELECT (hour / 24) * ${DAY_MS} AS at, sum(torrents) AS torrents, sum(infohashes) AS infohashes FROM crawl_hours WHERE hour >= ? GROUP BY hour / 24 ORDER BY hour / 24`)
+          .all(Math.floor((now - 90 * DAY_MS) / DAY_MS) * 24) as HourCount[];
+        const sources = db.prepare('SELECT coalesce(sum(via_get_peers), 0) AS get_peers, coalesce(sum(via_announce), 0) AS announce_peer, coalesce(sum(via_sample), 0) AS sample FROM crawl_hours').get() as IndexStats['sources'];
+        return { torrents: counts.torrents, infohashes: counts.infohashes, dbBytes: bytes, backend: 'sqlite', perHour: hours, perDay: days, sources, newestAt: counts.newest };
+      })(),
+    );
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#db.close();
+    }
+    return Promise.resolve();
+  }
+
+  #run<T>(work: () => T): Promise<T> {
+    try {
+      if (this.#closed) throw new Error('the index reader is closed');
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+}
