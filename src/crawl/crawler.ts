@@ -381,7 +381,8 @@ export class Crawler {
   #pump(): void {
     if (this.#state !== 'running' || this.#fetcher === undefined) return;
     while (this.#queue.active < this.#settings.concurrency) {
-      const entry = this.#queue.take();
+      // A quarter of the fetches at most for get_peers-only infohashes: their lookups spend the send budget too.
+      const entry = this.#queue.take(Math.max(1, Math.floor(this.#settings.concurrency / 4)));
       if (entry === undefined) return;
       const job: Promise<void> = this.#process(entry)
         .catch((error: unknown) => this.#error(error))

@@ -50,6 +50,8 @@ export class FetchQueue {
   #speculative: QueuedInfohash[] = [];
   /** Speculative entries held, waiting or deferred. */
   #speculativeHeld = 0;
+  /** Speculative entries being fetched. */
+  #speculativeActive = 0;
 
   /** `onReady` is called when a deferred entry comes back to the queue. */
   constructor(cap: number, onReady: () => void) {
@@ -137,11 +139,19 @@ export class FetchQueue {
     return true;
   }
 
-  /** The next entry to fetch, now counted as active until `done` or `defer`. */
-  take(): QueuedInfohash | undefined {
-    const entry = this.#withPeers.shift() ?? this.#needLookup.shift() ?? this.#speculative.shift();
+  /**
+   * The next entry to fetch, now counted as active until `done` or `defer`; a
+   * speculative one only while fewer than `maxSpeculativeActive` are being
+   * fetched (their lookups must not take the send budget real ones need).
+   */
+  take(maxSpeculativeActive = Infinity): QueuedInfohash | undefined {
+    const entry =
+      this.#withPeers.shift() ?? this.#needLookup.shift() ?? (this.#speculativeActive < maxSpeculativeActive ? this.#speculative.shift() : undefined);
     if (entry === undefined) return undefined;
-    if (entry.speculative) this.#speculativeHeld--;
+    if (entry.speculative) {
+      this.#speculativeHeld--;
+      this.#speculativeActive++;
+    }
     this.#places.set(entry.infohash, 'active');
     this.#active.set(entry.infohash, entry);
     return entry;
@@ -150,6 +160,7 @@ export class FetchQueue {
   /** The fetch of an active entry ended for good: forget it. */
   done(infohash: string): void {
     if (this.#places.get(infohash) !== 'active') return;
+    if (this.#active.get(infohash)?.speculative) this.#speculativeActive--;
     this.#places.delete(infohash);
     this.#active.delete(infohash);
   }
@@ -163,6 +174,7 @@ export class FetchQueue {
     const entry = this.#active.get(infohash);
     if (entry === undefined) return;
     this.#active.delete(infohash);
+    if (entry.speculative) this.#speculativeActive--;
     const next: QueuedInfohash = { infohash, attempt, peers: [], tried: entry.tried };
     if (entry.speculative) {
       next.speculative = true;
