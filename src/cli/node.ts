@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { DHT } from '../dht/dht.ts';
 import type { Backend } from '../core/types.ts';
 import { onInterrupt, parseBackend, parseBootstrap, parsePort } from './options.ts';
-import { METRICS_FLAG, METRICS_HELP, parseMetricsAddress, startMetrics } from './metrics.ts';
-import { MetricsHub } from '../web/metrics/hub.ts';
+import { METRICS_FLAG, METRICS_HELP, newMetricsHub, parseMetricsAddress, startMetrics } from './metrics.ts';
 import type { ListenAddress } from '../web/listen.ts';
 import { keepYoungGenerationSmall } from './young-generation.ts';
 
@@ -46,8 +45,8 @@ export function registerNode(program: Command): void {
         ...(flags.bootstrap ? { bootstrap: flags.bootstrap } : {}),
         ...(flags.state ? { stateFile: flags.state } : {}),
       });
-      const hub = new MetricsHub().addNode(dht);
-      const metrics = await startMetrics(flags.metrics, hub, 'btdht node', (line) => console.log(line));
+      const hub = flags.metrics === undefined ? undefined : (await newMetricsHub()).addNode(dht);
+      const metrics = flags.metrics === undefined || hub === undefined ? undefined : await startMetrics(flags.metrics, hub, 'btdht node', (line) => console.log(line));
       if (metrics === 'failed') return;
       dht.on('warning', (error) => console.error(`warning: ${error.message}`));
       try {
@@ -63,7 +62,7 @@ export function registerNode(program: Command): void {
       dht.on('ready', () => console.error(`bootstrapped: ${dht.stats().nodes} nodes in the routing table`));
       onInterrupt(async () => {
         await metrics?.close();
-        hub.close();
+        hub?.close();
         await dht.stop();
         const stats = dht.stats();
         console.error(`stopped: ${stats.nodes} nodes${flags.state ? `, state saved to ${flags.state}` : ''}`);

@@ -142,6 +142,16 @@ export const OPTIONS = [
   def({ key: 'metadata', kind: boolean, negatable: true, help: 'fetch the torrents (BEP 9); off harvests infohashes only', commands: CRAWL, defaults: { crawl: true } }),
   def({ key: 'concurrency', kind: integer(1, 10_000), help: 'torrents fetched at once', commands: CRAWL, defaults: { crawl: 64 } }),
   def({ key: 'json', kind: boolean, help: 'print the summary as one JSON line', commands: CRAWL, defaults: { crawl: false } }),
+  def({
+    key: 'serve',
+    kind: text('HOST:PORT (127.0.0.1:8080, [::1]:8080; port 0 = any)', '<host:port>', (value) => isValid((v) => parseListenAddress(v, '--serve'), value)),
+    help: 'serve the search index (as btdht serve does) over the database while crawling',
+    commands: CRAWL,
+  }),
+  // Retention.
+  def({ key: 'maxTorrents', kind: integer(1, Number.MAX_SAFE_INTEGER), help: 'keep at most this many torrents: past it the oldest (or least seeded, --prune-by) are removed', commands: CRAWL }),
+  def({ key: 'maxDbBytes', kind: integer(1_000_000, Number.MAX_SAFE_INTEGER), help: 'keep the database within this many bytes, removing torrents as --max-torrents does', commands: CRAWL }),
+  def({ key: 'pruneBy', kind: oneOf(['oldest', 'least-seeded']), help: 'which torrents retention removes first', commands: CRAWL, defaults: { crawl: 'oldest' } }),
 ] as const;
 
 function isValid(parse: (value: string) => unknown, value: string): boolean {

@@ -18,6 +18,7 @@ import { decodeCompactAddress, decodeCompactPeers, encodeCompactAddress } from '
 import type { TimerHandle } from '../ground/clock.ts';
 import type { Endpoint } from '../ground/address.ts';
 import { toHex } from '../util/hex.ts';
+import { bucketStats, type BucketStats } from './bucket-stats.ts';
 import { toId } from '../util/id.ts';
 import type { HostPort } from '../util/endpoint.ts';
 import { resolveNumericEndpoint } from '../util/endpoint.ts';
@@ -68,6 +69,7 @@ import type { ScrapeHost } from './scrape/install.ts';
 import { MAX_STORED_ITEMS } from './items/constants.ts';
 import { MAX_SCRAPE_RECORDS } from './scrape/constants.ts';
 
+export type { BucketStats } from './bucket-stats.ts';
 export type { DHTEvents, LookupEvent, TableSize, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
 import type { DHTEvents, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
 
@@ -908,6 +910,14 @@ export class DHT {
         replaced: parts?.bep42.replaced ?? 0,
       },
     };
+  }
+
+  /** The routing tables bucket by bucket (per family): depth, prefix, nodes by BEP 5 state, cache, capacity. */
+  buckets(): BucketStats[] {
+    const parts = this.#parts;
+    if (!parts) return [];
+    const now = this.#options.clock.now();
+    return parts.stacks.flatMap((stack) => bucketStats(stack.self.table, stack.family, now));
   }
 
   /** The nodes of the routing table (copies) with their BEP 5 state, for inspection and tests. */

@@ -11,35 +11,36 @@ import type { CoreMemory } from './memory.ts';
 // Result slots and presence bits: mirror of assembly/krpc.ts (i32 indexes; f64 at index / 2).
 const SLOT_OFFSET = 1;
 const SLOT_FIELD = 2;
-const SLOT_Y = 3;
-const SLOT_PRESENT = 4;
-const SLOT_METHOD = 5;
+export const SLOT_Y = 3;
+export const SLOT_PRESENT = 4;
+export const SLOT_METHOD = 5;
 const SLOT_BODY = 6;
-const SLOT_T = 8;
+export const SLOT_T = 8;
 const SLOT_Q = 10;
 const SLOT_V = 12;
 const SLOT_IP = 14;
-const SLOT_RO = 16;
+export const SLOT_RO = 16;
 const SLOT_PORT = 18;
 const SLOT_IMPLIED_PORT = 20;
 const SLOT_ERROR_CODE = 22;
 const SLOT_ERROR_MESSAGE = 24;
-const SLOT_ID = 26;
-const SLOT_TARGET = 28;
-const SLOT_INFO_HASH = 30;
+export const SLOT_ID = 26;
+export const SLOT_TARGET = 28;
+export const SLOT_INFO_HASH = 30;
 const SLOT_TOKEN = 32;
 const SLOT_NODES = 34;
 const SLOT_NODES6 = 36;
 const SLOT_WANT = 38;
 const SLOT_VALUES = 40;
+export const SLOT_BODY_KEYS = 42;
 const HAS_T = 1 << 0;
 const HAS_Q = 1 << 1;
 const HAS_V = 1 << 2;
 const HAS_IP = 1 << 3;
-const HAS_RO = 1 << 4;
-const HAS_ID = 1 << 5;
-const HAS_TARGET = 1 << 6;
-const HAS_INFO_HASH = 1 << 7;
+export const HAS_RO = 1 << 4;
+export const HAS_ID = 1 << 5;
+export const HAS_TARGET = 1 << 6;
+export const HAS_INFO_HASH = 1 << 7;
 const HAS_TOKEN = 1 << 8;
 const HAS_PORT = 1 << 9;
 const HAS_IMPLIED_PORT = 1 << 10;
@@ -75,10 +76,24 @@ export class KrpcDecoder {
   }
 
   private decodeDatagram(datagram: Uint8Array): KrpcMessage | KrpcDecodeFailure {
+    return this.messageOf(datagram, this.scan(datagram));
+  }
+
+  /** The scan alone: fills the result slots; returns 0 or an error id. */
+  scan(datagram: Uint8Array): number {
     const mem = this.mem;
     const input = mem.placeForScan(datagram);
-    const tape = mem.scanTape;
-    const status = mem.exports.decodeKrpc(input, datagram.length, tape, mem.slots);
+    this.tape = mem.scanTape;
+    return mem.exports.decodeKrpc(input, datagram.length, this.tape, mem.slots);
+  }
+
+  /** Where the last scan wrote its tape. */
+  private tape = 0;
+
+  /** The message of the last scan (of `datagram`, which returned `status`). Never throws for a scanned datagram. */
+  messageOf(datagram: Uint8Array, status: number): KrpcMessage | KrpcDecodeFailure {
+    const mem = this.mem;
+    const tape = this.tape;
     const s = mem.i32;
     const at = mem.slots >>> 2;
     if (status !== 0) return this.failure(datagram, status, s, at);
