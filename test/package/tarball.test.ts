@@ -21,11 +21,12 @@ const bunx = join(REPO, 'node_modules/.bin/bunx');
 let app = '';
 let tarball = '';
 let installed: Footprint;
+let installOutput = '';
 
 beforeAll(async () => {
   tarball = await packRepo();
   app = await freshApp();
-  await npmInstall(app, [tarball]);
+  installOutput = (await npmInstall(app, [tarball])).output;
   installed = await footprint(app);
   await copyFile(join(fixtures, 'loopback.mjs'), join(app, 'loopback.mjs'));
 }, 240_000);
@@ -50,6 +51,7 @@ describe('npm install btdht (the packed tarball, into a fresh folder)', () => {
     console.log(`installed: ${(installed.bytes / 1e6).toFixed(2)} MB, ${installed.files} files, packages: ${installed.packages.join(' ')}`);
     expect(installed.nativeModules).toEqual([]);
     expect(installed.installScripts).toEqual([]);
+    expect(installOutput).not.toMatch(/install-scripts|allowScripts/); // npm 11 warns of any, prepare included
     expect(installed.packages).toContain('btdht');
     for (const crawlerOnly of ['better-sqlite3', 'pg', 'bittorrent-protocol', 'ut_metadata']) expect(installed.packages).not.toContain(crawlerOnly);
     expect(installed.bytes).toBeLessThan(MAX_INSTALLED_BYTES);
@@ -62,6 +64,13 @@ describe('npm install btdht (the packed tarball, into a fresh folder)', () => {
     expect(files).toContain('package/build/core.wasm');
     expect(files).toContain('package/dist/index.d.ts');
     expect(files.filter((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))).toEqual([]);
+  });
+
+  it('passes `npm publish --dry-run` with no warning (but the login a dry run does without)', async () => {
+    const result = await run('npm', ['publish', '--dry-run', '--ignore-scripts'], { cwd: REPO, timeoutMs: 60_000 });
+    expect(result.code, result.stderr).toBe(0);
+    const warnings = (result.stdout + result.stderr).split('\n').filter((line) => /npm (warn|WARN|ERR)/.test(line) && !/requires you to be logged in/.test(line));
+    expect(warnings).toEqual([]);
   });
 
   it('works on loopback from Node, on both backends', async () => {

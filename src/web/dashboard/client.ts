@@ -170,7 +170,6 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
     });
     var list = Object.keys(buckets).map(function (id) { return buckets[id]; });
     list.sort(function (a, b) { return a.family === b.family ? a.depth - b.depth : (a.family < b.family ? -1 : 1); });
-    var k = 8;
     var rows = list.map(function (b) {
       var tr = el('tr');
       tr.appendChild(el('td', b.family));
@@ -181,7 +180,8 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
         total += values[key] || 0;
         tr.appendChild(metricCell('td', values, key));
       });
-      tr.appendChild(bar(total / k));
+      var capacity = values[labelled('btdht_routing_bucket_capacity', { depth: b.depth, family: b.family })];
+      tr.appendChild(bar(capacity ? total / capacity : 0));
       return tr;
     });
     fill(document.querySelector('#buckets tbody'), rows);
