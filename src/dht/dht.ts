@@ -51,6 +51,7 @@ import { resolveRouters, splitBootstrap, systemResolver } from './bootstrap.ts';
 import type { SavedNode, SavedState } from './state.ts';
 import { StateSaver } from './state-saver.ts';
 import type { Logger } from './log.ts';
+import { LookupLog } from './lookup-log.ts';
 import { anySignal } from './signals.ts';
 import { findNodeLookup, resultNodes } from './lookups/find-node.ts';
 import { getPeersLookup } from './lookups/get-peers.ts';
@@ -127,6 +128,7 @@ export class DHT {
   /** The state file's keeper (with `stateFile`). */
   readonly #stateSaver: StateSaver | undefined;
   readonly #log: Logger;
+  readonly #lookupLog: LookupLog;
 
   constructor(options: DHTOptions = {}) {
     this.#options = resolveOptions(options);
@@ -135,6 +137,7 @@ export class DHT {
     });
     this.#identity = new Identity(this.#options, this.#emitter);
     this.#log = this.#options.logger;
+    this.#lookupLog = new LookupLog(this.#log);
     const o = this.#options;
     this.#stateSaver = o.stateFile
       ? new StateSaver({
@@ -350,7 +353,7 @@ export class DHT {
     };
   }
 
-  /** Every traversal goes through here: counted by method and outcome, timed for the 'lookup' event. */
+  /** Every traversal goes through here: counted by method and outcome, timed for the 'lookup' event, logged at debug with a lookup id. */
   async #traverse(options: TraversalOptions, strategy: TraversalStrategy): Promise<TraversalResult> {
     const lookups = this.#counters.lookups;
     const method = strategy.method;
@@ -358,8 +361,10 @@ export class DHT {
     lookups.started.inc(method);
     lookups.inFlight++;
     let result: TraversalResult | undefined;
+    const logged = this.#lookupLog.wrap(options, strategy);
     try {
-      result = await traverse(options, strategy);
+      result = await traverse(logged.options, strategy);
+      logged.end?.(result);
       return result;
     } finally {
       lookups.inFlight--;
