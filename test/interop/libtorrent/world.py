@@ -96,7 +96,10 @@ def make_torrents(root, count, rng_seed):
         hashes = ti.info_hashes()
         v1 = str(hashes.v1) if hashes.has_v1() else None
         v2 = str(hashes.v2)[:40] if hashes.has_v2() else None
-        torrents.append({'name': name, 'kind': kind, 'v1': v1, 'v2': v2, 'files': fs.num_files(), 'size': fs.total_size(), 'ti': ti})
+        # Pad files (BEP 47: hybrids align files to pieces) are not the torrent's content.
+        files = ti.files()
+        real = [i for i in range(files.num_files()) if not files.file_flags(i) & lt.file_storage.flag_pad_file]
+        torrents.append({'name': name, 'kind': kind, 'v1': v1, 'v2': v2, 'files': len(real), 'size': sum(files.file_size(i) for i in real), 'ti': ti})
     return torrents
 
 
