@@ -101,6 +101,12 @@ describe('npm install btdht (the packed tarball, into a fresh folder)', () => {
     expect(result).toMatchObject({ backend: 'wasm', pinged: true, peers: ['127.0.0.1:6881'] });
   });
 
+  it('runs the CLI from Deno as the README says (btdht demo)', async () => {
+    const demo = await inApp(deno, ['run', '-A', '--unstable-net', 'node_modules/btdht/bin/btdht.js', 'demo', '--nodes', '24']);
+    expect(demo.code, demo.stderr).toBe(0);
+    expect(demo.stdout).toMatch(/get_peers: found 127\.0\.0\.\d+:6881/);
+  });
+
   it('on Deno without --allow-read, says that the permission is missing (not that core.wasm is unbuilt)', async () => {
     const result = await inApp(deno, ['run', '--no-prompt', '--allow-net', '--unstable-net', 'loopback.mjs']);
     expect(result.code).not.toBe(0);
