@@ -294,6 +294,28 @@ function sharesPrefix(id: Uint8Array, prefixHex: string, bits: number): boolean 
   return true;
 }
 
+describe('/metrics BEP 42 votes', () => {
+  it('voters, votes for the adopted external IP, candidates: from the ip our responders report', { timeout: 20_000 }, async () => {
+    const node = await measuredNode('127.0.0.140', 'js', { bep42Votes: 1 });
+    cleanup.push(() => node.close());
+    const before = await node.scrape();
+    expect(value(before, 'btdht_bep42_ip_voters{family="ipv4"}')).toBe(0);
+    expect(value(before, 'btdht_bep42_external_ip_candidates{family="ipv4"}')).toBe(0);
+    expect(before.families.get('btdht_external_ip_info')!.samples).toHaveLength(0);
+    // Every answer carries our address as the responder saw it (BEP 42 `ip`): 127.0.0.140.
+    const peer = quietNode('127.0.0.141', 'js');
+    await peer.start();
+    cleanup.push(() => peer.stop());
+    await node.dht.ping(endpointOf(peer));
+    const after = await node.scrape();
+    // One responder network (127.0.0.0/24) holds one vote, for 127.0.0.140: adopted at a threshold of 1.
+    expect(value(after, 'btdht_bep42_ip_voters{family="ipv4"}')).toBe(1);
+    expect(value(after, 'btdht_bep42_external_ip_votes{family="ipv4"}')).toBe(1);
+    expect(value(after, 'btdht_bep42_external_ip_candidates{family="ipv4"}')).toBe(1);
+    expect(value(after, 'btdht_external_ip_info{family="ipv4",ip="127.0.0.140"}')).toBe(1);
+  });
+});
+
 describe('the dashboard feed', () => {
   it('/events sends snapshots whose values are the /metrics series', { timeout: 20_000 }, async () => {
     const node = await measuredNode('127.0.0.25', 'wasm');

@@ -74,11 +74,11 @@ export class WasmTableAnswerer implements TableAnswerer {
   }
 
   senderId(): Uint8Array {
-    return this.method === TableMethod.None ? EMPTY : this.datagram.subarray(this.idStart, this.idStart + 20);
+    return this.method === TableMethod.None ? EMPTY : new Uint8Array(this.datagram.buffer, this.datagram.byteOffset + this.idStart, 20);
   }
 
   target(): Uint8Array {
-    return this.method === TableMethod.None || this.method === TableMethod.Ping ? EMPTY : this.datagram.subarray(this.targetStart, this.targetStart + 20);
+    return this.method === TableMethod.None || this.method === TableMethod.Ping ? EMPTY : new Uint8Array(this.datagram.buffer, this.datagram.byteOffset + this.targetStart, 20);
   }
 
   message(): KrpcMessage | KrpcDecodeFailure {
