@@ -117,7 +117,8 @@ function fill(table: TableName, core: Core): { entries: number; ownBytes: number
     case 'item-strings': {
       // 1 KB values with 64-byte salts: the byte cap binds; tiny values: the count cap binds; 1 KB of
       // empty strings: the most decoded values per stored byte.
-      const store = new MemoryItemStore();
+      // As the node makes it (items/install.ts): values decoded when read.
+      const store = new MemoryItemStore({ decode: (b) => core.decode(b) });
       const large = table !== 'item-small';
       const v = table === 'item-strings' ? value(1000, true) : undefined;
       // Just past the cap (5,000 items or 4 MiB, whichever binds first): a few evictions, no more garbage than that.
