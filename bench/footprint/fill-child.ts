@@ -26,20 +26,7 @@ import { MemoryPeerStore } from '../../src/dht/peer-store.ts';
 import { SourceLimiter } from '../../src/dht/rate-limit.ts';
 import { ScrapeRecords } from '../../src/dht/scrape/records.ts';
 import type { KrpcQuery } from '../../src/ground/messages.ts';
-
-export const TABLES = ['peer', 'infohash', 'scrape-record', 'item-1k', 'item-small', 'item-strings', 'rate-limiter'] as const;
-export type TableName = (typeof TABLES)[number];
-
-export interface FillLine {
-  table: TableName;
-  entries: number;
-  /** RSS before and after filling, bytes. */
-  before: number;
-  after: number;
-  /** What the table counts of its own bytes (packed arrays, item bytes), when it does. */
-  ownBytes: number | undefined;
-  seconds: number;
-}
+import { ALL, TABLES, type FillLine, type TableName } from './tables.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
@@ -136,7 +123,7 @@ function fill(table: TableName, core: Core): { entries: number; ownBytes: number
 // As `btdht node` does (src/cli/young-generation.ts), unless BTDHT_YOUNG_GENERATION=v8.
 keepYoungGenerationSmall();
 const which = process.argv[2] ?? '';
-const tables: TableName[] = which === 'all' ? TABLES.filter((t) => t !== 'peer' && t !== 'item-small') : [which as TableName];
+const tables: TableName[] = which === 'all' ? [...ALL] : [which as TableName];
 if (!tables.every((t) => (TABLES as readonly string[]).includes(t))) throw new Error(`table must be one of ${TABLES.join(', ')} or all; got ${which}`);
 const core = await loadCore((process.env.BTDHT_BACKEND as 'wasm' | 'js' | undefined) ?? 'wasm');
 // No warm-up: a throwaway table's freed arrays would stay in the allocator and hide the real table's cost.
