@@ -12,6 +12,7 @@ export type { Backend, Core } from './types.ts';
 export type { BencodeDict, BencodeInput, BencodeList, BencodeValue, DecodeErrorCode } from '../ground/bencode.ts';
 export * from './bencode-types.ts';
 export * from './routing-types.ts';
+export * from './answer-types.ts';
 
 const loaded = new Map<Backend, Promise<Core>>();
 

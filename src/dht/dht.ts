@@ -18,6 +18,7 @@ import { decodeCompactAddress, decodeCompactPeers, encodeCompactAddress } from '
 import type { TimerHandle } from '../ground/clock.ts';
 import type { Endpoint } from '../ground/address.ts';
 import { toHex } from '../util/hex.ts';
+import { bucketStats, type BucketStats } from './bucket-stats.ts';
 import { toId } from '../util/id.ts';
 import type { HostPort } from '../util/endpoint.ts';
 import { resolveNumericEndpoint } from '../util/endpoint.ts';
@@ -50,6 +51,7 @@ import { resolveRouters, splitBootstrap, systemResolver } from './bootstrap.ts';
 import type { SavedNode, SavedState } from './state.ts';
 import { StateSaver } from './state-saver.ts';
 import type { Logger } from './log.ts';
+import { LookupLog } from './lookup-log.ts';
 import { anySignal } from './signals.ts';
 import { findNodeLookup, resultNodes } from './lookups/find-node.ts';
 import { getPeersLookup } from './lookups/get-peers.ts';
@@ -68,6 +70,7 @@ import type { ScrapeHost } from './scrape/install.ts';
 import { MAX_STORED_ITEMS } from './items/constants.ts';
 import { MAX_SCRAPE_RECORDS } from './scrape/constants.ts';
 
+export type { BucketStats } from './bucket-stats.ts';
 export type { DHTEvents, LookupEvent, TableSize, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
 import type { DHTEvents, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
 
@@ -125,6 +128,7 @@ export class DHT {
   /** The state file's keeper (with `stateFile`). */
   readonly #stateSaver: StateSaver | undefined;
   readonly #log: Logger;
+  readonly #lookupLog: LookupLog;
 
   constructor(options: DHTOptions = {}) {
     this.#options = resolveOptions(options);
@@ -133,6 +137,7 @@ export class DHT {
     });
     this.#identity = new Identity(this.#options, this.#emitter);
     this.#log = this.#options.logger;
+    this.#lookupLog = new LookupLog(this.#log);
     const o = this.#options;
     this.#stateSaver = o.stateFile
       ? new StateSaver({
@@ -348,7 +353,7 @@ export class DHT {
     };
   }
 
-  /** Every traversal goes through here: counted by method and outcome, timed for the 'lookup' event. */
+  /** Every traversal goes through here: counted by method and outcome, timed for the 'lookup' event, logged at debug with a lookup id. */
   async #traverse(options: TraversalOptions, strategy: TraversalStrategy): Promise<TraversalResult> {
     const lookups = this.#counters.lookups;
     const method = strategy.method;
@@ -356,8 +361,10 @@ export class DHT {
     lookups.started.inc(method);
     lookups.inFlight++;
     let result: TraversalResult | undefined;
+    const logged = this.#lookupLog.wrap(options, strategy);
     try {
-      result = await traverse(options, strategy);
+      result = await traverse(logged.options, strategy);
+      logged.end?.(result);
       return result;
     } finally {
       lookups.inFlight--;
@@ -856,6 +863,7 @@ export class DHT {
         buckets: stack.self.table.bucketCount,
         peersStored: stack.peers.size,
         externalIp: stack.voter.ip ? decodeCompactAddress(new Uint8Array([...stack.voter.ip, 0, 0]))?.host : undefined,
+        ipVotes: { voters: stack.voter.size, forExternalIp: stack.voter.votesForCurrent, candidates: stack.voter.candidates },
       })),
       queriesIn: c.queriesIn.snapshot(),
       queriesOut: c.queriesOut.snapshot(),
@@ -908,6 +916,14 @@ export class DHT {
         replaced: parts?.bep42.replaced ?? 0,
       },
     };
+  }
+
+  /** The routing tables bucket by bucket (per family): depth, prefix, nodes by BEP 5 state, cache, capacity. */
+  buckets(): BucketStats[] {
+    const parts = this.#parts;
+    if (!parts) return [];
+    const now = this.#options.clock.now();
+    return parts.stacks.flatMap((stack) => bucketStats(stack.self.table, stack.family, now));
   }
 
   /** The nodes of the routing table (copies) with their BEP 5 state, for inspection and tests. */

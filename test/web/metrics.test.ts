@@ -53,9 +53,13 @@ const CRAWL_STATS: CrawlerStats = {
     fetched: 6,
     failed: 1,
     failures: { 'no-peers': 2, 'peers-failed': 1, timeout: 0, 'invalid-info': 0, overloaded: 0, aborted: 0 },
+    peerFailures: {},
+    penalized: 0,
     retries: 2,
     alreadyFetched: 1,
     dropped: 0,
+    speculative: 0,
+    woken: 0,
     fromStore: 0,
     lookups: 3,
     lookupPeers: 9,
@@ -247,6 +251,68 @@ describe.each(backends)('/metrics lookups on loopback (%s core)', (backend) => {
     // The failed one waited for at least one timeout (1 s), the histogram says so.
     expect(value(m, 'btdht_lookup_duration_seconds_sum{method="get_peers"}')).toBeGreaterThanOrEqual(1);
     expect(value(m, 'btdht_lookup_duration_seconds_bucket{le="0.5",method="get_peers"}')).toBeLessThanOrEqual(1);
+  });
+});
+
+describe.each(backends)('/metrics routing table by depth (%s core)', (backend) => {
+  const base = backend === 'wasm' ? 100 : 120;
+
+  it('every node in one bucket row, by state; capacity k per bucket; also with several ids (crawler mode)', { timeout: 30_000 }, async () => {
+    const node = await measuredNode(`127.0.0.${base}`, backend, { ids: 4 });
+    cleanup.push(() => node.close());
+    for (let i = 1; i <= 10; i++) {
+      const peer = quietNode(`127.0.0.${base + i}`, backend);
+      await peer.start();
+      cleanup.push(() => peer.stop());
+      expect(await node.dht.addNode(endpointOf(peer))).toBe(true);
+    }
+    const m = await node.scrape();
+    const stats = node.dht.stats();
+    const rows = m.families.get('btdht_routing_bucket_nodes')!.samples;
+    expect(rows.reduce((sum, s) => sum + s.value, 0)).toBe(stats.nodes);
+    expect(stats.nodes).toBeGreaterThanOrEqual(10);
+    expect(value(m, 'btdht_routing_nodes{family="ipv4",state="good"}')).toBe(rows.filter((s) => s.labels['state'] === 'good').reduce((sum, s) => sum + s.value, 0));
+    const capacity = m.families.get('btdht_routing_bucket_capacity')!.samples.reduce((sum, s) => sum + s.value, 0);
+    expect(capacity).toBe(stats.buckets * 8);
+    // The public buckets(): every node counted once, in the bucket whose prefix it has.
+    const buckets = node.dht.buckets();
+    expect(buckets).toHaveLength(stats.buckets);
+    expect(buckets.reduce((sum, b) => sum + b.good + b.questionable + b.bad, 0)).toBe(stats.nodes);
+    for (const n of node.dht.nodes()) {
+      const holding = buckets.filter((b) => sharesPrefix(n.id, b.prefix, b.depth));
+      expect(holding.length).toBeGreaterThanOrEqual(1);
+    }
+  });
+});
+
+function sharesPrefix(id: Uint8Array, prefixHex: string, bits: number): boolean {
+  const prefix = Buffer.from(prefixHex, 'hex');
+  for (let bit = 0; bit < bits; bit++) {
+    const mask = 0x80 >> (bit % 8);
+    if ((id[bit >> 3]! & mask) !== (prefix[bit >> 3]! & mask)) return false;
+  }
+  return true;
+}
+
+describe('/metrics BEP 42 votes', () => {
+  it('voters, votes for the adopted external IP, candidates: from the ip our responders report', { timeout: 20_000 }, async () => {
+    const node = await measuredNode('127.0.0.140', 'js', { bep42Votes: 1 });
+    cleanup.push(() => node.close());
+    const before = await node.scrape();
+    expect(value(before, 'btdht_bep42_ip_voters{family="ipv4"}')).toBe(0);
+    expect(value(before, 'btdht_bep42_external_ip_candidates{family="ipv4"}')).toBe(0);
+    expect(before.families.get('btdht_external_ip_info')!.samples).toHaveLength(0);
+    // Every answer carries our address as the responder saw it (BEP 42 `ip`): 127.0.0.140.
+    const peer = quietNode('127.0.0.141', 'js');
+    await peer.start();
+    cleanup.push(() => peer.stop());
+    await node.dht.ping(endpointOf(peer));
+    const after = await node.scrape();
+    // One responder network (127.0.0.0/24) holds one vote, for 127.0.0.140: adopted at a threshold of 1.
+    expect(value(after, 'btdht_bep42_ip_voters{family="ipv4"}')).toBe(1);
+    expect(value(after, 'btdht_bep42_external_ip_votes{family="ipv4"}')).toBe(1);
+    expect(value(after, 'btdht_bep42_external_ip_candidates{family="ipv4"}')).toBe(1);
+    expect(value(after, 'btdht_external_ip_info{family="ipv4",ip="127.0.0.140"}')).toBe(1);
   });
 });
 

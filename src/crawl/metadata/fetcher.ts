@@ -30,7 +30,7 @@ import {
 
 export const METADATA_DEFAULTS = {
   maxConnections: 200,
-  maxConnectionsPerPeer: 2,
+  maxConnectionsPerPeer: 1,
   maxPeersPerFetch: 3,
   maxAttemptsPerFetch: 16,
   maxPending: 10_000,
@@ -52,6 +52,7 @@ const PEER_FAILURES: readonly PeerFailure[] = [
   'connect-refused',
   'connect-failed',
   'bad-handshake',
+  'other-torrent',
   'no-extensions',
   'no-metadata',
   'too-large',
