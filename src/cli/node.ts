@@ -54,12 +54,8 @@ export function registerNode(program: Command): void {
       hub?.close();
       throw error instanceof StateFileError || /listen|bind|EADDR/i.test(message(error)) ? new UsageError(`cannot start: ${message(error)}`) : error;
     }
-    // One line per address family (BEP 32: a dual-stack node is in both DHTs under one id).
-    for (const local of dht.addresses()) {
-      console.log(`listening ${local.family === 6 ? `[${local.host}]` : local.host}:${local.port} IPv${local.family} id=${dht.idHex}`);
-    }
-    dht.on('id', (change) => log.info?.('id.changed', { id: toHex(change.id), previous: toHex(change.previous), externalIp: change.externalIp }));
-    const stopStatus = startStatusLine(dht, log, settings.statusIntervalMs ?? 60_000);
+    // Stop cleanly on SIGINT/SIGTERM from here on: registered before the listening lines, which a supervisor may answer with a signal at once.
+    let stopStatus = (): void => undefined;
     onInterrupt(async () => {
       stopStatus();
       await metrics?.close();
@@ -69,5 +65,11 @@ export function registerNode(program: Command): void {
       const stats = dht.stats();
       log.info?.('stopped', { nodes: stats.nodes, ...(settings.stateFile !== undefined ? { state: settings.stateFile } : {}) });
     });
+    // One line per address family (BEP 32: a dual-stack node is in both DHTs under one id).
+    for (const local of dht.addresses()) {
+      console.log(`listening ${local.family === 6 ? `[${local.host}]` : local.host}:${local.port} IPv${local.family} id=${dht.idHex}`);
+    }
+    dht.on('id', (change) => log.info?.('id.changed', { id: toHex(change.id), previous: toHex(change.previous), externalIp: change.externalIp }));
+    stopStatus = startStatusLine(dht, log, settings.statusIntervalMs ?? 60_000);
   });
 }

@@ -60,7 +60,7 @@ describe('btdht node', () => {
     expect(six?.[3]).toBe('6');
     expect(six?.[2]).toBe(four?.[2]);
     expect(six?.[4]).toBe(four?.[4]);
-    expect(stderr).toMatch(/ info  stopped nodes=0$/m);
+    expect(stderr, stderr).toMatch(/ info  stopped nodes=0$/m);
     expect(code).toBe(0);
   });
 
