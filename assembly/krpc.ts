@@ -43,6 +43,7 @@ export const SLOT_NODES: i32 = 34;
 export const SLOT_NODES6: i32 = 36;
 export const SLOT_WANT: i32 = 38;
 export const SLOT_VALUES: i32 = 40;
+export const SLOT_BODY_KEYS: i32 = 42; // keys in `a` / `r`, known or not (bytes in, bytes out: src/core/answer-types.ts)
 
 export const HAS_T: i32 = 1 << 0;
 export const HAS_Q: i32 = 1 << 1;
@@ -129,7 +130,9 @@ function allStrings(tape: usize, i: i32): bool {
 function checkBody(tape: usize, input: usize, slots: usize, body: i32, isQuery: bool, present: i32): i32 {
   const end = xAt(tape, body);
   let i = body + 1;
+  let keys: i32 = 0;
   while (i < end) {
+    keys++;
     const value = i + 1;
     const kind = kindAt(tape, value);
     const keyStart = xAt(tape, i);
@@ -186,6 +189,7 @@ function checkBody(tape: usize, input: usize, slots: usize, body: i32, isQuery: 
     }
     i = nextAt(tape, value);
   }
+  setI32(slots, SLOT_BODY_KEYS, keys);
   return present;
 }
 

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { loadCore } from '../src/core/index.ts';
 import type { Core } from '../src/core/types.ts';
 import { compare, keepAlive, table, type Result } from './harness.ts';
+import { answerPath } from './answer-path.ts';
 
 const cores: Core[] = [await loadCore('wasm'), await loadCore('js')];
 const goal = (core: Core, wasm: number, js?: number): number | undefined => (core.backend === 'wasm' ? wasm : js);
@@ -119,6 +120,28 @@ for (const [kbucket, k] of [[kbucket8, 8], [kbucket20, 20]] as const) {
       })),
     }),
   );
+}
+
+// The receive path without the socket: a query in, its answer out (bench/answer-path.ts).
+const queries = [
+  ['ping', cores[0]!.encodeKrpc({ y: 'q', t, q: 'ping', a: { id: randomBytes(20) } })],
+  ['find_node', cores[0]!.encodeKrpc({ y: 'q', t, q: 'find_node', a: { id: randomBytes(20), target: randomBytes(20) } })],
+  ['get_peers', cores[0]!.encodeKrpc({ y: 'q', t, q: 'get_peers', a: { id: randomBytes(20), info_hash: randomBytes(20) } })],
+] as const;
+for (const core of cores) {
+  for (const [method, query] of queries) {
+    const dispatcher = await answerPath(core, false, query, 1000, randomBytes);
+    const tableAnswer = await answerPath(core, true, query, 1000, randomBytes);
+    results.push(
+      compare({
+        operation: `answer a ${method} query, no socket (${core.backend} core)`,
+        anchor: { name: 'decode → dispatcher → encode', run: (n) => dispatcher.run(n) },
+        ours: [{ name: `table answer (${core.backend})`, run: (n: number) => tableAnswer.run(n) }],
+      }),
+    );
+    await dispatcher.stop();
+    await tableAnswer.stop();
+  }
 }
 
 console.log(`node ${process.version}, ${new Date().toISOString().slice(0, 10)}; medians of 9 interleaved rounds\n`);

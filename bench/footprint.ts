@@ -3,7 +3,8 @@
  * hostile load (issue #14 item 7), ours beside bittorrent-dht in one run.
  *
  * Each node is a process of its own with its defaults, standalone on
- * 127.0.0.1: `btdht node`, then bittorrent-dht 11.0.12. The load
+ * 127.0.0.1: `btdht node`; the same with V8's default nursery growth (what
+ * src/cli/young-generation.ts saves); then bittorrent-dht 11.0.12. The load
  * (bench/footprint/load.ts): 200,000 junk datagrams from 1,000 loopback
  * addresses (127.77.x.y), then 50,000 announce_peer for random infohashes
  * from the same addresses, each with the token a get_peers for that
@@ -12,12 +13,12 @@
  * baseline after the junk, after 10,000 and after 50,000 announces, the peak,
  * and the share of the new client's queries answered.
  *
- *   npm run bench:footprint -- [--only btdht|bittorrent-dht] [--junk 200000]
+ *   npm run bench:footprint -- [--only btdht,btdht-v8-nursery,bittorrent-dht] [--junk 200000]
  *                              [--announces 50000] [--sources 1000] [--junk-rate 20000]
  *                              [--inflight 64] [--json]
  */
 import { DEFAULT_PLAN, mib, runFootprint, signedMib, type FootprintPlan, type FootprintResult } from './footprint/load.ts';
-import { startNode, type NodeKind } from './footprint/process.ts';
+import { NODE_KINDS, startNode, type NodeKind } from './footprint/process.ts';
 
 function option(name: string): string | undefined {
   const at = process.argv.indexOf(`--${name}`);
@@ -43,8 +44,8 @@ const plan: FootprintPlan = {
   checkpoints: [...new Set([Math.min(10_000, announces), announces])],
 };
 const only = option('only');
-const kinds: NodeKind[] = only === undefined ? ['btdht', 'bittorrent-dht'] : [only as NodeKind];
-if (!kinds.every((k) => k === 'btdht' || k === 'bittorrent-dht')) throw new Error(`--only must be btdht or bittorrent-dht, got ${only}`);
+const kinds = only === undefined ? [...NODE_KINDS] : (only.split(',') as NodeKind[]);
+if (!kinds.every((k) => NODE_KINDS.includes(k))) throw new Error(`--only must be a list of ${NODE_KINDS.join(', ')}; got ${only}`);
 
 const results: FootprintResult[] = [];
 for (const kind of kinds) {

@@ -42,7 +42,7 @@ export const FLOORS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** The files of src/core the rest of the house may import: the contract, not a backend. */
-export const CORE_CONTRACT: readonly string[] = ['core/index.ts', 'core/types.ts', 'core/routing-types.ts', 'core/bencode-types.ts'];
+export const CORE_CONTRACT: readonly string[] = ['core/index.ts', 'core/types.ts', 'core/routing-types.ts', 'core/bencode-types.ts', 'core/answer-types.ts'];
 
 /** The extensions: they get the node's contracts, never its assembly. */
 const EXTENSIONS = ['dht/items/', 'dht/scrape/', 'dht/sample/'];

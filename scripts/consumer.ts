@@ -69,9 +69,9 @@ export interface Install {
   output: string;
 }
 
-/** `npm install SPEC...` in `dir`, with a cache folder of its own when `cache` is given (a cold install). */
+/** `npm install SPEC...` in `dir`, with a cache folder of its own when `cache` is given (a cold install); the output keeps npm's warnings. */
 export async function npmInstall(dir: string, specs: readonly string[], cache?: string): Promise<Install> {
-  const args = ['install', '--no-audit', '--no-fund', '--loglevel=error', ...(cache === undefined ? [] : ['--cache', cache]), ...specs];
+  const args = ['install', '--no-audit', '--no-fund', '--loglevel=warn', ...(cache === undefined ? [] : ['--cache', cache]), ...specs];
   const result = await mustRun('npm', args, { cwd: dir });
   return { ms: result.ms, output: result.stdout + result.stderr };
 }

@@ -9,7 +9,7 @@
  * await dht.stop();
  */
 export { DHT } from './dht/dht.ts';
-export type { DHTEvents, LookupEvent, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput, TableSize } from './dht/dht.ts';
+export type { BucketStats, DHTEvents, LookupEvent, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput, TableSize } from './dht/dht.ts';
 export type { DHTOptions, Resolver, Bep42Mode } from './dht/options.ts';
 export type { NodeInfo } from './dht/routing.ts';
 export type { QueryHook, QueryHookResult, ResponseHook } from './dht/hooks.ts';

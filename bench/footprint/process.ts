@@ -1,16 +1,28 @@
 /**
  * A DHT node as a separate process for the footprint load: `btdht node`
- * (our CLI, from source, defaults, standalone on a loopback address) or the
- * bittorrent-dht anchor; its address from the listening line it prints, and
+ * (bin/btdht.js, the compiled program as installed, defaults, standalone
+ * on a loopback address), the
+ * same with V8's default nursery growth (src/cli/young-generation.ts turned
+ * off), or the bittorrent-dht anchor; its address from the listening line it prints, and
  * its resident memory as the OS sees it (VmRSS in /proc/<pid>/status).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export type NodeKind = 'btdht' | 'bittorrent-dht';
+export type NodeKind = 'btdht' | 'btdht-v8-nursery' | 'bittorrent-dht';
+export const NODE_KINDS: readonly NodeKind[] = ['btdht', 'btdht-v8-nursery', 'bittorrent-dht'];
 
-const CLI = fileURLToPath(new URL('../../test/cli/fixtures/run-cli.ts', import.meta.url));
+const LABELS: Record<NodeKind, string> = {
+  btdht: 'btdht node (defaults)',
+  'btdht-v8-nursery': "btdht node (defaults, V8's nursery growth: BTDHT_YOUNG_GENERATION=v8)",
+  'bittorrent-dht': 'bittorrent-dht 11.0.12 (defaults)',
+};
+
+/** The program an operator runs: the compiled CLI (`npm run build:ts` first). */
+const BIN = fileURLToPath(new URL('../../bin/btdht.js', import.meta.url));
+const DIST_MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const SOURCES = fileURLToPath(new URL('../../src/', import.meta.url));
 const ANCHOR = fileURLToPath(new URL('./bittorrent-dht-node.ts', import.meta.url));
 
 export interface NodeProcess {
@@ -41,11 +53,13 @@ export function rssBytes(pid: number): number | undefined {
  * `btdht node` after the defaults (none: the defaults are what is measured).
  */
 export async function startNode(kind: NodeKind, host: string, extraArgs: string[] = [], timeoutMs = 30_000): Promise<NodeProcess> {
+  if (kind !== 'bittorrent-dht') assertBuilt();
   const args =
-    kind === 'btdht'
-      ? ['--import', 'tsx', CLI, 'node', '--host', host, '--port', '0', '--bootstrap', '', ...extraArgs]
+    kind !== 'bittorrent-dht'
+      ? [...(process.env.FP_FLAGS ? process.env.FP_FLAGS.split(' ') : []), BIN, 'node', '--host', host, '--port', '0', '--bootstrap', '', ...extraArgs]
       : ['--import', 'tsx', ANCHOR, host];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = kind === 'btdht-v8-nursery' ? { ...process.env, BTDHT_YOUNG_GENERATION: 'v8' } : process.env;
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -70,13 +84,25 @@ export async function startNode(kind: NodeKind, host: string, extraArgs: string[
   });
   return {
     kind,
-    label: kind === 'btdht' ? 'btdht node (defaults)' : 'bittorrent-dht 11.0.12 (defaults)',
+    label: LABELS[kind],
     pid: child.pid!,
     host,
     port,
     stderr: () => stderr,
     stop: (graceMs = 10_000) => stopChild(child, exited, graceMs),
   };
+}
+
+/** dist/ must be built from today's src/: the benchmark measures the compiled program. */
+function assertBuilt(): void {
+  let built: number;
+  try {
+    built = statSync(DIST_MAIN).mtimeMs;
+  } catch {
+    throw new Error(`${DIST_MAIN} is missing: run npm run build:ts first`);
+  }
+  const newer = (readdirSync(SOURCES, { recursive: true }) as string[]).find((file) => file.endsWith('.ts') && statSync(SOURCES + file).mtimeMs > built);
+  if (newer !== undefined) throw new Error(`src/${newer} is newer than dist/: run npm run build:ts first`);
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<number | null>, graceMs: number): Promise<number | null> {

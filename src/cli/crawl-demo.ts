@@ -16,6 +16,9 @@ import { loadCore } from '../core/index.ts';
 import { startCrawlSwarm, type CrawlSwarm } from '../crawl/demo/swarm.ts';
 import { openSqliteStore } from '../crawl/store/sqlite.ts';
 import { parseBackend } from './options.ts';
+import { ListenError, type ListenAddress } from '../web/listen.ts';
+import { startIndex, type RunningIndex } from './serve-index.ts';
+import { parseServeAddress } from './serve.ts';
 import { parseDuration, parseIds } from './crawl-flags.ts';
 import { EXIT } from './exit.ts';
 import { CrawlSetupError, printSummary, runCrawl, stopOnSignals, type CrawlIO } from './crawl.ts';
@@ -27,6 +30,8 @@ export interface CrawlDemoFlags {
   db?: string;
   ids: number;
   backend: Backend;
+  /** Keep the index over what was found up on this address until SIGINT (--serve); without it, the index is checked and stopped. */
+  serve?: ListenAddress;
 }
 
 /** What the database held at the end, checked against the torrents made. */
@@ -36,6 +41,8 @@ export interface CrawlDemoResult {
   found: number;
   /** Made torrents fetched, verified, and stored with their name, size and files. */
   fetched: number;
+  /** Where the index over the database was served, and how many torrents it answered with. */
+  index?: { url: string; served: number };
 }
 
 function wholeNumber(flag: string, min: number, max: number): (value: string) => number {
@@ -107,10 +114,41 @@ export async function runCrawlDemo(flags: CrawlDemoFlags, io: CrawlIO, signal?: 
       `found ${result.found}/${total} infohashes; fetched and verified ${result.fetched}/${total} torrents, ` +
         `stored with the names, sizes and files the seeders made; ${seconds(performance.now() - started)} in all`,
     );
+    await swarm.stop();
+    swarm = undefined;
+    result.index = await serveIndex(db, flags.serve, log, signal);
     return result;
   } finally {
     await swarm?.stop();
     if (ownDir !== undefined) await rm(ownDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The index over what was found: started, asked for everything once (the
+ * demo's check that it serves), its URL printed last. With --serve it stays
+ * up until SIGINT; without, it stops at once (the database is temporary).
+ */
+async function serveIndex(db: string, serve: ListenAddress | undefined, log: (line: string) => void, signal?: AbortSignal): Promise<{ url: string; served: number }> {
+  let index: RunningIndex;
+  try {
+    index = await startIndex(db, serve ?? { host: '127.0.0.1', port: 0 }, { what: '--serve' });
+  } catch (error) {
+    if (error instanceof ListenError) throw new CrawlSetupError(error.message);
+    throw error;
+  }
+  try {
+    const response = await fetch(`${index.url}/api/search`);
+    const served = response.ok ? ((await response.json()) as { total: number }).total : -1;
+    if (serve === undefined) {
+      log(`index over what it found: ${index.url}/ served ${served} torrents (checked; --serve HOST:PORT keeps it up)`);
+      return { url: index.url, served };
+    }
+    log(`index over what it found: ${index.url}/ (${served} torrents; API ${index.url}/api; Ctrl-C stops)`);
+    if (signal !== undefined && !signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    return { url: index.url, served };
+  } finally {
+    await index.close();
   }
 }
 
@@ -143,6 +181,7 @@ export function registerCrawlDemo(program: Command): void {
     .option('--db <file>', 'SQLite file to crawl into (kept; default a temporary one, deleted)')
     .option('--ids <n>', 'node ids of the crawler (1-65536)', parseIds, 8)
     .option('--backend <name>', 'core backend: wasm or js', parseBackend, 'wasm')
+    .option('--serve <host:port>', 'keep the search index over what was found up on this address until Ctrl-C (port 0 = any)', parseServeAddress('--serve'))
     .action(async (flags: CrawlDemoFlags) => {
       const controller = new AbortController();
       const release = stopOnSignals(controller, (line) => process.stderr.write(`\n${line}\n`));

@@ -45,6 +45,8 @@ export interface CrawlSummary {
     rows: { infohashes: number; torrents: number };
   };
   torrentFiles?: { dir: string; written: number; failed: number };
+  /** Retention, when a limit was set: torrents removed by this crawl. */
+  retention?: { by: 'oldest' | 'least-seeded'; removed: number; errors: number; maxTorrents?: number; maxDbBytes?: number; usedBytes?: number };
 }
 
 const SOURCES: readonly HarvestSource[] = ['get_peers', 'announce_peer', 'sample'];
@@ -163,6 +165,11 @@ export function formatSummary(summary: CrawlSummary): string[] {
       (st.itemsDropped + st.shedBatches + st.errors > 0 ? `; ${st.itemsDropped} items lost, ${st.shedBatches} batches shed, ${st.errors} errors` : '') +
       ')',
   );
+  const r = summary.retention;
+  if (r !== undefined) {
+    const limits = [r.maxTorrents !== undefined ? `at most ${r.maxTorrents} torrents` : '', r.maxDbBytes !== undefined ? `at most ${r.maxDbBytes} bytes (${r.usedBytes ?? '?'} in use)` : ''].filter((x) => x !== '').join(', ');
+    lines.push(`  retention   ${r.removed} torrent${r.removed === 1 ? '' : 's'} removed (${r.by} first; ${limits})${r.errors > 0 ? `, ${r.errors} checks failed` : ''}`);
+  }
   if (summary.torrentFiles) lines.push(`  .torrent    ${summary.torrentFiles.written} files in ${summary.torrentFiles.dir}${summary.torrentFiles.failed > 0 ? ` (${summary.torrentFiles.failed} failed)` : ''}`);
   return lines;
 }

@@ -20,10 +20,15 @@ import type { CrawlStore } from '../crawl/store/types.ts';
 import { DEFAULT_CRAWL_DB, redact } from './crawl-flags.ts';
 import { ListenError, parseListenAddress, type ListenAddress } from '../web/listen.ts';
 import { MetricsServer } from '../web/metrics-server.ts';
-import { MetricsHub } from '../web/metrics/hub.ts';
+import type { MetricsHub } from '../web/metrics/hub.ts';
+import { newMetricsHub } from './metrics.ts';
 import { EXIT } from './exit.ts';
 import type { Settings } from './option-table.ts';
 import { addTableOptions, dhtOptionsOf } from './settings.ts';
+import { createLogWriter } from './log-writer.ts';
+import { Retention } from '../crawl/retention.ts';
+import { IndexOpenError } from '../web/index/reader.ts';
+import { startIndex, type RunningIndex } from './serve-index.ts';
 import { ProgressReporter, formatSummary, type CrawlSummary, type ProgressStream } from './crawl-progress.ts';
 
 export { collectBootstrap, DEFAULT_CRAWL_DB, parseConcurrency, parseDb, parseDuration, parseHost, parseIds, parseSchema, redact } from './crawl-flags.ts';
@@ -43,6 +48,12 @@ export interface CrawlFlags {
   concurrency: number;
   backend: Backend;
   json?: boolean;
+  /** Serve the search index over the database meanwhile (--serve). */
+  serve?: ListenAddress;
+  /** Retention (--max-torrents, --max-db-bytes, --prune-by). */
+  maxTorrents?: number;
+  maxDbBytes?: number;
+  pruneBy?: 'oldest' | 'least-seeded';
   /** Serve /metrics and the dashboard here. */
   metrics?: ListenAddress;
 }
@@ -68,6 +79,8 @@ export interface CrawlRunOptions {
   progressIntervalMs?: number;
   /** Called once the crawler runs (the demo then sets its swarm in motion). */
   onStarted?: (crawler: Crawler) => void;
+  /** How often retention checks the limits (default 10 s). */
+  retentionIntervalMs?: number;
 }
 
 /** A problem with the user's input or environment, found before the crawl starts: printed as is, exit code 2. */
@@ -95,8 +108,8 @@ async function openStore(flags: CrawlFlags): Promise<CrawlStore> {
 export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRunOptions = {}): Promise<CrawlSummary> {
   checkCrawlFlags(flags);
   // The metrics port first: taken, it is a usage error before anything else opens.
-  const hub = new MetricsHub();
-  const metrics = flags.metrics === undefined ? undefined : await startMetricsServer(flags.metrics, hub);
+  const hub = flags.metrics === undefined ? undefined : await newMetricsHub();
+  const metrics = flags.metrics === undefined || hub === undefined ? undefined : await startMetricsServer(flags.metrics, hub);
   let store: CrawlStore;
   try {
     store = await openStore(flags);
@@ -107,7 +120,25 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
   let dht: DHT | undefined;
   let crawler: Crawler | undefined;
   let progress: ProgressReporter | undefined;
+  let index: RunningIndex | undefined;
+  let retention: Retention | undefined;
   try {
+    if (flags.serve !== undefined) {
+      try {
+        index = await startIndex(flags.db, flags.serve, { ...(flags.dbSchema !== undefined ? { schema: flags.dbSchema } : {}), what: '--serve' });
+      } catch (error) {
+        if (error instanceof ListenError || error instanceof IndexOpenError) throw new CrawlSetupError(error.message);
+        throw error;
+      }
+    }
+    if (flags.maxTorrents !== undefined || flags.maxDbBytes !== undefined) {
+      retention = new Retention(store, {
+        by: flags.pruneBy ?? 'oldest',
+        ...(flags.maxTorrents !== undefined ? { maxTorrents: flags.maxTorrents } : {}),
+        ...(flags.maxDbBytes !== undefined ? { maxBytes: flags.maxDbBytes } : {}),
+        ...(options.retentionIntervalMs !== undefined ? { intervalMs: options.retentionIntervalMs } : {}),
+      });
+    }
     if (flags.torrents !== undefined) {
       try {
         await mkdir(flags.torrents, { recursive: true });
@@ -127,7 +158,7 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
     } catch (error) {
       throw new CrawlSetupError(error instanceof Error ? error.message : String(error));
     }
-    hub.addNode(dht);
+    hub?.addNode(dht);
     let warnings = 0;
     dht.on('warning', (error) => {
       if (++warnings <= 5) progress?.note(`warning: ${error.message}`);
@@ -153,7 +184,7 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
       },
     });
     const c = crawler;
-    hub.addCrawler(crawler, store);
+    hub?.addCrawler(crawler, store);
     progress = new ProgressReporter(io.err, () => c.stats(), { lineIntervalMs: options.progressIntervalMs ?? 5_000 });
     if (metrics) progress.note(`btdht crawl: metrics at ${metrics.url}/metrics, dashboard at ${metrics.url}/`);
     progress.note(
@@ -161,21 +192,35 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
         `database ${store.kind} ${redact(flags.db)}, metadata ${flags.metadata ? 'on' : 'off'}` +
         (flags.duration !== undefined ? `, for ${flags.duration} s` : ', until SIGINT'),
     );
+    if (index !== undefined) progress.note(`btdht crawl: search index at ${index.url}/ (API ${index.url}/api)`);
     await crawler.start();
+    retention?.start();
     options.onStarted?.(crawler);
     await untilDone(crawler, flags.duration, options);
     progress.note('btdht crawl: stopping, writing the last batch');
     await crawler.stop();
+    await retention?.stop();
     progress.stop();
     const stats = crawler.stats();
     const rows = await store.counts();
-    return summarize(flags, local, stats, store.kind, rows);
+    const summary = summarize(flags, local, stats, store.kind, rows);
+    if (retention !== undefined) {
+      summary.retention = {
+        by: flags.pruneBy ?? 'oldest',
+        removed: retention.removed,
+        errors: retention.errors,
+        ...(flags.maxTorrents !== undefined ? { maxTorrents: flags.maxTorrents } : {}),
+        ...(flags.maxDbBytes !== undefined ? { maxDbBytes: flags.maxDbBytes, usedBytes: await store.usedBytes() } : {}),
+      };
+    }
+    return summary;
   } finally {
     progress?.stop();
     await metrics?.close();
-    hub.close();
+    hub?.close();
     await crawler?.stop();
     await dht?.stop();
+    await index?.close();
     await store.close();
   }
 }
@@ -270,6 +315,10 @@ export function crawlFlagsOf(settings: Settings): CrawlFlags {
     concurrency: settings.concurrency ?? 64,
     backend: settings.backend ?? 'wasm',
     json: settings.json ?? false,
+    ...(settings.serve !== undefined ? { serve: parseListenAddress(settings.serve, '--serve') } : {}),
+    ...(settings.maxTorrents !== undefined ? { maxTorrents: settings.maxTorrents } : {}),
+    ...(settings.maxDbBytes !== undefined ? { maxDbBytes: settings.maxDbBytes } : {}),
+    ...(settings.pruneBy !== undefined ? { pruneBy: settings.pruneBy as 'oldest' | 'least-seeded' } : {}),
     ...(settings.metrics !== undefined ? { metrics: parseListenAddress(settings.metrics, '--metrics') } : {}),
   };
 }
@@ -285,7 +334,11 @@ export function registerCrawl(program: Command): void {
     const controller = new AbortController();
     const release = stopOnSignals(controller, (line) => process.stderr.write(`\n${line}\n`));
     try {
-      const summary = await runCrawl(flags, { out: (line) => console.log(line), err: process.stderr }, { signal: controller.signal, dht: dhtOptionsOf(settings, 'crawl') });
+      const summary = await runCrawl(flags, { out: (line) => console.log(line), err: process.stderr }, {
+        signal: controller.signal,
+        // The node's log events (bootstrap, state saves, warnings; lookups at debug) on stderr, beside the progress line.
+        dht: { ...dhtOptionsOf(settings, 'crawl'), logger: createLogWriter({ level: settings.logLevel ?? 'error', format: settings.logFormat ?? 'text' }) },
+      });
       printSummary(summary, flags.json === true, (line) => console.log(line));
     } catch (error) {
       if (!(error instanceof CrawlSetupError)) throw error;

@@ -1,13 +1,49 @@
 /** `btdht get-peers <infohash>`: look up peers, progress on stderr, peers on stdout. */
 import type { Command } from 'commander';
-import { DHT } from '../dht/dht.ts';
+import type { DHTOptions } from '../dht/options.ts';
+import { formatHostPort } from '../util/endpoint.ts';
 import { parseBootstrap, parseInfohash, parseSeconds } from './options.ts';
+import type { Output, SessionFlags } from './session.ts';
+import { consoleOutput, withNode } from './session.ts';
 
-interface GetPeersFlags {
-  bootstrap?: string[];
+export interface GetPeersFlags extends SessionFlags {
   json?: boolean;
-  timeout: number;
-  limit?: string;
+}
+
+/** Find the infohash's peers ("host:port", each once); rejects (exit 3 or 4) when none was found. */
+export async function getPeersAction(infohash: string, flags: GetPeersFlags, io: Output = consoleOutput, options: DHTOptions = {}, progress?: (line: string) => void): Promise<string[]> {
+  const found: string[] = [];
+  const seen = new Set<string>();
+  let queried = 0;
+  const ticker = progress ? setInterval(() => progress(`nodes queried: ${queried}, peers found: ${found.length}`), 250) : undefined;
+  try {
+    await withNode(
+      flags,
+      async (dht, signal) => {
+        const count = setInterval(() => (queried = dht.stats().queriesOut.total), 100);
+        try {
+          for await (const peer of dht.peers(infohash, { signal })) {
+            const address = formatHostPort(peer);
+            if (seen.has(address)) continue;
+            seen.add(address);
+            found.push(address);
+            if (!flags.json) io.out(address);
+          }
+        } finally {
+          clearInterval(count);
+          queried = dht.stats().queriesOut.total;
+        }
+        return found;
+      },
+      options,
+      { found: (peers) => peers.length > 0, nothing: () => `get-peers: no peer found for ${infohash.toLowerCase()} (${queried} queries sent)` },
+    );
+  } finally {
+    if (ticker) clearInterval(ticker);
+    progress?.(`nodes queried: ${queried}, peers found: ${found.length}`);
+  }
+  if (flags.json) io.out(JSON.stringify(found));
+  return found;
 }
 
 export function registerGetPeers(program: Command): void {
@@ -19,27 +55,16 @@ export function registerGetPeers(program: Command): void {
     .option('--json', 'print a JSON array of "host:port"')
     .option('--timeout <seconds>', 'give up after this long', parseSeconds, 30)
     .action(async (infohash: string, flags: GetPeersFlags) => {
-      const dht = new DHT({ port: 0, ...(flags.bootstrap ? { bootstrap: flags.bootstrap } : {}) });
-      const found: string[] = [];
-      const signal = AbortSignal.timeout(flags.timeout * 1000);
-      const progress = setInterval(() => {
-        const stats = dht.stats();
-        process.stderr.write(`\rnodes queried: ${stats.queriesOut.total}, peers found: ${found.length}   `);
-      }, 250);
+      // The progress line is rewritten in place on a terminal; elsewhere only the last one is printed.
+      const tty = process.stderr.isTTY === true;
+      let last = '';
       try {
-        await dht.start();
-        for await (const peer of dht.peers(infohash, { signal })) {
-          const address = peer.host.includes(':') ? `[${peer.host}]:${peer.port}` : `${peer.host}:${peer.port}`;
-          if (found.includes(address)) continue;
-          found.push(address);
-          if (!flags.json) console.log(address);
-        }
+        await getPeersAction(infohash, flags, consoleOutput, {}, (line) => {
+          last = line;
+          if (tty) process.stderr.write(`\r${line}   `);
+        });
       } finally {
-        clearInterval(progress);
-        const stats = dht.stats();
-        process.stderr.write(`\rnodes queried: ${stats.queriesOut.total}, peers found: ${found.length}   \n`);
-        await dht.stop();
+        process.stderr.write(tty ? '\n' : `${last}\n`);
       }
-      if (flags.json) console.log(JSON.stringify(found));
     });
 }

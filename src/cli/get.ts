@@ -12,17 +12,14 @@ export interface GetFlags extends SessionFlags {
   salt?: string;
 }
 
-/** Look the item up; prints its value (stderr says when none was found, and the result is undefined). */
-export async function getAction(target: string | undefined, flags: GetFlags, io: Output = consoleOutput, options: DHTOptions = {}): Promise<FoundItem | undefined> {
+/** Look the item up and print its value; rejects (exit 3 or 4) when no node holds it. */
+export async function getAction(target: string | undefined, flags: GetFlags, io: Output = consoleOutput, options: DHTOptions = {}): Promise<FoundItem> {
   if ((target === undefined) === (flags.pubkey === undefined)) throw new InvalidArgumentError('get: give a target or --pubkey, not both');
   if (flags.salt !== undefined && flags.pubkey === undefined) throw new InvalidArgumentError('get: --salt goes with --pubkey');
   if (flags.pubkey !== undefined && !/^[0-9a-fA-F]{64}$/.test(flags.pubkey)) throw new InvalidArgumentError('get: --pubkey must be 64 hex characters');
   const what = flags.pubkey !== undefined ? { publicKey: flags.pubkey, ...(flags.salt !== undefined ? { salt: flags.salt } : {}) } : target!;
-  const item = await withNode(flags, (dht, signal) => dht.get(what, { signal }), options);
-  if (!item) {
-    io.err('get: no node holds that item');
-    return undefined;
-  }
+  const found = await withNode(flags, (dht, signal) => dht.get(what, { signal }), options, { found: (found) => found !== undefined, nothing: () => 'get: no node holds that item' });
+  const item = found!; // withNode resolves only with an item found
   io.out(formatValue(item.value));
   if (item.seq !== undefined) io.err(`seq ${item.seq}`);
   return item;
@@ -38,6 +35,6 @@ export function registerGet(program: Command): void {
     .option('--bootstrap <list>', 'routers as host:port,...', parseBootstrap)
     .option('--timeout <seconds>', 'give up after this long', parseSeconds, 30)
     .action(async (target: string | undefined, flags: GetFlags) => {
-      if (!(await getAction(target, flags))) process.exitCode = 1;
+      await getAction(target, flags);
     });
 }

@@ -1,19 +1,18 @@
 /** `--metrics HOST:PORT` for `btdht node` and `btdht crawl`: Prometheus text at /metrics, the live dashboard at /. */
-import { InvalidArgumentError } from 'commander';
-import { ListenError, parseListenAddress, type ListenAddress } from '../web/listen.ts';
+import { ListenError, type ListenAddress } from '../web/listen.ts';
 import { MetricsServer } from '../web/metrics-server.ts';
 import type { MetricsHub } from '../web/metrics/hub.ts';
 import { EXIT } from './exit.ts';
+import { importOptional } from '../util/optional-dependency.ts';
 
-export const METRICS_FLAG = '--metrics <host:port>';
-export const METRICS_HELP = 'serve Prometheus metrics at /metrics and a live dashboard at / (e.g. 127.0.0.1:9100; port 0 = any)';
-
-export function parseMetricsAddress(value: string): ListenAddress {
-  try {
-    return parseListenAddress(value, '--metrics');
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
+/**
+ * A MetricsHub, its module imported only when --metrics asks for one:
+ * prom-client (and its 3 MB of dependencies) is an optional peer dependency a
+ * DHT user never installs; without it, the error says to install it.
+ */
+export async function newMetricsHub(): Promise<MetricsHub> {
+  const { MetricsHub } = await importOptional('--metrics', 'prom-client', () => import('../web/metrics/hub.ts'));
+  return new MetricsHub();
 }
 
 /**

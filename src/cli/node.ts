@@ -1,69 +1,73 @@
-/** `btdht node`: run a node until interrupted. */
+/**
+ * `btdht node`: run a node until SIGINT/SIGTERM. Every operator-tunable
+ * DHTOptions key is a flag and a `--config` key (option-table.ts). Before
+ * anything binds, the settings and the state file are checked (exit 2). Logs
+ * go to stderr at `--log-level` in `--log-format`, with a status line every
+ * `--status-interval-ms`. A state that cannot be saved at stop exits 1.
+ */
 import type { Command } from 'commander';
 import { DHT } from '../dht/dht.ts';
-import type { Backend } from '../core/types.ts';
-import { onInterrupt, parseBackend, parseBootstrap, parsePort } from './options.ts';
-import { METRICS_FLAG, METRICS_HELP, parseMetricsAddress, startMetrics } from './metrics.ts';
-import { MetricsHub } from '../web/metrics/hub.ts';
-import type { ListenAddress } from '../web/listen.ts';
+import { checkStateFile, StateFileError } from '../dht/state.ts';
+import { toHex } from '../util/hex.ts';
+import { parseListenAddress } from '../web/listen.ts';
+import { UsageError } from './exit.ts';
+import { createLogWriter } from './log-writer.ts';
+import { newMetricsHub, startMetrics } from './metrics.ts';
+import { keepYoungGenerationSmall } from './young-generation.ts';
+import { onInterrupt } from './options.ts';
+import { addTableOptions, dhtOptionsOf } from './settings.ts';
+import { startStatusLine } from './status-line.ts';
 
-interface NodeFlags {
-  host: string;
-  host6?: string;
-  ipv4: boolean;
-  ipv6: boolean;
-  port: number;
-  bootstrap?: string[];
-  backend: Backend;
-  state?: string;
-  metrics?: ListenAddress;
-}
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export function registerNode(program: Command): void {
-  program
-    .command('node')
-    .description('run a DHT node until SIGINT/SIGTERM')
-    .option('--host <host>', 'IPv4 address to bind (an IPv6 one makes an IPv6-only node)', '0.0.0.0')
-    .option('--host6 <host>', 'IPv6 address to bind (BEP 32; default :: when binding every interface)')
-    .option('--no-ipv4', 'do not join the IPv4 DHT')
-    .option('--no-ipv6', 'do not join the IPv6 DHT')
-    .option('--port <port>', 'UDP port (0 = any)', parsePort, 6881)
-    .option('--bootstrap <list>', 'routers as host:port,... ("" = standalone)', parseBootstrap)
-    .option('--backend <name>', 'core backend: wasm or js', parseBackend, 'wasm')
-    .option('--state <file>', 'restore the node id and routing table from FILE, save there on exit')
-    .option(METRICS_FLAG, METRICS_HELP, parseMetricsAddress)
-    .action(async (flags: NodeFlags) => {
-      const dht = new DHT({
-        host: flags.host,
-        port: flags.port,
-        ...(flags.host6 !== undefined ? { host6: flags.host6 } : {}),
-        ...(flags.ipv4 ? {} : { ipv4: false }),
-        ...(flags.ipv6 ? {} : { ipv6: false }),
-        backend: flags.backend,
-        ...(flags.bootstrap ? { bootstrap: flags.bootstrap } : {}),
-        ...(flags.state ? { stateFile: flags.state } : {}),
-      });
-      const hub = new MetricsHub().addNode(dht);
-      const metrics = await startMetrics(flags.metrics, hub, 'btdht node', (line) => console.log(line));
-      if (metrics === 'failed') return;
-      dht.on('warning', (error) => console.error(`warning: ${error.message}`));
+  const command = program.command('node').description('run a DHT node until SIGINT/SIGTERM');
+  const readSettings = addTableOptions(command, 'node');
+  command.action(async (raw: Record<string, unknown>) => {
+    const settings = await readSettings(raw);
+    // Before the node allocates anything: a flood must not grow the heap's nursery (young-generation.ts).
+    keepYoungGenerationSmall();
+    const log = createLogWriter({ level: settings.logLevel ?? 'info', format: settings.logFormat ?? 'text' });
+    // Checked before anything binds: a state file that cannot be used is bad usage.
+    if (settings.stateFile !== undefined) {
       try {
-        await dht.start();
+        await checkStateFile(settings.stateFile);
       } catch (error) {
-        await metrics?.close();
-        throw error;
+        throw error instanceof StateFileError ? new UsageError(error.message) : error;
       }
-      // One line per address family (BEP 32: a dual-stack node is in both DHTs under one id).
-      for (const local of dht.addresses()) {
-        console.log(`listening ${local.family === 6 ? `[${local.host}]` : local.host}:${local.port} IPv${local.family} id=${dht.idHex}`);
-      }
-      dht.on('ready', () => console.error(`bootstrapped: ${dht.stats().nodes} nodes in the routing table`));
-      onInterrupt(async () => {
-        await metrics?.close();
-        hub.close();
-        await dht.stop();
-        const stats = dht.stats();
-        console.error(`stopped: ${stats.nodes} nodes${flags.state ? `, state saved to ${flags.state}` : ''}`);
-      });
+    }
+    let dht: DHT;
+    try {
+      dht = new DHT({ ...dhtOptionsOf(settings, 'node'), logger: log });
+    } catch (error) {
+      throw new UsageError(message(error));
+    }
+    // prom-client is loaded only with --metrics (an optional peer dependency).
+    const hub = settings.metrics === undefined ? undefined : (await newMetricsHub()).addNode(dht);
+    const address = settings.metrics === undefined ? undefined : parseListenAddress(settings.metrics, '--metrics');
+    const metrics = hub === undefined ? undefined : await startMetrics(address, hub, 'btdht node', (line) => console.log(line));
+    if (metrics === 'failed') return;
+    try {
+      await dht.start();
+    } catch (error) {
+      await metrics?.close();
+      hub?.close();
+      throw error instanceof StateFileError || /listen|bind|EADDR/i.test(message(error)) ? new UsageError(`cannot start: ${message(error)}`) : error;
+    }
+    // One line per address family (BEP 32: a dual-stack node is in both DHTs under one id).
+    for (const local of dht.addresses()) {
+      console.log(`listening ${local.family === 6 ? `[${local.host}]` : local.host}:${local.port} IPv${local.family} id=${dht.idHex}`);
+    }
+    dht.on('id', (change) => log.info?.('id.changed', { id: toHex(change.id), previous: toHex(change.previous), externalIp: change.externalIp }));
+    const stopStatus = startStatusLine(dht, log, settings.statusIntervalMs ?? 60_000);
+    onInterrupt(async () => {
+      stopStatus();
+      await metrics?.close();
+      hub?.close();
+      // Rejects when the last save failed: onInterrupt prints it and exits 1; "stopped" is printed only on success.
+      await dht.stop();
+      const stats = dht.stats();
+      log.info?.('stopped', { nodes: stats.nodes, ...(settings.stateFile !== undefined ? { state: settings.stateFile } : {}) });
     });
+  });
 }

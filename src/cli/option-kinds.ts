@@ -80,6 +80,23 @@ export function text(allowed: string, placeholder: string, test: (value: string)
   return { allowed, placeholder, fromFlag: check, fromConfig: check, show: (value) => JSON.stringify(value) };
 }
 
+/**
+ * Free text that `parse` accepts; a refusal carries parse's own reason (its
+ * leading "--flag: " dropped: the caller names the flag or key).
+ */
+export function parsedText(allowed: string, placeholder: string, parse: (value: string) => unknown): ValueKind<string> {
+  const check = (value: unknown): string => {
+    if (typeof value !== 'string') return refuse(allowed, value);
+    try {
+      parse(value);
+    } catch (error) {
+      throw new Error((error as Error).message.replace(/^--[a-z0-9-]+: /, ''));
+    }
+    return value;
+  };
+  return { allowed, placeholder, fromFlag: check, fromConfig: check, show: (value) => JSON.stringify(value) };
+}
+
 /** An IP address literal of the given family (any when undefined). */
 export function ipAddress(family?: 4 | 6): ValueKind<string> {
   const allowed = family === 6 ? 'an IPv6 address (::, ::1, 2001:db8::1, ...)' : family === 4 ? 'an IPv4 address' : 'an IP address (0.0.0.0, 127.0.0.1, ::, ...)';

@@ -13,7 +13,7 @@
 import type { DHTOptions, IntegerOption } from '../dht/options.ts';
 import { INTEGER_OPTIONS, MAX_IDS } from '../dht/options.ts';
 import type { ValueKind, ValueOf } from './option-kinds.ts';
-import { boolean, hexId, hostPortList, idsKind, integer, ipAddress, oneOf, seconds, text } from './option-kinds.ts';
+import { boolean, hexId, hostPortList, idsKind, integer, ipAddress, oneOf, parsedText, seconds, text } from './option-kinds.ts';
 import { parseDb, parseSchema } from './crawl-flags.ts';
 import { parseListenAddress } from '../web/listen.ts';
 
@@ -31,7 +31,7 @@ export interface OptionDef<K extends string, T> {
   /** Passed to `new DHT()` under `key`. */
   readonly dht?: boolean;
   /** The CLI's default per command (absent: the library's default applies, shown as `libraryDefault`). */
-  readonly defaults?: Partial<Record<CommandName, T>>;
+  readonly defaults?: Partial<Record<CommandName, NoInfer<T>>>;
   /** The library's default, for help and docs only. */
   readonly libraryDefault?: string;
   /** For an on/off switch: the flag shown in help is `--no-<flag>` (the default is on). */
@@ -53,21 +53,21 @@ function dhtDef<K extends keyof DHTOptions, T extends NonNullable<DHTOptions[K]>
 
 /** Help for each whole-number DHT option (the range comes from INTEGER_OPTIONS). */
 const INTEGER_HELP: Record<IntegerOption, string> = {
-  port: 'UDP port (0 = any free one)',
+  port: 'UDP port',
   alpha: 'lookup requests in flight',
   k: 'bucket size and lookup width',
   timeoutMs: 'per-query timeout, ms',
-  stateSaveIntervalMs: 'save the state file this often while running, ms (0 = only at stop)',
+  stateSaveIntervalMs: 'save the state file this often while running, ms',
   bep42Votes: 'distinct responders (per /24 or /64) that must report the same external IP before we adopt it (BEP 42)',
   maxDatagramBytes: 'largest datagram read; bigger ones are dropped unread',
   replacementCacheSize: 'replacement cache entries per bucket',
   maxOutstanding: 'our queries awaiting an answer at most; beyond, a query fails at once',
-  maxQueriesOutPerSecond: 'our queries sent per second at most (0 = unpaced)',
+  maxQueriesOutPerSecond: 'our queries sent per second at most',
   maxQueuedQueries: 'queries waiting for send budget at most',
-  maxSendsPerNodePerSecond: 'queries sent to one node per second at most, burst 10 (0 = unlimited)',
+  maxSendsPerNodePerSecond: 'queries sent to one node per second at most, burst 10',
   maxPeersPerInfohash: 'peers stored per infohash; the oldest announce is evicted beyond',
   maxPeers: 'peers stored in total (also bounds the infohashes stored)',
-  maxQueriesPerIpPerSecond: 'queries accepted per source IP per second (0 = no rate limit)',
+  maxQueriesPerIpPerSecond: 'queries accepted per source IP per second',
   rateLimitBlockMs: 'how long a flooding source is ignored, ms',
   rateLimitTrackedIps: 'source IPs the rate limiter remembers',
   maxPendingPings: 'unknown nodes that queried us being pinged at once, at most',
@@ -109,7 +109,7 @@ export const OPTIONS = [
   dhtDef('host', { kind: ipAddress(), help: 'address to bind (an IPv6 one makes an IPv6-only node)', commands: BOTH, defaults: { node: '0.0.0.0', crawl: '0.0.0.0' } }),
   dhtDef('host6', { kind: ipAddress(6), help: 'IPv6 address to bind (BEP 32)', commands: BOTH, libraryDefault: ':: when binding every interface' }),
   dhtDef('ipv4', { kind: boolean, negatable: true, help: 'join the IPv4 DHT', commands: BOTH, libraryDefault: 'true' }),
-  dhtDef('ipv6', { kind: boolean, negatable: true, help: 'join the IPv6 DHT too (BEP 32)', commands: BOTH, libraryDefault: 'true when binding every interface' }),
+  dhtDef('ipv6', { kind: boolean, negatable: true, help: 'join the IPv6 DHT (BEP 32)', commands: BOTH, libraryDefault: 'true when binding every interface' }),
   ...integerDefs(['port']),
   dhtDef('bootstrap', { kind: hostPortList, help: 'nodes or routers to join through (repeat, or a comma list; "" = none: a standalone node)', commands: BOTH, libraryDefault: 'the four well-known routers' }),
   dhtDef('backend', { kind: oneOf(['wasm', 'js']), help: 'core backend', commands: BOTH, defaults: { node: 'wasm', crawl: 'wasm' } }),
@@ -124,13 +124,13 @@ export const OPTIONS = [
   // Lookups and the caps that bound every table (docs/SECURITY.md).
   ...integerDefs((Object.keys(INTEGER_OPTIONS) as IntegerOption[]).filter((key): key is Exclude<IntegerOption, 'port' | 'stateSaveIntervalMs'> => key !== 'port' && key !== 'stateSaveIntervalMs')),
   // Logs.
-  def({ key: 'logLevel', kind: oneOf(LOG_LEVELS), help: 'least important log events shown (on stderr)', commands: BOTH, defaults: { node: 'info', crawl: 'warn' } }),
+  def({ key: 'logLevel', kind: oneOf(LOG_LEVELS), help: 'least important log events shown (on stderr; crawl shows its first warnings in the progress lines)', commands: BOTH, defaults: { node: 'info', crawl: 'error' } }),
   def({ key: 'logFormat', kind: oneOf(LOG_FORMATS), help: 'log lines as text or one JSON object each', commands: BOTH, defaults: { node: 'text', crawl: 'text' } }),
   def({ key: 'statusIntervalMs', kind: integer(0, 86_400_000, '0 = off'), help: 'log a status line (table sizes, queries per second, drops) this often, ms', commands: NODE, defaults: { node: 60_000 } }),
   // Metrics.
   def({
     key: 'metrics',
-    kind: text('HOST:PORT, HOST an IP address or localhost (127.0.0.1:9100, [::1]:9100; port 0 = any free one)', '<host:port>', (value) => isValid((v) => parseListenAddress(v, '--metrics'), value)),
+    kind: parsedText('HOST:PORT, HOST an IP address or localhost (127.0.0.1:9100, [::1]:9100; port 0 = any free one)', '<host:port>', (value) => parseListenAddress(value, '--metrics')),
     help: 'serve Prometheus metrics at /metrics and a live dashboard at / on this address (a port in use is an error at start)',
     commands: BOTH,
   }),
@@ -142,6 +142,16 @@ export const OPTIONS = [
   def({ key: 'metadata', kind: boolean, negatable: true, help: 'fetch the torrents (BEP 9); off harvests infohashes only', commands: CRAWL, defaults: { crawl: true } }),
   def({ key: 'concurrency', kind: integer(1, 10_000), help: 'torrents fetched at once', commands: CRAWL, defaults: { crawl: 64 } }),
   def({ key: 'json', kind: boolean, help: 'print the summary as one JSON line', commands: CRAWL, defaults: { crawl: false } }),
+  def({
+    key: 'serve',
+    kind: text('HOST:PORT (127.0.0.1:8080, [::1]:8080; port 0 = any)', '<host:port>', (value) => isValid((v) => parseListenAddress(v, '--serve'), value)),
+    help: 'serve the search index (as btdht serve does) over the database while crawling',
+    commands: CRAWL,
+  }),
+  // Retention.
+  def({ key: 'maxTorrents', kind: integer(1, Number.MAX_SAFE_INTEGER), help: 'keep at most this many torrents: past it the oldest (or least seeded, --prune-by) are removed', commands: CRAWL }),
+  def({ key: 'maxDbBytes', kind: integer(1_000_000, Number.MAX_SAFE_INTEGER), help: 'keep the database within this many bytes, removing torrents as --max-torrents does', commands: CRAWL }),
+  def({ key: 'pruneBy', kind: oneOf(['oldest', 'least-seeded']), help: 'which torrents retention removes first', commands: CRAWL, defaults: { crawl: 'oldest' } }),
 ] as const;
 
 function isValid(parse: (value: string) => unknown, value: string): boolean {

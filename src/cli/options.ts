@@ -41,6 +41,15 @@ export function parsePort(value: string): number {
   return port;
 }
 
+/** A peer's TCP/uTP port: 0 is no port a peer can listen on. */
+export function parsePeerPort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) {
+    throw new InvalidArgumentError(`--port: expected a number from 1 to 65535, got ${JSON.stringify(value)}`);
+  }
+  return port;
+}
+
 export function parseBackend(value: string): Backend {
   if (value !== 'wasm' && value !== 'js') {
     throw new InvalidArgumentError(`--backend: expected wasm or js, got ${JSON.stringify(value)}`);

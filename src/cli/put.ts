@@ -17,7 +17,7 @@ export interface PutFlags extends SessionFlags {
   seq?: number;
 }
 
-/** Store the value (a UTF-8 byte string, or the file's bytes); prints the target in hex. */
+/** Store the value (a UTF-8 byte string, or the file's bytes); prints the target in hex. Rejects (exit 3 or 4) when no node stored it. */
 export async function putAction(value: string | undefined, flags: PutFlags, io: Output = consoleOutput, options: DHTOptions = {}): Promise<PutSummary> {
   if ((value === undefined) === (flags.file === undefined)) throw new InvalidArgumentError('put: give a value or --file, not both');
   if (flags.mutable && !flags.key) throw new InvalidArgumentError('put: --mutable needs --key KEYFILE (see btdht keygen)');
@@ -31,10 +31,10 @@ export async function putAction(value: string | undefined, flags: PutFlags, io: 
         ? dht.putMutable({ keypair, value: bytes, signal, ...(flags.salt !== undefined ? { salt: flags.salt } : {}), ...(flags.seq !== undefined ? { seq: flags.seq } : {}) })
         : dht.putImmutable(bytes, { signal }),
     options,
+    { found: (s) => s.accepted > 0, nothing: (s) => `put: no node stored the item (${s.asked} asked)` },
   );
   io.out(toHex(summary.target));
   io.err(`stored on ${summary.accepted} of ${summary.asked} nodes${summary.seq !== undefined ? `, seq ${summary.seq}` : ''}`);
-  if (summary.accepted === 0) throw new Error('put: no node accepted the item');
   return summary;
 }
 

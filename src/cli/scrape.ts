@@ -10,9 +10,12 @@ export interface ScrapeFlags extends SessionFlags {
   json?: boolean;
 }
 
-/** Prints `seeds N peers M` (or JSON with --json). */
+/** Prints `seeds N peers M` (or JSON with --json); rejects (exit 3 or 4) when no node knew of a seed or peer. */
 export async function scrapeAction(infohash: string, flags: ScrapeFlags, io: Output = consoleOutput, options: DHTOptions = {}): Promise<ScrapeResult> {
-  const result = await withNode(flags, (dht, signal) => dht.scrape(infohash, { signal }), options);
+  const result = await withNode(flags, (dht, signal) => dht.scrape(infohash, { signal }), options, {
+    found: (r) => r.seeds + r.peers > 0,
+    nothing: (r) => `scrape: no seed or peer known (${r.withFilters} nodes gave filters, ${r.legacy} only peers, ${r.refused} refused)`,
+  });
   if (flags.json) io.out(JSON.stringify({ seeds: result.seeds, peers: result.peers, nodes: result.withFilters }));
   else io.out(`seeds ${result.seeds} peers ${result.peers}`);
   io.err(`${result.withFilters} nodes gave filters, ${result.legacy} only peers, ${result.refused} refused`);

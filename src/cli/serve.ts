@@ -7,10 +7,10 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { ListenError, parseListenAddress, type ListenAddress } from '../web/listen.ts';
-import { openIndexReader } from '../web/index/open-reader.ts';
-import { IndexOpenError, type IndexReader } from '../web/index/reader.ts';
-import { IndexServer } from '../web/index/server.ts';
-import { parseDb, parseSchema, redact, stopOnSignals } from './crawl.ts';
+import { IndexOpenError } from '../web/index/reader.ts';
+import { stopOnSignals } from './crawl.ts';
+import { parseDb, parseSchema, redact } from './crawl-flags.ts';
+import { startIndex, type RunningIndex } from './serve-index.ts';
 import { EXIT } from './exit.ts';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
@@ -29,32 +29,6 @@ export function parseServeAddress(flag: string): (value: string) => ListenAddres
       throw new InvalidArgumentError((error as Error).message);
     }
   };
-}
-
-/** A running index: its server and the reader it owns. */
-export interface RunningIndex {
-  server: IndexServer;
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Open the database read-only and serve it; IndexOpenError / ListenError say what was wrong. */
-export async function startIndex(db: string, address: ListenAddress, options: { schema?: string; what?: string } = {}): Promise<RunningIndex> {
-  const reader: IndexReader = await openIndexReader(db, options.schema !== undefined ? { schema: options.schema } : {});
-  try {
-    const server = await IndexServer.start(address, { reader }, options.what ?? '--listen');
-    return {
-      server,
-      url: server.url,
-      close: async () => {
-        await server.close();
-        await reader.close();
-      },
-    };
-  } catch (error) {
-    await reader.close();
-    throw error;
-  }
 }
 
 export function registerServe(program: Command): void {

@@ -6,6 +6,7 @@
 import type { BencodeInput, BencodeValue } from '../ground/bencode.ts';
 import type { KrpcDecodeFailure, KrpcMessage, OutgoingMessage } from '../ground/messages.ts';
 import type { RoutingTable, RoutingTableOptions } from './routing-types.ts';
+import type { TableAnswerer } from './answer-types.ts';
 
 export type Backend = 'wasm' | 'js';
 
@@ -28,4 +29,7 @@ export interface Core {
   crc32c(bytes: Uint8Array): number;
 
   createRoutingTable(options: RoutingTableOptions): RoutingTable;
+
+  /** Bytes in, bytes out for the queries a routing table alone answers (answer-types.ts). One scan at a time. */
+  readonly answers: TableAnswerer;
 }

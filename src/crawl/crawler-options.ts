@@ -14,6 +14,14 @@ export interface CrawlerOptions {
   walk?: boolean;
   /** Pause between two sample walks (default 60 s). */
   walkIntervalMs?: number;
+  /**
+   * How long an infohash seen only in someone's get_peers waits before its
+   * first fetch (default 2 s): a client announces right after its get_peers
+   * lookup, and the announce brings the peer.
+   */
+  speculativeGraceMs?: number;
+  /** When such an infohash found no peer on its first attempt, the wait before its second (default 8 s). */
+  speculativeRetryMs?: number;
   /** Infohashes waiting for a fetch or a retry, at most (default 10,000; more are left in the store). */
   queueCap?: number;
   /** Infohashes fetched at once (default 64). */
@@ -56,6 +64,8 @@ export interface CrawlerSettings {
   metadata: boolean;
   walk: boolean;
   walkIntervalMs: number;
+  speculativeGraceMs: number;
+  speculativeRetryMs: number;
   queueCap: number;
   concurrency: number;
   maxAttempts: number;
@@ -74,6 +84,8 @@ export const CRAWLER_DEFAULTS: CrawlerSettings = {
   metadata: true,
   walk: true,
   walkIntervalMs: 60_000,
+  speculativeGraceMs: 2_000,
+  speculativeRetryMs: 8_000,
   queueCap: 10_000,
   concurrency: 64,
   maxAttempts: 3,
@@ -89,7 +101,7 @@ export const CRAWLER_DEFAULTS: CrawlerSettings = {
 };
 
 const COUNTS = ['queueCap', 'concurrency', 'maxAttempts', 'peersPerLookup', 'settledCap', 'batchItems'] as const;
-const DURATIONS = ['walkIntervalMs', 'retryDelayMs', 'maxRetryDelayMs', 'lookupTimeoutMs', 'refillIntervalMs', 'batchDelayMs'] as const;
+const DURATIONS = ['walkIntervalMs', 'speculativeGraceMs', 'speculativeRetryMs', 'retryDelayMs', 'maxRetryDelayMs', 'lookupTimeoutMs', 'refillIntervalMs', 'batchDelayMs'] as const;
 
 /** Defaults filled in; throws naming the first bad option. */
 export function resolveCrawlerOptions(options: CrawlerOptions): CrawlerSettings {

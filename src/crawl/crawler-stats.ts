@@ -1,5 +1,5 @@
 /** What `Crawler.stats()` reports: enough for a progress line and a summary. */
-import type { FetchFailure } from './metadata/types.ts';
+import type { FetchFailure, PeerFailure } from './metadata/types.ts';
 import type { HarvestSource } from './store/types.ts';
 
 export interface CrawlerStats {
@@ -29,6 +29,9 @@ export interface CrawlerStats {
     fetched: number;
     /** Infohashes given up on (attempts spent, or a failure no retry fixes). */
     failed: number;
+    /** Peers that did not give the metadata, by why (a hostile one's IP is skipped for a while), and IPs skipped now. */
+    peerFailures: Partial<Record<PeerFailure, number>>;
+    penalized: number;
     /** Failed attempts, by reason (each attempt counted once). */
     failures: Record<FetchFailure, number>;
     /** Attempts after a failed one. */
@@ -37,6 +40,10 @@ export interface CrawlerStats {
     alreadyFetched: number;
     /** Infohashes a full queue refused (left in the store for a refill). */
     dropped: number;
+    /** Infohashes seen only in get_peers queries, held in the last lane (waiting or in their grace). */
+    speculative: number;
+    /** Held infohashes moved to the first lane by an announce (its announcer a peer). */
+    woken: number;
     /** Infohashes taken from the store (resume and refills). */
     fromStore: number;
     /** get_peers lookups run for fetches, and the peers they gave. */

@@ -99,6 +99,7 @@ export class Crawler {
     retries: 0,
     alreadyFetched: 0,
     dropped: 0,
+    woken: 0,
     fromStore: 0,
     lookups: 0,
     lookupPeers: 0,
@@ -126,7 +127,8 @@ export class Crawler {
       walkIntervalMs: s.walkIntervalMs,
       ...(options.seen ? { seen: options.seen } : {}),
       onBatch: (batch) => this.#onObservations(batch),
-      onNew: (infohash, _source, record) => this.#onNew(infohash, record.peers),
+      onNew: (infohash, source, record) => this.#onNew(infohash, source, record.peers),
+      onAnnounce: (infohash, peer) => this.#onAnnounce(infohash, peer),
     });
     this.#queue = new FetchQueue(s.queueCap, () => this.#schedulePump());
     this.#settled = new RecentSet(s.settledCap);
@@ -249,9 +251,13 @@ export class Crawler {
         fetched: c.fetched,
         failed: c.failed,
         failures: { ...c.failures },
+        peerFailures: Object.fromEntries(Object.entries(fetcher?.peerFailures ?? {}).filter(([, n]) => n > 0)),
+        penalized: fetcher?.penalized ?? 0,
         retries: c.retries,
         alreadyFetched: c.alreadyFetched,
         dropped: c.dropped,
+        speculative: this.#queue.speculative,
+        woken: c.woken,
         fromStore: c.fromStore,
         lookups: c.lookups,
         lookupPeers: c.lookupPeers,
@@ -322,12 +328,33 @@ export class Crawler {
     if (this.#batcher.pending >= this.#settings.batchItems) await this.#batcher.flush();
   }
 
-  /** A new infohash, inside the node's receive path: queue it, fetch later. */
-  #onNew(infohash: string, peers: readonly PeerAddress[]): void {
+  /**
+   * A new infohash, inside the node's receive path: queue it, fetch later. One
+   * seen only in a get_peers query is speculative (most are lookups for
+   * nothing): last lane, after a grace in which the announce that follows a
+   * client's get_peers usually arrives. The querier is not tried as a peer:
+   * libtorrent, asked for a torrent it does not have, closes every later
+   * connection from our address too (test/interop/libtorrent-crawl).
+   */
+  #onNew(infohash: string, source: HarvestSource, peers: readonly PeerAddress[]): void {
     if (this.#fetcher === undefined || this.#state !== 'running' || this.#settled.has(infohash)) return;
-    const outcome = this.#queue.offer({ infohash, attempt: 1, peers: peers.map((p) => ({ host: p.host, port: p.port })), tried: [] });
+    const speculative = peers.length === 0 && source === 'get_peers';
+    const entry: QueuedInfohash = { infohash, attempt: 1, peers: peers.map((p) => ({ host: p.host, port: p.port })), tried: [] };
+    if (speculative) entry.speculative = true;
+    const outcome = this.#queue.offer(entry, speculative ? this.#settings.speculativeGraceMs : 0);
     if (outcome === 'full') this.#counts.dropped++;
     else if (outcome === 'queued') this.#schedulePump();
+  }
+
+  /** An announce for an infohash seen before: its announcer is a peer, so a held entry goes first now. */
+  #onAnnounce(infohash: string, peer: PeerAddress): void {
+    if (this.#fetcher === undefined || this.#state !== 'running' || this.#settled.has(infohash)) return;
+    if (this.#queue.wake(infohash, [peer])) {
+      this.#counts.woken++;
+      this.#schedulePump();
+    } else if (!this.#queue.has(infohash)) {
+      this.#onNew(infohash, 'announce_peer', [peer]);
+    }
   }
 
   /** Start fetches outside the caller's stack (the node's receive path, a timer). */
@@ -343,7 +370,8 @@ export class Crawler {
   #pump(): void {
     if (this.#state !== 'running' || this.#fetcher === undefined) return;
     while (this.#queue.active < this.#settings.concurrency) {
-      const entry = this.#queue.take();
+      // A quarter of the fetches at most for get_peers-only infohashes: their lookups spend the send budget too.
+      const entry = this.#queue.take(Math.max(1, Math.floor(this.#settings.concurrency / 4)));
       if (entry === undefined) return;
       const job: Promise<void> = this.#process(entry)
         .catch((error: unknown) => this.#error(error))
@@ -428,7 +456,12 @@ export class Crawler {
     this.#batcher.failure({ infohash: entry.infohash, at: Date.now(), reason });
     const retry = this.#state === 'running' && isRetryable(reason) && entry.attempt < this.#settings.maxAttempts;
     if (retry) {
-      const delay = retryDelay({ maxAttempts: this.#settings.maxAttempts, baseDelayMs: this.#settings.retryDelayMs, maxDelayMs: this.#settings.maxRetryDelayMs }, entry.attempt);
+      // A get_peers sighting found no peer yet: the querier's announce went to nodes nearer the
+      // infohash than us and is stored there within seconds, so the first retry comes soon.
+      const soon = entry.speculative === true && entry.attempt === 1 && reason === 'no-peers';
+      const delay = soon
+        ? this.#settings.speculativeRetryMs
+        : retryDelay({ maxAttempts: this.#settings.maxAttempts, baseDelayMs: this.#settings.retryDelayMs, maxDelayMs: this.#settings.maxRetryDelayMs }, entry.attempt);
       this.#queue.defer(entry.infohash, delay, entry.attempt + 1);
     } else {
       this.#counts.failed++;

@@ -1,12 +1,20 @@
 /**
  * The crawler's metadata queue: infohashes waiting for a fetch, bounded.
  *
- * Two lanes: infohashes with known peers (announcers, peers from the store)
- * go first, as they cost no lookup; the others wait for a get_peers lookup.
+ * Three lanes, taken in order: infohashes with known peers (announcers, peers
+ * from the store) cost no lookup; real ones without peers (BEP 51 samples,
+ * retries, the store) need a get_peers lookup; speculative ones (seen only in
+ * someone's get_peers, most of them lookups for nothing: libtorrent refreshes
+ * its buckets with get_peers for random targets) come last, after a short
+ * grace so the announce that usually follows a client's get_peers can come
+ * first, and hold at most a quarter of the cap, so they never crowd out real
+ * ones. A peer learned later (an announce) `wake`s an entry into the first lane
+ * at once, whether it was waiting, in its grace, or deferred for a retry.
+ *
  * An infohash is held once, whether waiting, being fetched, or waiting for a
  * retry: a second offer is a duplicate. Waiting and deferred entries together
  * stay under `cap` (a full queue refuses; what it refuses is still in the
- * store, unfetched, for a later refill). Each deferred retry has its timer;
+ * store, unfetched, for a later refill). Each deferred entry has its timer;
  * `clear()` cancels them all.
  */
 import type { PeerAddress } from './metadata/types.ts';
@@ -23,6 +31,8 @@ export interface QueuedInfohash {
   peers: PeerAddress[];
   /** Peers already tried ('host|port'), oldest first, at most 64: a retry asks them last. */
   tried: string[];
+  /** Seen only in a get_peers query: the last lane, and a quarter of the cap at most. */
+  speculative?: boolean;
 }
 
 export type OfferOutcome = 'queued' | 'duplicate' | 'full';
@@ -34,9 +44,14 @@ export class FetchQueue {
   readonly #onReady: () => void;
   readonly #places = new Map<string, Place>();
   readonly #active = new Map<string, QueuedInfohash>();
-  readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #deferred = new Map<string, { entry: QueuedInfohash; timer: ReturnType<typeof setTimeout> }>();
   #withPeers: QueuedInfohash[] = [];
   #needLookup: QueuedInfohash[] = [];
+  #speculative: QueuedInfohash[] = [];
+  /** Speculative entries held, waiting or deferred. */
+  #speculativeHeld = 0;
+  /** Speculative entries being fetched. */
+  #speculativeActive = 0;
 
   /** `onReady` is called when a deferred entry comes back to the queue. */
   constructor(cap: number, onReady: () => void) {
@@ -46,17 +61,22 @@ export class FetchQueue {
 
   /** Entries waiting for a fetch. */
   get waiting(): number {
-    return this.#withPeers.length + this.#needLookup.length;
+    return this.#withPeers.length + this.#needLookup.length + this.#speculative.length;
   }
 
-  /** Entries waiting for their retry time. */
+  /** Entries waiting for their retry time (or their grace). */
   get deferred(): number {
-    return this.#timers.size;
+    return this.#deferred.size;
   }
 
   /** Entries being fetched. */
   get active(): number {
     return this.#active.size;
+  }
+
+  /** Speculative entries held (waiting or in their grace). */
+  get speculative(): number {
+    return this.#speculativeHeld;
   }
 
   /** Held in any way: waiting, being fetched, or deferred. */
@@ -69,18 +89,69 @@ export class FetchQueue {
     return this.#active.get(infohash);
   }
 
-  offer(entry: QueuedInfohash): OfferOutcome {
+  /** Queue an entry; a speculative one after `graceMs` (0: at once). */
+  offer(entry: QueuedInfohash, graceMs = 0): OfferOutcome {
     if (this.#places.has(entry.infohash)) return 'duplicate';
     if (this.waiting + this.deferred >= this.cap) return 'full';
-    this.#places.set(entry.infohash, 'waiting');
-    (entry.peers.length > 0 ? this.#withPeers : this.#needLookup).push(entry);
+    if (entry.speculative) {
+      if (this.#speculativeHeld >= Math.max(1, Math.floor(this.cap / 4))) return 'full';
+      this.#speculativeHeld++;
+      if (graceMs > 0) {
+        this.#deferFor(entry, graceMs);
+        return 'queued';
+      }
+    }
+    this.#push(entry);
     return 'queued';
   }
 
-  /** The next entry to fetch, now counted as active until `done` or `defer`. */
-  take(): QueuedInfohash | undefined {
-    const entry = this.#withPeers.shift() ?? this.#needLookup.shift();
+  /**
+   * Peers learned for a held infohash (an announce): an entry waiting or
+   * deferred moves to the first lane at once, no longer speculative. False if
+   * it is not held or is being fetched.
+   */
+  wake(infohash: string, peers: readonly PeerAddress[]): boolean {
+    const place = this.#places.get(infohash);
+    let entry: QueuedInfohash | undefined;
+    if (place === 'deferred') {
+      const held = this.#deferred.get(infohash)!;
+      clearTimeout(held.timer);
+      this.#deferred.delete(infohash);
+      entry = held.entry;
+    } else if (place === 'waiting') {
+      for (const lane of [this.#needLookup, this.#speculative, this.#withPeers]) {
+        const at = lane.findIndex((e) => e.infohash === infohash);
+        if (at >= 0) {
+          entry = lane.splice(at, 1)[0];
+          break;
+        }
+      }
+    }
+    if (entry === undefined) return false;
+    if (entry.speculative) {
+      entry.speculative = false;
+      this.#speculativeHeld--;
+    }
+    const known = new Set(entry.peers.map(peerKey));
+    entry.peers = [...peers.filter((p) => !known.has(peerKey(p))).map((p) => ({ host: p.host, port: p.port })), ...entry.peers];
+    this.#places.set(infohash, 'waiting');
+    this.#withPeers.push(entry);
+    return true;
+  }
+
+  /**
+   * The next entry to fetch, now counted as active until `done` or `defer`; a
+   * speculative one only while fewer than `maxSpeculativeActive` are being
+   * fetched (their lookups must not take the send budget real ones need).
+   */
+  take(maxSpeculativeActive = Infinity): QueuedInfohash | undefined {
+    const entry =
+      this.#withPeers.shift() ?? this.#needLookup.shift() ?? (this.#speculativeActive < maxSpeculativeActive ? this.#speculative.shift() : undefined);
     if (entry === undefined) return undefined;
+    if (entry.speculative) {
+      this.#speculativeHeld--;
+      this.#speculativeActive++;
+    }
     this.#places.set(entry.infohash, 'active');
     this.#active.set(entry.infohash, entry);
     return entry;
@@ -89,37 +160,58 @@ export class FetchQueue {
   /** The fetch of an active entry ended for good: forget it. */
   done(infohash: string): void {
     if (this.#places.get(infohash) !== 'active') return;
+    if (this.#active.get(infohash)?.speculative) this.#speculativeActive--;
     this.#places.delete(infohash);
     this.#active.delete(infohash);
   }
 
   /**
    * Bring an active entry back after `delayMs`, for attempt `attempt`, with no
-   * known peers: a retry starts from a fresh lookup.
+   * known peers: a retry starts from a fresh lookup (in its lane: a
+   * speculative entry stays last).
    */
   defer(infohash: string, delayMs: number, attempt: number): void {
     const entry = this.#active.get(infohash);
     if (entry === undefined) return;
     this.#active.delete(infohash);
-    this.#places.set(infohash, 'deferred');
-    const timer = setTimeout(() => {
-      this.#timers.delete(infohash);
-      this.#places.set(infohash, 'waiting');
-      this.#needLookup.push({ infohash, attempt, peers: [], tried: entry.tried });
-      this.#onReady();
-    }, delayMs);
-    (timer as { unref?: () => void }).unref?.();
-    this.#timers.set(infohash, timer);
+    if (entry.speculative) this.#speculativeActive--;
+    const next: QueuedInfohash = { infohash, attempt, peers: [], tried: entry.tried };
+    if (entry.speculative) {
+      next.speculative = true;
+      this.#speculativeHeld++;
+    }
+    this.#deferFor(next, delayMs);
   }
 
   /** Drop everything waiting or deferred (active entries stay until `done`). */
   clear(): void {
-    for (const timer of this.#timers.values()) clearTimeout(timer);
-    for (const infohash of this.#timers.keys()) this.#places.delete(infohash);
-    this.#timers.clear();
-    for (const entry of [...this.#withPeers, ...this.#needLookup]) this.#places.delete(entry.infohash);
+    for (const [infohash, { timer }] of this.#deferred) {
+      clearTimeout(timer);
+      this.#places.delete(infohash);
+    }
+    this.#deferred.clear();
+    for (const entry of [...this.#withPeers, ...this.#needLookup, ...this.#speculative]) this.#places.delete(entry.infohash);
     this.#withPeers = [];
     this.#needLookup = [];
+    this.#speculative = [];
+    this.#speculativeHeld = 0;
+  }
+
+  #deferFor(entry: QueuedInfohash, delayMs: number): void {
+    this.#places.set(entry.infohash, 'deferred');
+    const timer = setTimeout(() => {
+      this.#deferred.delete(entry.infohash);
+      this.#push(entry);
+      this.#onReady();
+    }, delayMs);
+    (timer as { unref?: () => void }).unref?.();
+    this.#deferred.set(entry.infohash, { entry, timer });
+  }
+
+  #push(entry: QueuedInfohash): void {
+    this.#places.set(entry.infohash, 'waiting');
+    if (entry.speculative) this.#speculative.push(entry);
+    else (entry.peers.length > 0 ? this.#withPeers : this.#needLookup).push(entry);
   }
 }
 

@@ -106,7 +106,8 @@ export const DEFAULT_BOOTSTRAP: readonly string[] = [
 export const DNS_TIMEOUT_MS = 5_000;
 
 /** Our client version (`v`): 'BD' + version 0.1 (BEP 20 style: two letters, two version bytes). */
-export const CLIENT_VERSION = new Uint8Array([0x42, 0x44, 0x00, 0x01]);
+// Annotated: the inferred `Uint8Array<ArrayBuffer>` would make the typings need TypeScript >= 5.7.
+export const CLIENT_VERSION: Uint8Array = new Uint8Array([0x42, 0x44, 0x00, 0x01]);
 
 /** Saved-state format version (state.ts). */
 export const STATE_VERSION = 1;

@@ -18,6 +18,7 @@ import { resolveNumericEndpoint } from '../util/endpoint.ts';
 import { toHex } from '../util/hex.ts';
 import { toId } from '../util/id.ts';
 import { Lifecycle } from '../util/lifecycle.ts';
+import type { BucketStats } from './bucket-stats.ts';
 import { Emitter } from './emitter.ts';
 import type { AnnounceOptionsInput, DHTEvents, DHTStats, GetPeersOptions, PingResult } from './events.ts';
 import { Hooks } from './hooks.ts';
@@ -38,11 +39,12 @@ import { closeNode, openNode, stateSaverOf } from './node/assemble.ts';
 import type { NodeContext } from './node/assemble.ts';
 import { Bootstrap } from './node/bootstrap.ts';
 import { Identity } from './node/identity.ts';
-import { announce, announceOptions, lookupPeers, peerStream } from './node/peers.ts';
+import { announce, announceOptions, findPeers, lookupPeers, peerStream } from './node/peers.ts';
 import { pingNode, queryNode, stackTo } from './node/queries.ts';
 import type { Running } from './node/running.ts';
-import { nodeList, nodeStats, savedNodes } from './node/stats.ts';
+import { bucketList, nodeList, nodeStats, savedNodes } from './node/stats.ts';
 
+export type { BucketStats } from './bucket-stats.ts';
 export type { DHTEvents, LookupEvent, TableSize, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput } from './events.ts';
 
 /**
@@ -189,11 +191,7 @@ export class DHT {
    */
   async getPeers(infohash: Uint8Array | string, options: GetPeersOptions = {}): Promise<Peer[]> {
     const target = toId(infohash, 'infohash');
-    const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    if (!(limit >= 1)) throw new RangeError(`getPeers: limit must be at least 1, got ${String(options.limit)}`);
-    const found: Peer[] = [];
-    await lookupPeers(this.#running(), this.#options, this.#emitter, target, options.signal, limit, (peer) => found.push(peer));
-    return found;
+    return findPeers(this.#running(), this.#options, this.#emitter, target, options);
   }
 
   /**
@@ -222,8 +220,7 @@ export class DHT {
    */
   async announcePeer(infohash: Uint8Array | string, portOrOptions?: number | AnnounceOptionsInput): Promise<number> {
     const target = toId(infohash, 'infohash');
-    const options = announceOptions(portOrOptions);
-    return announce(this.#running(), this.#options, target, options);
+    return announce(this.#running(), this.#options, target, announceOptions(portOrOptions));
   }
 
   /**
@@ -372,6 +369,11 @@ export class DHT {
   /** Counters and sizes. */
   stats(): DHTStats {
     return nodeStats({ options: this.#options, counters: this.#node.counters, identity: this.#node.identity, parts: this.#parts, final: this.#final });
+  }
+
+  /** The routing tables bucket by bucket (per family): depth, prefix, nodes by BEP 5 state, cache, capacity. */
+  buckets(): BucketStats[] {
+    return this.#parts ? bucketList(this.#parts.stacks, this.#options.clock.now()) : [];
   }
 
   /** The nodes of the routing table (copies) with their BEP 5 state, for inspection and tests. */

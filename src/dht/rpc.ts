@@ -21,7 +21,7 @@ import type { BencodeDict } from '../ground/bencode.ts';
 import type { Clock, TimerHandle } from '../ground/clock.ts';
 import type { Endpoint } from '../ground/address.ts';
 import type { Transport } from '../transport/types.ts';
-import type { KrpcDecodeFailure, KrpcError, KrpcQuery, KrpcResponse, OutgoingError, OutgoingQuery, OutgoingResponse, QueryArgs, ResponseValues } from '../ground/messages.ts';
+import type { KrpcDecodeFailure, KrpcError, KrpcMessage, KrpcQuery, KrpcResponse, OutgoingError, OutgoingQuery, OutgoingResponse, QueryArgs, ResponseValues } from '../ground/messages.ts';
 import type { RandomSource } from '../ground/random.ts';
 import { writeIPv4, writeIPv6 } from '../ground/address.ts';
 import { CLIENT_VERSION } from './constants.ts';
@@ -70,6 +70,12 @@ export interface RpcDeps {
   budget?: DestinationBudget | undefined;
   /** BEP 43: mark our queries `ro=1` (we answer none, so nobody should add us to a table). */
   readOnly?: boolean;
+  /**
+   * Bytes in, bytes out (table-answers.ts): a query it accepts is answered
+   * without decodeKrpc and the dispatcher; one it declines comes back as the
+   * message of the same scan. None: every datagram is decoded.
+   */
+  tableAnswers?: { accepts(datagram: Uint8Array): boolean; message(): KrpcMessage | KrpcDecodeFailure; answer(from: Endpoint): void } | undefined;
   /** Queries go to the dispatcher (synchronously, on the datagram's bytes). */
   onQuery: (query: KrpcQuery, from: Endpoint) => void;
   /** A matched response, before its promise resolves (routing upkeep, response hooks). */
@@ -213,16 +219,20 @@ export class Rpc {
     message.t = t;
     message.r = r;
     message.extra = extra;
-    message.ip = this.#compactOf(to);
-    const bytes = this.#deps.core.encodeKrpc(message);
+    message.ip = this.compactOf(to);
+    this.sendAnswer(this.#deps.core.encodeKrpc(message), to);
+  }
+
+  /** Send an encoded answer to a query from `to`. */
+  sendAnswer(bytes: Uint8Array, to: Endpoint): void {
     this.#deps.counters.datagramsOut++;
     this.#deps.counters.bytesOut += bytes.length;
     this.#deps.budget?.spend(destinationKey(to));
     this.#deps.transport.send(bytes, to);
   }
 
-  /** The compact address of `to`, remembered for the next answer (a busy client asks many times in a row). */
-  #compactOf(to: Endpoint): Uint8Array | undefined {
+  /** The compact address of `to` (BEP 42 `ip`), remembered for the next answer (a busy client asks many times in a row). A scratch view: encode it before the next call. */
+  compactOf(to: Endpoint): Uint8Array | undefined {
     if (to.host !== this.#lastHost || to.port !== this.#lastPort) {
       this.#lastHost = to.host;
       this.#lastPort = to.port;
@@ -260,7 +270,18 @@ export class Rpc {
         deps.counters.drops.inc('blocked');
         return;
       }
-      const message = deps.core.decodeKrpc(data);
+      const fast = deps.tableAnswers;
+      let message: KrpcMessage | KrpcDecodeFailure;
+      if (fast === undefined) message = deps.core.decodeKrpc(data);
+      else if (!fast.accepts(data)) message = fast.message();
+      else {
+        if (limiter && !limiter.take(from.host, deps.clock.now())) {
+          deps.counters.drops.inc('rate');
+          return;
+        }
+        fast.answer(from);
+        return;
+      }
       switch (message.y) {
         case 'q':
           if (limiter && !limiter.take(from.host, deps.clock.now())) {

@@ -14,6 +14,7 @@ import { MemoryPeerStore } from './peer-store.ts';
 import { QueryDispatcher } from './dispatch.ts';
 import { RoutingUpkeep } from './routing.ts';
 import { Rpc } from './rpc.ts';
+import { TableAnswers } from './table-answers.ts';
 import type { NodeSelf } from './self.ts';
 import type { Bep42Policy } from './bep42.ts';
 import type { TokenManager } from './tokens.ts';
@@ -95,6 +96,7 @@ export function buildStack(node: StackNode, shared: SharedParts, { transport, lo
     // Late-bound: rpc and routing refer to each other.
     let routing: RoutingUpkeep | undefined;
     let dispatcher: QueryDispatcher | undefined;
+    let tableAnswers: TableAnswers | undefined;
     const rpc = new Rpc({
       core,
       transport,
@@ -111,6 +113,9 @@ export function buildStack(node: StackNode, shared: SharedParts, { transport, lo
       readOnly: o.readOnly,
       // BEP 43: a read-only node answers nothing.
       onQuery: o.readOnly ? () => counters.drops.inc('read-only') : (query, from) => dispatcher!.handle(query, from),
+      tableAnswers: o.readOnly
+        ? undefined
+        : { accepts: (datagram) => tableAnswers!.accepts(datagram), message: () => tableAnswers!.message(), answer: (from) => tableAnswers!.answer(from) },
       onResponse: (response, from, query) => {
         routing!.onResponse(response.r.id, from);
         // BEP 32: nodes of the other family (asked for with `want` while its table is short) join it if they answer.
@@ -165,6 +170,19 @@ export function buildStack(node: StackNode, shared: SharedParts, { transport, lo
       counters,
       observe: () => (emitter.has('query') ? observe : undefined),
       onWarning: warn,
+    });
+    tableAnswers = new TableAnswers({
+      core,
+      self,
+      hooks,
+      observed: () => emitter.has('query'),
+      counters,
+      routing,
+      tokens: shared.tokens,
+      peers,
+      scrape: shared.scrape.responder,
+      rpc,
+      k: o.k,
     });
     return { family, transport, local, self, rpc, routing, peers, voter, dispatcher };
 }

@@ -153,6 +153,23 @@ export interface OpenedState {
  * StateFileError naming the file and the reason otherwise.
  */
 export async function openStateFile(file: string, now: Date = new Date()): Promise<OpenedState> {
+  const text = await checkStateFile(file);
+  if (text === undefined) return { state: undefined };
+  try {
+    return { state: parseState(text) };
+  } catch (error) {
+    const to = await moveAside(file, now);
+    return { state: undefined, movedAside: { to, reason: error instanceof Error ? error.message : String(error) } };
+  }
+}
+
+/**
+ * The checks of `openStateFile` that change nothing: the folder exists and is
+ * writable, and a file there is ours (maybe damaged). Resolves with the file's
+ * text (undefined when there is none yet); throws StateFileError. A program
+ * runs it before binding anything, so a bad path fails at once.
+ */
+export async function checkStateFile(file: string): Promise<string | undefined> {
   const fs = await import('node:fs/promises');
   const { dirname, resolve } = await import('node:path');
   const folder = dirname(resolve(file));
@@ -162,26 +179,21 @@ export async function openStateFile(file: string, now: Date = new Date()): Promi
     await fs.access(folder, (await import('node:fs')).constants.W_OK);
   } catch (error) {
     if (error instanceof StateFileError) throw error;
-    const why = code(error) === 'ENOENT' ? 'does not exist' : code(error) === 'EACCES' || code(error) === 'EPERM' || code(error) === 'EROFS' ? 'is not writable' : `cannot be used (${(error as Error).message})`;
+    const why = code(error) === 'ENOENT' || code(error) === 'ENOTDIR' ? 'does not exist' : code(error) === 'EACCES' || code(error) === 'EPERM' || code(error) === 'EROFS' ? 'is not writable' : `cannot be used (${(error as Error).message})`;
     throw new StateFileError(file, `state file ${file}: its folder ${folder} ${why}`);
   }
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
-    if (code(error) === 'ENOENT') return { state: undefined };
+    if (code(error) === 'ENOENT') return undefined;
     const why = code(error) === 'EISDIR' ? 'is a folder' : `cannot be read (${(error as Error).message})`;
     throw new StateFileError(file, `state file ${file} ${why}`);
   }
   if (!looksLikeOurState(text)) {
     throw new StateFileError(file, `${file} is not a btdht state file (it does not begin with {"version": ${STATE_VERSION}, "id": ...}); it was left untouched: give the state another path`);
   }
-  try {
-    return { state: parseState(text) };
-  } catch (error) {
-    const to = await moveAside(file, now);
-    return { state: undefined, movedAside: { to, reason: error instanceof Error ? error.message : String(error) } };
-  }
+  return text;
 }
 
 /** Rename a damaged state to `<file>.corrupt-<time>` (with a counter if that name is taken); returns the new name. */

@@ -19,7 +19,7 @@ import { keygenAction } from '../../src/cli/keygen.ts';
 import { putAction } from '../../src/cli/put.ts';
 import { getAction } from '../../src/cli/get.ts';
 import { scrapeAction } from '../../src/cli/scrape.ts';
-import type { Output } from '../../src/cli/session.ts';
+import { NothingFoundError, type Output } from '../../src/cli/session.ts';
 
 const SWARM = 6;
 const ANNOUNCERS = ['127.0.0.11', '127.0.0.12', '127.0.0.13'];
@@ -70,7 +70,7 @@ describe.each(backends)('btdht put / get / keygen / scrape on a loopback swarm (
     expect(get.lines).toEqual(['hello from the cli']);
 
     const missing = capture();
-    expect(await getAction('00'.repeat(20), { ...flags }, missing, cliNode())).toBeUndefined();
+    await expect(getAction('00'.repeat(20), { ...flags }, missing, cliNode())).rejects.toThrow(NothingFoundError);
     expect(missing.lines).toEqual([]);
   });
 
@@ -93,7 +93,7 @@ describe.each(backends)('btdht put / get / keygen / scrape on a loopback swarm (
     expect(toHex(item!.target)).toBe(put.lines[0]);
 
     // Another salt is another item: nothing there.
-    expect(await getAction(undefined, { ...flags, pubkey: keygen.lines[0]!, salt: 'other' }, capture(), cliNode())).toBeUndefined();
+    await expect(getAction(undefined, { ...flags, pubkey: keygen.lines[0]!, salt: 'other' }, capture(), cliNode())).rejects.toThrow(NothingFoundError);
   });
 
   it('scrape estimates the peers that announced from distinct IPs', { timeout: 30_000 }, async () => {
@@ -111,7 +111,7 @@ describe.each(backends)('btdht put / get / keygen / scrape on a loopback swarm (
     expect(result.peers).toBeLessThanOrEqual(ANNOUNCERS.length + 1);
     expect(scrape.lines).toEqual([`seeds 0 peers ${result.peers}`]);
 
-    const other = await scrapeAction('cd'.repeat(20), { ...flags, json: true }, capture(), cliNode());
-    expect(other.peers).toBe(0);
+    // Nobody announced this one: nothing found (exit 4).
+    await expect(scrapeAction('cd'.repeat(20), { ...flags, json: true }, capture(), cliNode())).rejects.toThrow(NothingFoundError);
   });
 });

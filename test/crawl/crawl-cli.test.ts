@@ -129,6 +129,8 @@ describe(`btdht crawl against a loopback swarm (${backend} core)`, () => {
     expect(result.stdout).toMatch(/^btdht crawl-demo: 20 DHT nodes/m);
     expect(result.stdout).toMatch(/metadata +6 fetched and verified/);
     expect(result.stdout).toMatch(/found 6\/6 infohashes; fetched and verified 6\/6 torrents/);
+    // It ends with the URL of an index over what it found, checked to serve all six.
+    expect(result.stdout.trim().split('\n').at(-1)).toMatch(/^index over what it found: http:\/\/127\.0\.0\.1:\d+\/ served 6 torrents/);
     const store = await openSqliteStore({ path: db });
     expect(await store.counts()).toEqual({ infohashes: 6, torrents: 6 });
     await store.close();

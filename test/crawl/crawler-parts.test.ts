@@ -56,6 +56,43 @@ describe('FetchQueue', () => {
     queue.clear();
     expect([queue.waiting, queue.deferred, queue.has(ih(1)), queue.has(ih(5))]).toEqual([0, 0, false, false]);
   });
+  it('takes speculative entries (get_peers only) last, after their grace, and holds at most a quarter of the cap', async () => {
+    let ready = 0;
+    const queue = new FetchQueue(8, () => ready++);
+    const speculative = (n: number): QueuedInfohash => ({ ...entry(n), speculative: true });
+    expect(queue.offer(speculative(1), 30)).toBe('queued');
+    expect(queue.offer(speculative(2))).toBe('queued');
+    expect(queue.offer(speculative(3))).toBe('full'); // 2 = 8 / 4
+    expect(queue.speculative).toBe(2);
+    queue.offer(entry(4));
+    queue.offer(entry(5, 1));
+    expect([queue.take()!.infohash, queue.take()!.infohash, queue.take()!.infohash]).toEqual([ih(5), ih(4), ih(2)]);
+    expect(queue.take()).toBeUndefined(); // ih(1) still in its grace
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(ready).toBe(1);
+    expect(queue.take()!.infohash).toBe(ih(1));
+    expect(queue.speculative).toBe(0);
+  });
+
+  it('wakes a held entry into the first lane when an announce brings a peer: waiting, in its grace, or deferred', () => {
+    const queue = new FetchQueue(20, () => {});
+    const peer = { host: '127.0.0.7', port: 7 };
+    queue.offer({ ...entry(1), speculative: true }, 60_000);
+    queue.offer(entry(2));
+    queue.offer(entry(3, 1));
+    queue.offer(entry(4));
+    const active = queue.take()!; // ih(3)
+    queue.defer(queue.take()!.infohash, 60_000, 2); // ih(2)
+    expect(queue.wake(ih(1), [peer])).toBe(true);
+    expect(queue.wake(ih(2), [peer])).toBe(true);
+    expect(queue.wake(active.infohash, [peer])).toBe(false); // being fetched
+    expect(queue.wake(ih(9), [peer])).toBe(false); // not held
+    expect([queue.deferred, queue.speculative]).toEqual([0, 0]);
+    const first = queue.take()!;
+    expect(first).toMatchObject({ infohash: ih(1), speculative: false, peers: [peer] });
+    expect(queue.take()).toMatchObject({ infohash: ih(2), attempt: 2, peers: [peer] });
+    expect(queue.take()!.infohash).toBe(ih(4));
+  });
 });
 
 describe('peer order for a retry', () => {

@@ -92,5 +92,17 @@ describe(`SQLite driver on ${runtime}`, () => {
       expect(count.get()?.c).toBe(4);
       db.close();
     });
+
+    it('opens a file read-only: reads see the rows, writes are refused', async () => {
+      const path = file();
+      const writer = await openSqliteDatabase(path, driver);
+      writer.exec('CREATE TABLE t (k TEXT)');
+      writer.prepare('INSERT INTO t VALUES (?)').run('a');
+      const reader = await openSqliteDatabase(path, driver, { readonly: true });
+      expect(reader.prepare<[], { k: string }>('SELECT k FROM t').all().map((row) => row.k)).toEqual(['a']);
+      expect(() => reader.prepare('INSERT INTO t VALUES (?)').run('b')).toThrow(/readonly|read-only/i);
+      reader.close();
+      writer.close();
+    });
   });
 });

@@ -144,6 +144,44 @@ describe.each(storeBackends())('CrawlStore conformance: $name', ({ name, site: m
     await expect(store.recordSwarm([{ infohash: ih(2), seeders: -1, leechers: 0, at: 400 }])).rejects.toThrow(/seeders/);
   });
 
+  it('prunes past its limits: the oldest first or the least seeded first, in batches; removed torrents stay fetched', async () => {
+    // first_seen follows n (each observed at n); 1..30 stored.
+    await store.write({ observations: Array.from({ length: 30 }, (_, i) => ({ infohash: ih(i + 1), source: 'sample' as const, at: 1000 + i })) });
+    await store.write({ torrents: Array.from({ length: 30 }, (_, i) => torrent(i + 1)) });
+    expect(await store.prune({ maxTorrents: 30, by: 'oldest' })).toBe(0);
+    expect(await store.prune({ maxTorrents: 25, by: 'oldest' })).toBe(5);
+    expect((await store.counts()).torrents).toBe(25);
+    for (let n = 1; n <= 5; n++) expect(await store.getTorrent(ih(n))).toBeUndefined();
+    expect(await store.getTorrent(ih(6))).toBeDefined();
+    // Removed, not forgotten: never fetched again.
+    expect(await store.isFetched(ih(1))).toBe(true);
+    expect((await store.listUnfetched({ limit: 100 })).map((r) => r.infohash)).not.toContain(ih(1));
+    // Least seeded: unchecked ones first, then the fewest seeders.
+    await store.recordSwarm(Array.from({ length: 25 }, (_, i) => ({ infohash: ih(i + 6), seeders: i === 3 ? 0 : 100 - i, leechers: 0, at: 1 })).filter((_, i) => i !== 20));
+    expect(await store.prune({ maxTorrents: 22, by: 'least-seeded' })).toBe(3);
+    expect(await store.getTorrent(ih(26))).toBeUndefined(); // never checked
+    expect(await store.getTorrent(ih(9))).toBeUndefined(); // 0 seeders
+    expect(await store.getTorrent(ih(30))).toBeUndefined(); // 76 seeders, the fewest left
+    expect(await store.getTorrent(ih(29))).toBeDefined();
+    await expect(store.prune({ maxTorrents: 0, by: 'oldest' })).rejects.toThrow(/maxTorrents/);
+  });
+
+  it('keeps the database within a byte limit', async () => {
+    const files = Array.from({ length: 40 }, (_, i) => ({ path: `folder ${i}/a file with a long name number ${i}.bin`, length: i + 1 }));
+    for (let b = 0; b < 4; b++) await store.write({ torrents: Array.from({ length: 250 }, (_, i) => torrent(b * 250 + i + 1, { files })) });
+    const before = await store.usedBytes();
+    const limit = Math.floor(before / 2);
+    const removed = await store.prune({ maxBytes: limit, by: 'oldest' });
+    expect(removed).toBeGreaterThanOrEqual(500);
+    expect((await store.counts()).torrents).toBe(1000 - removed);
+    if (name === 'sqlite') expect(await store.usedBytes()).toBeLessThanOrEqual(limit);
+    // Writing as many again reuses the freed space: the database stays near its bound.
+    await store.write({ torrents: Array.from({ length: 250 }, (_, i) => torrent(2000 + i, { files })) });
+    await store.prune({ maxBytes: limit, by: 'oldest' });
+    if (name === 'sqlite') expect(await store.usedBytes()).toBeLessThanOrEqual(limit);
+    expect(await store.getTorrent(ih(2249))).toBeDefined();
+  });
+
   it('counts failures and filters the unfetched list by attempts and by time', async () => {
     await store.write({ observations: [1, 2, 3, 4].map((n) => ({ infohash: ih(n), source: 'sample' as const, at: n })) });
     await store.write({

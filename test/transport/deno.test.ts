@@ -10,6 +10,7 @@ import { createUdpTransport, udpRuntime } from '../../src/transport/detect.ts';
 import type { Endpoint } from '../../src/ground/address.ts';
 
 const onDeno = denoNamespace() !== undefined;
+const onBun = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined';
 
 async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -21,10 +22,10 @@ async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
 }
 
 describe('createUdpTransport', () => {
-  it(`picks the ${onDeno ? 'Deno' : 'Node'} adapter on this runtime`, async () => {
+  it(`picks the ${onDeno ? 'Deno' : 'node:dgram'} adapter on this runtime (${onDeno ? 'Deno' : onBun ? 'Bun' : 'Node'})`, async () => {
     const transport = await createUdpTransport({ host: '127.0.0.1' });
     try {
-      expect(udpRuntime()).toBe(onDeno ? 'deno' : 'node');
+      expect(udpRuntime()).toBe(onDeno ? 'deno' : onBun ? 'bun' : 'node');
       if (onDeno) {
         expect(transport).toBeInstanceOf(DenoUdpTransport);
       } else {

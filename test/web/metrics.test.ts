@@ -5,13 +5,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.ts';
-import { Emitter } from '../../src/dht/emitter.ts';
-import type { CrawlerEvents } from '../../src/crawl/crawler.ts';
-import type { CrawlerStats } from '../../src/crawl/crawler-stats.ts';
 import { MetricsHub } from '../../src/web/metrics/hub.ts';
 import { FETCH_SECONDS_BUCKETS } from '../../src/web/metrics/crawl-metrics.ts';
 import { parseExposition, type Exposition, type MetricFamily } from '../helpers/prometheus.ts';
-import { endpointOf, measuredNode, quietNode, RawClient, sendJunk, until, type Measured } from './helpers.ts';
+import { CRAWL_STATS, endpointOf, fakeCrawler, measuredNode, quietNode, RawClient, sendJunk, until, type Measured } from './helpers.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -36,35 +33,6 @@ function checkNames(families: Iterable<MetricFamily>): void {
     for (const sample of family.samples) for (const label of Object.keys(sample.labels)) expect(label).toMatch(/^[a-z][a-z0-9_]*$/);
   }
 }
-
-function fakeCrawler(stats: CrawlerStats): { source: { stats: () => CrawlerStats; on: Emitter<CrawlerEvents>['on'] }; events: Emitter<CrawlerEvents> } {
-  const events = new Emitter<CrawlerEvents>();
-  return { source: { stats: () => stats, on: (event, listener) => events.on(event, listener) }, events };
-}
-
-const CRAWL_STATS: CrawlerStats = {
-  uptimeMs: 1_000,
-  infohashes: { seen: { get_peers: 7, announce_peer: 3, sample: 11 }, unique: { get_peers: 5, announce_peer: 2, sample: 9 }, perSecond: { get_peers: 0, announce_peer: 0, sample: 0 }, uniquePerSecond: 0, tracked: 16, walks: 2 },
-  metadata: {
-    enabled: true,
-    queued: 4,
-    retryWaiting: 1,
-    inFlight: 2,
-    fetched: 6,
-    failed: 1,
-    failures: { 'no-peers': 2, 'peers-failed': 1, timeout: 0, 'invalid-info': 0, overloaded: 0, aborted: 0 },
-    retries: 2,
-    alreadyFetched: 1,
-    dropped: 0,
-    fromStore: 0,
-    lookups: 3,
-    lookupPeers: 9,
-    perMinute: { fetched: 0, failed: 0 },
-  },
-  connections: { open: 3, connecting: 1 },
-  store: { itemsWritten: 30, batches: 4, pending: 5, itemsDropped: 0, shedBatches: 0, errors: 0 },
-  torrentFiles: { written: 0, failed: 0 },
-};
 
 describe('/metrics exposition', () => {
   it('is valid Prometheus text: btdht_ names, counters in _total, units in names, histograms that add up', { timeout: 20_000 }, async () => {
@@ -247,6 +215,68 @@ describe.each(backends)('/metrics lookups on loopback (%s core)', (backend) => {
     // The failed one waited for at least one timeout (1 s), the histogram says so.
     expect(value(m, 'btdht_lookup_duration_seconds_sum{method="get_peers"}')).toBeGreaterThanOrEqual(1);
     expect(value(m, 'btdht_lookup_duration_seconds_bucket{le="0.5",method="get_peers"}')).toBeLessThanOrEqual(1);
+  });
+});
+
+describe.each(backends)('/metrics routing table by depth (%s core)', (backend) => {
+  const base = backend === 'wasm' ? 100 : 120;
+
+  it('every node in one bucket row, by state; capacity k per bucket; also with several ids (crawler mode)', { timeout: 30_000 }, async () => {
+    const node = await measuredNode(`127.0.0.${base}`, backend, { ids: 4 });
+    cleanup.push(() => node.close());
+    for (let i = 1; i <= 10; i++) {
+      const peer = quietNode(`127.0.0.${base + i}`, backend);
+      await peer.start();
+      cleanup.push(() => peer.stop());
+      expect(await node.dht.addNode(endpointOf(peer))).toBe(true);
+    }
+    const m = await node.scrape();
+    const stats = node.dht.stats();
+    const rows = m.families.get('btdht_routing_bucket_nodes')!.samples;
+    expect(rows.reduce((sum, s) => sum + s.value, 0)).toBe(stats.nodes);
+    expect(stats.nodes).toBeGreaterThanOrEqual(10);
+    expect(value(m, 'btdht_routing_nodes{family="ipv4",state="good"}')).toBe(rows.filter((s) => s.labels['state'] === 'good').reduce((sum, s) => sum + s.value, 0));
+    const capacity = m.families.get('btdht_routing_bucket_capacity')!.samples.reduce((sum, s) => sum + s.value, 0);
+    expect(capacity).toBe(stats.buckets * 8);
+    // The public buckets(): every node counted once, in the bucket whose prefix it has.
+    const buckets = node.dht.buckets();
+    expect(buckets).toHaveLength(stats.buckets);
+    expect(buckets.reduce((sum, b) => sum + b.good + b.questionable + b.bad, 0)).toBe(stats.nodes);
+    for (const n of node.dht.nodes()) {
+      const holding = buckets.filter((b) => sharesPrefix(n.id, b.prefix, b.depth));
+      expect(holding.length).toBeGreaterThanOrEqual(1);
+    }
+  });
+});
+
+function sharesPrefix(id: Uint8Array, prefixHex: string, bits: number): boolean {
+  const prefix = Buffer.from(prefixHex, 'hex');
+  for (let bit = 0; bit < bits; bit++) {
+    const mask = 0x80 >> (bit % 8);
+    if ((id[bit >> 3]! & mask) !== (prefix[bit >> 3]! & mask)) return false;
+  }
+  return true;
+}
+
+describe('/metrics BEP 42 votes', () => {
+  it('voters, votes for the adopted external IP, candidates: from the ip our responders report', { timeout: 20_000 }, async () => {
+    const node = await measuredNode('127.0.0.140', 'js', { bep42Votes: 1 });
+    cleanup.push(() => node.close());
+    const before = await node.scrape();
+    expect(value(before, 'btdht_bep42_ip_voters{family="ipv4"}')).toBe(0);
+    expect(value(before, 'btdht_bep42_external_ip_candidates{family="ipv4"}')).toBe(0);
+    expect(before.families.get('btdht_external_ip_info')!.samples).toHaveLength(0);
+    // Every answer carries our address as the responder saw it (BEP 42 `ip`): 127.0.0.140.
+    const peer = quietNode('127.0.0.141', 'js');
+    await peer.start();
+    cleanup.push(() => peer.stop());
+    await node.dht.ping(endpointOf(peer));
+    const after = await node.scrape();
+    // One responder network (127.0.0.0/24) holds one vote, for 127.0.0.140: adopted at a threshold of 1.
+    expect(value(after, 'btdht_bep42_ip_voters{family="ipv4"}')).toBe(1);
+    expect(value(after, 'btdht_bep42_external_ip_votes{family="ipv4"}')).toBe(1);
+    expect(value(after, 'btdht_bep42_external_ip_candidates{family="ipv4"}')).toBe(1);
+    expect(value(after, 'btdht_external_ip_info{family="ipv4",ip="127.0.0.140"}')).toBe(1);
   });
 });
 

@@ -137,6 +137,18 @@ export class ByteWriter {
     this.pos = p;
   }
 
+  /** `<length>:<bytes>` for `source[start, end)`, without a view of it. */
+  range(source: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.room(n + 12);
+    this.digits(n);
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p++] = 0x3a;
+    for (let i = start; i < end; i++) buf[p++] = source[i]!;
+    this.pos = p;
+  }
+
   /** A JS string as UTF-8 (a lone surrogate becomes U+FFFD, as TextEncoder does). */
   utf8(s: string): void {
     const size = utf8Length(s);

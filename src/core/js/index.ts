@@ -12,6 +12,8 @@ import { ResultPool } from '../encode/pool.ts';
 import { sha1 } from './sha1.ts';
 import { crc32c } from './crc32c.ts';
 import { SharedRoutingTable } from './routing-table.ts';
+import { JsTableAnswerer } from './table-answers.ts';
+import { TableAnswerWriter } from '../encode/table-answer.ts';
 
 export function createJsCore(): Core {
   // Encoding is host work for both backends: the same writer (src/core/encode).
@@ -27,5 +29,6 @@ export function createJsCore(): Core {
     sha1,
     crc32c,
     createRoutingTable: (options: RoutingTableOptions): RoutingTable => new SharedRoutingTable(options),
+    answers: new JsTableAnswerer(new TableAnswerWriter(results)),
   };
 }

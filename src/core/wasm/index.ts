@@ -18,6 +18,8 @@ import { readCoreWasm } from './load.ts';
 import { CoreMemory } from './memory.ts';
 import { ResultPool } from '../encode/pool.ts';
 import { BUCKET_HEAD, HEADER, RECORD, WasmRoutingTable } from './routing.ts';
+import { WasmTableAnswerer } from './table-answers.ts';
+import { TableAnswerWriter } from '../encode/table-answer.ts';
 
 const imports = {
   env: {
@@ -63,5 +65,6 @@ export function createWasmCore(instance: WebAssembly.Instance): Core {
       return exports.crc32c(mem.placeInput(bytes), bytes.length) >>> 0;
     },
     createRoutingTable: (options: RoutingTableOptions): RoutingTable => new WasmRoutingTable(mem, registry, results, options),
+    answers: new WasmTableAnswerer(mem, krpcDecoder, new TableAnswerWriter(results)),
   };
 }

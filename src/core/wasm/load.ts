@@ -22,6 +22,19 @@ export async function readCoreWasm(url: URL = CORE_WASM_URL): Promise<Uint8Array
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     return new Uint8Array(await response.arrayBuffer());
   } catch (cause) {
-    throw new Error(`cannot read ${url.href} (build it with \`npm run build:wasm\`)`, { cause });
+    throw new Error(`cannot read ${url.href}: ${why(cause, url)}`, { cause });
   }
+}
+
+// The real cause, in the reader's terms: a permission Deno was not given is
+// not a missing build.
+function why(cause: unknown, url: URL): string {
+  const name = cause instanceof Error ? cause.name : '';
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (name === 'NotCapable' || name === 'PermissionDenied' || code === 'ERR_ACCESS_DENIED') {
+    const path = url.protocol === 'file:' ? decodeURIComponent(url.pathname) : url.href;
+    return `permission denied: run Deno with --allow-read (at least --allow-read=${path}), or use the js backend (backend: 'js', no file to read)`;
+  }
+  if (name === 'NotFound' || code === 'ENOENT') return 'no such file (in a checkout, build it with `npm run build:wasm`)';
+  return cause instanceof Error ? cause.message : String(cause);
 }

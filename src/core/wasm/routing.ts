@@ -257,6 +257,15 @@ export class WasmRoutingTable implements RoutingTable {
     return this.results.take(out === mem.output ? mem.outputViews.get(n) : mem.u8.subarray(out, out + n));
   }
 
+  /** `closest` as a view of linear memory, valid until the next call into the core (the answer writer copies it). */
+  closestView(target: Uint8Array, k: number): Uint8Array {
+    const count = this.select(target, k, true);
+    const out = this.selected;
+    const n = count * (ID_LENGTH + this.addressLength);
+    const mem = this.mem;
+    return out === mem.output ? mem.outputViews.get(n) : mem.u8.subarray(out, out + n);
+  }
+
   closestNodes(target: Uint8Array, k: number): RoutingNode[] {
     const count = this.select(target, k, false);
     const out = this.selected;

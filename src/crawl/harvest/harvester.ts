@@ -36,8 +36,13 @@ export interface HarvestRecord {
 export interface HarvesterOptions {
   /** Receives each batch; a returned promise is awaited before the next batch is sent. */
   onBatch?: (batch: CrawlBatch) => void | Promise<void>;
-  /** Called once per infohash not seen before (neither tracked nor in the bloom filter). */
-  onNew?: (infohash: string, source: HarvestSource, record: HarvestRecord) => void;
+  /**
+   * Called once per infohash not seen before (neither tracked nor in the bloom
+   * filter); `querier` is who asked, for a get_peers sighting.
+   */
+  onNew?: (infohash: string, source: HarvestSource, record: HarvestRecord, querier?: Endpoint) => void;
+  /** Called for an accepted announce_peer of an infohash seen before (a new one goes to onNew, its announcer in the record). */
+  onAnnounce?: (infohash: string, peer: PeerAddress) => void;
   /** Observations per batch (default 1,000). */
   batchSize?: number;
   /** Flush a partial batch this often (default 5,000 ms; 0 disables). */
@@ -170,13 +175,13 @@ export class Harvester {
   }
 
   /** Observe only: returns nothing, so the node answers as usual. Bytes are copied by toHex. */
-  #onGetPeers(query: KrpcQuery, _from: Endpoint): undefined {
+  #onGetPeers(query: KrpcQuery, from: Endpoint): undefined {
     const infohash = query.a.info_hash;
-    if (infohash instanceof Uint8Array && infohash.length === 20) this.#record(infohash, 'get_peers', undefined);
+    if (infohash instanceof Uint8Array && infohash.length === 20) this.#record(infohash, 'get_peers', undefined, from);
     return undefined;
   }
 
-  #record(infohash: Uint8Array, source: HarvestSource, peer: PeerAddress | undefined): void {
+  #record(infohash: Uint8Array, source: HarvestSource, peer: PeerAddress | undefined, querier?: Endpoint): void {
     const key = toHex(infohash);
     const at = this.#clock.now();
     const { value: record, before } = this.#seen.touch(key, () => ({ firstSeen: at, lastSeen: at, timesSeen: 0, bySource: zero(), peers: [] }));
@@ -198,9 +203,15 @@ export class Harvester {
     this.#pending.push(peer === undefined ? { infohash: key, source, at } : { infohash: key, source, at, peer });
     if (before === 'new' && this.#options.onNew) {
       try {
-        this.#options.onNew(key, source, record);
+        this.#options.onNew(key, source, record, querier);
       } catch {
         // an embedder's callback must not break the node's receive path
+      }
+    } else if (peer !== undefined && this.#options.onAnnounce) {
+      try {
+        this.#options.onAnnounce(key, peer);
+      } catch {
+        // as above
       }
     }
     if (this.#pending.length >= this.#batchSize) {

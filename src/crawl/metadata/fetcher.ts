@@ -30,7 +30,7 @@ import {
 
 export const METADATA_DEFAULTS = {
   maxConnections: 200,
-  maxConnectionsPerPeer: 2,
+  maxConnectionsPerPeer: 1,
   maxPeersPerFetch: 3,
   maxAttemptsPerFetch: 16,
   maxPending: 10_000,
@@ -52,6 +52,7 @@ const PEER_FAILURES: readonly PeerFailure[] = [
   'connect-refused',
   'connect-failed',
   'bad-handshake',
+  'other-torrent',
   'no-extensions',
   'no-metadata',
   'too-large',
@@ -75,6 +76,13 @@ interface Job {
 
 type Settings = typeof METADATA_DEFAULTS;
 
+/**
+ * @example
+ * const fetcher = new MetadataFetcher(); // needs bittorrent-protocol and ut_metadata installed
+ * const result = await fetcher.fetch(infohash, [{ host: '127.0.0.1', port: 6881 }]);
+ * if (result.ok) console.log(result.torrent.name, result.torrent.files);
+ * await fetcher.close();
+ */
 export class MetadataFetcher {
   readonly #settings: Settings;
   readonly #peersFor: PeerSource | undefined;

@@ -116,7 +116,7 @@ export function fetchFromPeer(
       w.on('finish', () => fail(handshaken ? 'garbage' : 'bad-handshake'));
       w.on('handshake', (peerInfohash: string, _peerId: string, extensions: HandshakeExtensions) => {
         handshaken = true;
-        if (peerInfohash !== infohashHex) fail('bad-handshake');
+        if (peerInfohash !== infohashHex) fail('other-torrent');
         else if (!extensions.extended) fail('no-extensions');
       });
       w.on('extended', (ext: string) => {

@@ -42,7 +42,8 @@ export type PeerFailure =
   | 'connect-timeout'
   | 'connect-refused'
   | 'connect-failed'
-  | 'bad-handshake' // not BitTorrent, or another infohash
+  | 'bad-handshake' // not BitTorrent
+  | 'other-torrent' // a BitTorrent handshake for another infohash: a stale announce, a client that lost the torrent, a guess that missed
   | 'no-extensions' // no BEP 10 bit
   | 'no-metadata' // no ut_metadata, or no metadata_size
   | 'too-large' // metadata_size above the cap, or not a size at all
@@ -95,7 +96,12 @@ export interface MetadataFetcherOptions {
   peersFor?: PeerSource;
   /** Open connections across all fetches (default 200). */
   maxConnections?: number;
-  /** Open connections to one peer (host:port) across fetches (default 2). */
+  /**
+   * Open connections to one peer (host:port) across fetches (default 1):
+   * libtorrent drops a second connection from one IP to the same torrent
+   * (allow_multiple_connections_per_ip is off by default), and the two
+   * infohashes of a hybrid are the same torrent, so both attempts failed.
+   */
   maxConnectionsPerPeer?: number;
   /** Peers tried at once for one infohash (default 3). */
   maxPeersPerFetch?: number;

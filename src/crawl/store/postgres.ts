@@ -12,7 +12,8 @@ import { aggregateBatch, checkInfohash, formatPeer } from './aggregate.ts';
 import { toInfohashRow } from './rows.ts';
 import type { InfohashSqlRow } from './rows.ts';
 import { cleanTorrent } from './clean.ts';
-import type { CrawlBatch, CrawlStore, InfohashRow, StoreCounts, StoredTorrent, SwarmRecord, UnfetchedQuery } from './types.ts';
+import type { CrawlBatch, CrawlStore, InfohashRow, PruneLimits, StoreCounts, StoredTorrent, SwarmRecord, UnfetchedQuery } from './types.ts';
+import { checkPruneLimits, PRUNE_BATCH, pruneOrder, torrentsToRemove } from './prune.ts';
 import { lookupHash } from './keys.ts';
 import { checkSchemaName, createPostgresPool } from './postgres-pool.ts';
 import { migratePostgres } from './postgres-schema.ts';
@@ -34,7 +35,12 @@ const MAX_TRIES = 6;
 /** Every column but the search vector (large, and only for the index's queries). */
 const TORRENT_COLUMNS = 'id, infohash, infohash_v2, name, size, file_count, files, kind, first_seen, fetched_at, peer, seeders, leechers, swarm_checked_at';
 
-/** Open a PostgreSQL crawl store, creating its schema and tables if missing. */
+/**
+ * Open a PostgreSQL crawl store, creating its schema and tables if missing.
+ * @example
+ * const store = await openPostgresStore({ url: 'postgres://user@localhost/crawl', schema: 'btdht' });
+ * await store.close();
+ */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<CrawlStore> {
   const schema = options.schema ?? 'public';
   checkSchemaName(schema);
@@ -163,7 +169,8 @@ class PostgresCrawlStore implements CrawlStore {
 
   async isFetched(infohash: string): Promise<boolean> {
     checkInfohash(infohash);
-    const result = await this.#pool.query(`SELECT 1 FROM ${this.#s}.torrents WHERE infohash = $1 OR substr(infohash_v2, 1, 40) = $1`, [infohash]);
+    // Every DHT hash of a stored torrent is marked fetched, and stays so when retention removes it.
+    const result = await this.#pool.query(`SELECT 1 FROM ${this.#s}.infohashes WHERE infohash = $1 AND fetched_at IS NOT NULL`, [infohash]);
     return (result.rowCount ?? 0) > 0;
   }
 
@@ -171,8 +178,7 @@ class PostgresCrawlStore implements CrawlStore {
     for (const infohash of infohashes) checkInfohash(infohash);
     if (infohashes.length === 0) return new Set();
     const result = await this.#pool.query<{ infohash: string }>(
-      `SELECT infohash FROM ${this.#s}.torrents WHERE infohash = ANY($1::text[])
-       UNION SELECT substr(infohash_v2, 1, 40) FROM ${this.#s}.torrents WHERE substr(infohash_v2, 1, 40) = ANY($1::text[])`,
+      `SELECT infohash FROM ${this.#s}.infohashes WHERE infohash = ANY($1::text[]) AND fetched_at IS NOT NULL`,
       [infohashes],
     );
     return new Set(result.rows.map((row) => row.infohash));
@@ -237,6 +243,33 @@ class PostgresCrawlStore implements CrawlStore {
     );
     const row = result.rows[0]!;
     return { infohashes: row.infohashes, torrents: row.torrents };
+  }
+
+  /** Tables and indexes, free space inside them included (PostgreSQL reuses it after vacuum). */
+  usedBytes(): Promise<number> {
+    return this.sizeBytes();
+  }
+
+  async prune(limits: PruneLimits): Promise<number> {
+    checkPruneLimits(limits);
+    const torrents = Number((await this.#pool.query<{ n: number }>(`SELECT count(*) AS n FROM ${this.#s}.torrents`)).rows[0]!.n);
+    let left = torrentsToRemove(torrents, limits.maxBytes !== undefined ? await this.sizeBytes() : undefined, limits);
+    let removed = 0;
+    while (left > 0) {
+      const batch = Math.min(left, PRUNE_BATCH);
+      let changes = 0;
+      await this.#transaction(async (client) => {
+        const result = await client.query(
+          `DELETE FROM ${this.#s}.torrents WHERE id IN (SELECT id FROM ${this.#s}.torrents ORDER BY ${pruneOrder(limits.by, 'postgres')} LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+          [batch],
+        );
+        changes = result.rowCount ?? 0;
+      });
+      if (changes === 0) break;
+      removed += changes;
+      left -= changes;
+    }
+    return removed;
   }
 
   async sizeBytes(): Promise<number> {

@@ -59,32 +59,34 @@ function isBun(): boolean {
  * named by `driver`. Rejects with a MissingDependencyError saying what to
  * install when there is none.
  */
-export async function openSqliteDatabase(path: string, driver?: SqliteDriverName): Promise<SqliteDatabase> {
+export async function openSqliteDatabase(path: string, driver?: SqliteDriverName, options: { readonly?: boolean } = {}): Promise<SqliteDatabase> {
+  const readonly = options.readonly === true;
   if (driver !== undefined) {
     if (!SQLITE_DRIVERS.includes(driver)) throw new TypeError(`unknown SQLite driver ${JSON.stringify(driver)} (one of ${SQLITE_DRIVERS.join(', ')})`);
-    return open(driver, path);
+    return open(driver, path, readonly);
   }
-  if (isBun()) return open('bun:sqlite', path);
+  if (isBun()) return open('bun:sqlite', path, readonly);
   const builtin = await importBuiltin('node:sqlite', 'DatabaseSync');
-  if (builtin !== undefined) return wrapBuiltin('node:sqlite', new builtin(path));
-  return open('better-sqlite3', path);
+  if (builtin !== undefined) return wrapBuiltin('node:sqlite', new builtin(path, readonly ? { readOnly: true } : {}));
+  return open('better-sqlite3', path, readonly);
 }
 
-async function open(driver: SqliteDriverName, path: string): Promise<SqliteDatabase> {
+/** `readonly`: an existing file, never written (the search index reads a crawl's database this way). */
+async function open(driver: SqliteDriverName, path: string, readonly: boolean): Promise<SqliteDatabase> {
   switch (driver) {
     case 'bun:sqlite': {
       const Database = await importBuiltin('bun:sqlite', 'Database');
       if (Database === undefined) throw new Error('bun:sqlite is built into Bun only');
       // strict: `@name` parameters bind from plain keys, as in the other drivers.
-      return wrapBuiltin('bun:sqlite', new Database(path, { create: true, readwrite: true, strict: true }));
+      return wrapBuiltin('bun:sqlite', new Database(path, readonly ? { readonly: true, strict: true } : { create: true, readwrite: true, strict: true }));
     }
     case 'node:sqlite': {
       const DatabaseSync = await importBuiltin('node:sqlite', 'DatabaseSync');
       if (DatabaseSync === undefined) throw new Error(`node:sqlite is not built into this runtime (Node ${process.versions.node}; it needs Node >= 22.5, or Deno)`);
-      return wrapBuiltin('node:sqlite', new DatabaseSync(path));
+      return wrapBuiltin('node:sqlite', new DatabaseSync(path, readonly ? { readOnly: true } : {}));
     }
     case 'better-sqlite3':
-      return openBetterSqlite3(path);
+      return openBetterSqlite3(path, readonly);
   }
 }
 
@@ -100,7 +102,7 @@ async function importBuiltin(specifier: 'node:sqlite' | 'bun:sqlite', exported: 
   }
 }
 
-async function openBetterSqlite3(path: string): Promise<SqliteDatabase> {
+async function openBetterSqlite3(path: string, readonly = false): Promise<SqliteDatabase> {
   let Database: typeof import('better-sqlite3');
   try {
     ({ default: Database } = await import('better-sqlite3'));
@@ -109,7 +111,7 @@ async function openBetterSqlite3(path: string): Promise<SqliteDatabase> {
     const why = isBun() ? undefined : `this runtime has no built-in SQLite (Node ${process.versions.node}; node:sqlite needs Node >= 22.5)`;
     throw new MissingDependencyError('A SQLite crawl store', ['better-sqlite3'], why);
   }
-  const db = new Database(path);
+  const db = new Database(path, readonly ? { readonly: true, fileMustExist: true } : {});
   // better-sqlite3's own API is the interface; only the driver's name is added.
   return Object.assign(db, { driver: 'better-sqlite3' as const }) as unknown as SqliteDatabase;
 }

@@ -10,7 +10,10 @@ import { openSqliteDatabase, type SqliteDatabase, type SqliteDriverName, type Sq
 import { aggregateBatch, checkInfohash, formatPeer } from './aggregate.ts';
 import { toInfohashRow } from './rows.ts';
 import type { InfohashSqlRow } from './rows.ts';
-import type { CrawlBatch, CrawlStore, InfohashRow, StoreCounts, StoredTorrent, SwarmRecord, UnfetchedQuery } from './types.ts';
+import type { CrawlBatch, CrawlStore, InfohashRow, PruneLimits, StoreCounts, StoredTorrent, SwarmRecord, UnfetchedQuery } from './types.ts';
+import { checkPruneLimits, PRUNE_BATCH, PRUNE_ROUNDS, pruneOrder, torrentsToRemove } from './prune.ts';
+
+const PRUNE_FTS_MERGE_PAGES = 2_000;
 import { cleanTorrent } from './clean.ts';
 import { checkSwarmRecord, storedTorrentRow, toStoredTorrent, type TorrentSqlRow } from './torrent-rows.ts';
 import { lookupHash } from './keys.ts';
@@ -78,7 +81,12 @@ WHERE ${where} AND (swarm_checked_at IS NULL OR swarm_checked_at <= @at)`;
 const BY_SHORT = '(infohash = @short OR substr(infohash_v2, 1, 40) = @short)';
 const BY_FULL = 'infohash_v2 = @full';
 
-/** Open (creating if needed) a SQLite crawl store. */
+/**
+ * Open (creating if needed) a SQLite crawl store.
+ * @example
+ * const store = await openSqliteStore({ path: './crawl.sqlite', synchronous: 'normal' });
+ * await store.close();
+ */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<CrawlStore> {
   const db = await openSqliteDatabase(options.path, options.driver);
   try {
@@ -126,11 +134,9 @@ class SqliteCrawlStore implements CrawlStore {
     });
     // IMMEDIATE: take the write lock up front, so two processes never deadlock upgrading a read.
     this.#write = (batch) => tx.immediate(batch);
-    this.#isFetched = db.prepare(`SELECT 1 AS one FROM torrents WHERE ${BY_SHORT}`);
-    this.#fetchedAmong = db.prepare(
-      `SELECT infohash FROM torrents WHERE infohash IN (SELECT value FROM json_each(@list))
-       UNION SELECT substr(infohash_v2, 1, 40) FROM torrents WHERE substr(infohash_v2, 1, 40) IN (SELECT value FROM json_each(@list))`,
-    );
+    // Every DHT hash of a stored torrent is marked fetched, and stays so when retention removes it.
+    this.#isFetched = db.prepare(`SELECT 1 AS one FROM infohashes WHERE infohash = @short AND fetched_at IS NOT NULL`);
+    this.#fetchedAmong = db.prepare(`SELECT infohash FROM infohashes WHERE infohash IN (SELECT value FROM json_each(@list)) AND fetched_at IS NOT NULL`);
     this.#getInfohash = db.prepare('SELECT * FROM infohashes WHERE infohash = ?');
     this.#getTorrentShort = db.prepare(`SELECT * FROM torrents WHERE ${BY_SHORT}`);
     this.#getTorrentFull = db.prepare(`SELECT * FROM torrents WHERE ${BY_FULL}`);
@@ -213,6 +219,40 @@ class SqliteCrawlStore implements CrawlStore {
     return this.#run(() => {
       const { infohashes, torrents } = this.#counts.get()!;
       return { infohashes, torrents };
+    });
+  }
+
+  usedBytes(): Promise<number> {
+    return this.#run(() => this.#usedBytes());
+  }
+
+  #usedBytes(): number {
+    const pragma = (name: string): number => Number(Object.values(this.#db.prepare<[], Record<string, number>>(`PRAGMA ${name}`).get() ?? {})[0] ?? 0);
+    return (pragma('page_count') - pragma('freelist_count')) * pragma('page_size');
+  }
+
+  prune(limits: PruneLimits): Promise<number> {
+    return this.#run(() => {
+      checkPruneLimits(limits);
+      const count = this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM torrents');
+      const remove = this.#db.prepare(`DELETE FROM torrents WHERE id IN (SELECT id FROM torrents ORDER BY ${pruneOrder(limits.by, 'sqlite')} LIMIT ?)`);
+      // FTS5 keeps a deleted row's terms as tombstones until its segments merge: merge them
+      // (a bounded amount of work) so the space of removed rows is freed for reuse.
+      const merge = this.#db.prepare(`INSERT INTO torrents_fts (torrents_fts, rank) VALUES ('merge', ${PRUNE_FTS_MERGE_PAGES})`);
+      let removed = 0;
+      // The size falls less than the rows do (indexes, tombstones): measure again, up to a few rounds.
+      for (let round = 0; round < PRUNE_ROUNDS; round++) {
+        let left = torrentsToRemove(count.get()!.n, limits.maxBytes !== undefined ? this.#usedBytes() : undefined, limits);
+        if (left === 0) break;
+        while (left > 0) {
+          const changes = this.#db.transaction(() => remove.run(Math.min(left, PRUNE_BATCH)).changes).immediate();
+          if (changes === 0) break;
+          removed += changes;
+          left -= changes;
+        }
+        if (limits.maxBytes !== undefined) this.#db.transaction(() => merge.run()).immediate();
+      }
+      return removed;
     });
   }
 

@@ -51,6 +51,13 @@ export interface StoredTorrent extends TorrentRecord {
   swarmCheckedAt: number | null;
 }
 
+/** How much the store may keep (retention); a limit left out is no limit. */
+export interface PruneLimits {
+  maxTorrents?: number;
+  maxBytes?: number;
+  by: 'oldest' | 'least-seeded';
+}
+
 /** One swarm check of a torrent (a BEP 33 scrape, or the peers met while fetching). */
 export interface SwarmRecord {
   /** Either infohash of the torrent: 40 hex (v1, or v2 truncated as in the DHT) or 64 hex (v2). */
@@ -111,9 +118,9 @@ export interface CrawlStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Write one batch in one transaction: upsert observations, record torrents and failures. */
   write(batch: CrawlBatch): Promise<void>;
-  /** Whether a torrent is stored under this DHT infohash (a hybrid's v1 or truncated v2 hash alike). */
+  /** Whether a torrent was stored under this DHT infohash (a hybrid's v1 or truncated v2 hash alike), even if retention removed it since. */
   isFetched(infohash: string): Promise<boolean>;
-  /** Which of these infohashes have a torrent recorded (either hash of a hybrid). */
+  /** Which of these infohashes had a torrent stored (either hash of a hybrid; retention's removals included). */
   fetchedAmong(infohashes: readonly string[]): Promise<Set<string>>;
   /** Infohashes without a torrent, most recently seen first. */
   listUnfetched(query: UnfetchedQuery): Promise<InfohashRow[]>;
@@ -126,6 +133,15 @@ export interface CrawlStore {
    * one for a torrent not stored. Resolves with how many torrents were updated.
    */
   recordSwarm(records: readonly SwarmRecord[]): Promise<number>;
+  /**
+   * Remove torrents past the limits, in batches, each in its own transaction:
+   * first those `by` names (the earliest first seen, or the fewest seeders,
+   * unchecked ones first). Their infohashes stay marked fetched, so they are
+   * not fetched again. Resolves with how many torrents were removed.
+   */
+  prune(limits: PruneLimits): Promise<number>;
+  /** Bytes the database's tables and indexes hold (SQLite: pages in use, free pages excluded). */
+  usedBytes(): Promise<number>;
   counts(): Promise<StoreCounts>;
   /** Bytes the crawl takes in the database: the SQLite file's pages, or the PostgreSQL schema's tables with their indexes. */
   sizeBytes(): Promise<number>;

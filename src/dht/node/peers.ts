@@ -6,13 +6,22 @@
 import type { Peer } from '../../krpc/compact.ts';
 import { decodeCompactPeers, encodeCompactAddress } from '../../krpc/compact.ts';
 import type { Emitter } from '../emitter.ts';
-import type { AnnounceOptionsInput, DHTEvents } from '../events.ts';
+import type { AnnounceOptionsInput, DHTEvents, GetPeersOptions } from '../events.ts';
 import { announceLookup } from '../lookups/announce.ts';
 import { getPeersLookup } from '../lookups/get-peers.ts';
 import type { ResolvedOptions } from '../options.ts';
 import { maxValuesFor } from '../peer-store.ts';
 import { anySignal } from '../signals.ts';
 import type { Running } from './running.ts';
+
+/** `getPeers`: the peers of `target` found until the lookup ends, `limit` were found, or `signal` aborts. */
+export async function findPeers(parts: Running, o: ResolvedOptions, emitter: Emitter<DHTEvents>, target: Uint8Array, options: GetPeersOptions): Promise<Peer[]> {
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  if (!(limit >= 1)) throw new RangeError(`getPeers: limit must be at least 1, got ${String(options.limit)}`);
+  const found: Peer[] = [];
+  await lookupPeers(parts, o, emitter, target, options.signal, limit, (peer) => found.push(peer));
+  return found;
+}
 
 /** Report each distinct peer of `target` once, up to `limit`: those announced to us, then those each family's lookup finds. */
 export async function lookupPeers(

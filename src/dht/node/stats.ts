@@ -5,6 +5,8 @@
  */
 import type { NodeState } from '../../core/routing-types.ts';
 import { decodeCompactAddress } from '../../krpc/compact.ts';
+import { bucketStats } from '../bucket-stats.ts';
+import type { BucketStats } from '../bucket-stats.ts';
 import { DESTINATION_MAX_TRACKED, MAX_BUCKETS } from '../constants.ts';
 import type { DHTStats } from '../events.ts';
 import { MAX_STORED_ITEMS } from '../items/constants.ts';
@@ -48,6 +50,7 @@ export function nodeStats(view: StatsView): DHTStats {
       buckets: stack.self.table.bucketCount,
       peersStored: stack.peers.size,
       externalIp: stack.voter.ip ? decodeCompactAddress(new Uint8Array([...stack.voter.ip, 0, 0]))?.host : undefined,
+      ipVotes: { voters: stack.voter.size, forExternalIp: stack.voter.votesForCurrent, candidates: stack.voter.candidates },
     })),
     queriesIn: c.queriesIn.snapshot(),
     queriesOut: c.queriesOut.snapshot(),
@@ -100,6 +103,11 @@ export function nodeStats(view: StatsView): DHTStats {
       replaced: parts?.bep42.replaced ?? 0,
     },
   };
+}
+
+/** The routing tables bucket by bucket, per family. */
+export function bucketList(stacks: readonly Stack[], now: number): BucketStats[] {
+  return stacks.flatMap((stack) => bucketStats(stack.self.table, stack.family, now));
 }
 
 /** The nodes of the routing tables (copies) with their BEP 5 state. */

@@ -18,6 +18,7 @@ import { anySignal } from '../signals.ts';
 import type { Stack } from '../stack.ts';
 import { stackOf } from '../stack.ts';
 import type { NodeCounters } from '../stats.ts';
+import { LookupLog } from '../lookup-log.ts';
 import { traverse } from '../traversal.ts';
 import type { TraversalOptions, TraversalResult, TraversalStrategy } from '../traversal.ts';
 
@@ -41,12 +42,14 @@ const WANT_BOTH: string[] = ['n4', 'n6'];
 
 export class Traversals {
   readonly #deps: TraversalDeps;
+  readonly #log: LookupLog;
   /** Traversals running, each aborted by close(). */
   readonly #running = new Set<AbortController>();
   #closed = false;
 
   constructor(deps: TraversalDeps) {
     this.#deps = deps;
+    this.#log = new LookupLog(deps.options.logger);
   }
 
   /** A runner on `family`'s DHT, seeded from its routing table (or the bootstrap addresses when it is empty). */
@@ -94,7 +97,7 @@ export class Traversals {
     this.#running.clear();
   }
 
-  /** Counted by method and outcome, timed for the 'lookup' event. */
+  /** Counted by method and outcome, timed for the 'lookup' event, logged at debug with a lookup id. */
   async #traverse(options: TraversalOptions, strategy: TraversalStrategy): Promise<TraversalResult> {
     const { counters, emitter, options: o } = this.#deps;
     const lookups = counters.lookups;
@@ -103,8 +106,10 @@ export class Traversals {
     lookups.started.inc(method);
     lookups.inFlight++;
     let result: TraversalResult | undefined;
+    const logged = this.#log.wrap(options, strategy);
     try {
-      result = await traverse(options, strategy);
+      result = await traverse(logged.options, strategy);
+      logged.end?.(result);
       return result;
     } finally {
       lookups.inFlight--;

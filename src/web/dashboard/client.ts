@@ -109,6 +109,7 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
     if ('btdht_bytes_out_total' in values) card('bytes out', 'btdht_bytes_out_total', bytes);
     if ('btdht_lookups_in_flight' in values) card('lookups in flight', 'btdht_lookups_in_flight');
     card('blocked IPs now', 'btdht_rate_limit_blocked_ips');
+    (groups.btdht_bep42_external_ip_votes || []).forEach(function (s) { card('external IP votes, ' + s.labels.family, s.key); });
     (groups.btdht_external_ip_info || []).forEach(function (s) {
       var div = el('div', undefined, { class: 'card' });
       div.appendChild(el('div', 'external IP, ' + s.labels.family, { class: 'label' }));
@@ -170,7 +171,6 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
     });
     var list = Object.keys(buckets).map(function (id) { return buckets[id]; });
     list.sort(function (a, b) { return a.family === b.family ? a.depth - b.depth : (a.family < b.family ? -1 : 1); });
-    var k = 8;
     var rows = list.map(function (b) {
       var tr = el('tr');
       tr.appendChild(el('td', b.family));
@@ -181,7 +181,8 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
         total += values[key] || 0;
         tr.appendChild(metricCell('td', values, key));
       });
-      tr.appendChild(bar(total / k));
+      var capacity = values[labelled('btdht_routing_bucket_capacity', { depth: b.depth, family: b.family })];
+      tr.appendChild(bar(capacity ? total / capacity : 0));
       return tr;
     });
     fill(document.querySelector('#buckets tbody'), rows);

@@ -88,7 +88,8 @@ h2 { font-size: 1rem; margin: 1.5rem 0 .5rem; }
 figure { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: .5rem; min-width: 0; }
 figcaption { font-weight: 600; margin-bottom: .3rem; }
 .chart { min-height: 200px; }
-.tables { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: .8rem; margin-top: 1rem; align-items: start; }
+.tables { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: .8rem; margin-top: 1rem; align-items: start; }
+th { white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; background: var(--card); border: 1px solid var(--line); border-radius: 6px; }
 caption { text-align: left; font-weight: 600; padding: .4rem 0; }
 th, td { padding: .25rem .5rem; border-bottom: 1px solid var(--line); text-align: right; font-variant-numeric: tabular-nums; }

@@ -11,6 +11,7 @@ export function layout(title: string, section: Section, body: string, head = '')
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} · btdht index</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/index.css">
 <link rel="alternate" type="application/rss+xml" title="New torrents" href="/rss">
 ${head}

@@ -6,7 +6,9 @@
  * placeholder are written. Every plan reads at most SEARCH_WINDOW candidates
  * and pages at most SEARCH_WINDOW deep: its cost is bounded whatever is asked.
  */
-import { hasFilters, PAGE_SIZE, SEARCH_WINDOW, type SearchQuery } from './query.ts';
+import { hasFilters, PAGE_SIZE, SEARCH_WINDOW, type SearchQuery, type Slice } from './query.ts';
+
+export type { Slice };
 import type { TorrentSummary } from './reader.ts';
 import { isTorrentKind } from '../../crawl/store/kind.ts';
 
@@ -28,12 +30,6 @@ export interface SearchPlan {
   count: string;
   /** True when every torrent is a candidate: count is exact, and never capped. */
   global: boolean;
-}
-
-/** Which rows of the ordered result: by default the query's page; feeds ask by offset. */
-export interface Slice {
-  offset: number;
-  limit: number;
 }
 
 export function pageSlice(query: SearchQuery): Slice {

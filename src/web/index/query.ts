@@ -24,6 +24,12 @@ export interface SearchQuery {
   maxSize?: number;
 }
 
+/** Which rows of the ordered result: by default the query's page; feeds ask by offset. */
+export interface Slice {
+  offset: number;
+  limit: number;
+}
+
 export const PAGE_SIZE = 25;
 /** A query considers at most this many candidates (the newest matches): its cost is bounded whatever the words. */
 export const SEARCH_WINDOW = 10_000;

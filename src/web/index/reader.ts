@@ -5,8 +5,7 @@
  */
 import type { TorrentFile } from '../../crawl/metadata/types.ts';
 import type { TorrentKind } from '../../crawl/store/kind.ts';
-import type { SearchQuery } from './query.ts';
-import type { Slice } from './plan.ts';
+import type { SearchQuery, Slice } from './query.ts';
 
 /** One torrent as a result list shows it. */
 export interface TorrentSummary {

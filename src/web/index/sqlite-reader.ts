@@ -3,8 +3,8 @@
  * crawl keeps writing while pages are served. Searches use the FTS5 table the
  * store keeps in step with its rows.
  */
-import type BetterSqlite3 from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import { openSqliteDatabase, type SqliteDatabase, type SqliteStatement } from '../../crawl/store/sqlite-driver.ts';
 import { SQLITE_SCHEMA_VERSION } from '../../crawl/store/sqlite-schema.ts';
 import { lookupHash } from '../../crawl/store/keys.ts';
 import { planSearch, SEARCH_WINDOW, toSummary, type Dialect, type Slice, type SummarySqlRow } from './plan.ts';
@@ -19,16 +19,15 @@ interface DetailSqlRow extends SummarySqlRow {
 
 export async function openSqliteReader(path: string): Promise<IndexReader> {
   if (!existsSync(path)) throw new IndexOpenError(`no database at ${path} (run btdht crawl --db ${path} first)`);
-  const { default: Database } = await import('better-sqlite3');
-  let db: BetterSqlite3.Database;
+  let db: SqliteDatabase;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = await openSqliteDatabase(path, undefined, { readonly: true });
   } catch (error) {
     throw new IndexOpenError(`cannot open ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
   try {
-    db.pragma('busy_timeout = 5000');
-    const version = Number(db.pragma('user_version', { simple: true }));
+    db.exec('PRAGMA busy_timeout = 5000');
+    const version = pragma(db, 'user_version');
     if (version !== SQLITE_SCHEMA_VERSION) {
       throw new IndexOpenError(
         version === 0
@@ -43,6 +42,10 @@ export async function openSqliteReader(path: string): Promise<IndexReader> {
     throw error instanceof IndexOpenError ? error : new IndexOpenError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
   return new SqliteIndexReader(db);
+}
+
+function pragma(db: SqliteDatabase, name: string): number {
+  return Number(Object.values(db.prepare<[], Record<string, number>>(`PRAGMA ${name}`).get() ?? {})[0] ?? 0);
 }
 
 class SqliteDialect implements Dialect {
@@ -66,11 +69,11 @@ class SqliteDialect implements Dialect {
 
 class SqliteIndexReader implements IndexReader {
   readonly backend = 'sqlite' as const;
-  readonly #db: BetterSqlite3.Database;
-  readonly #detail: BetterSqlite3.Statement<[{ short: string; full: string | null }], DetailSqlRow>;
+  readonly #db: SqliteDatabase;
+  readonly #detail: SqliteStatement<[{ short: string; full: string | null }], DetailSqlRow>;
   #closed = false;
 
-  constructor(db: BetterSqlite3.Database) {
+  constructor(db: SqliteDatabase) {
     this.#db = db;
     this.#detail = db.prepare(`
       SELECT t.*, (SELECT max(i.last_seen) FROM infohashes i WHERE i.infohash IN (t.infohash, substr(t.infohash_v2, 1, 40))) AS last_seen
@@ -115,7 +118,7 @@ class SqliteIndexReader implements IndexReader {
           infohashes: number;
           newest: number | null;
         };
-        const bytes = Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }));
+        const bytes = (pragma(db, 'page_count') - pragma(db, 'freelist_count')) * pragma(db, 'page_size');
         const now = Date.now();
         const hours = db
           .prepare(`SELECT hour * ${HOUR_MS} AS at, sum(torrents) AS torrents, sum(infohashes) AS infohashes FROM crawl_hours WHERE hour >= ? GROUP BY hour ORDER BY hour`)

@@ -7,16 +7,15 @@
  * bounded table beside its cap and the BEP 42 vote.
  */
 import type { Histogram } from 'prom-client';
-import type { DHTStats, LookupEvent } from '../../dht/dht.ts';
+import type { BucketStats, DHTStats, LookupEvent } from '../../dht/dht.ts';
 import type { NodeState } from '../../core/routing-types.ts';
 import type { Instruments, Levels, Totals } from './instruments.ts';
 
 /** What the metrics read from a node (a `DHT` is one). */
 export interface DhtSource {
-  readonly id: Uint8Array;
   readonly ready: boolean;
   stats(): DHTStats;
-  nodes(): { id: Uint8Array; host: string; state: NodeState }[];
+  buckets(): BucketStats[];
   on(event: 'lookup', listener: (event: LookupEvent) => void): () => void;
 }
 
@@ -34,6 +33,7 @@ export class DhtMetrics {
   readonly #nodes: Levels;
   readonly #buckets: Levels;
   readonly #bucketNodes: Levels;
+  readonly #depthCapacity: Levels;
   readonly #tableEntries: Levels;
   readonly #tableCapacity: Levels;
   readonly #datagramsIn: Totals;
@@ -49,6 +49,9 @@ export class DhtMetrics {
   readonly #blockedIps: Levels;
   readonly #blocks: Totals;
   readonly #externalIp: Levels;
+  readonly #ipVoters: Levels;
+  readonly #ipVotes: Levels;
+  readonly #ipCandidates: Levels;
   readonly #idCompliant: Levels;
   readonly #idChanges: Totals;
   readonly #bep42Refused: Totals;
@@ -70,9 +73,10 @@ export class DhtMetrics {
     this.#buckets = m.gauge('btdht_routing_buckets', 'Buckets of the routing table, by address family', ['family']);
     this.#bucketNodes = m.gauge(
       'btdht_routing_bucket_nodes',
-      'Nodes per bucket: depth is the bucket prefix length (0 = farthest half of the keyspace), by family and state',
+      'Nodes in the buckets of each depth (prefix length; 0 = the farthest half of the keyspace), by family and BEP 5 state',
       ['family', 'depth', 'state'],
     );
+    this.#depthCapacity = m.gauge('btdht_routing_bucket_capacity', 'Nodes the buckets of each depth hold at most (k per bucket), by family', ['family', 'depth']);
     this.#tableEntries = m.gauge('btdht_table_entries', 'Entries in each table that grows with network input', ['table']);
     this.#tableCapacity = m.gauge('btdht_table_capacity', "Each table's cap (0 = the table is off)", ['table']);
     this.#datagramsIn = m.counter('btdht_datagrams_in_total', 'UDP datagrams received');
@@ -95,6 +99,9 @@ export class DhtMetrics {
     this.#blockedIps = m.gauge('btdht_rate_limit_blocked_ips', 'Source IPs blocked now for going over their query budget');
     this.#blocks = m.counter('btdht_rate_limit_blocks_total', 'Source IPs blocked for flooding, since start');
     this.#externalIp = m.gauge('btdht_external_ip_info', 'Our external IP as voted by responders (BEP 42), 1 per family once voted', ['family', 'ip']);
+    this.#ipVoters = m.gauge('btdht_bep42_ip_voters', 'Responder networks (/24, /64) whose vote on our external IP is held (BEP 42), by family', ['family']);
+    this.#ipVotes = m.gauge('btdht_bep42_external_ip_votes', 'Votes held for the adopted external IP (0 before one is adopted), by family', ['family']);
+    this.#ipCandidates = m.gauge('btdht_bep42_external_ip_candidates', 'Distinct IPs responders say we have (more than 1: they disagree), by family', ['family']);
     this.#idCompliant = m.gauge('btdht_bep42_id_compliant', '1 when our node id matches our voted external IP (BEP 42), 0 when not; absent before a vote. Label: the bep42 mode', ['mode']);
     this.#idChanges = m.counter('btdht_bep42_id_changes_total', 'Node id changes to match our external IP (BEP 42)');
     this.#bep42Refused = m.counter('btdht_bep42_nodes_refused_total', "Nodes kept out of the routing table: id does not match IP (bep42 'enforce')");
@@ -126,21 +133,20 @@ export class DhtMetrics {
   #routing(stats: DHTStats): void {
     this.#buckets.reset();
     for (const family of stats.families) this.#buckets.set(family.buckets, { family: `ipv${family.family}` });
-    // Per family, state and bucket. A bucket's depth is the bits a node shares with our id,
-    // the last bucket (ours) holding every deeper node: BEP 5's table splits only there.
-    const bucketsOf = new Map(stats.families.map((f) => [f.family, f.buckets]));
-    const self = this.#source.id;
+    // By family and depth (buckets of one depth summed: several with several ids of ours).
     const byState = new Map<string, number>();
-    const byBucket = new Map<string, number>();
     for (const f of stats.families) for (const state of STATES) byState.set(`ipv${f.family}|${state}`, 0);
-    for (const node of this.#source.nodes()) {
-      const family = node.host.includes(':') ? 6 : 4;
-      const buckets = bucketsOf.get(family) ?? 1;
-      const depth = Math.min(sharedPrefixBits(node.id, self), buckets - 1);
-      const stateKey = `ipv${family}|${node.state}`;
-      byState.set(stateKey, (byState.get(stateKey) ?? 0) + 1);
-      const bucketKey = `ipv${family}|${depth}|${node.state}`;
-      byBucket.set(bucketKey, (byBucket.get(bucketKey) ?? 0) + 1);
+    const byDepth = new Map<string, { family: string; depth: number; good: number; questionable: number; bad: number; capacity: number }>();
+    for (const bucket of this.#source.buckets()) {
+      const family = `ipv${bucket.family}`;
+      const key = `${family}|${bucket.depth}`;
+      const entry = byDepth.get(key) ?? { family, depth: bucket.depth, good: 0, questionable: 0, bad: 0, capacity: 0 };
+      byDepth.set(key, entry);
+      entry.capacity += bucket.capacity;
+      for (const state of STATES) {
+        entry[state] += bucket[state];
+        byState.set(`${family}|${state}`, (byState.get(`${family}|${state}`) ?? 0) + bucket[state]);
+      }
     }
     this.#nodes.reset();
     for (const [key, count] of byState) {
@@ -148,8 +154,10 @@ export class DhtMetrics {
       this.#nodes.set(count, { family, state });
     }
     this.#bucketNodes.reset();
-    for (const f of stats.families) {
-      for (let depth = 0; depth < f.buckets; depth++) for (const state of STATES) this.#bucketNodes.set(byBucket.get(`ipv${f.family}|${depth}|${state}`) ?? 0, { family: `ipv${f.family}`, depth, state });
+    this.#depthCapacity.reset();
+    for (const entry of byDepth.values()) {
+      for (const state of STATES) this.#bucketNodes.set(entry[state], { family: entry.family, depth: entry.depth, state });
+      this.#depthCapacity.set(entry.capacity, { family: entry.family, depth: entry.depth });
     }
   }
 
@@ -192,7 +200,13 @@ export class DhtMetrics {
 
   #bep42(stats: DHTStats): void {
     this.#externalIp.reset();
-    for (const family of stats.families) if (family.externalIp !== undefined) this.#externalIp.set(1, { family: `ipv${family.family}`, ip: family.externalIp });
+    for (const family of stats.families) {
+      const labels = { family: `ipv${family.family}` };
+      if (family.externalIp !== undefined) this.#externalIp.set(1, { ...labels, ip: family.externalIp });
+      this.#ipVoters.set(family.ipVotes.voters, labels);
+      this.#ipVotes.set(family.ipVotes.forExternalIp, labels);
+      this.#ipCandidates.set(family.ipVotes.candidates, labels);
+    }
     this.#idCompliant.reset();
     if (stats.bep42.idCompliant !== undefined) this.#idCompliant.set(stats.bep42.idCompliant ? 1 : 0, { mode: stats.bep42.mode });
     this.#idChanges.set(stats.bep42.idChanges);
@@ -204,13 +218,4 @@ export class DhtMetrics {
 /** `replacementCache` → `replacement_cache` (Prometheus label values by custom). */
 function snakeCase(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
-/** Leading bits `a` and `b` share (0..160). */
-export function sharedPrefixBits(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < 20; i++) {
-    const x = (a[i] ?? 0) ^ (b[i] ?? 0);
-    if (x !== 0) return i * 8 + Math.clz32(x) - 24;
-  }
-  return 160;
 }

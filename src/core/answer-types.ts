@@ -1,0 +1,63 @@
+/**
+ * Bytes in, bytes out (issue #13 item 5): the queries a routing table alone
+ * answers — ping, find_node, and get_peers while no peers are stored — are
+ * scanned, answered and encoded by the core without a JS message object.
+ *
+ * The caller scans a datagram; when the scan names a table method, the caller
+ * decides (hooks, rate limit, stored peers) and either asks for the answer's
+ * bytes or for the message of the same scan (the generic path, no second scan).
+ * Only plain queries take this path: `a` holding exactly `id` and the method's
+ * 20-byte target, every one of the right size. Anything else — a missing or
+ * short id, `want`, BEP 33 flags, extension arguments, responses, errors,
+ * garbage — scans as `TableMethod.None` and goes the generic way, so both
+ * paths answer a query the same way.
+ */
+import type { KrpcDecodeFailure, KrpcMessage } from '../ground/messages.ts';
+import type { RoutingTable } from './routing-types.ts';
+
+export const TableMethod = {
+  /** Not a query the table alone answers: take `message()`. */
+  None: 0,
+  Ping: 1,
+  FindNode: 2,
+  GetPeers: 3,
+} as const;
+export type TableMethod = (typeof TableMethod)[keyof typeof TableMethod];
+
+/** Method names by TableMethod (index 0 unused). */
+export const TABLE_METHOD_NAMES = ['', 'ping', 'find_node', 'get_peers'] as const;
+
+/** What an answer holds besides the table's nodes. */
+export interface TableAnswerParts {
+  /** The id we answer as (20 bytes). */
+  id: Uint8Array;
+  /** The asker's compact address (BEP 42 `ip`), if known. */
+  ip: Uint8Array | undefined;
+  /** get_peers: the announce token, if one is given out. */
+  token: Uint8Array | undefined;
+  /** Our client version (`v`). */
+  version: Uint8Array | undefined;
+}
+
+export interface TableAnswerer {
+  /**
+   * Scan one datagram (it must not change until the next scan). Returns the
+   * table method it asks, or `TableMethod.None`. Never throws.
+   */
+  scan(datagram: Uint8Array): TableMethod;
+  /** The last scanned table query carried `ro=1` (BEP 43). */
+  readonly readOnly: boolean;
+  /** The last scanned table query's `a.id` (a view of the datagram). */
+  senderId(): Uint8Array;
+  /** The last scanned find_node `target` / get_peers `info_hash` (a view of the datagram). */
+  target(): Uint8Array;
+  /** The last scanned datagram as `decodeKrpc` gives it (without scanning it again). */
+  message(): KrpcMessage | KrpcDecodeFailure;
+  /**
+   * The answer to the last scanned table query, as encodeKrpc would write
+   * `{ y: 'r', t, ip, v, r: { id, nodes | nodes6, token } }`: find_node and
+   * get_peers carry the `k` nodes of `table` nearest the target (`nodes6` for
+   * an IPv6 table), ping only `id`. A fresh array.
+   */
+  answer(table: RoutingTable, k: number, parts: TableAnswerParts): Uint8Array;
+}

@@ -1,0 +1,63 @@
+/**
+ * The answer to a table query (answer-types.ts), written straight from its
+ * parts: the bytes encodeKrpc gives for `{ y: 'r', t, ip, v, r: { id, nodes |
+ * nodes6, token } }`, without that object. Keys in byte order: ip, r (id,
+ * nodes / nodes6, token), t, v, y. Shared by both backends.
+ */
+import type { TableAnswerParts } from '../answer-types.ts';
+import type { ResultPool } from './pool.ts';
+import { ByteWriter, keyBytes } from './writer.ts';
+
+const KEY_IP = keyBytes('ip');
+const KEY_R = keyBytes('r');
+const KEY_ID = keyBytes('id');
+const KEY_NODES = keyBytes('nodes');
+const KEY_NODES6 = keyBytes('nodes6');
+const KEY_TOKEN = keyBytes('token');
+const KEY_T = keyBytes('t');
+const KEY_V = keyBytes('v');
+const TAIL_R = Uint8Array.from('1:y1:re', (c) => c.charCodeAt(0));
+
+export class TableAnswerWriter {
+  private readonly w: ByteWriter;
+
+  constructor(results: ResultPool) {
+    this.w = new ByteWriter(results);
+  }
+
+  /** `t` is `datagram[tStart, tEnd)`; `nodes` (undefined for ping) goes under `nodes6` when `ipv6`. */
+  write(datagram: Uint8Array, tStart: number, tEnd: number, nodes: Uint8Array | undefined, ipv6: boolean, parts: TableAnswerParts): Uint8Array {
+    const w = this.w;
+    w.pos = 0;
+    try {
+      w.byte(0x64);
+      if (parts.ip !== undefined) {
+        w.raw(KEY_IP);
+        w.bytes(parts.ip);
+      }
+      w.raw(KEY_R);
+      w.byte(0x64);
+      w.raw(KEY_ID);
+      w.bytes(parts.id);
+      if (nodes !== undefined) {
+        w.raw(ipv6 ? KEY_NODES6 : KEY_NODES);
+        w.bytes(nodes);
+      }
+      if (parts.token !== undefined) {
+        w.raw(KEY_TOKEN);
+        w.bytes(parts.token);
+      }
+      w.byte(0x65);
+      w.raw(KEY_T);
+      w.range(datagram, tStart, tEnd);
+      if (parts.version !== undefined) {
+        w.raw(KEY_V);
+        w.bytes(parts.version);
+      }
+      w.raw(TAIL_R);
+      return w.take();
+    } finally {
+      w.pos = 0;
+    }
+  }
+}

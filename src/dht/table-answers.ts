@@ -1,0 +1,99 @@
+/**
+ * Bytes in, bytes out (issue #13 item 5): ping, find_node and get_peers while
+ * no peers are stored are answered from the routing table alone, so the core
+ * scans the datagram and writes the answer (core/answer-types.ts) with no KRPC
+ * message object, no dispatch and no answer object in between.
+ *
+ * The fast way is taken only where it answers exactly as the dispatcher would
+ * (dispatch.ts, handlers.ts): a plain query of one of these methods (the core
+ * says so), no embedder hook for the method and no 'query' listener (those
+ * see the message), and for get_peers no stored peers. Around the answer it
+ * does what the dispatcher does: the method's counter, routing upkeep (unless
+ * `ro=1`), the id we answer as (crawler mode: the nearest / the one the asker
+ * knows), the token (none at the BEP 33 announce cap), and the rpc's send.
+ * Anything else goes to the dispatcher with the message of the same scan.
+ */
+import type { Core } from '../core/types.ts';
+import type { Endpoint } from '../ground/address.ts';
+import { TABLE_METHOD_NAMES, TableMethod } from '../core/answer-types.ts';
+import { CLIENT_VERSION } from './constants.ts';
+import type { Hooks } from './hooks.ts';
+import type { PeerStore } from './peer-store.ts';
+import type { RoutingUpkeep } from './routing.ts';
+import type { Rpc } from './rpc.ts';
+import type { NodeSelf } from './self.ts';
+import { idFor, idNear } from './self.ts';
+import type { NodeCounters } from './stats.ts';
+import type { TokenManager } from './tokens.ts';
+import type { ScrapeResponder } from './scrape/responder.ts';
+
+export interface TableAnswerDeps {
+  core: Core;
+  /** Our id and table of this socket's family, read per query (BEP 42 may replace both). */
+  self: NodeSelf;
+  hooks: Hooks;
+  /** True while someone listens to the 'query' event. */
+  observed: () => boolean;
+  counters: NodeCounters;
+  routing: RoutingUpkeep;
+  tokens: TokenManager;
+  peers: PeerStore;
+  scrape?: ScrapeResponder | undefined;
+  rpc: Rpc;
+  k: number;
+}
+
+export class TableAnswers {
+  readonly #deps: TableAnswerDeps;
+  #method: TableMethod = TableMethod.None;
+
+  constructor(deps: TableAnswerDeps) {
+    this.#deps = deps;
+  }
+
+  /** Scan `datagram`; true when `answer` may answer it. Otherwise `message()` is the scanned message. */
+  accepts(datagram: Uint8Array): boolean {
+    const deps = this.#deps;
+    const method = (this.#method = deps.core.answers.scan(datagram));
+    if (method === TableMethod.None) return false;
+    if (deps.hooks.queryHookCount > 0 && deps.hooks.queryHooks(TABLE_METHOD_NAMES[method]) !== undefined) return false;
+    if (deps.observed()) return false;
+    return method !== TableMethod.GetPeers || deps.peers.infohashCount === 0;
+  }
+
+  /** The message of the datagram `accepts` declined (no second scan). */
+  message(): ReturnType<Core['decodeKrpc']> {
+    return this.#deps.core.answers.message();
+  }
+
+  /** Answer the query `accepts` took, from `from`. */
+  answer(from: Endpoint): void {
+    const deps = this.#deps;
+    const answers = deps.core.answers;
+    const method = this.#method;
+    deps.counters.queriesIn.inc(TABLE_METHOD_NAMES[method]);
+    // BEP 43: a read-only node answers no queries, so it never enters our table.
+    if (!answers.readOnly) deps.routing.onQuery(answers.senderId(), from);
+    const self = deps.self;
+    let id: Uint8Array;
+    let token: Uint8Array | undefined;
+    if (method === TableMethod.Ping) id = idFor(self, from);
+    else {
+      const target = answers.target();
+      id = idNear(self, target);
+      if (method === TableMethod.GetPeers) {
+        // A view into the token manager's scratch: the writer copies it.
+        token = deps.tokens.issueFor(from.host);
+        if (!token) {
+          const query = answers.message();
+          if (query.y === 'q') deps.rpc.error(query.t, 202, 'cannot read your address', from);
+          return;
+        }
+        // No token at the BEP 33 cap: nobody can announce more for this infohash.
+        if (deps.scrape && !deps.scrape.acceptsAnnounces(target)) token = undefined;
+      }
+    }
+    const bytes = answers.answer(self.table, deps.k, { id, ip: deps.rpc.compactOf(from), token, version: CLIENT_VERSION });
+    deps.rpc.sendAnswer(bytes, from);
+  }
+}
