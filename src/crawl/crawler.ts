@@ -154,6 +154,8 @@ export class Crawler {
           );
         },
         clock: realClock,
+        // Scrapes are lookups too: they wait while real infohashes wait for a fetch.
+        idle: () => this.#queue.waitingReal === 0 && this.#queue.active < this.#settings.concurrency / 2,
         firstDelayMs: 2 * s.batchDelayMs + 1_000,
         intervalMs: s.swarmCheckIntervalMs,
         concurrency: s.swarmConcurrency,

@@ -28,6 +28,11 @@ export interface SwarmHealthOptions {
   firstDelayMs: number;
   /** Time between two checks of one torrent. */
   intervalMs: number;
+  /**
+   * Whether the node has send budget to spare (default always): while not, only
+   * checks overdue by a whole interval run — fetch lookups go first.
+   */
+  idle?: () => boolean;
   /** Scrapes at once. */
   concurrency: number;
   /** Torrents kept on the schedule at most. */
@@ -103,9 +108,11 @@ export class SwarmHealth {
 
   #tick(): void {
     const now = this.#o.clock.now();
+    const idle = this.#o.idle?.() ?? true;
     for (const [infohash, entry] of this.#tracked) {
       if (this.#running.size >= this.#o.concurrency) return;
-      if (entry.dueAt > now || this.#running.has(infohash)) continue;
+      if (this.#running.has(infohash)) continue;
+      if (idle ? entry.dueAt > now : entry.dueAt + this.#o.intervalMs > now) continue;
       entry.dueAt = now + this.#o.intervalMs;
       void this.#check(infohash, entry);
     }

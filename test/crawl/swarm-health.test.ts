@@ -31,6 +31,27 @@ function setup(answers: Map<string, SwarmScrape | 'fail' | 'hang'>, overrides: {
 }
 
 describe('SwarmHealth', () => {
+  it('waits while the node is busy, unless a check is overdue by a whole interval', async () => {
+    const clock = new ManualClock();
+    let idle = false;
+    const asked: string[] = [];
+    const health = new SwarmHealth({
+      clock, firstDelayMs: 0, intervalMs: 10_000, concurrency: 1, maxTracked: 10, timeoutMs: 1_000, idle: () => idle,
+      record: () => {}, scrape: (infohash) => (asked.push(infohash), Promise.resolve({ seeds: 1, peers: 0 })),
+    });
+    health.start();
+    health.fetched(ih(1), 0);
+    await clock.advance(5_000);
+    expect(asked).toEqual([]);
+    await clock.advance(6_000);
+    expect(asked).toEqual([ih(1)]);
+    idle = true;
+    health.fetched(ih(2), 0);
+    await clock.advance(1_000);
+    expect(asked).toEqual([ih(1), ih(2)]);
+    health.stop();
+  });
+
   it('scrapes a fetched torrent after the first delay, then every interval, and records seeders and leechers', async () => {
     const { clock, records, asked, health } = setup(new Map([[ih(1), { seeds: 3.4, peers: 7.6 }]]));
     health.start();
