@@ -25,6 +25,7 @@ import { newMetricsHub } from './metrics.ts';
 import { EXIT } from './exit.ts';
 import type { Settings } from './option-table.ts';
 import { addTableOptions, dhtOptionsOf } from './settings.ts';
+import { createLogWriter } from './log-writer.ts';
 import { Retention } from '../crawl/retention.ts';
 import { IndexOpenError } from '../web/index/reader.ts';
 import { startIndex, type RunningIndex } from './serve-index.ts';
@@ -333,7 +334,11 @@ export function registerCrawl(program: Command): void {
     const controller = new AbortController();
     const release = stopOnSignals(controller, (line) => process.stderr.write(`\n${line}\n`));
     try {
-      const summary = await runCrawl(flags, { out: (line) => console.log(line), err: process.stderr }, { signal: controller.signal, dht: dhtOptionsOf(settings, 'crawl') });
+      const summary = await runCrawl(flags, { out: (line) => console.log(line), err: process.stderr }, {
+        signal: controller.signal,
+        // The node's log events (bootstrap, state saves, warnings; lookups at debug) on stderr, beside the progress line.
+        dht: { ...dhtOptionsOf(settings, 'crawl'), logger: createLogWriter({ level: settings.logLevel ?? 'error', format: settings.logFormat ?? 'text' }) },
+      });
       printSummary(summary, flags.json === true, (line) => console.log(line));
     } catch (error) {
       if (!(error instanceof CrawlSetupError)) throw error;
