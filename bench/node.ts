@@ -40,6 +40,8 @@ const WARMUP = Math.min(QUERIES, 5_000);
 const PROFILE = option('profile', '');
 /** Comma-separated: ping, find_node, get_peers, get_peers-values (default: all). */
 const KINDS = option('kinds', '');
+/** Issue #13 item 5: ping and find_node ≤ 1.10× the echo, get_peers with 50 stored peers ≤ 1.25× (get_peers from the table: the issue states none, 1.25× kept). */
+const goalFor = (kind: string): number => (kind === 'ping' || kind === 'find_node' ? 1.1 : 1.25);
 const STORED_PEERS = 50;
 
 interface ServerSpec {
@@ -258,7 +260,7 @@ function report(servers: Server[], kinds: QueryKind[], samples: Map<string, Samp
     ...servers.map((s) => s.spec.label),
     ...ours.map((n) => `btdht (${n}) / echo`),
     ...(names.includes('bittorrent-dht') ? ours.map((n) => `bittorrent-dht / btdht (${n})`) : []),
-    ...(names.includes('echo') ? ours.map((n) => `goal ≤ 1.25× echo (${n})`) : []),
+    ...(names.includes('echo') ? ours.map((n) => `goal (${n})`) : []),
   ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const kind of kinds) {
@@ -273,7 +275,8 @@ function report(servers: Server[], kinds: QueryKind[], samples: Map<string, Samp
       ...(hasEcho
         ? ours.map((n) => {
             const r = pairedRatio(n, 'echo', k)!;
-            return r <= 1.25 ? 'met' : `not met (${((r / 1.25 - 1) * 100).toFixed(0)}% over)`;
+            const goal = goalFor(k);
+            return `≤ ${goal.toFixed(2)}×: ${r <= goal ? 'met' : `not met (${((r / goal - 1) * 100).toFixed(0)}% over)`}`;
           })
         : []),
     ];

@@ -8,6 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { DHT } from '../dht/dht.ts';
+import { checkStateFile, StateFileError } from '../dht/state.ts';
 import type { DHTOptions } from '../dht/options.ts';
 import type { Backend, Core } from '../core/types.ts';
 import { Crawler } from '../crawl/crawler.ts';
@@ -25,6 +26,7 @@ import { newMetricsHub } from './metrics.ts';
 import { EXIT } from './exit.ts';
 import type { Settings } from './option-table.ts';
 import { addTableOptions, dhtOptionsOf } from './settings.ts';
+import { createLogWriter } from './log-writer.ts';
 import { Retention } from '../crawl/retention.ts';
 import { IndexOpenError } from '../web/index/reader.ts';
 import { startIndex, type RunningIndex } from './serve-index.ts';
@@ -106,6 +108,15 @@ async function openStore(flags: CrawlFlags): Promise<CrawlStore> {
 /** Run one crawl to its end (duration, signal or stopWhen) and return its summary. */
 export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRunOptions = {}): Promise<CrawlSummary> {
   checkCrawlFlags(flags);
+  // A state file that cannot be used is bad usage, found before anything opens or binds.
+  const stateFile = options.dht?.stateFile;
+  if (stateFile !== undefined) {
+    try {
+      await checkStateFile(stateFile);
+    } catch (error) {
+      throw error instanceof StateFileError ? new CrawlSetupError(error.message) : error;
+    }
+  }
   // The metrics port first: taken, it is a usage error before anything else opens.
   const hub = flags.metrics === undefined ? undefined : await newMetricsHub();
   const metrics = flags.metrics === undefined || hub === undefined ? undefined : await startMetricsServer(flags.metrics, hub);
@@ -333,7 +344,11 @@ export function registerCrawl(program: Command): void {
     const controller = new AbortController();
     const release = stopOnSignals(controller, (line) => process.stderr.write(`\n${line}\n`));
     try {
-      const summary = await runCrawl(flags, { out: (line) => console.log(line), err: process.stderr }, { signal: controller.signal, dht: dhtOptionsOf(settings, 'crawl') });
+      const summary = await runCrawl(flags, { out: (line) => console.log(line), err: process.stderr }, {
+        signal: controller.signal,
+        // The node's log events (bootstrap, state saves, warnings; lookups at debug) on stderr, beside the progress line.
+        dht: { ...dhtOptionsOf(settings, 'crawl'), logger: createLogWriter({ level: settings.logLevel ?? 'error', format: settings.logFormat ?? 'text' }) },
+      });
       printSummary(summary, flags.json === true, (line) => console.log(line));
     } catch (error) {
       if (!(error instanceof CrawlSetupError)) throw error;

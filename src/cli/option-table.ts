@@ -124,7 +124,7 @@ export const OPTIONS = [
   // Lookups and the caps that bound every table (docs/SECURITY.md).
   ...integerDefs((Object.keys(INTEGER_OPTIONS) as IntegerOption[]).filter((key): key is Exclude<IntegerOption, 'port' | 'stateSaveIntervalMs'> => key !== 'port' && key !== 'stateSaveIntervalMs')),
   // Logs.
-  def({ key: 'logLevel', kind: oneOf(LOG_LEVELS), help: 'least important log events shown (on stderr)', commands: BOTH, defaults: { node: 'info', crawl: 'warn' } }),
+  def({ key: 'logLevel', kind: oneOf(LOG_LEVELS), help: 'least important log events shown (on stderr; crawl shows its first warnings in the progress lines)', commands: BOTH, defaults: { node: 'info', crawl: 'error' } }),
   def({ key: 'logFormat', kind: oneOf(LOG_FORMATS), help: 'log lines as text or one JSON object each', commands: BOTH, defaults: { node: 'text', crawl: 'text' } }),
   def({ key: 'statusIntervalMs', kind: integer(0, 86_400_000, '0 = off'), help: 'log a status line (table sizes, queries per second, drops) this often, ms', commands: NODE, defaults: { node: 60_000 } }),
   // Metrics.

@@ -16,7 +16,12 @@ export * from './answer-types.ts';
 
 const loaded = new Map<Backend, Promise<Core>>();
 
-/** Load (once per backend, then shared) the core for `backend`. */
+/**
+ * Load (once per backend, then shared) the core for `backend`.
+ * @example
+ * const core = await loadCore('wasm'); // or 'js'
+ * core.sha1(new TextEncoder().encode('abc')); // 20 bytes
+ */
 export function loadCore(backend: Backend = 'wasm'): Promise<Core> {
   if (backend !== 'wasm' && backend !== 'js') {
     return Promise.reject(new TypeError(`unknown core backend ${JSON.stringify(backend)}: expected 'wasm' or 'js'`));

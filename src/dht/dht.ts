@@ -863,6 +863,7 @@ export class DHT {
         buckets: stack.self.table.bucketCount,
         peersStored: stack.peers.size,
         externalIp: stack.voter.ip ? decodeCompactAddress(new Uint8Array([...stack.voter.ip, 0, 0]))?.host : undefined,
+        ipVotes: { voters: stack.voter.size, forExternalIp: stack.voter.votesForCurrent, candidates: stack.voter.candidates },
       })),
       queriesIn: c.queriesIn.snapshot(),
       queriesOut: c.queriesOut.snapshot(),

@@ -50,7 +50,16 @@ export interface DHTStats {
   nodes: number;
   buckets: number;
   /** Per address family (BEP 32): its socket, routing table, stored peers and external IP once voted. */
-  families: { family: 4 | 6; address: string; nodes: number; buckets: number; peersStored: number; externalIp: string | undefined }[];
+  families: {
+    family: 4 | 6;
+    address: string;
+    nodes: number;
+    buckets: number;
+    peersStored: number;
+    externalIp: string | undefined;
+    /** BEP 42 votes on our external IP: responder networks voting, votes for the adopted IP, distinct IPs voted for. */
+    ipVotes: { voters: number; forExternalIp: number; candidates: number };
+  }[];
   /** Incoming queries by method (unknown methods counted as '(other)'). */
   queriesIn: Counts;
   /** Our queries by method. */

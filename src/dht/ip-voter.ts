@@ -42,6 +42,16 @@ export class IpVoter {
     return this.#votes.size;
   }
 
+  /** Votes held for the adopted IP (0 before one is adopted). */
+  get votesForCurrent(): number {
+    return this.#current === undefined ? 0 : (this.#tally.get(this.#current) ?? 0);
+  }
+
+  /** Distinct IPs voted for: more than one means responders disagree (a NAT, a liar). */
+  get candidates(): number {
+    return this.#tally.size;
+  }
+
   /** The adopted external IP (4 or 16 bytes), if any. */
   get ip(): Uint8Array | undefined {
     return this.#current === undefined ? undefined : keyBytes(this.#current);

@@ -89,7 +89,7 @@ export class StateSaver {
         throw new Error(`saving state to ${file} failed: ${message}`, { cause: error });
       }
       this.#saves++;
-      log.info?.('state.saved', { file, nodes: state.nodes.length, ms: Math.round(performance.now() - started) });
+      log.info?.('state.saved', { file, nodes: state.nodes.length, taken: new Date(state.saved).toISOString(), ms: Math.round(performance.now() - started) });
     };
     const save = this.#chain.catch(() => undefined).then(run);
     this.#chain = save;

@@ -24,6 +24,14 @@ import { randomInt } from '../ground/random.ts';
 export const NONE = -1;
 const INFOHASH_BYTES = 20;
 const FIRST_CAPACITY = 64;
+/**
+ * Entry and infohash arrays are made at their cap at once, up to this many
+ * entries (doubling beyond). Large zeroed arrays come from fresh pages the
+ * OS maps on first touch, and entries are numbered from 0, so a table costs
+ * RSS for what it holds, not for its cap; growing by copies instead leaves
+ * every smaller copy in the allocator (RSS ~2x the table at its cap).
+ */
+const RESERVE_MAX = 1 << 20;
 
 export interface SwarmTableOptions {
   /** Bytes per entry. */
@@ -262,6 +270,8 @@ export class SwarmTable {
 
   #addInfohash(infohash: Uint8Array): number {
     if (this.#infohashes === this.#ihHead.length) this.#growInfohashes();
+    // At most half full, a power of two (probing masks with length - 1): doubled apart from the arrays above.
+    if ((this.#infohashes + 1) * 2 > this.#ihSlots.length) this.#ihSlots = rehash(this.#ihSlots, this.#ihSlots.length * 2, (held) => this.#ihHash[held - 1]!);
     const ih = this.#infohashes++;
     this.#ihBytes.set(infohash.subarray(0, INFOHASH_BYTES), ih * INFOHASH_BYTES);
     const hash = this.#hashBytes(this.#seed, infohash, 0, INFOHASH_BYTES);
@@ -353,19 +363,18 @@ export class SwarmTable {
   }
 
   #growInfohashes(): void {
-    const capacity = Math.max(FIRST_CAPACITY, this.#ihHead.length * 2);
+    const capacity = this.#ihHead.length === 0 ? Math.min(this.#maxTotal + 1, RESERVE_MAX) : Math.min(this.#ihHead.length * 2, this.#maxTotal + 1);
     this.#ihBytes = grow(this.#ihBytes, capacity * INFOHASH_BYTES);
     this.#ihHash = grow(this.#ihHash, capacity);
     this.#ihHead = grow(this.#ihHead, capacity);
     this.#ihTail = grow(this.#ihTail, capacity);
     this.#ihCount = grow(this.#ihCount, capacity);
     this.#lanes = grow(this.#lanes, capacity * this.#laneCount);
-    this.#ihSlots = rehash(this.#ihSlots, capacity * 2, (held) => this.#ihHash[held - 1]!);
   }
 
   #growEntries(): void {
     // Never past the cap (+1: an entry is added before the cap evicts one).
-    const capacity = Math.min(Math.max(FIRST_CAPACITY, this.#owner.length * 2), this.#maxTotal + 1);
+    const capacity = this.#owner.length === 0 ? Math.min(this.#maxTotal + 1, RESERVE_MAX) : Math.min(this.#owner.length * 2, this.#maxTotal + 1);
     this.#data = grow(this.#data, capacity * this.entryBytes);
     this.#time = grow(this.#time, capacity);
     this.#tag = grow(this.#tag, capacity);

@@ -80,7 +80,11 @@ export class Random {
   }
 }
 
-/** A deterministic, non-cryptographic RandomSource for tests and simulations (see `Random`). */
+/**
+ * A deterministic, non-cryptographic RandomSource for tests and simulations (see `Random`).
+ * @example
+ * const dht = new DHT({ random: seededRandom(42), bootstrap: [] }); // the same ids every run
+ */
 export function seededRandom(seed: number): RandomSource {
   const random = new Random(seed);
   return (bytes) => random.fill(bytes);

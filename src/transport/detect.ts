@@ -17,7 +17,12 @@ export function udpRuntime(): UdpRuntime {
   return typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined' ? 'bun' : 'node';
 }
 
-/** A not yet listening UDP transport for this runtime. */
+/**
+ * A not yet listening UDP transport for this runtime.
+ * @example
+ * const transport = await createUdpTransport({ host: '127.0.0.1' }); // Deno's, or node:dgram (Node, Bun)
+ * const dht = new DHT({ transport, bootstrap: [] });
+ */
 export async function createUdpTransport(options: UdpTransportOptions = {}): Promise<Transport> {
   if (udpRuntime() === 'deno') return new DenoUdpTransport(options);
   const { NodeUdpTransport } = await import('./node-udp.ts');

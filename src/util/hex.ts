@@ -2,7 +2,11 @@
 
 const HEX_DIGITS = '0123456789abcdef';
 
-/** Lower-case hex of `bytes`. */
+/**
+ * Lower-case hex of `bytes`.
+ * @example
+ * toHex(new Uint8Array([0xde, 0xad])); // 'dead'
+ */
 export function toHex(bytes: Uint8Array): string {
   let out = '';
   for (let i = 0; i < bytes.length; i++) {
@@ -19,7 +23,11 @@ function nibble(code: number): number {
   return -1;
 }
 
-/** Bytes of a hex string (either case). Throws TypeError on odd length or a non-hex char. */
+/**
+ * Bytes of a hex string (either case). Throws TypeError on odd length or a non-hex char.
+ * @example
+ * fromHex('e3811b9539cacff680e418124272177c47477157'); // 20 bytes
+ */
 export function fromHex(hex: string): Uint8Array {
   if (hex.length % 2 !== 0) throw new TypeError(`hex string of odd length ${hex.length}`);
   const out = new Uint8Array(hex.length / 2);

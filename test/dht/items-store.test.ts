@@ -74,4 +74,29 @@ describe('MemoryItemStore', () => {
     expect(() => new MemoryItemStore({ maxBytes: 1_000 })).toThrow(RangeError);
     expect(() => new MemoryItemStore({ maxItems: 0 })).toThrow(RangeError);
   });
+
+  it('with a decoder, keeps an item as its bytes (a copy) and decodes the value when it is read', () => {
+    const decoded: Uint8Array[] = [];
+    const store = new MemoryItemStore({
+      decode: (bytes) => {
+        decoded.push(bytes.slice());
+        return [bytes.length];
+      },
+    });
+    const put = mutable(5n, 7);
+    expect(store.put(put, undefined, 0).kind).toBe('stored');
+    expect(decoded).toHaveLength(0);
+    // What the caller keeps is not what the store holds.
+    put.encoded[2] = 9;
+    put.publicKey.fill(1);
+    put.signature.fill(2);
+    const got = store.get(put.target, 0) as MutableItem;
+    expect(Array.from(got.encoded)).toEqual([0x31, 0x3a, 7]);
+    expect(got.value).toEqual([3]);
+    expect(decoded.map((bytes) => Array.from(bytes))).toEqual([[0x31, 0x3a, 7]]);
+    expect(got.publicKey).toEqual(new Uint8Array(32));
+    expect(got.signature).toEqual(new Uint8Array(64));
+    expect(got.seq).toBe(5n);
+    expect(got.salt).toHaveLength(0);
+  });
 });

@@ -7,10 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { CHROMIUM, haveChromium, launchChromium, type LaunchedBrowser } from '../../scripts/chromium.ts';
-import { Emitter } from '../../src/dht/emitter.ts';
-import type { CrawlerEvents } from '../../src/crawl/crawler.ts';
-import type { CrawlerStats } from '../../src/crawl/crawler-stats.ts';
-import { measuredNode, RawClient, sendJunk, until, type Measured } from './helpers.ts';
+import { CRAWL_STATS, fakeCrawler, measuredNode, RawClient, sendJunk, until, type Measured } from './helpers.ts';
 
 let chromium: LaunchedBrowser;
 beforeAll(async () => {
@@ -18,34 +15,6 @@ beforeAll(async () => {
   chromium = await launchChromium();
 }, 60_000);
 afterAll(async () => chromium?.close());
-
-const CRAWL_STATS: CrawlerStats = {
-  uptimeMs: 1_000,
-  infohashes: { seen: { get_peers: 7, announce_peer: 3, sample: 11 }, unique: { get_peers: 5, announce_peer: 2, sample: 9 }, perSecond: { get_peers: 0, announce_peer: 0, sample: 0 }, uniquePerSecond: 0, tracked: 16, walks: 2 },
-  metadata: {
-    enabled: true,
-    queued: 4,
-    retryWaiting: 1,
-    inFlight: 2,
-    fetched: 6,
-    failed: 1,
-    failures: { 'no-peers': 2, 'peers-failed': 1, timeout: 0, 'invalid-info': 0, overloaded: 0, aborted: 0 },
-    peerFailures: {},
-    penalized: 0,
-    retries: 2,
-    alreadyFetched: 1,
-    dropped: 0,
-    speculative: 0,
-    woken: 0,
-    fromStore: 0,
-    lookups: 3,
-    lookupPeers: 9,
-    perMinute: { fetched: 0, failed: 0 },
-  },
-  connections: { open: 3, connecting: 1 },
-  store: { itemsWritten: 30, batches: 4, pending: 5, itemsDropped: 0, shedBatches: 0, errors: 0 },
-  torrentFiles: { written: 0, failed: 0 },
-};
 
 /** Open the dashboard, recording console errors, page errors and every request that is not to the server. */
 async function open(node: Measured): Promise<{ page: Page; problems: string[] }> {
@@ -78,8 +47,8 @@ describe('the dashboard in chromium', () => {
   it('loads with no console error, draws its charts, and shows the numbers of /metrics after known traffic', { timeout: 60_000 }, async () => {
     const node = await measuredNode('127.0.0.91', 'wasm');
     const client = await RawClient.open('127.0.0.92');
-    const events = new Emitter<CrawlerEvents>();
-    node.hub.addCrawler({ stats: () => CRAWL_STATS, on: (event, listener) => events.on(event, listener) }, { counts: () => Promise.resolve({ infohashes: 21, torrents: 6 }), sizeBytes: () => Promise.resolve(5 * 1024 * 1024) });
+    const { source, events } = fakeCrawler(CRAWL_STATS);
+    node.hub.addCrawler(source, { counts: () => Promise.resolve({ infohashes: 21, torrents: 6 }), sizeBytes: () => Promise.resolve(5 * 1024 * 1024) });
     try {
       const { page, problems } = await open(node);
       const to = node.dht.address();

@@ -4,6 +4,9 @@ import bencode from 'bencode';
 import type { Backend } from '../../src/core/types.ts';
 import { DHT } from '../../src/dht/dht.ts';
 import type { DHTOptions } from '../../src/dht/options.ts';
+import { Emitter } from '../../src/dht/emitter.ts';
+import type { CrawlerEvents } from '../../src/crawl/crawler.ts';
+import type { CrawlerStats } from '../../src/crawl/crawler-stats.ts';
 import { MetricsHub } from '../../src/web/metrics/hub.ts';
 import { MetricsServer } from '../../src/web/metrics-server.ts';
 import { parseExposition, type Exposition } from '../helpers/prometheus.ts';
@@ -132,3 +135,37 @@ export class RawClient {
     this.#socket.close();
   }
 }
+
+/** A crawler's numbers, fixed, and its events sent by the test (the crawl metrics without a crawl). */
+export function fakeCrawler(stats: CrawlerStats): { source: { stats: () => CrawlerStats; on: Emitter<CrawlerEvents>['on'] }; events: Emitter<CrawlerEvents> } {
+  const events = new Emitter<CrawlerEvents>();
+  return { source: { stats: () => stats, on: (event, listener) => events.on(event, listener) }, events };
+}
+
+export const CRAWL_STATS: CrawlerStats = {
+  uptimeMs: 1_000,
+  infohashes: { seen: { get_peers: 7, announce_peer: 3, sample: 11 }, unique: { get_peers: 5, announce_peer: 2, sample: 9 }, perSecond: { get_peers: 0, announce_peer: 0, sample: 0 }, uniquePerSecond: 0, tracked: 16, walks: 2 },
+  metadata: {
+    enabled: true,
+    queued: 4,
+    retryWaiting: 1,
+    inFlight: 2,
+    fetched: 6,
+    failed: 1,
+    failures: { 'no-peers': 2, 'peers-failed': 1, timeout: 0, 'invalid-info': 0, overloaded: 0, aborted: 0 },
+    peerFailures: {},
+    penalized: 0,
+    retries: 2,
+    alreadyFetched: 1,
+    dropped: 0,
+    speculative: 0,
+    woken: 0,
+    fromStore: 0,
+    lookups: 3,
+    lookupPeers: 9,
+    perMinute: { fetched: 0, failed: 0 },
+  },
+  connections: { open: 3, connecting: 1 },
+  store: { itemsWritten: 30, batches: 4, pending: 5, itemsDropped: 0, shedBatches: 0, errors: 0 },
+  torrentFiles: { written: 0, failed: 0 },
+};

@@ -5,13 +5,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.ts';
-import { Emitter } from '../../src/dht/emitter.ts';
-import type { CrawlerEvents } from '../../src/crawl/crawler.ts';
-import type { CrawlerStats } from '../../src/crawl/crawler-stats.ts';
 import { MetricsHub } from '../../src/web/metrics/hub.ts';
 import { FETCH_SECONDS_BUCKETS } from '../../src/web/metrics/crawl-metrics.ts';
 import { parseExposition, type Exposition, type MetricFamily } from '../helpers/prometheus.ts';
-import { endpointOf, measuredNode, quietNode, RawClient, sendJunk, until, type Measured } from './helpers.ts';
+import { CRAWL_STATS, endpointOf, fakeCrawler, measuredNode, quietNode, RawClient, sendJunk, until, type Measured } from './helpers.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -36,39 +33,6 @@ function checkNames(families: Iterable<MetricFamily>): void {
     for (const sample of family.samples) for (const label of Object.keys(sample.labels)) expect(label).toMatch(/^[a-z][a-z0-9_]*$/);
   }
 }
-
-function fakeCrawler(stats: CrawlerStats): { source: { stats: () => CrawlerStats; on: Emitter<CrawlerEvents>['on'] }; events: Emitter<CrawlerEvents> } {
-  const events = new Emitter<CrawlerEvents>();
-  return { source: { stats: () => stats, on: (event, listener) => events.on(event, listener) }, events };
-}
-
-const CRAWL_STATS: CrawlerStats = {
-  uptimeMs: 1_000,
-  infohashes: { seen: { get_peers: 7, announce_peer: 3, sample: 11 }, unique: { get_peers: 5, announce_peer: 2, sample: 9 }, perSecond: { get_peers: 0, announce_peer: 0, sample: 0 }, uniquePerSecond: 0, tracked: 16, walks: 2 },
-  metadata: {
-    enabled: true,
-    queued: 4,
-    retryWaiting: 1,
-    inFlight: 2,
-    fetched: 6,
-    failed: 1,
-    failures: { 'no-peers': 2, 'peers-failed': 1, timeout: 0, 'invalid-info': 0, overloaded: 0, aborted: 0 },
-    peerFailures: {},
-    penalized: 0,
-    retries: 2,
-    alreadyFetched: 1,
-    dropped: 0,
-    speculative: 0,
-    woken: 0,
-    fromStore: 0,
-    lookups: 3,
-    lookupPeers: 9,
-    perMinute: { fetched: 0, failed: 0 },
-  },
-  connections: { open: 3, connecting: 1 },
-  store: { itemsWritten: 30, batches: 4, pending: 5, itemsDropped: 0, shedBatches: 0, errors: 0 },
-  torrentFiles: { written: 0, failed: 0 },
-};
 
 describe('/metrics exposition', () => {
   it('is valid Prometheus text: btdht_ names, counters in _total, units in names, histograms that add up', { timeout: 20_000 }, async () => {
@@ -293,6 +257,28 @@ function sharesPrefix(id: Uint8Array, prefixHex: string, bits: number): boolean 
   }
   return true;
 }
+
+describe('/metrics BEP 42 votes', () => {
+  it('voters, votes for the adopted external IP, candidates: from the ip our responders report', { timeout: 20_000 }, async () => {
+    const node = await measuredNode('127.0.0.140', 'js', { bep42Votes: 1 });
+    cleanup.push(() => node.close());
+    const before = await node.scrape();
+    expect(value(before, 'btdht_bep42_ip_voters{family="ipv4"}')).toBe(0);
+    expect(value(before, 'btdht_bep42_external_ip_candidates{family="ipv4"}')).toBe(0);
+    expect(before.families.get('btdht_external_ip_info')!.samples).toHaveLength(0);
+    // Every answer carries our address as the responder saw it (BEP 42 `ip`): 127.0.0.140.
+    const peer = quietNode('127.0.0.141', 'js');
+    await peer.start();
+    cleanup.push(() => peer.stop());
+    await node.dht.ping(endpointOf(peer));
+    const after = await node.scrape();
+    // One responder network (127.0.0.0/24) holds one vote, for 127.0.0.140: adopted at a threshold of 1.
+    expect(value(after, 'btdht_bep42_ip_voters{family="ipv4"}')).toBe(1);
+    expect(value(after, 'btdht_bep42_external_ip_votes{family="ipv4"}')).toBe(1);
+    expect(value(after, 'btdht_bep42_external_ip_candidates{family="ipv4"}')).toBe(1);
+    expect(value(after, 'btdht_external_ip_info{family="ipv4",ip="127.0.0.140"}')).toBe(1);
+  });
+});
 
 describe('the dashboard feed', () => {
   it('/events sends snapshots whose values are the /metrics series', { timeout: 20_000 }, async () => {

@@ -76,6 +76,13 @@ interface Job {
 
 type Settings = typeof METADATA_DEFAULTS;
 
+/**
+ * @example
+ * const fetcher = new MetadataFetcher(); // needs bittorrent-protocol and ut_metadata installed
+ * const result = await fetcher.fetch(infohash, [{ host: '127.0.0.1', port: 6881 }]);
+ * if (result.ok) console.log(result.torrent.name, result.torrent.files);
+ * await fetcher.close();
+ */
 export class MetadataFetcher {
   readonly #settings: Settings;
   readonly #peersFor: PeerSource | undefined;

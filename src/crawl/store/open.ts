@@ -6,10 +6,21 @@ import { openPostgresStore } from './postgres.ts';
 import { openSqliteStore } from './sqlite.ts';
 import type { CrawlStore } from './types.ts';
 
+/**
+ * @example
+ * isPostgresUrl('postgres://localhost/crawl'); // true
+ * isPostgresUrl('./crawl.sqlite'); // false
+ */
 export function isPostgresUrl(target: string): boolean {
   return /^postgres(?:ql)?:\/\//i.test(target);
 }
 
+/**
+ * @example
+ * const store = await openCrawlStore('./crawl.sqlite'); // or 'postgres://user@host/db'
+ * await store.counts(); // { infohashes, torrents }
+ * await store.close();
+ */
 export function openCrawlStore(target: string): Promise<CrawlStore> {
   return isPostgresUrl(target) ? openPostgresStore({ url: target }) : openSqliteStore({ path: target });
 }

@@ -35,7 +35,12 @@ const MAX_TRIES = 6;
 /** Every column but the search vector (large, and only for the index's queries). */
 const TORRENT_COLUMNS = 'id, infohash, infohash_v2, name, size, file_count, files, kind, first_seen, fetched_at, peer, seeders, leechers, swarm_checked_at';
 
-/** Open a PostgreSQL crawl store, creating its schema and tables if missing. */
+/**
+ * Open a PostgreSQL crawl store, creating its schema and tables if missing.
+ * @example
+ * const store = await openPostgresStore({ url: 'postgres://user@localhost/crawl', schema: 'btdht' });
+ * await store.close();
+ */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<CrawlStore> {
   const schema = options.schema ?? 'public';
   checkSchemaName(schema);

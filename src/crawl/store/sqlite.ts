@@ -81,7 +81,12 @@ WHERE ${where} AND (swarm_checked_at IS NULL OR swarm_checked_at <= @at)`;
 const BY_SHORT = '(infohash = @short OR substr(infohash_v2, 1, 40) = @short)';
 const BY_FULL = 'infohash_v2 = @full';
 
-/** Open (creating if needed) a SQLite crawl store. */
+/**
+ * Open (creating if needed) a SQLite crawl store.
+ * @example
+ * const store = await openSqliteStore({ path: './crawl.sqlite', synchronous: 'normal' });
+ * await store.close();
+ */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<CrawlStore> {
   const db = await openSqliteDatabase(options.path, options.driver);
   try {

@@ -123,7 +123,8 @@ export function installItems(host: ExtensionHost, options: ItemsOptions): Items 
   const { core } = options;
   const clock = options.clock ?? realClock;
   const codec: BodyCodec = { encode: (value) => core.encode(value), decode: (bytes) => core.decode(bytes), sha1: (bytes) => core.sha1(bytes) };
-  const store = options.store ?? new MemoryItemStore(options.storeOptions);
+  // The store keeps items as bytes and decodes a value when it is asked for (store.ts: bounded by the byte cap).
+  const store = options.store ?? new MemoryItemStore({ decode: codec.decode, ...options.storeOptions });
   const tokens = options.tokens ?? new TokenManager(codec.sha1, clock, options.random ?? cryptoRandom);
   const hooks = itemQueryHooks({
     store,

@@ -21,7 +21,12 @@ export interface Keypair {
   readonly publicKey: Uint8Array;
 }
 
-/** A new random keypair. */
+/**
+ * A new random keypair.
+ * @example
+ * const keypair = generateKeypair();
+ * await dht.putMutable({ keypair, value: 'v1', salt: 'profile' });
+ */
 export function generateKeypair(random: RandomSource = cryptoRandom): Keypair {
   const seed = new Uint8Array(SEED_BYTES);
   random(seed);

@@ -9,7 +9,13 @@ export type Sha1 = (bytes: Uint8Array) => Uint8Array;
 
 const defaultSha1: Sha1 = (bytes) => nobleSha1(bytes);
 
-/** Target of an immutable item: SHA-1 of `encoded`, the value's bencoded bytes. */
+/**
+ * Target of an immutable item: SHA-1 of `encoded`, the value's bencoded bytes.
+ * @example
+ * const { target } = await dht.putImmutable('hello');
+ * // the same 20 bytes: SHA-1 of the bencoded value
+ * immutableTarget(new TextEncoder().encode('5:hello'));
+ */
 export function immutableTarget(encoded: Uint8Array, sha1: Sha1 = defaultSha1): Uint8Array {
   return sha1(encoded).slice();
 }

@@ -109,6 +109,7 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
     if ('btdht_bytes_out_total' in values) card('bytes out', 'btdht_bytes_out_total', bytes);
     if ('btdht_lookups_in_flight' in values) card('lookups in flight', 'btdht_lookups_in_flight');
     card('blocked IPs now', 'btdht_rate_limit_blocked_ips');
+    (groups.btdht_bep42_external_ip_votes || []).forEach(function (s) { card('external IP votes, ' + s.labels.family, s.key); });
     (groups.btdht_external_ip_info || []).forEach(function (s) {
       var div = el('div', undefined, { class: 'card' });
       div.appendChild(el('div', 'external IP, ' + s.labels.family, { class: 'label' }));

@@ -49,6 +49,9 @@ export class DhtMetrics {
   readonly #blockedIps: Levels;
   readonly #blocks: Totals;
   readonly #externalIp: Levels;
+  readonly #ipVoters: Levels;
+  readonly #ipVotes: Levels;
+  readonly #ipCandidates: Levels;
   readonly #idCompliant: Levels;
   readonly #idChanges: Totals;
   readonly #bep42Refused: Totals;
@@ -96,6 +99,9 @@ export class DhtMetrics {
     this.#blockedIps = m.gauge('btdht_rate_limit_blocked_ips', 'Source IPs blocked now for going over their query budget');
     this.#blocks = m.counter('btdht_rate_limit_blocks_total', 'Source IPs blocked for flooding, since start');
     this.#externalIp = m.gauge('btdht_external_ip_info', 'Our external IP as voted by responders (BEP 42), 1 per family once voted', ['family', 'ip']);
+    this.#ipVoters = m.gauge('btdht_bep42_ip_voters', 'Responder networks (/24, /64) whose vote on our external IP is held (BEP 42), by family', ['family']);
+    this.#ipVotes = m.gauge('btdht_bep42_external_ip_votes', 'Votes held for the adopted external IP (0 before one is adopted), by family', ['family']);
+    this.#ipCandidates = m.gauge('btdht_bep42_external_ip_candidates', 'Distinct IPs responders say we have (more than 1: they disagree), by family', ['family']);
     this.#idCompliant = m.gauge('btdht_bep42_id_compliant', '1 when our node id matches our voted external IP (BEP 42), 0 when not; absent before a vote. Label: the bep42 mode', ['mode']);
     this.#idChanges = m.counter('btdht_bep42_id_changes_total', 'Node id changes to match our external IP (BEP 42)');
     this.#bep42Refused = m.counter('btdht_bep42_nodes_refused_total', "Nodes kept out of the routing table: id does not match IP (bep42 'enforce')");
@@ -194,7 +200,13 @@ export class DhtMetrics {
 
   #bep42(stats: DHTStats): void {
     this.#externalIp.reset();
-    for (const family of stats.families) if (family.externalIp !== undefined) this.#externalIp.set(1, { family: `ipv${family.family}`, ip: family.externalIp });
+    for (const family of stats.families) {
+      const labels = { family: `ipv${family.family}` };
+      if (family.externalIp !== undefined) this.#externalIp.set(1, { ...labels, ip: family.externalIp });
+      this.#ipVoters.set(family.ipVotes.voters, labels);
+      this.#ipVotes.set(family.ipVotes.forExternalIp, labels);
+      this.#ipCandidates.set(family.ipVotes.candidates, labels);
+    }
     this.#idCompliant.reset();
     if (stats.bep42.idCompliant !== undefined) this.#idCompliant.set(stats.bep42.idCompliant ? 1 : 0, { mode: stats.bep42.mode });
     this.#idChanges.set(stats.bep42.idChanges);

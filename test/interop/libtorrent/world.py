@@ -23,8 +23,8 @@ Seeders serve torrents made here (files of random bytes): half v1 only, half
 hybrid v1+v2. A seeder is started either at once or on the `start-seeders`
 command, and announces each torrent as soon as its DHT is up.
 
-Commands (one per line on stdin): `start-seeders`, `report`, `stop`.
-Events (one JSON object per line on stdout): `ready`, `seeders-started`,
+Commands (one per line on stdin): `start-seeders`, `lookups N SEED`, `report`, `stop`.
+Events (one JSON object per line on stdout): `ready`, `seeders-started`, `lookups-done`,
 `report`, `error`. The script ends on `stop`, when stdin closes, or after
 --max-seconds, whichever comes first.
 """
@@ -343,6 +343,28 @@ def main():
                         break
                 announce_staggered(seeders[before:])
                 emit('seeders-started', torrents=describe())
+            elif command.startswith('lookups '):
+                # `lookups N SEED`: N lookups for infohashes sha1(f'{SEED}-{i}'), node i % nodes doing
+                # the i-th: even ones a get_peers lookup, odd ones a magnet download (which announces), 20 a second.
+                _, count, seed = command.split(' ', 2)
+                count = int(count)
+                for i in range(count):
+                    ih = lt.sha1_hash(hashlib.sha1(f'{seed}-{i}'.encode()).digest())
+                    node = nodes[i % len(nodes)]
+                    if i % 2 == 0:
+                        node.session.dht_get_peers(ih)
+                    else:
+                        # The Python binding has no dht_announce flags: a magnet download announces instead
+                        # (get_peers, then announce_peer to the closest nodes), as a real client does.
+                        atp = lt.add_torrent_params()
+                        atp.info_hashes = lt.info_hash_t(ih)
+                        atp.save_path = args.dir
+                        atp.flags &= ~lt.torrent_flags.auto_managed
+                        atp.flags &= ~lt.torrent_flags.paused
+                        node.session.add_torrent(atp)
+                    poll_all(0.05)
+                poll_all(5)
+                emit('lookups-done', count=count)
             elif command == 'report':
                 report()
             elif command == 'stop':

@@ -90,6 +90,11 @@ export interface LibtorrentWorld {
   /** Start the seeders not started yet; resolves once they announced (force_dht_announce). */
   startSeeders(): Promise<WorldTorrent[]>;
   report(): Promise<WorldReport>;
+  /**
+   * Every libtorrent node looks up its share of `count` infohashes, sha1(`${seed}-${i}`):
+   * even i get_peers, odd i announce. Resolves when they have had 5 s to finish.
+   */
+  lookups(count: number, seed: string): Promise<void>;
   /** Ends the world (final report) and removes its files. Idempotent. */
   stop(): Promise<WorldReport | undefined>;
 }
@@ -249,6 +254,10 @@ async function launch(options: WorldOptions, base: number, port: number): Promis
       const started = await next('seeders-started', 30_000);
       world.torrents = started['torrents'] as WorldTorrent[];
       return world.torrents;
+    },
+    async lookups(count, seed) {
+      send(`lookups ${count} ${seed}`);
+      await next('lookups-done', 60_000 + count * 200);
     },
     async report() {
       send('report');
