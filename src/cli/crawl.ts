@@ -8,6 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { DHT } from '../dht/dht.ts';
+import { checkStateFile, StateFileError } from '../dht/state.ts';
 import type { DHTOptions } from '../dht/options.ts';
 import type { Backend, Core } from '../core/types.ts';
 import { Crawler } from '../crawl/crawler.ts';
@@ -107,6 +108,15 @@ async function openStore(flags: CrawlFlags): Promise<CrawlStore> {
 /** Run one crawl to its end (duration, signal or stopWhen) and return its summary. */
 export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRunOptions = {}): Promise<CrawlSummary> {
   checkCrawlFlags(flags);
+  // A state file that cannot be used is bad usage, found before anything opens or binds.
+  const stateFile = options.dht?.stateFile;
+  if (stateFile !== undefined) {
+    try {
+      await checkStateFile(stateFile);
+    } catch (error) {
+      throw error instanceof StateFileError ? new CrawlSetupError(error.message) : error;
+    }
+  }
   // The metrics port first: taken, it is a usage error before anything else opens.
   const hub = flags.metrics === undefined ? undefined : await newMetricsHub();
   const metrics = flags.metrics === undefined || hub === undefined ? undefined : await startMetricsServer(flags.metrics, hub);

@@ -27,6 +27,8 @@ import { MetadataFetcher } from './metadata/fetcher.ts';
 import type { FetchFailure, FetchResult, PeerAddress } from './metadata/types.ts';
 import { RateWindow } from './rate-window.ts';
 import { RecentSet } from './recent-set.ts';
+import { SwarmHealth } from './swarm-health.ts';
+import { realClock } from '../ground/clock.ts';
 import { isRetryable, retryDelay } from './retry-policy.ts';
 import { StoreBatcher } from './store/batcher.ts';
 import { TorrentFileWriter } from './store/torrent-files.ts';
@@ -83,6 +85,7 @@ export class Crawler {
   readonly #fetcher: MetadataFetcher | undefined;
   readonly #files: TorrentFileWriter | undefined;
   readonly #queue: FetchQueue;
+  readonly #swarm: SwarmHealth | undefined;
   readonly #settled: RecentSet;
   readonly #rates = new RateWindow<RateKey>();
   readonly #running = new Set<Promise<void>>();
@@ -105,6 +108,7 @@ export class Crawler {
     lookupPeers: 0,
     storeErrors: 0,
     filesWritten: 0,
+    swarmRecorded: 0,
     filesFailed: 0,
     failures: Object.fromEntries(FAILURES.map((f) => [f, 0])) as Record<FetchFailure, number>,
   };
@@ -139,6 +143,25 @@ export class Crawler {
       });
       if (options.torrentsDir !== undefined) this.#files = new TorrentFileWriter(options.torrentsDir);
     }
+    if (s.metadata && s.swarmCheckIntervalMs > 0) {
+      this.#swarm = new SwarmHealth({
+        scrape: (infohash, signal) => dht.scrape(infohash, { signal }),
+        record: (records) => {
+          this.#store.recordSwarm(records).then(
+            (n) => (this.#counts.swarmRecorded += n),
+            (error: unknown) => this.#error(error),
+          );
+        },
+        clock: realClock,
+        // Scrapes are lookups too: they wait while real infohashes wait for a fetch.
+        idle: () => this.#queue.waitingReal === 0 && this.#queue.active < this.#settings.concurrency / 2,
+        firstDelayMs: 2 * s.batchDelayMs + 1_000,
+        intervalMs: s.swarmCheckIntervalMs,
+        concurrency: s.swarmConcurrency,
+        maxTracked: s.swarmTracked,
+        timeoutMs: s.lookupTimeoutMs,
+      });
+    }
   }
 
   /** The settings in force (defaults filled in). */
@@ -171,6 +194,7 @@ export class Crawler {
     );
     if (this.#life.signal.aborted) return; // stop() came first
     this.#harvester.start({ walk: this.#settings.walk });
+    this.#swarm?.start();
     this.#sample();
     this.#ticker = setInterval(() => this.#tick(), TICK_MS);
     (this.#ticker as { unref?: () => void }).unref?.();
@@ -210,6 +234,7 @@ export class Crawler {
     return this.#life.stop(async () => {
       if (this.#ticker !== undefined) clearInterval(this.#ticker);
       await this.#harvester.stop();
+      this.#swarm?.stop();
       this.#queue.clear();
       await this.#fetcher?.close();
       await Promise.all([...this.#running]);
@@ -263,6 +288,7 @@ export class Crawler {
         lookupPeers: c.lookupPeers,
         perMinute: { fetched: perMinute.fetched, failed: perMinute.failed },
       },
+      ...(this.#swarm ? { swarm: { ...this.#swarm.stats(), recorded: c.swarmRecorded } } : {}),
       connections: { open: fetcher?.openConnections ?? 0, connecting: fetcher?.connecting ?? 0 },
       store: {
         itemsWritten: batcher.itemsWritten,
@@ -437,6 +463,9 @@ export class Crawler {
       }
     }
     this.#counts.fetched++;
+    // Peers met while fetching: announcers and lookup answers known now, and the peers tried.
+    const met = new Set([...(this.#harvester.lookup(torrent.infohash).record?.peers ?? []), ...result.attempts.map((a) => a.peer)].map(peerKey));
+    this.#swarm?.fetched(torrent.infohash, met.size);
     this.#batcher.torrent({
       infohash: keys.infohash,
       ...(keys.infohashV2 !== undefined ? { infohashV2: keys.infohashV2 } : {}),

@@ -8,9 +8,10 @@
 import { describe, expect, it } from 'vitest';
 import { createLogWriter } from '../../src/cli/log-writer.ts';
 import { statusFields } from '../../src/cli/status-line.ts';
-import { DHT } from '../../src/dht/dht.ts';
+import type { DHT } from '../../src/dht/dht.ts';
 import { LookupLog } from '../../src/dht/lookup-log.ts';
 import type { TraversalOptions } from '../../src/dht/traversal.ts';
+import { startReady, startSwarm } from './fixtures/swarm.ts';
 
 const at = (): Date => new Date('2026-12-07T12:00:00.000Z');
 
@@ -90,20 +91,10 @@ describe('lookup ids', () => {
     const nodes: DHT[] = [];
     const events: { event: string; lookup?: string; to?: string; method?: string; queried?: number }[] = [];
     try {
-      for (let i = 0; i < 6; i++) {
-        const bootstrap = i === 0 ? [] : [`127.0.0.1:${nodes[0]!.address().port}`];
-        const dht = new DHT({ host: '127.0.0.1', port: 0, bootstrap, maintenance: false });
-        nodes.push(dht);
-        const ready = new Promise<void>((resolve) => dht.once('ready', () => resolve()));
-        await dht.start();
-        await ready;
-      }
+      await startSwarm(6, nodes);
       const logger = createLogWriter({ level: 'debug', format: 'json', write: (line) => events.push(JSON.parse(line) as (typeof events)[number]) });
-      const client = new DHT({ host: '127.0.0.1', port: 0, bootstrap: [`127.0.0.1:${nodes[0]!.address().port}`], maintenance: false, logger });
+      const client = await startReady({ host: '127.0.0.1', port: 0, bootstrap: [`127.0.0.1:${nodes[0]!.address().port}`], maintenance: false, logger });
       nodes.push(client);
-      const ready = new Promise<void>((resolve) => client.once('ready', () => resolve()));
-      await client.start();
-      await ready;
       await Promise.all([client.getPeers('ab'.repeat(20)), client.getPeers('cd'.repeat(20))]);
       const lookups = events.filter((event) => event.event.startsWith('lookup.'));
       // Other lookups (our own id after bootstrap) may run too: take the two get_peers ones.

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DHT } from '../../src/dht/dht.ts';
 import { toHex } from '../../src/util/hex.ts';
+import { startSwarm } from './fixtures/swarm.ts';
 import type { DHTOptions } from '../../src/dht/options.ts';
 import { announceAction } from '../../src/cli/announce.ts';
 import { EXIT } from '../../src/cli/exit.ts';
@@ -55,14 +56,7 @@ describe('one-shot commands: the same exit codes, read-only', () => {
   const announced = 'ab'.repeat(20);
 
   beforeAll(async () => {
-    for (let i = 0; i < SWARM; i++) {
-      const bootstrap = i === 0 ? [] : [`127.0.0.1:${nodes[0]!.address().port}`];
-      const dht = new DHT({ host: '127.0.0.1', port: 0, bootstrap, maintenance: false });
-      nodes.push(dht);
-      const ready = new Promise<void>((resolve) => dht.once('ready', () => resolve()));
-      await dht.start();
-      await ready;
-    }
+    await startSwarm(SWARM, nodes);
     expect(await nodes[1]!.announcePeer(announced, 6000)).toBeGreaterThan(0);
     found = { bootstrap: [`127.0.0.1:${nodes[0]!.address().port}`], timeout: 10 };
     // A bootstrap that never answers: bound, so nothing else can take the port.

@@ -14,9 +14,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Prng, fuzzSeed } from '../helpers/fuzz.ts';
-import { DHT } from '../../src/dht/dht.ts';
+import type { DHT } from '../../src/dht/dht.ts';
 import { loadState } from '../../src/dht/state.ts';
 import { toHex } from '../../src/util/hex.ts';
+import { startSwarm } from './fixtures/swarm.ts';
 
 const CLI = fileURLToPath(new URL('./fixtures/run-cli.ts', import.meta.url));
 const KILLS = 5;
@@ -33,13 +34,7 @@ describe('btdht node under SIGKILL', () => {
   const dir = mkdtempSync(join(tmpdir(), 'btdht-kill-'));
 
   beforeAll(async () => {
-    for (let i = 0; i < 8; i++) {
-      const dht = new DHT({ host: '127.0.0.1', port: 0, bootstrap: i === 0 ? [] : [`127.0.0.1:${swarm[0]!.address().port}`], maintenance: false });
-      swarm.push(dht);
-      const ready = new Promise<void>((resolve) => dht.once('ready', () => resolve()));
-      await dht.start();
-      await ready;
-    }
+    await startSwarm(8, swarm);
   }, 30_000);
 
   afterAll(async () => {

@@ -71,6 +71,7 @@ describe('btdht crawl: argument errors', () => {
         { args: ['crawl', '--no-metadata', '--torrents', join(dir, 't')], message: /--torrents needs the metadata/ },
         { args: ['crawl', '--db', join(dir, 'no-such-folder', 'crawl.sqlite'), '--host', '127.0.0.1', '--port', '0'], message: /cannot open the database .*no-such-folder/ },
         { args: ['crawl-demo', '--nodes', '2'], message: /--nodes: expected a whole number from 3 to 250/ },
+        { args: ['crawl', '--state', join(dir, 'no-such-folder', 's.json'), '--db', join(dir, 'state.sqlite'), '--host', '127.0.0.1', '--port', '0'], message: /state file .*s\.json: its folder .*no-such-folder does not exist/ },
       ];
       const results = await Promise.all(cases.map((c) => runCli(c.args, 30_000)));
       for (const [i, result] of results.entries()) {
