@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `btdht` command: the compiled CLI (npm install builds dist/).
+// The `btdht` command: the compiled CLI (dist/ ships in the package; in a checkout, `npm run build`).
 import { main } from '../dist/cli/main.js';
 
 main(process.argv).catch((error) => {

@@ -22,6 +22,16 @@ export interface CrawlerOptions {
   speculativeGraceMs?: number;
   /** When such an infohash found no peer on its first attempt, the wait before its second (default 8 s). */
   speculativeRetryMs?: number;
+  /**
+   * Swarm health: each fetched torrent is scraped (BEP 33) soon after its fetch
+   * and then this often (default 6 h; 0 = never), its seeders and leechers
+   * written to the store.
+   */
+  swarmCheckIntervalMs?: number;
+  /** Scrapes at once for swarm health (default 2). */
+  swarmConcurrency?: number;
+  /** Fetched torrents kept on the swarm-check schedule at most (default 10,000; the least recently fetched dropped first). */
+  swarmTracked?: number;
   /** Infohashes waiting for a fetch or a retry, at most (default 10,000; more are left in the store). */
   queueCap?: number;
   /** Infohashes fetched at once (default 64). */
@@ -66,6 +76,9 @@ export interface CrawlerSettings {
   walkIntervalMs: number;
   speculativeGraceMs: number;
   speculativeRetryMs: number;
+  swarmCheckIntervalMs: number;
+  swarmConcurrency: number;
+  swarmTracked: number;
   queueCap: number;
   concurrency: number;
   maxAttempts: number;
@@ -86,6 +99,9 @@ export const CRAWLER_DEFAULTS: CrawlerSettings = {
   walkIntervalMs: 60_000,
   speculativeGraceMs: 2_000,
   speculativeRetryMs: 8_000,
+  swarmCheckIntervalMs: 6 * 60 * 60_000,
+  swarmConcurrency: 2,
+  swarmTracked: 10_000,
   queueCap: 10_000,
   concurrency: 64,
   maxAttempts: 3,
@@ -100,8 +116,8 @@ export const CRAWLER_DEFAULTS: CrawlerSettings = {
   batchDelayMs: 1_000,
 };
 
-const COUNTS = ['queueCap', 'concurrency', 'maxAttempts', 'peersPerLookup', 'settledCap', 'batchItems'] as const;
-const DURATIONS = ['walkIntervalMs', 'speculativeGraceMs', 'speculativeRetryMs', 'retryDelayMs', 'maxRetryDelayMs', 'lookupTimeoutMs', 'refillIntervalMs', 'batchDelayMs'] as const;
+const COUNTS = ['swarmConcurrency', 'swarmTracked', 'queueCap', 'concurrency', 'maxAttempts', 'peersPerLookup', 'settledCap', 'batchItems'] as const;
+const DURATIONS = ['walkIntervalMs', 'speculativeGraceMs', 'speculativeRetryMs', 'swarmCheckIntervalMs', 'retryDelayMs', 'maxRetryDelayMs', 'lookupTimeoutMs', 'refillIntervalMs', 'batchDelayMs'] as const;
 
 /** Defaults filled in; throws naming the first bad option. */
 export function resolveCrawlerOptions(options: CrawlerOptions): CrawlerSettings {

@@ -52,6 +52,8 @@ export interface CrawlerStats {
     /** Fetched and failed per minute, over the last 60 s. */
     perMinute: { fetched: number; failed: number };
   };
+  /** Swarm health checks (BEP 33 scrapes of fetched torrents); absent when they are off. */
+  swarm?: { tracked: number; checks: number; failed: number; inFlight: number; recorded: number };
   connections: { open: number; connecting: number };
   store: {
     /** Items (observations, torrents, failures) written, in how many batches. */

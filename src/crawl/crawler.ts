@@ -27,17 +27,20 @@ import { MetadataFetcher } from './metadata/fetcher.ts';
 import type { FetchFailure, FetchResult, PeerAddress } from './metadata/types.ts';
 import { RateWindow } from './rate-window.ts';
 import { RecentSet } from './recent-set.ts';
+import { SwarmHealth } from './swarm-health.ts';
+import { realClock } from '../ground/clock.ts';
 import { isRetryable, retryDelay } from './retry-policy.ts';
 import { StoreBatcher } from './store/batcher.ts';
 import { TorrentFileWriter } from './store/torrent-files.ts';
 import { dhtKeys, torrentKeys } from './store/keys.ts';
 import type { CrawlBatch, CrawlStore, HarvestSource } from './store/types.ts';
+import { Lifecycle } from '../util/lifecycle.ts';
+import type { LifecycleState } from '../util/lifecycle.ts';
 
 const FAILURES: readonly FetchFailure[] = ['no-peers', 'peers-failed', 'timeout', 'invalid-info', 'overloaded', 'aborted'];
 const SOURCES: readonly HarvestSource[] = ['get_peers', 'announce_peer', 'sample'];
 const TICK_MS = 1_000;
 
-type Lifecycle = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 /** One fetch attempt ended: fetched, or why it failed (`retry`: another attempt will follow). */
 export interface CrawlFetchEvent {
@@ -82,18 +85,17 @@ export class Crawler {
   readonly #fetcher: MetadataFetcher | undefined;
   readonly #files: TorrentFileWriter | undefined;
   readonly #queue: FetchQueue;
+  readonly #swarm: SwarmHealth | undefined;
   readonly #settled: RecentSet;
   readonly #rates = new RateWindow<RateKey>();
   readonly #running = new Set<Promise<void>>();
   readonly #events = new Emitter<CrawlerEvents>();
-  #state: Lifecycle = 'idle';
+  readonly #life = new Lifecycle();
   #startedAt = 0;
   #ticker: ReturnType<typeof setInterval> | undefined;
   #lastRefill = 0;
   #refilling: Promise<void> | undefined;
   #pumpScheduled = false;
-  #starting: Promise<void> | undefined;
-  readonly #startAbort = new AbortController();
   readonly #counts = {
     fetched: 0,
     failed: 0,
@@ -106,6 +108,7 @@ export class Crawler {
     lookupPeers: 0,
     storeErrors: 0,
     filesWritten: 0,
+    swarmRecorded: 0,
     filesFailed: 0,
     failures: Object.fromEntries(FAILURES.map((f) => [f, 0])) as Record<FetchFailure, number>,
   };
@@ -140,6 +143,25 @@ export class Crawler {
       });
       if (options.torrentsDir !== undefined) this.#files = new TorrentFileWriter(options.torrentsDir);
     }
+    if (s.metadata && s.swarmCheckIntervalMs > 0) {
+      this.#swarm = new SwarmHealth({
+        scrape: (infohash, signal) => dht.scrape(infohash, { signal }),
+        record: (records) => {
+          this.#store.recordSwarm(records).then(
+            (n) => (this.#counts.swarmRecorded += n),
+            (error: unknown) => this.#error(error),
+          );
+        },
+        clock: realClock,
+        // Scrapes are lookups too: they wait while real infohashes wait for a fetch.
+        idle: () => this.#queue.waitingReal === 0 && this.#queue.active < this.#settings.concurrency / 2,
+        firstDelayMs: 2 * s.batchDelayMs + 1_000,
+        intervalMs: s.swarmCheckIntervalMs,
+        concurrency: s.swarmConcurrency,
+        maxTracked: s.swarmTracked,
+        timeoutMs: s.lookupTimeoutMs,
+      });
+    }
   }
 
   /** The settings in force (defaults filled in). */
@@ -162,26 +184,26 @@ export class Crawler {
    * the store. Rejects if the node is not started or the store cannot be read.
    */
   async start(): Promise<void> {
-    if (this.#state !== 'idle') throw new Error(`Crawler.start(): the crawler is ${this.#state}`);
-    this.#dht.address(); // throws, saying so, unless the node is listening
-    this.#state = 'starting';
-    this.#startedAt = Date.now();
-    this.#starting = this.#prepare();
-    try {
-      await this.#starting;
-    } catch (error) {
-      this.#state = 'stopped';
-      throw error;
-    } finally {
-      this.#starting = undefined;
-    }
-    if (this.#startAbort.signal.aborted) return; // stop() came first
+    if (this.#state === 'idle') this.#dht.address(); // throws, saying so, unless the node is listening
+    await this.#life.start(
+      () => {
+        this.#startedAt = Date.now();
+        return this.#prepare();
+      },
+      (state) => new Error(`Crawler.start(): the crawler is ${state}`),
+    );
+    if (this.#life.signal.aborted) return; // stop() came first
     this.#harvester.start({ walk: this.#settings.walk });
-    this.#state = 'running';
+    this.#swarm?.start();
     this.#sample();
     this.#ticker = setInterval(() => this.#tick(), TICK_MS);
     (this.#ticker as { unref?: () => void }).unref?.();
     this.#pump();
+  }
+
+  /** Where the crawler is in its start/stop life (util/lifecycle.ts). */
+  get #state(): LifecycleState {
+    return this.#life.state;
   }
 
   /** Wait for the node's bootstrap (a walk needs a routing table to start from), then read the store. */
@@ -192,14 +214,14 @@ export class Crawler {
       await new Promise<void>((resolve) => {
         const done = (): void => {
           off();
-          this.#startAbort.signal.removeEventListener('abort', done);
+          this.#life.signal.removeEventListener('abort', done);
           resolve();
         };
         const off = this.#dht.once('ready', done);
-        this.#startAbort.signal.addEventListener('abort', done, { once: true });
+        this.#life.signal.addEventListener('abort', done, { once: true });
       });
     }
-    if (this.#startAbort.signal.aborted) return;
+    if (this.#life.signal.aborted) return;
     if (this.#fetcher !== undefined && this.#settings.resume) await this.#refill();
   }
 
@@ -208,25 +230,17 @@ export class Crawler {
    * next crawl: they stay unfetched in the store) and write the last batch.
    * Idempotent; the store and the node stay open.
    */
-  async stop(): Promise<void> {
-    if (this.#state === 'idle' || this.#state === 'stopped') {
-      this.#state = 'stopped';
-      return;
-    }
-    if (this.#state === 'stopping') return;
-    if (this.#state === 'starting') {
-      this.#startAbort.abort();
-      await this.#starting?.catch(() => undefined);
-    }
-    this.#state = 'stopping';
-    if (this.#ticker !== undefined) clearInterval(this.#ticker);
-    await this.#harvester.stop();
-    this.#queue.clear();
-    await this.#fetcher?.close();
-    await Promise.all([...this.#running]);
-    await this.#refilling;
-    await this.#batcher.flush();
-    this.#state = 'stopped';
+  stop(): Promise<void> {
+    return this.#life.stop(async () => {
+      if (this.#ticker !== undefined) clearInterval(this.#ticker);
+      await this.#harvester.stop();
+      this.#swarm?.stop();
+      this.#queue.clear();
+      await this.#fetcher?.close();
+      await Promise.all([...this.#running]);
+      await this.#refilling;
+      await this.#batcher.flush();
+    });
   }
 
   /** Write what waits now (observations and results); resolves once written. */
@@ -274,6 +288,7 @@ export class Crawler {
         lookupPeers: c.lookupPeers,
         perMinute: { fetched: perMinute.fetched, failed: perMinute.failed },
       },
+      ...(this.#swarm ? { swarm: { ...this.#swarm.stats(), recorded: c.swarmRecorded } } : {}),
       connections: { open: fetcher?.openConnections ?? 0, connecting: fetcher?.connecting ?? 0 },
       store: {
         itemsWritten: batcher.itemsWritten,
@@ -448,6 +463,9 @@ export class Crawler {
       }
     }
     this.#counts.fetched++;
+    // Peers met while fetching: announcers and lookup answers known now, and the peers tried.
+    const met = new Set([...(this.#harvester.lookup(torrent.infohash).record?.peers ?? []), ...result.attempts.map((a) => a.peer)].map(peerKey));
+    this.#swarm?.fetched(torrent.infohash, met.size);
     this.#batcher.torrent({
       infohash: keys.infohash,
       ...(keys.infohashV2 !== undefined ? { infohashV2: keys.infohashV2 } : {}),

@@ -64,6 +64,11 @@ export class FetchQueue {
     return this.#withPeers.length + this.#needLookup.length + this.#speculative.length;
   }
 
+  /** Entries waiting that are not speculative (announced, sampled, retried, from the store). */
+  get waitingReal(): number {
+    return this.#withPeers.length + this.#needLookup.length;
+  }
+
   /** Entries waiting for their retry time (or their grace). */
   get deferred(): number {
     return this.#deferred.size;

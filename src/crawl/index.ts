@@ -14,3 +14,5 @@ export { MetadataFetcher, METADATA_DEFAULTS, parseInfo } from './metadata/index.
 export type { FetchFailure, FetchResult, FetchedTorrent, MetadataFetcherOptions, PeerAddress, TorrentFile, TorrentInfo } from './metadata/index.ts';
 export { openCrawlStore, openSqliteStore, openPostgresStore, isPostgresUrl, StoreBatcher, TorrentFileWriter } from './store/index.ts';
 export type { CrawlBatch, CrawlStore, HarvestSource, InfohashObservation, InfohashRow, StoreCounts, TorrentRecord } from './store/index.ts';
+// Thrown when a feature's optional peer dependency (better-sqlite3, pg, bittorrent-protocol, ut_metadata) is not installed.
+export { MissingDependencyError } from '../util/optional-dependency.ts';

@@ -14,7 +14,9 @@ import type { BtItem, BtPutOptions, BtVerify } from 'bittorrent-dht';
 import { DHT, loadCore } from '../../src/index.ts';
 import { generateKeypair, immutableTarget, signWith } from '../../src/dht/items/index.ts';
 import { backends } from '../helpers/backends.ts';
-import { startTheirs, stopTheirs, theirEndpoint, within } from './helpers.ts';
+import { startMixedSwarm } from '../helpers/mixed-swarm.ts';
+import type { MixedSwarm } from '../helpers/mixed-swarm.ts';
+import { within } from './helpers.ts';
 
 ed.hashes.sha512 ??= (message) => sha512(message);
 
@@ -54,35 +56,19 @@ function theirGet(from: BtDHT, target: Uint8Array, salt?: Uint8Array): Promise<B
 const text = (value: unknown): string => Buffer.from(value as Uint8Array).toString('latin1');
 
 describe.each(backends)('BEP 44 interop with bittorrent-dht 11 (%s core)', (backend) => {
+  let swarm: MixedSwarm;
   const ours: DHT[] = [];
   const theirs: BtDHT[] = [];
-  const ourAddress = (i: number): string => `${ours[i]!.address().host}:${ours[i]!.address().port}`;
-  const bootstrapFor = (i: number): string[] => {
-    const list = new Set<string>();
-    for (const j of [0, i - 1]) {
-      if (j >= 0 && ours[j]) list.add(ourAddress(j));
-      if (j >= 0 && theirs[j]) list.add(theirEndpoint(theirs[j]!));
-    }
-    return [...list];
-  };
   const octet = backend === 'wasm' ? 2 : 3;
 
   beforeAll(async () => {
-    const core = await loadCore(backend);
-    for (let i = 0; i < SIZE; i++) {
-      const node = new DHT({ host: `127.0.${octet}.${10 + i}`, port: 0, bootstrap: bootstrapFor(i), core, backend });
-      const ready = new Promise<void>((resolve) => node.once('ready', () => resolve()));
-      ours.push(node);
-      await node.start();
-      await within(ready, 15_000, `our node ${i} bootstrap`);
-      theirs.push(await startTheirs(`127.0.${octet}.${40 + i}`, { bootstrap: bootstrapFor(i), verify }));
-    }
-    await Promise.all(ours.map((node) => node.findNode(node.id, { signal: AbortSignal.timeout(10_000) })));
+    swarm = await startMixedSwarm({ size: SIZE, subnet: `127.0.${octet}`, core: await loadCore(backend), backend, theirs: { verify } });
+    ours.push(...swarm.ours);
+    theirs.push(...swarm.theirs);
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(ours.map((node) => node.stop()));
-    await Promise.all(theirs.map((node) => stopTheirs(node)));
+    await swarm?.stop();
   });
 
   it('reads with our get an immutable item they put', { timeout: 30_000 }, async () => {

@@ -10,7 +10,9 @@ import type BtDHT from 'bittorrent-dht';
 import type { BtMessage } from 'bittorrent-dht';
 import { DHT, loadCore } from '../../src/index.ts';
 import { backends } from '../helpers/backends.ts';
-import { bytes, compactNodes, startTheirs, stopTheirs, theirEndpoint, waitFor, within } from './helpers.ts';
+import { startMixedSwarm } from '../helpers/mixed-swarm.ts';
+import type { MixedSwarm } from '../helpers/mixed-swarm.ts';
+import { bytes, compactNodes, theirEndpoint, waitFor, within } from './helpers.ts';
 
 const SIZE = 10;
 
@@ -34,36 +36,19 @@ function theirQuery(from: BtDHT, to: string, q: string, a: Record<string, unknow
 }
 
 describe.each(backends)('interop with bittorrent-dht 11 (%s core)', (backend) => {
+  let swarm: MixedSwarm;
   const ours: DHT[] = [];
   const theirs: BtDHT[] = [];
-  const ourAddress = (i: number): string => `${ours[i]!.address().host}:${ours[i]!.address().port}`;
-  /** Bootstrap list for the i-th node of either side: the first of each, and the previous one of each. */
-  const bootstrapFor = (i: number): string[] => {
-    const list = new Set<string>();
-    for (const j of [0, i - 1]) {
-      if (j >= 0 && ours[j]) list.add(ourAddress(j));
-      if (j >= 0 && theirs[j]) list.add(theirEndpoint(theirs[j]!));
-    }
-    return [...list];
-  };
+  const ourAddress = (i: number): string => swarm.ourAddress(i);
 
   beforeAll(async () => {
-    const core = await loadCore(backend);
-    for (let i = 0; i < SIZE; i++) {
-      const node = new DHT({ host: `127.0.1.${10 + i}`, port: 0, bootstrap: bootstrapFor(i), core, backend });
-      const ready = new Promise<void>((resolve) => node.once('ready', () => resolve()));
-      ours.push(node);
-      await node.start();
-      await within(ready, 15_000, `our node ${i} bootstrap`);
-      theirs.push(await startTheirs(`127.0.1.${40 + i}`, { bootstrap: bootstrapFor(i) }));
-    }
-    // Everyone joined: one more lookup of our own id spreads the late joiners.
-    await Promise.all(ours.map((node) => node.findNode(node.id, { signal: AbortSignal.timeout(10_000) })));
+    swarm = await startMixedSwarm({ size: SIZE, subnet: '127.0.1', core: await loadCore(backend), backend });
+    ours.push(...swarm.ours);
+    theirs.push(...swarm.theirs);
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(ours.map((node) => node.stop()));
-    await Promise.all(theirs.map((node) => stopTheirs(node)));
+    await swarm?.stop();
   });
 
   it('binds every node on its own loopback address', () => {

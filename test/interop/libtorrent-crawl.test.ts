@@ -7,7 +7,8 @@
  * sets); the other half start after the crawl has begun, when every node has
  * already built its sample set, so only the get_peers / announce_peer traffic
  * the crawler sees can find them. All 20 distinct torrents (10 v1, 10 hybrid)
- * must be fetched and verified within 30 s of the crawl's start.
+ * must be fetched and verified within 30 s of the crawl's start; then each
+ * one's swarm health (a BEP 33 scrape: its seeder counted) reaches the store.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,7 +28,7 @@ describe('crawler against libtorrent nodes and seeders', () => {
 
   beforeAll(async () => {
     const base = 64 + Math.floor(Math.random() * 180);
-    world = await startLibtorrentWorld({ nodes: 5, seeders: 4, torrents: 20, earlySeeders: 2, base, watch: `127.${base}.1.1`, maxSeconds: 150 });
+    world = await startLibtorrentWorld({ nodes: 5, seeders: 4, torrents: 20, earlySeeders: 2, base, watch: `127.${base}.1.1`, maxSeconds: 180 });
     dir = mkdtempSync(join(tmpdir(), 'btdht-lt-crawl-'));
   }, 90_000);
 
@@ -45,7 +46,8 @@ describe('crawler against libtorrent nodes and seeders', () => {
     const fetched = new Map<string, FetchedTorrent>();
     try {
       store = await openSqliteStore({ path: join(dir, 'crawl.sqlite'), synchronous: 'normal' });
-      crawler = new Crawler(dht, { store, torrentsDir: join(dir, 'torrents'), onTorrent: (t) => fetched.set(t.infohash, t) });
+      // 8 scrapes at once (default 2) so the 20 swarm checks fit the test's time.
+      crawler = new Crawler(dht, { store, torrentsDir: join(dir, 'torrents'), swarmConcurrency: 8, onTorrent: (t) => fetched.set(t.infohash, t) });
       const startedAt = Date.now();
       await crawler.start();
       // The late half: announced into a DHT whose nodes have built their sample sets.
@@ -74,10 +76,23 @@ describe('crawler against libtorrent nodes and seeders', () => {
         expect(got?.files.length).toBe(t.files);
         expect(got?.verifiedBy).toBe(got?.infohash === t.v1 ? 'sha1' : 'sha256');
       }
+      // Swarm health: each torrent's BEP 33 scrape reaches the store (its seeder announced as a seed).
+      const health = async () => Promise.all(torrents.map((t) => store!.getTorrent(t.v1)));
+      const swarmBy = Date.now() + 30_000;
+      let rows = await health();
+      while (rows.some((r) => r?.swarmCheckedAt == null) && Date.now() < swarmBy) {
+        await new Promise((r) => setTimeout(r, 500));
+        rows = await health();
+      }
+      console.log(`swarm health: ${JSON.stringify(crawler.stats().swarm)}; seeders ${rows.map((r) => r?.seeders).join(',')}`);
+      for (const [i, row] of rows.entries()) {
+        expect(row?.swarmCheckedAt, torrents[i]!.name).toBeTypeOf('number');
+        expect(row?.seeders, torrents[i]!.name).toBeGreaterThanOrEqual(1);
+      }
     } finally {
       await crawler?.stop();
       await store?.close();
       await dht.stop();
     }
-  }, 120_000);
+  }, 150_000);
 });

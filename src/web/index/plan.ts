@@ -53,7 +53,11 @@ export function planSearch(query: SearchQuery, d: Dialect, slice: Slice = pageSl
   const from = `FROM (${candidates}) AS hits JOIN torrents t ON t.id = hits.id`;
   return {
     page: `SELECT ${SUMMARY_COLUMNS} ${from} ${where} ${order} ${limit}`,
-    count: `SELECT count(t.id) AS total, (SELECT count(*) FROM (${candidates}) AS w) AS window ${from} ${where}`,
+    // Without filters every candidate counts: the index alone counts them, no row is read.
+    count:
+      filters.length === 0
+        ? `SELECT count(*) AS total, count(*) AS window FROM (${candidates}) AS w`
+        : `SELECT count(t.id) AS total, (SELECT count(*) FROM (${candidates}) AS w) AS window ${from} ${where}`,
     global: false,
   };
 }

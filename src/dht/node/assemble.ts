@@ -1,0 +1,239 @@
+/**
+ * Assembly of a listening node: the parts every family shares (core, rate
+ * limiter, send pacer, destination budget, BEP 42 policy, tokens, the BEP
+ * 44/33/51 extensions), one stack per bound socket, the traversal runners, and
+ * the routine upkeep. Built once, in this order, each part handed what it
+ * needs; dht.ts only starts and stops the result.
+ */
+import { loadCore } from '../../core/index.ts';
+import type { Core } from '../../core/types.ts';
+import type { Endpoint } from '../../ground/address.ts';
+import type { TimerHandle } from '../../ground/clock.ts';
+import { resolveNumericEndpoint } from '../../util/endpoint.ts';
+import { toHex } from '../../util/hex.ts';
+import { Bep42Policy } from '../bep42.ts';
+import { DESTINATION_BURST, DESTINATION_MAX_TRACKED, DESTINATION_MAX_WAIT_MS, MAINTENANCE_INTERVAL_MS } from '../constants.ts';
+import { DestinationBudget } from '../destination-budget.ts';
+import type { Emitter } from '../emitter.ts';
+import type { DHTEvents } from '../events.ts';
+import type { FamilyTables } from '../handlers.ts';
+import { Hooks } from '../hooks.ts';
+import { installItems } from '../items/install.ts';
+import type { ResolvedOptions } from '../options.ts';
+import { SendPacer } from '../pacing.ts';
+import { SourceLimiter } from '../rate-limit.ts';
+import { installSample } from '../sample/install.ts';
+import { installScrape } from '../scrape/install.ts';
+import type { ScrapeHost } from '../scrape/install.ts';
+import type { Stack, StackNode } from '../stack.ts';
+import { buildStack, stackOf } from '../stack.ts';
+import type { NodeCounters } from '../stats.ts';
+import type { SavedNode } from '../state.ts';
+import { StateSaver } from '../state-saver.ts';
+import { TokenManager } from '../tokens.ts';
+import type { Bootstrap } from './bootstrap.ts';
+import type { Identity } from './identity.ts';
+import { queryNode } from './queries.ts';
+import { bindSockets } from './sockets.ts';
+import type { Bound } from './sockets.ts';
+import { nodeList, tableCounts } from './stats.ts';
+import { Traversals } from './traversals.ts';
+import type { Running } from './running.ts';
+
+/** What the node hands its assembly. */
+export interface NodeContext {
+  options: ResolvedOptions;
+  counters: NodeCounters;
+  /** The embedder's hooks. */
+  hooks: Hooks;
+  emitter: Emitter<DHTEvents>;
+  identity: Identity;
+  bootstrap: Bootstrap;
+  warn: (error: Error) => void;
+}
+
+/** The state file's keeper (with option `stateFile`): its failures are warnings until stop(). */
+export function stateSaverOf(o: ResolvedOptions, emitter: Emitter<DHTEvents>): StateSaver | undefined {
+  if (!o.stateFile) return undefined;
+  const warn = (error: Error): void => emitter.emit('warning', error);
+  return new StateSaver({ file: o.stateFile, intervalMs: o.stateSaveIntervalMs, clock: o.clock, log: o.logger, onFailure: warn, onMovedAside: warn });
+}
+
+/**
+ * Load the core, read the state file (before binding: one that cannot be used
+ * fails start()), bind the sockets and assemble the parts. Datagrams that
+ * arrive before the parts exist are counted 'not-ready'.
+ */
+export async function openNode(node: NodeContext, stateSaver: StateSaver | undefined): Promise<{ parts: Running; saved: readonly SavedNode[] }> {
+  const o = node.options;
+  const core = o.core ?? (await loadCore(o.backend));
+  const state = await stateSaver?.open();
+  if (state) node.identity.restore(state.id);
+  let parts: Running | undefined;
+  const bound = await bindSockets(o, {
+    onDatagram: (family, data, from) => {
+      const stack = family && parts ? stackOf(parts.stacks, family) : undefined;
+      if (stack) stack.rpc.receive(data, from);
+      else node.counters.drops.inc('not-ready');
+    },
+    onSocketError: () => node.counters.drops.inc('socket-error'),
+    warn: node.warn,
+  });
+  parts = assemble(node, core, bound);
+  return { parts, saved: state?.nodes ?? [] };
+}
+
+export function assemble(node: NodeContext, core: Core, bound: readonly Bound[]): Running {
+  const o = node.options;
+  const limiter =
+    o.maxQueriesPerIpPerSecond > 0
+      ? new SourceLimiter({ perSecond: o.maxQueriesPerIpPerSecond, blockMs: o.rateLimitBlockMs, maxTracked: o.rateLimitTrackedIps })
+      : undefined;
+  // One send budget for the node, whichever socket a query leaves by.
+  const pacer = o.maxQueriesOutPerSecond > 0 ? new SendPacer(o.maxQueriesOutPerSecond, o.maxQueuedQueries, o.clock) : undefined;
+  // What each remote node receives from us, whichever socket it leaves by.
+  const budget =
+    o.maxSendsPerNodePerSecond > 0
+      ? new DestinationBudget({ perSecond: o.maxSendsPerNodePerSecond, burst: DESTINATION_BURST, maxTracked: DESTINATION_MAX_TRACKED, maxWaitMs: DESTINATION_MAX_WAIT_MS }, o.clock)
+      : undefined;
+  const bep42 = new Bep42Policy(o.bep42, (bytes) => core.crc32c(bytes));
+  const tokens = new TokenManager((bytes) => core.sha1(bytes), o.clock, o.random);
+  const selves = node.identity.open(core, bound.map(({ local }) => local.family as 4 | 6));
+  const tables: FamilyTables = { 4: undefined, 6: undefined };
+  bound.forEach(({ local }, i) => (tables[local.family as 4 | 6] = selves[i]));
+  // Filled below; the extensions and the runners read it per call.
+  const stacks: Stack[] = [];
+  const traversals = new Traversals({ options: o, counters: node.counters, emitter: node.emitter, self: node.identity, stacks, bep42, bootstrap: node.bootstrap });
+  // The extensions answer from our own table of the asker's family (read per call: BEP 42 may replace it).
+  const closestNodes = (target: Uint8Array, family: 4 | 6): Uint8Array => tables[family]?.table.closest(target, o.k) ?? NO_NODES;
+  // The extensions answer through the dispatch table, not the embedder's hooks.
+  const builtinHooks = new Hooks();
+  const host = extensionHost(node, builtinHooks, stacks, traversals);
+  const items = installItems(host, { core, clock: o.clock, random: o.random, tokens, closestNodes, k: o.k });
+  const scrape = installScrape(host, { core, clock: o.clock, closestNodes, k: o.k, standalone: false });
+  const sample = installSample(host, {
+    core,
+    clock: o.clock,
+    random: o.random,
+    closestNodes,
+    k: o.k,
+    source: {
+      infohashes: (max, random) => {
+        const out = stacks[0]!.peers.infohashes(max, random);
+        const second = stacks[1];
+        return second && out.length < max ? mergeInfohashes(out, second.peers.infohashes(max, random), max) : out;
+      },
+      count: () => stacks.reduce((sum, stack) => sum + stack.peers.infohashCount, 0),
+    },
+  });
+  const shared = { core, limiter, pacer, budget, bep42, tokens, tables, scrape, builtinHooks, stackFor: (family: 4 | 6) => stackOf(stacks, family) };
+  const stackNode: StackNode = {
+    options: o,
+    counters: node.counters,
+    hooks: node.hooks,
+    emitter: node.emitter,
+    warn: node.warn,
+    onAddressReport: (family, ip, from) => node.identity.onAddressReport(core, stacks, family, ip, from),
+    runOn: (family) => traversals.runOn(family),
+    isRouter: (from) => node.bootstrap.isRouter(from),
+  };
+  bound.forEach((b, i) => stacks.push(buildStack(stackNode, shared, b, selves[i]!)));
+  const maintenance = new Maintenance(o, stacks, node.warn);
+  return { core, stacks, primary: stacks[0]!, limiter, budget, bep42, tokens, items, scrape, sample, traversals, maintenance };
+}
+
+/**
+ * Stop every part — traversals, upkeep, extensions; the state saved; then the
+ * sockets — and dispose of the tables once `detach` took their last counts.
+ * Resolves with the save's failure, if any (the node is stopped all the same).
+ */
+export async function closeNode(parts: Running, stateSaver: StateSaver | undefined, detach: (counts: { nodes: number; buckets: number }) => void): Promise<unknown> {
+  parts.traversals.close();
+  parts.maintenance.close();
+  for (const stack of parts.stacks) stack.routing.close();
+  parts.items.close();
+  parts.scrape.close();
+  parts.sample.close();
+  let saveFailure: unknown;
+  await stateSaver?.close().catch((error: unknown) => (saveFailure = error));
+  for (const stack of parts.stacks) stack.rpc.close();
+  await Promise.all(parts.stacks.map((stack) => stack.transport.close()));
+  detach(tableCounts(parts.stacks));
+  for (const stack of parts.stacks) stack.self.table.dispose();
+  return saveFailure;
+}
+
+/**
+ * The node's contracts for its own extensions: queries through the stack of
+ * the destination's family, traversals on the primary DHT, their query hooks
+ * going to `hooks` — never back up through the public face.
+ */
+function extensionHost(node: NodeContext, hooks: Hooks, stacks: readonly Stack[], traversals: Traversals): ScrapeHost {
+  const identity = node.identity;
+  return {
+    get id() {
+      return identity.id.slice();
+    },
+    onQuery: (method, hook) => hooks.onQuery(method, hook),
+    query: (endpoint, method, args, extra) => queryNode(stacks, resolveNumericEndpoint(endpoint, 'query'), method, args, extra),
+    lookup: (target, strategy, options) => traversals.primary(target, strategy, options?.signal),
+    nodes: () => nodeList(stacks, node.options.clock.now()),
+    address: (): Endpoint => ({ ...stacks[0]!.local }),
+    on: (event, listener) => node.emitter.on(event, listener),
+  };
+}
+
+/** Routine upkeep: each routing table's refreshes and pings, stored peers' expiry. */
+export class Maintenance {
+  readonly #options: ResolvedOptions;
+  readonly #stacks: readonly Stack[];
+  readonly #warn: (error: Error) => void;
+  #timer: TimerHandle | undefined;
+  #closed = false;
+
+  constructor(options: ResolvedOptions, stacks: readonly Stack[], warn: (error: Error) => void) {
+    this.#options = options;
+    this.#stacks = stacks;
+    this.#warn = warn;
+  }
+
+  start(): void {
+    if (!this.#closed && this.#options.maintenance) this.#schedule();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#timer?.cancel();
+  }
+
+  #schedule(): void {
+    this.#timer = this.#options.clock.setTimer(() => {
+      if (this.#closed) return;
+      try {
+        for (const stack of this.#stacks) {
+          stack.routing.tick();
+          stack.peers.expire(this.#options.clock.now());
+        }
+      } catch (error) {
+        this.#warn(error instanceof Error ? error : new Error(String(error)));
+      }
+      this.#schedule();
+    }, MAINTENANCE_INTERVAL_MS);
+  }
+}
+
+const NO_NODES = new Uint8Array(0);
+
+/** `first` plus what `second` adds, deduplicated, at most `max`. */
+function mergeInfohashes(first: Uint8Array[], second: Uint8Array[], max: number): Uint8Array[] {
+  const seen = new Set(first.map(toHex));
+  for (const infohash of second) {
+    if (first.length >= max) break;
+    const key = toHex(infohash);
+    if (!seen.has(key)) {
+      seen.add(key);
+      first.push(infohash);
+    }
+  }
+  return first;
+}
