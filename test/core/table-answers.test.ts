@@ -153,7 +153,10 @@ describe('table answers: the wasm backend decides as the js one', () => {
     const counts = [0, 0, 0, 0];
     for (let i = 0; i < 6000; i++) {
       const base = prng.pick(bases);
-      const datagram = i < bases.length ? base : mutate(base, prng.pick(bases), prng);
+      // Every fourth datagram is a crafted case as it is, so each method is compared often
+      // whatever the seed (the mutations alone left one method at 19 with seed 1648188635).
+      const crafted = i % 4 === 0 ? latin1(prng.pick(CASES)[1]) : undefined;
+      const datagram = i < bases.length ? base : (crafted ?? mutate(base, prng.pick(bases), prng));
       const seen = cores.map((core, c) => {
         const answers = core.answers;
         const method = answers.scan(datagram);
