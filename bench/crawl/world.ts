@@ -92,7 +92,7 @@ export async function startCrawlWorld(options: CrawlWorldOptions): Promise<Crawl
     const started = Date.now();
     const ready: Promise<void>[] = [];
     for (let i = 0; i < count; i++) {
-      const dht = new DHT({ host: hostFor(net, i), port: 0, bootstrap: [], core, k: K, maintenance: false, random: seededRandom(options.seed * 100_003 + i + 1) });
+      const dht = new DHT({ host: hostFor(net, i), port: 0, bootstrap: [], core, k: K, maintenance: false, maxPeers: 1_000, random: seededRandom(options.seed * 100_003 + i + 1) });
       dht.on('warning', () => {});
       ready.push(new Promise((resolve) => dht.once('ready', () => resolve())));
       await dht.start();
@@ -148,18 +148,18 @@ export async function startCrawlWorld(options: CrawlWorldOptions): Promise<Crawl
         add(i, peer.host, peer.port);
       }
     }
+    // Each seeder's node announces straight to the K nodes nearest the infohash (get_peers for a token, then
+    // announce_peer): what a lookup ends with on a converged network, without thousands of lookups at once.
+    const ids = nodes.map((n) => n.id);
     const announced = new Array<number>(made.length).fill(0);
     let done = 0;
-    // One announce at a time per announcing node, the nodes in parallel.
     await Promise.all(
       [...plan].map(async ([announcer, list]) => {
         for (const { torrent, port } of list) {
-          // Under load a lookup may end with every announce_peer timed out: try again (bounded).
-          for (let attempt = 0, got = 0; attempt < 3 && got === 0; attempt++) {
-            got = await announcer.announcePeer(made[torrent]!.infohash, port);
-            announced[torrent]! += got;
-          }
-          if (++done % 50 === 0) log(`world: ${done} of ${made.length} torrents announced`);
+          const infohash = Buffer.from(made[torrent]!.infohash, 'hex');
+          const results = await Promise.all(nearest(ids, infohash, K).map((n) => announceTo(announcer, nodes[n]!, infohash, port)));
+          announced[torrent]! += results.filter(Boolean).length;
+          if (++done % 100 === 0) log(`world: ${done} announces done`);
         }
       }),
     );
@@ -183,4 +183,32 @@ export async function startCrawlWorld(options: CrawlWorldOptions): Promise<Crawl
     await stop();
     throw error;
   }
+}
+
+/** Indices of the `k` ids nearest `target` (XOR). */
+function nearest(ids: readonly Uint8Array[], target: Uint8Array, k: number): number[] {
+  const distance = (id: Uint8Array): Buffer => Buffer.from(id.map((b, i) => b ^ target[i]!));
+  return ids
+    .map((id, i) => ({ i, d: distance(id) }))
+    .sort((a, b) => Buffer.compare(a.d, b.d))
+    .slice(0, k)
+    .map((x) => x.i);
+}
+
+/** get_peers for a token, then announce_peer; three tries (a datagram may be lost under load). */
+async function announceTo(from: DHT, to: DHT, infohash: Uint8Array, port: number): Promise<boolean> {
+  const endpoint = to.address();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const answer = await from.query(endpoint, 'get_peers', { info_hash: infohash });
+      const token = answer.r.token;
+      if (!(token instanceof Uint8Array)) return false;
+      await from.query(endpoint, 'announce_peer', { info_hash: infohash, port, token });
+      return true;
+    } catch (error) {
+      // timed out or refused: try again
+      if (process.env.DBG) console.error('announceTo', attempt, String(error).slice(0, 120));
+    }
+  }
+  return false;
 }
