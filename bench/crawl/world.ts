@@ -70,6 +70,7 @@ export interface CrawlWorld {
 }
 
 const K = 8;
+const ANNOUNCE_LANES = 4;
 
 export async function startCrawlWorld(options: CrawlWorldOptions): Promise<CrawlWorld> {
   const { nodes: count, net } = options;
@@ -92,7 +93,7 @@ export async function startCrawlWorld(options: CrawlWorldOptions): Promise<Crawl
     const started = Date.now();
     const ready: Promise<void>[] = [];
     for (let i = 0; i < count; i++) {
-      const dht = new DHT({ host: hostFor(net, i), port: 0, bootstrap: [], core, k: K, maintenance: false, maxPeers: 1_000, random: seededRandom(options.seed * 100_003 + i + 1) });
+      const dht = new DHT({ host: hostFor(net, i), port: 0, bootstrap: [], core, k: K, maintenance: false, maxPeers: 1_000, timeoutMs: 8_000, random: seededRandom(options.seed * 100_003 + i + 1) });
       dht.on('warning', () => {});
       ready.push(new Promise((resolve) => dht.once('ready', () => resolve())));
       await dht.start();
@@ -155,12 +156,18 @@ export async function startCrawlWorld(options: CrawlWorldOptions): Promise<Crawl
     let done = 0;
     await Promise.all(
       [...plan].map(async ([announcer, list]) => {
-        for (const { torrent, port } of list) {
-          const infohash = Buffer.from(made[torrent]!.infohash, 'hex');
-          const results = await Promise.all(nearest(ids, infohash, K).map((n) => announceTo(announcer, nodes[n]!, infohash, port)));
-          announced[torrent]! += results.filter(Boolean).length;
-          if (++done % 100 === 0) log(`world: ${done} announces done`);
-        }
+        // A few torrents at a time per announcing node: a first announce to a node can be slow to answer.
+        let next = 0;
+        const lane = async (): Promise<void> => {
+          while (next < list.length) {
+            const { torrent, port } = list[next++]!;
+            const infohash = Buffer.from(made[torrent]!.infohash, 'hex');
+            const results = await Promise.all(nearest(ids, infohash, K).map((n) => announceTo(announcer, nodes[n]!, infohash, port)));
+            announced[torrent]! += results.filter(Boolean).length;
+            if (++done % 100 === 0) log(`world: ${done} announces done`);
+          }
+        };
+        await Promise.all(Array.from({ length: ANNOUNCE_LANES }, lane));
       }),
     );
     const torrents: WorldTorrent[] = made.map((t, i) => ({ infohash: t.infohash, name: t.name, size: t.size, kind: kinds[i]!, seeders: seedersOf[i]!, announcedTo: announced[i]! }));
@@ -205,9 +212,8 @@ async function announceTo(from: DHT, to: DHT, infohash: Uint8Array, port: number
       if (!(token instanceof Uint8Array)) return false;
       await from.query(endpoint, 'announce_peer', { info_hash: infohash, port, token });
       return true;
-    } catch (error) {
+    } catch {
       // timed out or refused: try again
-      if (process.env.DBG) console.error('announceTo', attempt, String(error).slice(0, 120));
     }
   }
   return false;
