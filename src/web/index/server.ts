@@ -186,7 +186,7 @@ export class IndexServer {
       query.kinds = kinds;
     }
     const rows = Math.max(0, Math.min(limit, SEARCH_WINDOW - offset));
-    const result = rows === 0 ? { torrents: [], total: 0, capped: true } : await this.#reader.search(query, { offset, limit: rows });
+    const result = rows === 0 ? { torrents: [], total: 0, capped: true, windowed: false } : await this.#reader.search(query, { offset, limit: rows });
     reply(200, xml, rssFeed(result.torrents, this.#origin(), 'btdht index', true, offset, result.total));
   }
 }
