@@ -83,6 +83,7 @@ export class Random {
 /**
  * A deterministic, non-cryptographic RandomSource for tests and simulations (see `Random`).
  * @example
+ * import { DHT, seededRandom } from 'btdht';
  * const dht = new DHT({ random: seededRandom(42), bootstrap: [] }); // the same ids every run
  */
 export function seededRandom(seed: number): RandomSource {

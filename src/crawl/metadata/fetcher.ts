@@ -78,8 +78,9 @@ type Settings = typeof METADATA_DEFAULTS;
 
 /**
  * @example
+ * import { MetadataFetcher } from 'btdht/crawl';
  * const fetcher = new MetadataFetcher(); // needs bittorrent-protocol and ut_metadata installed
- * const result = await fetcher.fetch(infohash, [{ host: '127.0.0.1', port: 6881 }]);
+ * const result = await fetcher.fetch('e3811b9539cacff680e418124272177c47477157', [{ host: '127.0.0.1', port: 6881 }]);
  * if (result.ok) console.log(result.torrent.name, result.torrent.files);
  * await fetcher.close();
  */
