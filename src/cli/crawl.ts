@@ -89,6 +89,22 @@ export class CrawlSetupError extends Error {
   override name = 'CrawlSetupError';
 }
 
+/**
+ * Something failed while the crawl stopped (e.g. the state could not be saved):
+ * reported on stderr, exit code 1. Everything else was closed first, the
+ * database after its last batch.
+ */
+export class CrawlStopError extends Error {
+  override name = 'CrawlStopError';
+  constructor(
+    readonly failures: readonly unknown[],
+    /** The crawl's summary, when it ran to its end before the failure. */
+    readonly summary?: CrawlSummary,
+  ) {
+    super(failures.map((error) => (error instanceof Error ? error.message : String(error))).join('; '), { cause: failures[0] });
+  }
+}
+
 /** Checks that need several flags together. */
 export function checkCrawlFlags(flags: CrawlFlags): void {
   if (flags.torrents !== undefined && !flags.metadata) throw new CrawlSetupError('--torrents needs the metadata: drop --no-metadata, or --torrents');
@@ -132,6 +148,8 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
   let progress: ProgressReporter | undefined;
   let index: RunningIndex | undefined;
   let retention: Retention | undefined;
+  let summary: CrawlSummary | undefined;
+  let failed = false;
   try {
     if (flags.serve !== undefined) {
       try {
@@ -213,7 +231,7 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
     progress.stop();
     const stats = crawler.stats();
     const rows = await store.counts();
-    const summary = summarize(flags, local, stats, store.kind, rows);
+    summary = summarize(flags, local, stats, store.kind, rows);
     if (retention !== undefined) {
       summary.retention = {
         by: flags.pruneBy ?? 'oldest',
@@ -224,14 +242,30 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
       };
     }
     return summary;
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
+    // Everything is closed whatever fails on the way (the store last: its final batch is written by crawler.stop());
+    // the first failure is reported once all is closed.
+    const failures: unknown[] = [];
+    const close = async (step: () => unknown): Promise<void> => {
+      try {
+        await step();
+      } catch (error) {
+        failures.push(error);
+      }
+    };
     progress?.stop();
-    await metrics?.close();
-    hub?.close();
-    await crawler?.stop();
-    await dht?.stop();
-    await index?.close();
-    await store.close();
+    await close(() => metrics?.close());
+    await close(() => hub?.close());
+    await close(() => crawler?.stop());
+    // Rejects when the last state save failed (the node is stopped all the same).
+    await close(() => dht?.stop());
+    await close(() => index?.close());
+    await close(() => store.close());
+    // An error from the crawl itself goes on as it is; otherwise a failed stop is the crawl's outcome.
+    if (failures.length > 0 && !failed) throw new CrawlStopError(failures, summary);
   }
 }
 
@@ -351,6 +385,13 @@ export function registerCrawl(program: Command): void {
       });
       printSummary(summary, flags.json === true, (line) => console.log(line));
     } catch (error) {
+      if (error instanceof CrawlStopError) {
+        // What was crawled is reported as it is; the failure after it, and no success.
+        if (error.summary !== undefined) printSummary(error.summary, flags.json === true, (line) => console.log(line));
+        console.error(`btdht crawl: ${error.message}`);
+        process.exitCode = EXIT.failure;
+        return;
+      }
       if (!(error instanceof CrawlSetupError)) throw error;
       console.error(`btdht crawl: ${error.message}`);
       process.exitCode = EXIT.usage;

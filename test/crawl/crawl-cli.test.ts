@@ -6,7 +6,7 @@
  * terminal and stores infohashes but no torrent; crawl-demo runs end to end
  * as a child process and reports every torrent fetched.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
@@ -29,7 +29,7 @@ import {
   runCrawl,
   type CrawlFlags,
 } from '../../src/cli/crawl.ts';
-import { runCli } from './helpers/cli-child.ts';
+import { runCli, startCli, waitUntil } from './helpers/cli-child.ts';
 
 const backend = backends[0] ?? 'wasm';
 
@@ -122,6 +122,36 @@ describe(`btdht crawl against a loopback swarm (${backend} core)`, () => {
     expect(repaints.every((text) => !text.slice(0, -1).includes('\n'))).toBe(true);
     expect(painted.join('')).toMatch(/unique 5 \| rows written \d+/);
   }, 30_000);
+
+  it('a state that cannot be saved at stop: everything else closed (last batch written), reported, exit 1, never "saved"', async () => {
+    const folder = mkdtempSync(join(dir, 'state-gone-'));
+    const state = join(folder, 'state.json');
+    const db = join(dir, 'state-gone.sqlite');
+    const child = startCli([
+      'crawl', '--no-metadata', '--ids', '1', '--db', db, '--host', '127.0.0.244', '--port', '0', '--backend', backend,
+      '--bootstrap', swarm.bootstrap.join(','), '--state', state, '--state-save-interval-ms', '0', '--log-level', 'info',
+    ]);
+    try {
+      // The state was checked and loaded at start; its folder goes once all five infohashes are harvested.
+      await waitUntil(() => /unique 5 \|/.test(child.stderr()), 60_000, 'the progress line to show 5 infohashes');
+      rmSync(folder, { recursive: true, force: true });
+      child.process.kill('SIGINT');
+      const { code } = await child.exited;
+      const [stdout, stderr] = [child.stdout(), child.stderr()];
+      expect(code, stderr).toBe(1);
+      expect(stderr).toMatch(/^btdht crawl: saving state to .*state\.json failed/m);
+      expect(stderr).toMatch(/ error +state\.save-failed /);
+      expect(stdout + stderr).not.toMatch(/state\.saved|state saved/i);
+      // The summary of what was crawled is still printed, and the database holds what it says: closed after its last batch.
+      expect(stdout).toMatch(/database +sqlite .*: 5 infohashes, 0 torrents/);
+      expect(existsSync(`${db}-wal`)).toBe(false);
+      const store = await openSqliteStore({ path: db });
+      expect(await store.counts()).toEqual({ infohashes: 5, torrents: 0 });
+      await store.close();
+    } finally {
+      child.process.kill('SIGKILL');
+    }
+  }, 90_000);
 
   it('crawl-demo runs end to end and reports every torrent fetched', async () => {
     const db = join(dir, 'demo.sqlite');
