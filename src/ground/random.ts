@@ -5,7 +5,13 @@
  * ids in tests, the simulated network's loss and latency.
  */
 
-/** Fills `bytes` with random bytes (the shape of crypto.getRandomValues). */
+/**
+ * Fills `bytes` with random bytes (the shape of crypto.getRandomValues).
+ * @example
+ * import { DHT, type RandomSource } from 'btdht';
+ * const random: RandomSource = (bytes) => crypto.getRandomValues(bytes); // the default
+ * const dht = new DHT({ random });
+ */
 export type RandomSource = (bytes: Uint8Array) => void;
 
 /** The platform CSPRNG (Node 20+, Deno and browsers all have globalThis.crypto). */

@@ -28,6 +28,11 @@ import {
   type PeerSource,
 } from './types.ts';
 
+/**
+ * @example
+ * import { METADATA_DEFAULTS, MetadataFetcher } from 'btdht/crawl';
+ * const fetcher = new MetadataFetcher({ maxConnections: METADATA_DEFAULTS.maxConnections / 4 });
+ */
 export const METADATA_DEFAULTS = {
   maxConnections: 200,
   maxConnectionsPerPeer: 1,
