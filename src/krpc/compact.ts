@@ -93,7 +93,7 @@ export function decodeCompactAddress(bytes: Uint8Array, offset = 0, length = byt
  * import { decodeCompactPeers, encodeCompactPeer } from 'btdht';
  * decodeCompactPeers([encodeCompactPeer({ host: '192.0.2.7', port: 51413 }), new Uint8Array(3)]); // [{ host: '192.0.2.7', port: 51413 }]
  */
-export function decodeCompactPeers(values: readonly Uint8Array[]): Peer[] {
+export function decodeCompactPeers(values: Iterable<Uint8Array>): Peer[] {
   const peers: Peer[] = [];
   for (const value of values) {
     const endpoint = decodeCompactAddress(value);
