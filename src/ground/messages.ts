@@ -49,7 +49,16 @@ export interface ResponseValues {
   values?: Uint8Array[];
 }
 
-/** Return values of a received response: `values` stays one packed view. */
+/**
+ * Return values of a received response: `values` stays one packed view.
+ * @example
+ * import { DHT, decodeCompactPeers, fromHex, type ReceivedValues } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const response = await dht.query('127.0.0.1:6881', 'get_peers', { info_hash: fromHex('e3811b9539cacff680e418124272177c47477157') });
+ * const values: ReceivedValues = response.r;
+ * const peers = decodeCompactPeers(values.values ?? []); // [{ host, port }, ...]
+ */
 export interface ReceivedValues extends Omit<ResponseValues, 'values'> {
   values?: ValuesView;
 }
@@ -63,6 +72,12 @@ export interface ReceivedValues extends Omit<ResponseValues, 'values'> {
  * The decoders hand it only items they checked are byte strings; the reader
  * still checks every length against the bytes and stops at the first item that
  * does not fit, so a view built by hand from any bytes is safe to read.
+ * @example
+ * import { ValuesView, decodeCompactPeers, encodeCompactPeer } from 'btdht';
+ * const view = ValuesView.of([encodeCompactPeer({ host: '192.0.2.7', port: 51413 }), encodeCompactPeer({ host: '192.0.2.8', port: 6881 })]);
+ * view.length; // 2
+ * view.at(1); // the second 6-byte compact peer (a view, no copy)
+ * decodeCompactPeers(view); // [{ host: '192.0.2.7', port: 51413 }, { host: '192.0.2.8', port: 6881 }]
  */
 export class ValuesView implements Iterable<Uint8Array> {
   /**
