@@ -9,14 +9,14 @@ import type { KrpcQuery } from '../ground/messages.ts';
 import type { Endpoint } from '../ground/address.ts';
 import type { Transport } from '../transport/types.ts';
 import type { Bound } from './node/sockets.ts';
-import { IpVoter } from './ip-voter.ts';
+import { IpVoter } from './bep42/ip-voter.ts';
 import { MemoryPeerStore } from './peer-store.ts';
 import { QueryDispatcher } from './dispatch.ts';
 import { RoutingUpkeep } from './routing.ts';
 import { Rpc } from './rpc.ts';
 import { TableAnswers } from './table-answers.ts';
 import type { NodeSelf } from './self.ts';
-import type { Bep42Policy } from './bep42.ts';
+import type { Bep42Policy } from './bep42/trust.ts';
 import type { TokenManager } from './tokens.ts';
 import type { FamilyTables } from './handlers.ts';
 import type { Hooks } from './hooks.ts';
@@ -182,6 +182,7 @@ export function buildStack(node: StackNode, shared: SharedParts, { transport, lo
       peers,
       scrape: shared.scrape.responder,
       rpc,
+      clock: o.clock,
       k: o.k,
     });
     return { family, transport, local, self, rpc, routing, peers, voter, dispatcher };
