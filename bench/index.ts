@@ -25,7 +25,7 @@
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPostgresStore } from '../src/crawl/store/postgres.ts';
 import { openSqliteStore } from '../src/crawl/store/sqlite.ts';
@@ -34,7 +34,7 @@ import type { CrawlStore } from '../src/crawl/store/types.ts';
 import { openPostgresReader } from '../src/web/index/postgres-reader.ts';
 import type { IndexReader } from '../src/web/index/reader.ts';
 import { openSqliteReader } from '../src/web/index/sqlite-reader.ts';
-import { wordSearch, type SearchQuery } from '../src/web/index/query.ts';
+import { MAX_PAGE, wordSearch, type SearchQuery } from '../src/web/index/query.ts';
 import { fastLoad } from './index/pg-load.ts';
 import { generator } from './index/synthetic.ts';
 
@@ -236,12 +236,21 @@ async function bench(t: Target, o: BenchOptions): Promise<void> {
   const rareQ = Array.from({ length: queries }, (_, i) => wordSearch(rare[i % rare.length]!));
   const sizeQ = Array.from({ length: queries }, (_, i) => wordSearch(common[i % common.length]!, { sort: 'size' }));
   const twoQ = Array.from({ length: queries }, (_, i) => wordSearch(`${common[i % common.length]} ${common[(i + 7) % common.length]}`));
+  const deepQ = Array.from({ length: queries }, (_, i) => wordSearch(common[i % common.length]!, { page: MAX_PAGE }));
+  const kindQ = Array.from({ length: queries }, (_, i) => wordSearch(common[i % common.length]!, { kinds: ['video'] }));
+  const rareSizeQ = Array.from({ length: queries }, (_, i) => wordSearch(rare[i % rare.length]!, { sort: 'size' }));
+  const browseQ = Array.from({ length: queries }, (_, i) => wordSearch('', { page: 1 + (i % 40) }));
   const rows: [string, { ms: number[]; matches: number[] }][] = [
     ['common word, newest first', await timeSearches(reader, commonQ)],
     ['rare word, newest first', await timeSearches(reader, rareQ)],
-    ['two common words', await timeSearches(reader, twoQ)],
+    ['two common words, newest first', await timeSearches(reader, twoQ)],
+    [`common word, newest first, page ${MAX_PAGE} (the deepest)`, await timeSearches(reader, deepQ)],
+    ['no words, newest first, pages 1-40', await timeSearches(reader, browseQ)],
     ['common word, by size (window)', await timeSearches(reader, sizeQ)],
+    ['common word, kind=video (window)', await timeSearches(reader, kindQ)],
+    ['rare word, by size (window)', await timeSearches(reader, rareSizeQ)],
   ];
+  console.log(`load average before the searches: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log('| search (count + first page) | matches (median) | p50 ms | p99 ms | max ms |');
   console.log('|---|---:|---:|---:|---:|');
   for (const [name, r] of rows) {
@@ -256,6 +265,7 @@ async function bench(t: Target, o: BenchOptions): Promise<void> {
   console.log(`| anchor: LIKE scan, rare word (${likeN} queries) | | ${fmt(likeRare.p50)} | ${fmt(likeRare.p99)} | ${fmt(likeRare.max)} |`);
   const common50 = summary(rows[0]![1].ms).p50;
   const rare50 = summary(rows[1]![1].ms).p50;
+  console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`full-text vs LIKE (p50): common ${fmt(likeCommon.p50 / common50)}× faster, rare ${fmt(likeRare.p50 / rare50)}× faster`);
   await reader.close();
 
