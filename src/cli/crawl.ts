@@ -12,7 +12,7 @@ import { checkStateFile, StateFileError } from '../dht/state.ts';
 import type { DHTOptions } from '../dht/options.ts';
 import type { Backend, Core } from '../core/types.ts';
 import { Crawler } from '../crawl/crawler.ts';
-import type { CrawlerOptions } from '../crawl/crawler-options.ts';
+import { CRAWLER_DEFAULTS, type CrawlerOptions } from '../crawl/crawler-options.ts';
 import type { CrawlerStats } from '../crawl/crawler-stats.ts';
 import { isPostgresUrl } from '../crawl/store/open.ts';
 import { openPostgresStore } from '../crawl/store/postgres.ts';
@@ -24,7 +24,8 @@ import { MetricsServer } from '../web/metrics-server.ts';
 import type { MetricsHub } from '../web/metrics/hub.ts';
 import { newMetricsHub } from './metrics.ts';
 import { EXIT } from './exit.ts';
-import type { Settings } from './option-table.ts';
+import { flagOf, type Settings } from './option-table.ts';
+import { raisedCaps } from './crawl-caps.ts';
 import { addTableOptions, dhtOptionsOf } from './settings.ts';
 import { createLogWriter } from './log-writer.ts';
 import { Retention } from '../crawl/retention.ts';
@@ -57,6 +58,10 @@ export interface CrawlFlags {
   pruneBy?: 'oldest' | 'least-seeded';
   /** Serve /metrics and the dashboard here. */
   metrics?: ListenAddress;
+  /** Swarm health (BEP 33 scrapes of fetched torrents): period (0 = off), scrapes at once, torrents tracked. */
+  swarmCheckIntervalMs?: number;
+  swarmConcurrency?: number;
+  swarmTracked?: number;
 }
 
 /** Where a crawl writes: the summary on `out`, progress and notes on `err`. */
@@ -205,6 +210,9 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
       store,
       metadata: flags.metadata,
       concurrency: flags.concurrency,
+      ...(flags.swarmCheckIntervalMs !== undefined ? { swarmCheckIntervalMs: flags.swarmCheckIntervalMs } : {}),
+      ...(flags.swarmConcurrency !== undefined ? { swarmConcurrency: flags.swarmConcurrency } : {}),
+      ...(flags.swarmTracked !== undefined ? { swarmTracked: flags.swarmTracked } : {}),
       ...(flags.torrents !== undefined ? { torrentsDir: flags.torrents } : {}),
       onError: (error) => {
         if (++errors <= 5) progress?.note(`error: ${error instanceof Error ? error.message : String(error)}`);
@@ -220,6 +228,12 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
         `database ${store.kind} ${redact(flags.db)}, metadata ${flags.metadata ? 'on' : 'off'}` +
         (flags.duration !== undefined ? `, for ${flags.duration} s` : ', until SIGINT'),
     );
+    // Crawler mode raises caps over a node's (crawl-caps.ts): each one said, with the flag that sets it.
+    const raised = raisedCaps(options.dht ?? {});
+    if (raised.length === 0) progress.note('btdht crawl: caps at the node defaults');
+    for (const cap of raised) {
+      progress.note(`btdht crawl: cap raised: ${cap.key} ${cap.value === 0 ? '0 (unlimited)' : cap.value} (node default ${cap.nodeDefault}; ${flagOf(cap)} sets it)`);
+    }
     if (index !== undefined) progress.note(`btdht crawl: search index at ${index.url}/ (API ${index.url}/api)`);
     await crawler.start();
     retention?.start();
@@ -231,7 +245,8 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
     progress.stop();
     const stats = crawler.stats();
     const rows = await store.counts();
-    summary = summarize(flags, local, stats, store.kind, rows);
+    summary = summarize(flags, local, stats, store.kind, rows, flags.swarmCheckIntervalMs ?? options.crawler?.swarmCheckIntervalMs ?? CRAWLER_DEFAULTS.swarmCheckIntervalMs);
+    summary.raisedCaps = raisedCaps(options.dht ?? {});
     if (retention !== undefined) {
       summary.retention = {
         by: flags.pruneBy ?? 'oldest',
@@ -296,7 +311,7 @@ function untilDone(crawler: Crawler, duration: number | undefined, options: Craw
   });
 }
 
-function summarize(flags: CrawlFlags, local: { host: string; port: number }, stats: CrawlerStats, kind: CrawlStore['kind'], rows: { infohashes: number; torrents: number }): CrawlSummary {
+function summarize(flags: CrawlFlags, local: { host: string; port: number }, stats: CrawlerStats, kind: CrawlStore['kind'], rows: { infohashes: number; torrents: number }, swarmCheckIntervalMs: number): CrawlSummary {
   const i = stats.infohashes;
   const m = stats.metadata;
   const summary: CrawlSummary = {
@@ -315,6 +330,10 @@ function summarize(flags: CrawlFlags, local: { host: string; port: number }, sta
       rows,
     },
   };
+  if (stats.swarm !== undefined) {
+    const { checks, failed, recorded, tracked } = stats.swarm;
+    summary.swarm = { checkIntervalMs: swarmCheckIntervalMs, checks, failed, recorded, tracked };
+  }
   if (flags.torrents !== undefined) summary.torrentFiles = { dir: flags.torrents, written: stats.torrentFiles.written, failed: stats.torrentFiles.failed };
   return summary;
 }
@@ -364,6 +383,9 @@ export function crawlFlagsOf(settings: Settings): CrawlFlags {
     ...(settings.maxDbBytes !== undefined ? { maxDbBytes: settings.maxDbBytes } : {}),
     ...(settings.pruneBy !== undefined ? { pruneBy: settings.pruneBy as 'oldest' | 'least-seeded' } : {}),
     ...(settings.metrics !== undefined ? { metrics: parseListenAddress(settings.metrics, '--metrics') } : {}),
+    ...(settings.swarmCheckIntervalMs !== undefined ? { swarmCheckIntervalMs: settings.swarmCheckIntervalMs } : {}),
+    ...(settings.swarmConcurrency !== undefined ? { swarmConcurrency: settings.swarmConcurrency } : {}),
+    ...(settings.swarmTracked !== undefined ? { swarmTracked: settings.swarmTracked } : {}),
   };
 }
 

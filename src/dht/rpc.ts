@@ -21,7 +21,8 @@ import type { BencodeDict } from '../ground/bencode.ts';
 import type { Clock, TimerHandle } from '../ground/clock.ts';
 import type { Endpoint } from '../ground/address.ts';
 import type { Transport } from '../transport/types.ts';
-import type { KrpcDecodeFailure, KrpcError, KrpcMessage, KrpcQuery, KrpcResponse, OutgoingError, OutgoingQuery, OutgoingResponse, QueryArgs, ResponseValues } from '../ground/messages.ts';
+import type { KrpcDecodeFailure, KrpcError, KrpcMessage, KrpcQuery, KrpcResponse, OutgoingError, OutgoingQuery, OutgoingResponse, QueryArgs, ReceivedValues, ResponseValues } from '../ground/messages.ts';
+import { ValuesView } from '../ground/messages.ts';
 import type { RandomSource } from '../ground/random.ts';
 import { IpField } from './bep42/ip-field.ts';
 import { CLIENT_VERSION } from './constants.ts';
@@ -399,13 +400,13 @@ export function detachResponse(message: KrpcResponse): KrpcResponse {
     if (view.buffer !== source.buffer || start < 0 || start + view.length > source.length) return view.slice();
     return copy.subarray(start, start + view.length);
   };
-  const r: ResponseValues = {};
+  const r: ReceivedValues = {};
   const { id, nodes, nodes6, token, values } = message.r;
   if (id) r.id = move(id);
   if (nodes) r.nodes = move(nodes);
   if (nodes6) r.nodes6 = move(nodes6);
   if (token) r.token = move(token);
-  if (values) r.values = values.map(move);
+  if (values) r.values = new ValuesView(move(values.bytes), values.length);
   const detached: KrpcResponse = {
     y: 'r',
     t: move(message.t),
