@@ -10,7 +10,7 @@
  * see the message), and for get_peers no stored peers. Around the answer it
  * does what the dispatcher does: the method's counter, routing upkeep (unless
  * `ro=1`), the id we answer as (crawler mode: the nearest / the one the asker
- * knows), the token (none at the BEP 33 announce cap), and the rpc's send.
+ * knows), the token (none at the BEP 33 announce cap), and the replies' send.
  * Anything else goes to the dispatcher with the message of the same scan.
  */
 import type { Core } from '../core/types.ts';
@@ -20,7 +20,7 @@ import { CLIENT_VERSION } from './constants.ts';
 import type { Hooks } from './hooks.ts';
 import type { PeerStore } from './peer-store.ts';
 import type { RoutingUpkeep } from './routing.ts';
-import type { Rpc } from './rpc.ts';
+import type { Replies } from './replies.ts';
 import type { NodeSelf } from './self.ts';
 import { idFor, idNear } from './self.ts';
 import type { NodeCounters } from './stats.ts';
@@ -39,7 +39,7 @@ export interface TableAnswerDeps {
   tokens: TokenManager;
   peers: PeerStore;
   scrape?: ScrapeResponder | undefined;
-  rpc: Rpc;
+  replies: Replies;
   k: number;
 }
 
@@ -86,14 +86,14 @@ export class TableAnswers {
         token = deps.tokens.issueFor(from.host);
         if (!token) {
           const query = answers.message();
-          if (query.y === 'q') deps.rpc.error(query.t, 202, 'cannot read your address', from);
+          if (query.y === 'q') deps.replies.error(query.t, 202, 'cannot read your address', from);
           return;
         }
         // No token at the BEP 33 cap: nobody can announce more for this infohash.
         if (deps.scrape && !deps.scrape.acceptsAnnounces(target)) token = undefined;
       }
     }
-    const bytes = answers.answer(self.table, deps.k, { id, ip: deps.rpc.compactOf(from), token, version: CLIENT_VERSION });
-    deps.rpc.sendAnswer(bytes, from);
+    const bytes = answers.answer(self.table, deps.k, { id, ip: deps.replies.compactOf(from), token, version: CLIENT_VERSION });
+    deps.replies.sendAnswer(bytes, from);
   }
 }
