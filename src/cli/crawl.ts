@@ -12,7 +12,7 @@ import { checkStateFile, StateFileError } from '../dht/state.ts';
 import type { DHTOptions } from '../dht/options.ts';
 import type { Backend, Core } from '../core/types.ts';
 import { Crawler } from '../crawl/crawler.ts';
-import type { CrawlerOptions } from '../crawl/crawler-options.ts';
+import { CRAWLER_DEFAULTS, type CrawlerOptions } from '../crawl/crawler-options.ts';
 import type { CrawlerStats } from '../crawl/crawler-stats.ts';
 import { isPostgresUrl } from '../crawl/store/open.ts';
 import { openPostgresStore } from '../crawl/store/postgres.ts';
@@ -57,6 +57,10 @@ export interface CrawlFlags {
   pruneBy?: 'oldest' | 'least-seeded';
   /** Serve /metrics and the dashboard here. */
   metrics?: ListenAddress;
+  /** Swarm health (BEP 33 scrapes of fetched torrents): period (0 = off), scrapes at once, torrents tracked. */
+  swarmCheckIntervalMs?: number;
+  swarmConcurrency?: number;
+  swarmTracked?: number;
 }
 
 /** Where a crawl writes: the summary on `out`, progress and notes on `err`. */
@@ -205,6 +209,9 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
       store,
       metadata: flags.metadata,
       concurrency: flags.concurrency,
+      ...(flags.swarmCheckIntervalMs !== undefined ? { swarmCheckIntervalMs: flags.swarmCheckIntervalMs } : {}),
+      ...(flags.swarmConcurrency !== undefined ? { swarmConcurrency: flags.swarmConcurrency } : {}),
+      ...(flags.swarmTracked !== undefined ? { swarmTracked: flags.swarmTracked } : {}),
       ...(flags.torrents !== undefined ? { torrentsDir: flags.torrents } : {}),
       onError: (error) => {
         if (++errors <= 5) progress?.note(`error: ${error instanceof Error ? error.message : String(error)}`);
@@ -231,7 +238,7 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
     progress.stop();
     const stats = crawler.stats();
     const rows = await store.counts();
-    summary = summarize(flags, local, stats, store.kind, rows);
+    summary = summarize(flags, local, stats, store.kind, rows, flags.swarmCheckIntervalMs ?? options.crawler?.swarmCheckIntervalMs ?? CRAWLER_DEFAULTS.swarmCheckIntervalMs);
     if (retention !== undefined) {
       summary.retention = {
         by: flags.pruneBy ?? 'oldest',
@@ -296,7 +303,7 @@ function untilDone(crawler: Crawler, duration: number | undefined, options: Craw
   });
 }
 
-function summarize(flags: CrawlFlags, local: { host: string; port: number }, stats: CrawlerStats, kind: CrawlStore['kind'], rows: { infohashes: number; torrents: number }): CrawlSummary {
+function summarize(flags: CrawlFlags, local: { host: string; port: number }, stats: CrawlerStats, kind: CrawlStore['kind'], rows: { infohashes: number; torrents: number }, swarmCheckIntervalMs: number): CrawlSummary {
   const i = stats.infohashes;
   const m = stats.metadata;
   const summary: CrawlSummary = {
@@ -315,6 +322,10 @@ function summarize(flags: CrawlFlags, local: { host: string; port: number }, sta
       rows,
     },
   };
+  if (stats.swarm !== undefined) {
+    const { checks, failed, recorded, tracked } = stats.swarm;
+    summary.swarm = { checkIntervalMs: swarmCheckIntervalMs, checks, failed, recorded, tracked };
+  }
   if (flags.torrents !== undefined) summary.torrentFiles = { dir: flags.torrents, written: stats.torrentFiles.written, failed: stats.torrentFiles.failed };
   return summary;
 }
@@ -364,6 +375,9 @@ export function crawlFlagsOf(settings: Settings): CrawlFlags {
     ...(settings.maxDbBytes !== undefined ? { maxDbBytes: settings.maxDbBytes } : {}),
     ...(settings.pruneBy !== undefined ? { pruneBy: settings.pruneBy as 'oldest' | 'least-seeded' } : {}),
     ...(settings.metrics !== undefined ? { metrics: parseListenAddress(settings.metrics, '--metrics') } : {}),
+    ...(settings.swarmCheckIntervalMs !== undefined ? { swarmCheckIntervalMs: settings.swarmCheckIntervalMs } : {}),
+    ...(settings.swarmConcurrency !== undefined ? { swarmConcurrency: settings.swarmConcurrency } : {}),
+    ...(settings.swarmTracked !== undefined ? { swarmTracked: settings.swarmTracked } : {}),
   };
 }
 

@@ -15,7 +15,8 @@ import type { Core } from '../core/types.ts';
 import type { BencodeDict } from '../ground/bencode.ts';
 import type { Clock, TimerHandle } from '../ground/clock.ts';
 import type { Endpoint } from '../ground/address.ts';
-import type { KrpcDecodeFailure, KrpcError, KrpcResponse, OutgoingQuery, QueryArgs, ResponseValues } from '../ground/messages.ts';
+import type { KrpcDecodeFailure, KrpcError, KrpcResponse, OutgoingQuery, QueryArgs, ReceivedValues } from '../ground/messages.ts';
+import { ValuesView } from '../ground/messages.ts';
 import type { RandomSource } from '../ground/random.ts';
 import type { Transport } from '../transport/types.ts';
 import { CLIENT_VERSION } from './constants.ts';
@@ -270,13 +271,13 @@ export function detachResponse(message: KrpcResponse): KrpcResponse {
     if (view.buffer !== source.buffer || start < 0 || start + view.length > source.length) return view.slice();
     return copy.subarray(start, start + view.length);
   };
-  const r: ResponseValues = {};
+  const r: ReceivedValues = {};
   const { id, nodes, nodes6, token, values } = message.r;
   if (id) r.id = move(id);
   if (nodes) r.nodes = move(nodes);
   if (nodes6) r.nodes6 = move(nodes6);
   if (token) r.token = move(token);
-  if (values) r.values = values.map(move);
+  if (values) r.values = new ValuesView(move(values.bytes), values.length);
   const detached: KrpcResponse = {
     y: 'r',
     t: move(message.t),

@@ -29,6 +29,7 @@ import {
   runCrawl,
   type CrawlFlags,
 } from '../../src/cli/crawl.ts';
+import { formatSummary } from '../../src/cli/crawl-progress.ts';
 import { runCli, startCli, waitUntil } from './helpers/cli-child.ts';
 
 const backend = backends[0] ?? 'wasm';
@@ -122,6 +123,33 @@ describe(`btdht crawl against a loopback swarm (${backend} core)`, () => {
     expect(repaints.every((text) => !text.slice(0, -1).includes('\n'))).toBe(true);
     expect(painted.join('')).toMatch(/unique 5 \| rows written \d+/);
   }, 30_000);
+
+  it('swarm health: the --swarm-* settings reach the crawler, and the summary and progress line show the swarm counts', async () => {
+    const lines: string[] = [];
+    const db = join(dir, 'swarm.sqlite');
+    const summary = await runCrawl(
+      { ...base, db, duration: 60, bootstrap: swarm.bootstrap, host: '127.0.0.243', swarmCheckIntervalMs: 90_000, swarmConcurrency: 3, swarmTracked: 100 },
+      { out: () => undefined, err: { write: (text: string) => lines.push(text) } },
+      { crawler: { walkIntervalMs: 500, batchDelayMs: 200 }, progressIntervalMs: 200, stopWhen: (stats) => (stats.swarm?.recorded ?? 0) >= 5 },
+    );
+    expect(summary.metadata.fetched).toBe(5);
+    expect(summary.swarm).toMatchObject({ checkIntervalMs: 90_000, tracked: 5, failed: 0 });
+    expect(summary.swarm!.recorded).toBeGreaterThanOrEqual(5);
+    expect(summary.swarm!.checks).toBeGreaterThanOrEqual(5);
+    const store = await openSqliteStore({ path: db });
+    for (const t of swarm.torrents) expect((await store.getTorrent(t.infohash))?.swarmCheckedAt).toBeGreaterThan(0);
+    await store.close();
+    const text = formatSummary(summary).join('\n');
+    expect(text).toMatch(new RegExp(`^  swarms +${summary.swarm!.recorded} seeders/leechers counts recorded from ${summary.swarm!.checks} BEP 33 scrapes; 5 torrents rechecked every 1m30s$`, 'm'));
+    expect(lines.join('')).toMatch(/\| swarms checked \d+ recorded \d+/);
+    // Off: said so in the summary, and no scrape.
+    const off = await runCrawl({ ...base, db: join(dir, 'swarm-off.sqlite'), duration: 60, bootstrap: swarm.bootstrap, host: '127.0.0.242', swarmCheckIntervalMs: 0 }, { out: () => undefined, err: { write: () => true } }, {
+      crawler: { walkIntervalMs: 500 },
+      stopWhen: (stats) => stats.metadata.fetched >= 5,
+    });
+    expect(off.swarm).toBeUndefined();
+    expect(formatSummary(off).join('\n')).toMatch(/^  swarms +not checked \(--swarm-check-interval-ms 0\)$/m);
+  }, 150_000);
 
   it('a state that cannot be saved at stop: everything else closed (last batch written), reported, exit 1, never "saved"', async () => {
     const folder = mkdtempSync(join(dir, 'state-gone-'));
