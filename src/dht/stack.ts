@@ -165,6 +165,7 @@ export function buildStack(node: StackNode, shared: SharedParts, { transport, lo
         peers,
         scrape: shared.scrape.responder,
         replies,
+        clock: o.clock,
         k: o.k,
       });
   const rpc = new Rpc({
