@@ -5,7 +5,7 @@
  * at the node defaults, then at the crawl's caps, each a process of its own.
  * Each is filled to its caps by what the network can send:
  *   1. one query from each of `--sources` distinct loopback addresses
- *      (127.90.x.y, one socket each, opened and closed in batches): the rate
+ *      (127.90.x.y, 127.91.x.y, …, one socket each, opened and closed in batches): the rate
  *      limiter keeps min(sources, rateLimitTrackedIps) of them;
  *   2. pings to silent loopback addresses (127.99.x.y) as fast as the send
  *      queue takes them, with a 120 s query timeout, until the outstanding
@@ -26,7 +26,8 @@ import type { ChildReport } from './raised-caps/child.ts';
 const CHILD = fileURLToPath(new URL('./raised-caps/child.ts', import.meta.url));
 const at = process.argv.indexOf('--sources');
 const SOURCES = at >= 0 ? Number(process.argv[at + 1]) : 110_000;
-if (!Number.isInteger(SOURCES) || SOURCES < 1 || SOURCES > 60_000 * 256) throw new Error(`--sources must be a whole number from 1 to ${60_000 * 256}`);
+// 127.90.0.0 to 127.98.255.255: the silent addresses the child pings are 127.99.x.y.
+if (!Number.isInteger(SOURCES) || SOURCES < 1 || SOURCES > 9 * 65_536 - 1) throw new Error(`--sources must be a whole number from 1 to ${9 * 65_536 - 1}`);
 
 const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
 const signed = (bytes: number): string => `${bytes < 0 ? '−' : '+'}${mib(Math.abs(bytes))}`;
@@ -39,14 +40,14 @@ function ask(child: ChildProcess, message: string): Promise<ChildReport> {
   });
 }
 
-/** One ping from each of `count` addresses 127.90.x.y, `batch` sockets at a time. */
+/** One ping from each of `count` addresses 127.90.x.y, 127.91.x.y, …, `batch` sockets at a time. */
 async function flood(port: number, count: number, batch = 500): Promise<void> {
   for (let start = 0; start < count; start += batch) {
     const sockets = await Promise.all(
       Array.from({ length: Math.min(batch, count - start) }, (_, j) => {
         const n = start + j + 1;
         const socket = createSocket('udp4');
-        return new Promise<ReturnType<typeof createSocket>>((resolve) => socket.bind({ address: `127.90.${(n >> 8) & 0xff}.${n & 0xff}`, port: 0 }, () => resolve(socket)));
+        return new Promise<ReturnType<typeof createSocket>>((resolve) => socket.bind({ address: `127.${90 + (n >> 16)}.${(n >> 8) & 0xff}.${n & 0xff}`, port: 0 }, () => resolve(socket)));
       }),
     );
     await Promise.all(
