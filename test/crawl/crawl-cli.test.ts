@@ -75,7 +75,8 @@ describe('btdht crawl: argument errors', () => {
         { args: ['crawl-demo', '--nodes', '2'], message: /--nodes: expected a whole number from 3 to 250/ },
         { args: ['crawl', '--state', join(dir, 'no-such-folder', 's.json'), '--db', join(dir, 'state.sqlite'), '--host', '127.0.0.1', '--port', '0'], message: /state file .*s\.json: its folder .*no-such-folder does not exist/ },
       ];
-      const results = await Promise.all(cases.map((c) => runCli(c.args, 30_000)));
+      // Each exits within seconds; the bound only stops a hung child (five starting at once take long on a loaded machine).
+      const results = await Promise.all(cases.map((c) => runCli(c.args, 100_000)));
       for (const [i, result] of results.entries()) {
         expect(result.code, result.stderr).toBe(2);
         expect(result.stderr).toMatch(cases[i]!.message);
@@ -84,7 +85,7 @@ describe('btdht crawl: argument errors', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('btdht crawl: the caps it raises over a node\'s', () => {
