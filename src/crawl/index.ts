@@ -5,6 +5,7 @@
  * the stores); `Crawler` composes them on a started `DHT`.
  */
 export { Crawler } from './crawler.ts';
+export type { CrawlFetchEvent, CrawlerInfohashReport } from './crawler.ts';
 export { CRAWLER_DEFAULTS } from './crawler-options.ts';
 export type { CrawlerOptions, CrawlerSettings } from './crawler-options.ts';
 export type { CrawlerStats } from './crawler-stats.ts';

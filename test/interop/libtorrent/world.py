@@ -23,8 +23,8 @@ Seeders serve torrents made here (files of random bytes): half v1 only, half
 hybrid v1+v2. A seeder is started either at once or on the `start-seeders`
 command, and announces each torrent as soon as its DHT is up.
 
-Commands (one per line on stdin): `start-seeders`, `lookups N SEED`, `report`, `stop`.
-Events (one JSON object per line on stdout): `ready`, `seeders-started`, `lookups-done`,
+Commands (one per line on stdin): `prepare-seeders`, `start-seeders`, `lookups N SEED`, `report`, `stop`.
+Events (one JSON object per line on stdout): `ready`, `seeders-prepared`, `seeders-started`, `lookups-done`,
 `report`, `error`. The script ends on `stop`, when stdin closes, or after
 --max-seconds, whichever comes first.
 """
@@ -172,6 +172,7 @@ class Member:
         self.bootstrapped = False
         self.stats = {}
         self.handles = []
+        self.torrents = []  # the world's torrent dicts, beside handles
         self.node_id = None
 
     def poll(self):
@@ -189,7 +190,7 @@ class Member:
                 if m:
                     self.node_id = m.group(1)
             elif isinstance(alert, lt.dht_announce_alert):
-                self.announces_in.append((str(alert.info_hash), alert.ip, alert.port))
+                self.announces_in.append((str(alert.info_hash), alert.ip, alert.port, time.time()))
             elif isinstance(alert, lt.dht_get_peers_alert):
                 self.get_peers_in += 1
             elif isinstance(alert, lt.dht_bootstrap_alert):
@@ -239,14 +240,20 @@ def main():
     torrents = make_torrents(args.dir, args.torrents, args.seed)
 
     def all_members():
-        return nodes + seeders
+        return nodes + seeders + list(prepared.values())
 
     seeders = []
 
-    def start_seeder(j):
+    prepared = {}
+
+    def seeder_session(j):
         member = Member('seeder', j, f'127.{args.base}.{100 + j}.1', args.port, args.trace, watch)
         for n in nodes:
             member.session.add_dht_node((n.host, n.port))
+        return member
+
+    def start_seeder(j):
+        member = prepared.pop(j, None) or seeder_session(j)
         for t in torrents[j::args.seeders]:
             atp = lt.add_torrent_params()
             atp.ti = t['ti']
@@ -254,7 +261,10 @@ def main():
             atp.flags |= lt.torrent_flags.seed_mode
             atp.flags &= ~lt.torrent_flags.auto_managed
             atp.flags &= ~lt.torrent_flags.paused
-            member.handles.append(member.session.add_torrent(atp))
+            handle = member.session.add_torrent(atp)
+            member.handles.append(handle)
+            member.torrents.append(t)
+            t['startedAt'] = round(time.time() * 1000)
             t['seeder'] = j
             t['peer'] = {'host': member.host, 'port': args.port}
         seeders.append(member)
@@ -276,7 +286,18 @@ def main():
             for m in members:
                 if r < len(m.handles):
                     m.handles[r].force_dht_announce()
+                    m.torrents[r]['announcedAt'] = round(time.time() * 1000)
             poll_all(ANNOUNCE_GAP)
+
+    def wait_for_dht(members):
+        # Each has a node in its routing table (10 s at most).
+        started_by = time.monotonic() + 10
+        while time.monotonic() < started_by:
+            for m in members:
+                m.session.post_session_stats()
+            poll_all(0.2)
+            if all(m.stats.get('dht.dht_nodes', 0) >= 1 for m in members):
+                break
 
     def poll_all(seconds):
         end = time.monotonic() + seconds
@@ -301,8 +322,15 @@ def main():
             break
     announce_staggered(seeders)
 
+    def first_announce_in(ih):
+        # When any member first accepted an announce_peer for this hash (wall-clock ms), else None.
+        times = [at for m in all_members() for h, _, _, at in m.announces_in if h == ih]
+        return round(min(times) * 1000) if times else None
+
     def describe():
-        return [{'name': t['name'], 'kind': t['kind'], 'v1': t['v1'], 'v2': t['v2'], 'files': t['files'], 'size': t['size'], 'seeder': t.get('seeder', -1), 'peer': t.get('peer')} for t in torrents]
+        return [{'name': t['name'], 'kind': t['kind'], 'v1': t['v1'], 'v2': t['v2'], 'files': t['files'], 'size': t['size'], 'seeder': t.get('seeder', -1), 'peer': t.get('peer'),
+                 'startedAt': t.get('startedAt'), 'announcedAt': t.get('announcedAt'),
+                 'announceInAt': {h: first_announce_in(h) for h in (t['v1'], t['v2']) if h}} for t in torrents]
 
     emit('ready', nodes=[{'host': n.host, 'port': n.port, 'id': n.node_id} for n in nodes], torrents=describe(), earlySeeders=args.early_seeders,
          seeders=[{'host': f'127.{args.base}.{100 + j}.1', 'port': args.port} for j in range(args.seeders)])
@@ -313,7 +341,7 @@ def main():
         poll_all(0.3)
         announced_to = {}
         for m in all_members():
-            for ih, ip, port in m.announces_in:
+            for ih, ip, port, _ in m.announces_in:
                 announced_to.setdefault(ih, set()).add(m.host)
         emit('report', members=[m.summary() for m in all_members()], announcedInfohashes=len(announced_to), torrents=describe())
 
@@ -330,17 +358,18 @@ def main():
         while b'\n' in buffer:
             line, buffer = buffer.split(b'\n', 1)
             command = line.decode().strip()
-            if command == 'start-seeders':
+            if command == 'prepare-seeders':
+                # The late seeders' sessions, in the DHT but holding no torrent yet: `start-seeders`
+                # then only adds and announces their torrents (no bootstrap wait after it).
+                for j in range(len(seeders) + len(prepared), args.seeders):
+                    prepared[j] = seeder_session(j)
+                wait_for_dht(list(prepared.values()))
+                emit('seeders-prepared', count=len(prepared))
+            elif command == 'start-seeders':
                 before = len(seeders)
                 for j in range(before, args.seeders):
                     start_seeder(j)
-                started_by = time.monotonic() + 10
-                while time.monotonic() < started_by:
-                    for m in seeders:
-                        m.session.post_session_stats()
-                    poll_all(0.2)
-                    if all(m.stats.get('dht.dht_nodes', 0) >= 1 for m in seeders):
-                        break
+                wait_for_dht(seeders[before:])
                 announce_staggered(seeders[before:])
                 emit('seeders-started', torrents=describe())
             elif command.startswith('lookups '):

@@ -32,6 +32,11 @@ export interface WorldTorrent {
   /** Seeder index, -1 before its seeder started. */
   seeder: number;
   peer: WorldNode | null;
+  /** Wall-clock ms: when its seeder added it, when it asked libtorrent to announce it (null: not yet). */
+  startedAt: number | null;
+  announcedAt: number | null;
+  /** Per infohash (v1, and v2 for hybrids): when a member of the world first accepted an announce_peer for it (wall-clock ms), null if none did. */
+  announceInAt: Record<string, number | null>;
 }
 
 /** What libtorrent did with the watched address (from its DHT log and packet alerts). */
@@ -87,7 +92,13 @@ export interface LibtorrentWorld {
   readonly nodes: WorldNode[];
   readonly seeders: WorldNode[];
   torrents: WorldTorrent[];
-  /** Start the seeders not started yet; resolves once they announced (force_dht_announce). */
+  /**
+   * Start the sessions of the seeders not started yet, in the DHT but with no
+   * torrent: `startSeeders` then only adds and announces their torrents.
+   * Resolves once each has a node in its routing table.
+   */
+  prepareSeeders(): Promise<void>;
+  /** Start the seeders not started yet; resolves once they asked libtorrent to announce each torrent (force_dht_announce). */
   startSeeders(): Promise<WorldTorrent[]>;
   report(): Promise<WorldReport>;
   /**
@@ -249,6 +260,10 @@ async function launch(options: WorldOptions, base: number, port: number): Promis
     nodes: ready['nodes'] as WorldNode[],
     seeders: ready['seeders'] as WorldNode[],
     torrents: ready['torrents'] as WorldTorrent[],
+    async prepareSeeders() {
+      send('prepare-seeders');
+      await next('seeders-prepared', 30_000);
+    },
     async startSeeders() {
       send('start-seeders');
       const started = await next('seeders-started', 30_000);
