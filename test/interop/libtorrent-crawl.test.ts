@@ -29,9 +29,12 @@ describe('crawler against libtorrent nodes and seeders', () => {
 
   beforeAll(async () => {
     const base = 64 + Math.floor(Math.random() * 180);
-    world = await startLibtorrentWorld({ nodes: 5, seeders: 4, torrents: 20, earlySeeders: EARLY_SEEDERS, base, watch: `127.${base}.1.1`, maxSeconds: 180 });
+    world = await startLibtorrentWorld({ nodes: 5, seeders: 4, torrents: 20, earlySeeders: EARLY_SEEDERS, base, watch: `127.${base}.1.1`, maxSeconds: 180, trace: process.env['BTDHT_WORLD_TRACE'] === '1' });
     // The late seeders' sessions join the DHT now, holding no torrent: after the crawl starts
     // they only add and announce their torrents (no bootstrap on the crawl's clock).
+    // The early half announced, as the test claims: a member of the world accepted each announce.
+    const unannounced = world.torrents.filter((t) => t.seeder >= 0 && Object.values(t.announceInAt).every((at) => at === null));
+    expect(unannounced.map((t) => t.name), 'early torrents no world member accepted an announce for').toEqual([]);
     await world.prepareSeeders();
     dir = mkdtempSync(join(tmpdir(), 'btdht-lt-crawl-'));
   }, 90_000);
@@ -83,7 +86,7 @@ describe('crawler against libtorrent nodes and seeders', () => {
             `fetched ${rel(fetchedAt.get(h))}; attempts ${tries.join('; ') || 'none'}`
           );
         });
-        return `${t.name} seeder ${t.seeder} (${late}) added ${rel(t.startedAt)} announced ${rel(t.announcedAt)} | ${hashes.join(' | ')}`;
+        return `${t.name} seeder ${t.seeder} (${late}) added ${rel(t.startedAt)} announced ${rel(t.announcedAt)}${t.reannounced > 0 ? ` (re-announced ×${t.reannounced})` : ''} | ${hashes.join(' | ')}`;
       };
       const missing = torrents.filter((t) => !fetched.has(t.v1) && !(t.v2 !== null && fetched.has(t.v2)));
       console.log(
@@ -92,7 +95,7 @@ describe('crawler against libtorrent nodes and seeders', () => {
           `fetched ${stats.metadata.fetched}, failures ${JSON.stringify(stats.metadata.failures)}, peer failures ${JSON.stringify(stats.metadata.peerFailures)}, penalized ${stats.metadata.penalized}, retries ${stats.metadata.retries}, woken ${stats.metadata.woken}, joined ${stats.metadata.joined}, lookups ${stats.metadata.lookups}; ` +
           `seeders started (startSeeders resolved) at +${(seedersStartedIn / 1000).toFixed(1)} s; missing ${missing.map((t) => t.name).join(', ') || 'none'}\n` +
           `per torrent (times from the crawl's start): ${torrents.map((t) => explain(t)).join('\n  ')}\n` +
-          `world: ${JSON.stringify(report.members.map((m) => ({ role: m.role, host: m.host, announceIn: m.announceIn, dropped: m.messagesInDropped, watch: m.watch })))}`,
+          `world: ${JSON.stringify(report.members.map((m) => ({ role: m.role, host: m.host, announceIn: m.announceIn, dropped: m.messagesInDropped, bans: m.bans, watch: m.watch })))}`,
       );
       expect(missing.map((t) => `${t.name}: ${explain(t)}`)).toEqual([]);
       expect(elapsed).toBeLessThanOrEqual(CRAWL_DEADLINE_MS);

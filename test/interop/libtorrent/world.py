@@ -46,6 +46,9 @@ except ImportError as error:  # pragma: no cover - reported to the driver
 PIECE = 16 * 1024
 DEBUG = os.environ.get('BTDHT_WORLD_DEBUG') == '1'
 ANNOUNCE_GAP = 1.0
+# A forced announce no member accepted after this long is forced again (libtorrent itself would wait its
+# 15 min announce interval: a seeder's lookup can fail when a node's answers hit its DoS blocker).
+REANNOUNCE_AFTER = 4.0
 
 
 def emit(event, **fields):
@@ -287,7 +290,33 @@ def main():
                 if r < len(m.handles):
                     m.handles[r].force_dht_announce()
                     m.torrents[r]['announcedAt'] = round(time.time() * 1000)
+                    m.torrents[r]['forcedAt'] = time.monotonic()
             poll_all(ANNOUNCE_GAP)
+
+    def accepted(t):
+        if t.get('accepted'):
+            return True
+        t['accepted'] = any(h == t['v1'] or h == t['v2'] for m in all_members() for h, _, _, _ in m.announces_in)
+        return t['accepted']
+
+    def reannounce_unaccepted():
+        # Announced torrents that no member accepted yet: forced again, one per seeder per call.
+        now = time.monotonic()
+        for m in seeders:
+            for r, t in enumerate(m.torrents):
+                if t.get('forcedAt') is None or now - t['forcedAt'] < REANNOUNCE_AFTER or accepted(t):
+                    continue
+                m.handles[r].force_dht_announce()
+                t['forcedAt'] = now
+                t['reannounced'] = t.get('reannounced', 0) + 1
+                break
+
+    def wait_until_accepted(members, seconds):
+        # Every torrent of `members` accepted by some member (re-forced as needed), `seconds` at most.
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and not all(accepted(t) for m in members for t in m.torrents):
+            reannounce_unaccepted()
+            poll_all(0.2)
 
     def wait_for_dht(members):
         # Each has a node in its routing table (10 s at most).
@@ -321,6 +350,7 @@ def main():
         if all(m.stats.get('dht.dht_nodes', 0) >= min(2, len(nodes) - 1) for m in all_members()):
             break
     announce_staggered(seeders)
+    wait_until_accepted(seeders, 30)
 
     def first_announce_in(ih):
         # When any member first accepted an announce_peer for this hash (wall-clock ms), else None.
@@ -329,7 +359,7 @@ def main():
 
     def describe():
         return [{'name': t['name'], 'kind': t['kind'], 'v1': t['v1'], 'v2': t['v2'], 'files': t['files'], 'size': t['size'], 'seeder': t.get('seeder', -1), 'peer': t.get('peer'),
-                 'startedAt': t.get('startedAt'), 'announcedAt': t.get('announcedAt'),
+                 'startedAt': t.get('startedAt'), 'announcedAt': t.get('announcedAt'), 'reannounced': t.get('reannounced', 0),
                  'announceInAt': {h: first_announce_in(h) for h in (t['v1'], t['v2']) if h}} for t in torrents]
 
     emit('ready', nodes=[{'host': n.host, 'port': n.port, 'id': n.node_id} for n in nodes], torrents=describe(), earlySeeders=args.early_seeders,
@@ -348,6 +378,7 @@ def main():
     buffer = b''
     while time.monotonic() < deadline:
         poll_all(0.1)
+        reannounce_unaccepted()
         readable, _, _ = select.select([sys.stdin], [], [], 0)
         if not readable:
             continue

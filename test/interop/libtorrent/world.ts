@@ -35,6 +35,8 @@ export interface WorldTorrent {
   /** Wall-clock ms: when its seeder added it, when it asked libtorrent to announce it (null: not yet). */
   startedAt: number | null;
   announcedAt: number | null;
+  /** Announces forced again because no member had accepted the last one after 4 s. */
+  reannounced: number;
   /** Per infohash (v1, and v2 for hybrids): when a member of the world first accepted an announce_peer for it (wall-clock ms), null if none did. */
   announceInAt: Record<string, number | null>;
 }
@@ -61,6 +63,8 @@ export interface WorldMember {
   announceIn: number;
   announceOut: number;
   sampleIn: number;
+  /** Sources its DoS blocker banned (from its DHT log: only with `trace`). */
+  bans: number;
   watch?: WatchEvidence;
 }
 
