@@ -115,6 +115,8 @@ describe('crawler against libtorrent nodes and seeders', () => {
         await new Promise((r) => setTimeout(r, 500));
         rows = await health();
       }
+      const node = dht.stats();
+      console.log(`dht: queries out ${JSON.stringify(node.queriesOut)} answered ${JSON.stringify(node.responsesIn)} timeouts ${JSON.stringify(node.timeouts)} drops ${JSON.stringify(node.drops)} queries in ${JSON.stringify(node.queriesIn)}`);
       console.log(`swarm health: ${JSON.stringify(crawler.stats().swarm)}; seeders ${rows.map((r) => r?.seeders).join(',')}; checked at ${rows.map((r) => (r?.swarmCheckedAt == null ? '-' : `+${((r.swarmCheckedAt - startedAt) / 1000).toFixed(1)}s`)).join(',')}`);
       for (const [i, row] of rows.entries()) {
         expect(row?.swarmCheckedAt, torrents[i]!.name).toBeTypeOf('number');
