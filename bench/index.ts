@@ -13,9 +13,16 @@
  * throwaway one). Never in CI: a million torrents take minutes.
  *
  *   npm run bench:index -- [--torrents N] [--queries N] [--only sqlite|postgres]
+ *     [--db FILE] [--pg-schema NAME] [--no-busy]
+ *
+ * --db FILE / --pg-schema NAME keep the database for the next run, which
+ * reuses it (topping it up to N torrents) instead of building it again: a
+ * million torrents is CPU-heavy to write. The insert-while-searching phase
+ * then writes to a copy of the SQLite file, or removes its rows from the
+ * kept PostgreSQL schema afterwards, so the kept data stays the same.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPostgresStore } from '../src/crawl/store/postgres.ts';
@@ -139,21 +146,40 @@ async function runSearcher(spec: string): Promise<void> {
   process.stdout.write(JSON.stringify({ ms }));
 }
 
-/** Rare words known to be in the data: the least frequent word of every 997th name written. */
-const rareSeen: string[] = [];
+/** Rare words known to be in the data: the least frequent word (rank ≥ 5,000 of the Zipf vocabulary) of every 997th stored name. */
+async function rareWords(t: Target, torrents: number): Promise<string[]> {
+  const rank = new Map(generator(1).words.map((w, i) => [w, i]));
+  const ids = Array.from({ length: Math.ceil(torrents / 997) }, (_, i) => 1 + i * 997);
+  let names: string[];
+  if (t.backend === 'sqlite') {
+    const db = await openSqliteDatabase(t.path!, undefined, { readonly: true });
+    names = (db.prepare(`SELECT name FROM torrents WHERE id IN (${ids.join(',')}) ORDER BY id`).all() as { name: string }[]).map((r) => r.name);
+    db.close();
+  } else {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client(t.url);
+    await client.connect();
+    names = (await client.query<{ name: string }>(`SELECT name FROM "${t.schema}".torrents WHERE id = ANY($1::bigint[]) ORDER BY id`, [ids])).rows.map((r) => r.name);
+    await client.end();
+  }
+  const rare: string[] = [];
+  for (const name of names) {
+    const words = name.toLowerCase().split(/[^a-z]+/).filter((w) => rank.has(w));
+    const rarest = words.sort((a, b) => rank.get(b)! - rank.get(a)!)[0];
+    if (rarest !== undefined && rank.get(rarest)! >= 5_000) rare.push(rarest);
+  }
+  return [...new Set(rare)];
+}
 
-async function insert(store: CrawlStore, from: number, count: number, seed: number): Promise<number> {
-  const gen = generator(seed);
-  const rank = new Map(gen.words.map((w, i) => [w, i]));
+function insert(store: CrawlStore, from: number, count: number, seed: number): Promise<number> {
+  return insertWith(store, generator(seed), from, count);
+}
+
+async function insertWith(store: CrawlStore, gen: ReturnType<typeof generator>, from: number, count: number): Promise<number> {
   const start = performance.now();
   for (let n = from; n < from + count; n += BATCH) {
     const k = Math.min(BATCH, from + count - n);
     const batch = Array.from({ length: k }, (_, i) => gen.torrent(n + i, T0 + (n + i) * 1000));
-    for (let i = 0; i < k; i += 997) {
-      const words = batch[i]!.name.toLowerCase().split(/[^a-z]+/).filter((w) => rank.has(w));
-      const rarest = words.sort((a, b) => rank.get(b)! - rank.get(a)!)[0];
-      if (rarest !== undefined && rank.get(rarest)! >= 5_000) rareSeen.push(rarest);
-    }
     await store.write({ torrents: batch });
     if ((n - from) % 100_000 === 0 && n > from) process.stderr.write(`  ${n - from} written, ${((n - from) / ((performance.now() - start) / 1000)).toFixed(0)}/s\n`);
   }
@@ -162,15 +188,35 @@ async function insert(store: CrawlStore, from: number, count: number, seed: numb
 
 const fmt = (x: number): string => (x < 10 ? x.toFixed(2) : x.toFixed(1));
 
-async function bench(t: Target, torrents: number, queries: number): Promise<void> {
+interface BenchOptions {
+  torrents: number;
+  queries: number;
+  /** Run the insert-while-searching phase. */
+  busy: boolean;
+  /** The database is kept for the next run: the busy phase must leave it as it was. */
+  kept: boolean;
+}
+
+async function bench(t: Target, o: BenchOptions): Promise<void> {
+  const { torrents, queries } = o;
   console.log(`\n## ${t.backend}: ${torrents.toLocaleString('en-US')} torrents`);
-  const store = await openStore(t);
-  const bulk = await insert(store, 0, torrents, 1);
-  console.log(`bulk insert: ${bulk.toFixed(0)} torrents/s (CrawlStore.write, ${BATCH} a batch${t.backend === 'sqlite' ? ', synchronous=NORMAL' : ''})`);
+  let store = await openStore(t);
+  const had = (await store.counts()).torrents;
+  let bulk = NaN;
+  if (had < torrents) {
+    // The generator is seeded: topping up from `had` writes what a fresh build would have.
+    const gen = generator(1);
+    for (let n = 0; n < had; n++) gen.torrent(n, 0);
+    bulk = await insertWith(store, gen, had, torrents - had);
+    console.log(`bulk insert: ${bulk.toFixed(0)} torrents/s (${(torrents - had).toLocaleString('en-US')} torrents through CrawlStore.write, ${BATCH} a batch${t.backend === 'sqlite' ? ', synchronous=NORMAL' : ''})`);
+  } else {
+    console.log(`reusing the kept database: ${had.toLocaleString('en-US')} torrents (bulk insert not measured in this run)`);
+  }
+  const stored = Math.max(had, torrents);
   const words = generator(1).words;
-  // Common: the most frequent words of the Zipf vocabulary; rare: words far down it, taken from names written.
+  // Common: the most frequent words of the Zipf vocabulary; rare: words far down it, taken from names stored.
   const common = words.slice(0, 20);
-  const rare = [...new Set(rareSeen.splice(0))].slice(0, queries);
+  const rare = (await rareWords(t, stored)).slice(0, queries);
   const reader = await openReader(t);
   await timeSearches(reader, common.slice(0, 5).map((w) => wordSearch(w))); // warm the cache
   const commonQ = Array.from({ length: queries }, (_, i) => wordSearch(common[i % common.length]!));
@@ -200,18 +246,40 @@ async function bench(t: Target, torrents: number, queries: number): Promise<void
   console.log(`full-text vs LIKE (p50): common ${fmt(likeCommon.p50 / common50)}× faster, rare ${fmt(likeRare.p50 / rare50)}× faster`);
   await reader.close();
 
-  // Inserts while another process searches without pause.
+  console.log(`database: ${((await store.usedBytes()) / 1e9).toFixed(2)} GB`);
+  if (!o.busy) return store.close();
+
+  // Inserts while another process searches without pause: on a copy of a kept SQLite file.
+  let busyTarget = t;
+  if (o.kept && t.backend === 'sqlite') {
+    await store.close(); // checkpoints the WAL into the file copied
+    busyTarget = { ...t, path: `${t.path!}.busy` };
+    copyFileSync(t.path!, busyTarget.path!);
+    store = await openStore(busyTarget);
+  }
   const during = Math.max(BATCH, Math.min(100_000, Math.floor(torrents / 10)));
-  const child = searcher(t, [...common, ...rare]);
+  const child = searcher(busyTarget, [...common, ...rare]);
   await new Promise((r) => setTimeout(r, 2_000));
-  const busy = await insert(store, torrents, during, 2);
+  const busy = await insert(store, stored, during, 2);
   const searched = summary((await child.stop()).ms);
   console.log(
-    `insert while searching: ${busy.toFixed(0)} torrents/s (${during.toLocaleString('en-US')} torrents; ${fmt((busy / bulk) * 100)}% of the bulk rate); ` +
+    `insert while searching: ${busy.toFixed(0)} torrents/s (${during.toLocaleString('en-US')} torrents${Number.isNaN(bulk) ? '' : `; ${fmt((busy / bulk) * 100)}% of the bulk rate`}); ` +
       `the searching process meanwhile: ${searched.n} searches, p50 ${fmt(searched.p50)} ms, p99 ${fmt(searched.p99)} ms`,
   );
-  console.log(`database: ${((await store.usedBytes()) / 1e9).toFixed(2)} GB`);
   await store.close();
+  if (busyTarget !== t) rmSync(busyTarget.path!, { force: true });
+  else if (o.kept && t.backend === 'postgres') await dropNewerThan(t, stored);
+}
+
+/** Remove what the busy phase added to a kept PostgreSQL schema (rows past the first `stored`). */
+async function dropNewerThan(t: Target, stored: number): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client(t.url);
+  await client.connect();
+  const cutoff = T0 + stored * 1000;
+  await client.query(`DELETE FROM "${t.schema}".torrents WHERE fetched_at >= $1`, [cutoff]);
+  await client.query(`DELETE FROM "${t.schema}".infohashes WHERE first_seen >= $1`, [cutoff]);
+  await client.end();
 }
 
 async function main(): Promise<void> {
@@ -220,13 +288,21 @@ async function main(): Promise<void> {
   const torrents = Number(flag('--torrents', '1000000'));
   const queries = Number(flag('--queries', '200'));
   const only = flag('--only', '');
+  const dbPath = flag('--db', '');
+  const pgSchema = flag('--pg-schema', '');
+  const busy = !args.includes('--no-busy');
   console.log(`bench:index — ${torrents.toLocaleString('en-US')} synthetic torrents, ${queries} queries a kind; node ${process.version}, ${new Date().toISOString()}`);
   if (only !== 'postgres') {
-    const dir = mkdtempSync(join(tmpdir(), 'btdht-bench-index-'));
-    try {
-      await bench({ backend: 'sqlite', path: join(dir, 'index.sqlite') }, torrents, queries);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    if (dbPath !== '') {
+      console.log(`SQLite file ${dbPath} (${existsSync(dbPath) ? 'reused' : 'built'}, kept)`);
+      await bench({ backend: 'sqlite', path: dbPath }, { torrents, queries, busy, kept: true });
+    } else {
+      const dir = mkdtempSync(join(tmpdir(), 'btdht-bench-index-'));
+      try {
+        await bench({ backend: 'sqlite', path: join(dir, 'index.sqlite') }, { torrents, queries, busy, kept: false });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
   }
   if (only !== 'sqlite') {
@@ -235,9 +311,13 @@ async function main(): Promise<void> {
       console.log('\n(PostgreSQL skipped: BTDHT_TEST_POSTGRES_URL is not set; npm run bench:index starts a throwaway server)');
       return;
     }
+    if (pgSchema !== '') {
+      await bench({ backend: 'postgres', url, schema: pgSchema }, { torrents, queries, busy, kept: true });
+      return;
+    }
     const schema = `bench_index_${process.pid}`;
     try {
-      await bench({ backend: 'postgres', url, schema }, torrents, queries);
+      await bench({ backend: 'postgres', url, schema }, { torrents, queries, busy, kept: false });
     } finally {
       const { default: pg } = await import('pg');
       const client = new pg.Client(url);

@@ -26,7 +26,8 @@ export type { SampleAnswer, SampleLookupResult, SampleWalkOptions } from './dht/
 export { K, ALPHA, DEFAULT_BOOTSTRAP } from './dht/constants.ts';
 export type { Peer, CompactNode } from './krpc/compact.ts';
 export { decodeCompactAddress, decodeCompactNodes, decodeCompactPeers, encodeCompactAddress, encodeCompactNodes, encodeCompactPeer } from './krpc/compact.ts';
-export type { KrpcMessage, KrpcQuery, KrpcResponse, KrpcError, QueryArgs, ResponseValues } from './ground/messages.ts';
+export type { KrpcMessage, KrpcQuery, KrpcResponse, KrpcError, QueryArgs, ResponseValues, ReceivedValues } from './ground/messages.ts';
+export { ValuesView } from './ground/messages.ts';
 export { loadCore } from './core/index.ts';
 export type { Backend, Core } from './core/types.ts';
 export type { Clock, TimerHandle } from './ground/clock.ts';

@@ -44,6 +44,11 @@ export interface CrawlSummary {
     /** Rows in the database at the end (every crawl that wrote there, not only this one). */
     rows: { infohashes: number; torrents: number };
   };
+  /**
+   * Swarm health, when on (metadata on, a period above 0): BEP 33 scrapes done
+   * (and failed), swarms recorded in the database, torrents on the schedule.
+   */
+  swarm?: { checkIntervalMs: number; checks: number; failed: number; recorded: number; tracked: number };
   torrentFiles?: { dir: string; written: number; failed: number };
   /** Retention, when a limit was set: torrents removed by this crawl. */
   retention?: { by: 'oldest' | 'least-seeded'; removed: number; errors: number; maxTorrents?: number; maxDbBytes?: number; usedBytes?: number };
@@ -80,6 +85,7 @@ export function progressLine(stats: CrawlerStats): string {
     parts.push(`queue ${m.queued + m.retryWaiting} (${m.inFlight} fetching)`);
     parts.push(`conns ${stats.connections.open}`);
   }
+  if (stats.swarm !== undefined) parts.push(`swarms checked ${stats.swarm.checks} recorded ${stats.swarm.recorded}`);
   parts.push(`rows written ${stats.store.itemsWritten}`);
   if (stats.store.errors > 0) parts.push(`store errors ${stats.store.errors}`);
   return parts.join(' | ');
@@ -165,6 +171,15 @@ export function formatSummary(summary: CrawlSummary): string[] {
       (st.itemsDropped + st.shedBatches + st.errors > 0 ? `; ${st.itemsDropped} items lost, ${st.shedBatches} batches shed, ${st.errors} errors` : '') +
       ')',
   );
+  const sw = summary.swarm;
+  if (sw !== undefined) {
+    lines.push(
+      `  swarms      ${sw.recorded} seeders/leechers counts recorded from ${sw.checks} BEP 33 scrape${sw.checks === 1 ? '' : 's'}` +
+        `${sw.failed > 0 ? ` (${sw.failed} failed)` : ''}; ${sw.tracked} torrent${sw.tracked === 1 ? '' : 's'} rechecked every ${formatDuration(sw.checkIntervalMs)}`,
+    );
+  } else if (m.enabled) {
+    lines.push('  swarms      not checked (--swarm-check-interval-ms 0)');
+  }
   const r = summary.retention;
   if (r !== undefined) {
     const limits = [r.maxTorrents !== undefined ? `at most ${r.maxTorrents} torrents` : '', r.maxDbBytes !== undefined ? `at most ${r.maxDbBytes} bytes (${r.usedBytes ?? '?'} in use)` : ''].filter((x) => x !== '').join(', ');

@@ -12,7 +12,7 @@ import { checkStateFile, StateFileError } from '../dht/state.ts';
 import type { DHTOptions } from '../dht/options.ts';
 import type { Backend, Core } from '../core/types.ts';
 import { Crawler } from '../crawl/crawler.ts';
-import type { CrawlerOptions } from '../crawl/crawler-options.ts';
+import { CRAWLER_DEFAULTS, type CrawlerOptions } from '../crawl/crawler-options.ts';
 import type { CrawlerStats } from '../crawl/crawler-stats.ts';
 import { isPostgresUrl } from '../crawl/store/open.ts';
 import { openPostgresStore } from '../crawl/store/postgres.ts';
@@ -57,6 +57,10 @@ export interface CrawlFlags {
   pruneBy?: 'oldest' | 'least-seeded';
   /** Serve /metrics and the dashboard here. */
   metrics?: ListenAddress;
+  /** Swarm health (BEP 33 scrapes of fetched torrents): period (0 = off), scrapes at once, torrents tracked. */
+  swarmCheckIntervalMs?: number;
+  swarmConcurrency?: number;
+  swarmTracked?: number;
 }
 
 /** Where a crawl writes: the summary on `out`, progress and notes on `err`. */
@@ -87,6 +91,22 @@ export interface CrawlRunOptions {
 /** A problem with the user's input or environment, found before the crawl starts: printed as is, exit code 2. */
 export class CrawlSetupError extends Error {
   override name = 'CrawlSetupError';
+}
+
+/**
+ * Something failed while the crawl stopped (e.g. the state could not be saved):
+ * reported on stderr, exit code 1. Everything else was closed first, the
+ * database after its last batch.
+ */
+export class CrawlStopError extends Error {
+  override name = 'CrawlStopError';
+  constructor(
+    readonly failures: readonly unknown[],
+    /** The crawl's summary, when it ran to its end before the failure. */
+    readonly summary?: CrawlSummary,
+  ) {
+    super(failures.map((error) => (error instanceof Error ? error.message : String(error))).join('; '), { cause: failures[0] });
+  }
 }
 
 /** Checks that need several flags together. */
@@ -132,6 +152,8 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
   let progress: ProgressReporter | undefined;
   let index: RunningIndex | undefined;
   let retention: Retention | undefined;
+  let summary: CrawlSummary | undefined;
+  let failed = false;
   try {
     if (flags.serve !== undefined) {
       try {
@@ -187,6 +209,9 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
       store,
       metadata: flags.metadata,
       concurrency: flags.concurrency,
+      ...(flags.swarmCheckIntervalMs !== undefined ? { swarmCheckIntervalMs: flags.swarmCheckIntervalMs } : {}),
+      ...(flags.swarmConcurrency !== undefined ? { swarmConcurrency: flags.swarmConcurrency } : {}),
+      ...(flags.swarmTracked !== undefined ? { swarmTracked: flags.swarmTracked } : {}),
       ...(flags.torrents !== undefined ? { torrentsDir: flags.torrents } : {}),
       onError: (error) => {
         if (++errors <= 5) progress?.note(`error: ${error instanceof Error ? error.message : String(error)}`);
@@ -213,7 +238,7 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
     progress.stop();
     const stats = crawler.stats();
     const rows = await store.counts();
-    const summary = summarize(flags, local, stats, store.kind, rows);
+    summary = summarize(flags, local, stats, store.kind, rows, flags.swarmCheckIntervalMs ?? options.crawler?.swarmCheckIntervalMs ?? CRAWLER_DEFAULTS.swarmCheckIntervalMs);
     if (retention !== undefined) {
       summary.retention = {
         by: flags.pruneBy ?? 'oldest',
@@ -224,14 +249,30 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
       };
     }
     return summary;
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
+    // Everything is closed whatever fails on the way (the store last: its final batch is written by crawler.stop());
+    // the first failure is reported once all is closed.
+    const failures: unknown[] = [];
+    const close = async (step: () => unknown): Promise<void> => {
+      try {
+        await step();
+      } catch (error) {
+        failures.push(error);
+      }
+    };
     progress?.stop();
-    await metrics?.close();
-    hub?.close();
-    await crawler?.stop();
-    await dht?.stop();
-    await index?.close();
-    await store.close();
+    await close(() => metrics?.close());
+    await close(() => hub?.close());
+    await close(() => crawler?.stop());
+    // Rejects when the last state save failed (the node is stopped all the same).
+    await close(() => dht?.stop());
+    await close(() => index?.close());
+    await close(() => store.close());
+    // An error from the crawl itself goes on as it is; otherwise a failed stop is the crawl's outcome.
+    if (failures.length > 0 && !failed) throw new CrawlStopError(failures, summary);
   }
 }
 
@@ -262,7 +303,7 @@ function untilDone(crawler: Crawler, duration: number | undefined, options: Craw
   });
 }
 
-function summarize(flags: CrawlFlags, local: { host: string; port: number }, stats: CrawlerStats, kind: CrawlStore['kind'], rows: { infohashes: number; torrents: number }): CrawlSummary {
+function summarize(flags: CrawlFlags, local: { host: string; port: number }, stats: CrawlerStats, kind: CrawlStore['kind'], rows: { infohashes: number; torrents: number }, swarmCheckIntervalMs: number): CrawlSummary {
   const i = stats.infohashes;
   const m = stats.metadata;
   const summary: CrawlSummary = {
@@ -281,6 +322,10 @@ function summarize(flags: CrawlFlags, local: { host: string; port: number }, sta
       rows,
     },
   };
+  if (stats.swarm !== undefined) {
+    const { checks, failed, recorded, tracked } = stats.swarm;
+    summary.swarm = { checkIntervalMs: swarmCheckIntervalMs, checks, failed, recorded, tracked };
+  }
   if (flags.torrents !== undefined) summary.torrentFiles = { dir: flags.torrents, written: stats.torrentFiles.written, failed: stats.torrentFiles.failed };
   return summary;
 }
@@ -330,6 +375,9 @@ export function crawlFlagsOf(settings: Settings): CrawlFlags {
     ...(settings.maxDbBytes !== undefined ? { maxDbBytes: settings.maxDbBytes } : {}),
     ...(settings.pruneBy !== undefined ? { pruneBy: settings.pruneBy as 'oldest' | 'least-seeded' } : {}),
     ...(settings.metrics !== undefined ? { metrics: parseListenAddress(settings.metrics, '--metrics') } : {}),
+    ...(settings.swarmCheckIntervalMs !== undefined ? { swarmCheckIntervalMs: settings.swarmCheckIntervalMs } : {}),
+    ...(settings.swarmConcurrency !== undefined ? { swarmConcurrency: settings.swarmConcurrency } : {}),
+    ...(settings.swarmTracked !== undefined ? { swarmTracked: settings.swarmTracked } : {}),
   };
 }
 
@@ -351,6 +399,13 @@ export function registerCrawl(program: Command): void {
       });
       printSummary(summary, flags.json === true, (line) => console.log(line));
     } catch (error) {
+      if (error instanceof CrawlStopError) {
+        // What was crawled is reported as it is; the failure after it, and no success.
+        if (error.summary !== undefined) printSummary(error.summary, flags.json === true, (line) => console.log(line));
+        console.error(`btdht crawl: ${error.message}`);
+        process.exitCode = EXIT.failure;
+        return;
+      }
       if (!(error instanceof CrawlSetupError)) throw error;
       console.error(`btdht crawl: ${error.message}`);
       process.exitCode = EXIT.usage;

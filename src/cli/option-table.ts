@@ -16,6 +16,7 @@ import type { ValueKind, ValueOf } from './option-kinds.ts';
 import { boolean, hexId, hostPortList, idsKind, integer, ipAddress, oneOf, parsedText, seconds, text } from './option-kinds.ts';
 import { parseDb, parseSchema } from './crawl-flags.ts';
 import { parseListenAddress } from '../web/listen.ts';
+import { CRAWLER_DEFAULTS } from '../crawl/crawler-options.ts';
 
 /** The long-running commands whose options live in this table. */
 export type CommandName = 'node' | 'crawl';
@@ -141,6 +142,22 @@ export const OPTIONS = [
   def({ key: 'duration', kind: seconds(100 * 365 * 86_400), help: 'stop after this many seconds (default: at SIGINT)', commands: CRAWL }),
   def({ key: 'metadata', kind: boolean, negatable: true, help: 'fetch the torrents (BEP 9); off harvests infohashes only', commands: CRAWL, defaults: { crawl: true } }),
   def({ key: 'concurrency', kind: integer(1, 10_000), help: 'torrents fetched at once', commands: CRAWL, defaults: { crawl: 64 } }),
+  // Swarm health (BEP 33 scrapes of the fetched torrents: seeders and leechers in the database).
+  def({
+    key: 'swarmCheckIntervalMs',
+    kind: integer(0, 365 * 86_400_000, '0 = never'),
+    help: 'scrape each fetched torrent (BEP 33) soon after its fetch and then this often, recording its seeders and leechers, ms',
+    commands: CRAWL,
+    defaults: { crawl: CRAWLER_DEFAULTS.swarmCheckIntervalMs },
+  }),
+  def({ key: 'swarmConcurrency', kind: integer(1, 1_000), help: 'swarm-health scrapes at once', commands: CRAWL, defaults: { crawl: CRAWLER_DEFAULTS.swarmConcurrency } }),
+  def({
+    key: 'swarmTracked',
+    kind: integer(1, 10_000_000),
+    help: 'fetched torrents kept on the swarm-health schedule at most (the least recently fetched dropped first)',
+    commands: CRAWL,
+    defaults: { crawl: CRAWLER_DEFAULTS.swarmTracked },
+  }),
   def({ key: 'json', kind: boolean, help: 'print the summary as one JSON line', commands: CRAWL, defaults: { crawl: false } }),
   def({
     key: 'serve',

@@ -17,7 +17,7 @@
  * - a few questionable nodes (not heard from for 15 minutes) are pinged per
  *   tick, stalest first, so nodes that left are found out (two failures) and
  *   replaced from the cache without waiting for a lookup to trip on them;
- * - BEP 42 (bep42.ts): with 'enforce' a node whose id does not match its IP
+ * - BEP 42 (bep42/trust.ts): with 'enforce' a node whose id does not match its IP
  *   never enters the table; with 'prefer' a compliant newcomer facing a full
  *   bucket takes the place of the bucket's stalest non-compliant node;
  * - nodes learned from `nodes` lists never enter the table by themselves: only
@@ -37,7 +37,7 @@ import { bytesEqual, bytesKey } from '../util/bytes.ts';
 import { BUCKET_REFRESH_MS, MAX_REFRESHES_PER_TICK, MAX_STALE_PINGS_PER_TICK, QUESTIONABLE_AFTER_MS } from './constants.ts';
 import type { QueryOutcome } from './rpc.ts';
 import type { NodeSelf } from './self.ts';
-import type { Bep42Policy } from './bep42.ts';
+import type { Bep42Policy } from './bep42/trust.ts';
 
 /** A node as the node's events and lookups report it. */
 export interface NodeInfo {

@@ -21,9 +21,10 @@ import type { BencodeDict } from '../ground/bencode.ts';
 import type { Clock, TimerHandle } from '../ground/clock.ts';
 import type { Endpoint } from '../ground/address.ts';
 import type { Transport } from '../transport/types.ts';
-import type { KrpcDecodeFailure, KrpcError, KrpcMessage, KrpcQuery, KrpcResponse, OutgoingError, OutgoingQuery, OutgoingResponse, QueryArgs, ResponseValues } from '../ground/messages.ts';
+import type { KrpcDecodeFailure, KrpcError, KrpcMessage, KrpcQuery, KrpcResponse, OutgoingError, OutgoingQuery, OutgoingResponse, QueryArgs, ReceivedValues, ResponseValues } from '../ground/messages.ts';
+import { ValuesView } from '../ground/messages.ts';
 import type { RandomSource } from '../ground/random.ts';
-import { writeIPv4, writeIPv6 } from '../ground/address.ts';
+import { IpField } from './bep42/ip-field.ts';
 import { CLIENT_VERSION } from './constants.ts';
 import type { SendPacer } from './pacing.ts';
 import type { DestinationBudget } from './destination-budget.ts';
@@ -113,12 +114,7 @@ export class Rpc {
   /** Scratch messages reused for every answer: encodeKrpc is synchronous, so nothing holds on to them. */
   readonly #response: OutgoingResponse = { y: 'r', t: new Uint8Array(0), r: {}, v: CLIENT_VERSION };
   readonly #error: OutgoingError = { y: 'e', t: new Uint8Array(0), e: { code: 0, message: '' }, v: CLIENT_VERSION };
-  #lastHost = '';
-  #lastPort = -1;
-  #lastCompact: Uint8Array | undefined;
-  /** Scratch compact addresses (IPv4, IPv6) for `ip`: the encoder copies them into the datagram. */
-  readonly #compact4 = new Uint8Array(6);
-  readonly #compact6 = new Uint8Array(18);
+  readonly #ipField = new IpField();
 
   constructor(deps: RpcDeps) {
     this.#deps = deps;
@@ -231,14 +227,9 @@ export class Rpc {
     this.#deps.transport.send(bytes, to);
   }
 
-  /** The compact address of `to` (BEP 42 `ip`), remembered for the next answer (a busy client asks many times in a row). A scratch view: encode it before the next call. */
+  /** The compact address of `to` (BEP 42 `ip`). A scratch view: encode it before the next call. */
   compactOf(to: Endpoint): Uint8Array | undefined {
-    if (to.host !== this.#lastHost || to.port !== this.#lastPort) {
-      this.#lastHost = to.host;
-      this.#lastPort = to.port;
-      this.#lastCompact = writeCompactAddress(to.host, to.port, this.#compact4, this.#compact6);
-    }
-    return this.#lastCompact;
+    return this.#ipField.of(to);
   }
 
   /** Answer a query with a KRPC error (BEP 5: 201 generic, 202 server, 203 protocol, 204 method unknown). */
@@ -409,13 +400,13 @@ export function detachResponse(message: KrpcResponse): KrpcResponse {
     if (view.buffer !== source.buffer || start < 0 || start + view.length > source.length) return view.slice();
     return copy.subarray(start, start + view.length);
   };
-  const r: ResponseValues = {};
+  const r: ReceivedValues = {};
   const { id, nodes, nodes6, token, values } = message.r;
   if (id) r.id = move(id);
   if (nodes) r.nodes = move(nodes);
   if (nodes6) r.nodes6 = move(nodes6);
   if (token) r.token = move(token);
-  if (values) r.values = values.map(move);
+  if (values) r.values = new ValuesView(move(values.bytes), values.length);
   const detached: KrpcResponse = {
     y: 'r',
     t: move(message.t),
@@ -427,16 +418,6 @@ export function detachResponse(message: KrpcResponse): KrpcResponse {
   if (message.v) detached.v = move(message.v);
   if (message.ip) detached.ip = move(message.ip);
   return detached;
-}
-
-/** `host`:`port` as compact peer info written into `out4` or `out6` (whichever fits), or undefined for a host that is no IP literal. */
-function writeCompactAddress(host: string, port: number, out4: Uint8Array, out6: Uint8Array): Uint8Array | undefined {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) return undefined;
-  const out = writeIPv4(host, out4, 0) ? out4 : writeIPv6(host, out6, 0) ? out6 : undefined;
-  if (!out) return undefined;
-  out[out.length - 2] = port >> 8;
-  out[out.length - 1] = port & 0xff;
-  return out;
 }
 
 function destinationKey(to: Endpoint): string {

@@ -20,7 +20,7 @@ export interface QueryArgs {
   want?: string[];
 }
 
-/** Return values of a response (`r`). */
+/** Return values of a response (`r`) as sent. */
 export interface ResponseValues {
   id?: Uint8Array;
   /** Compact node info, 26 bytes per node (BEP 5). */
@@ -30,6 +30,101 @@ export interface ResponseValues {
   token?: Uint8Array;
   /** Compact peer info, 6 bytes (IPv4) or 18 bytes (IPv6) each. */
   values?: Uint8Array[];
+}
+
+/** Return values of a received response: `values` stays one packed view. */
+export interface ReceivedValues extends Omit<ResponseValues, 'values'> {
+  values?: ValuesView;
+}
+
+/**
+ * The `values` list of a received response as one view of the datagram: the
+ * list's items as sent (`6:abcdef6:ghijkl…`, without the `l`/`e`) and their
+ * count. A lookup reads each value as a view on demand, so decoding a response
+ * with 50 peers makes one object, not 50 arrays.
+ *
+ * The decoders hand it only items they checked are byte strings; the reader
+ * still checks every length against the bytes and stops at the first item that
+ * does not fit, so a view built by hand from any bytes is safe to read.
+ */
+export class ValuesView implements Iterable<Uint8Array> {
+  /**
+   * @param bytes the list's items, each `<length>:<bytes>`
+   * @param length how many items `bytes` holds
+   */
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly length: number,
+  ) {}
+
+  /** A view of values made here (tests, relays): the items encoded into one buffer. */
+  static of(values: readonly Uint8Array[]): ValuesView {
+    let size = 0;
+    for (const value of values) size += String(value.length).length + 1 + value.length;
+    const bytes = new Uint8Array(size);
+    let p = 0;
+    for (const value of values) {
+      const prefix = `${value.length}:`;
+      for (let i = 0; i < prefix.length; i++) bytes[p++] = prefix.charCodeAt(i);
+      bytes.set(value, p);
+      p += value.length;
+    }
+    return new ValuesView(bytes, values.length);
+  }
+
+  [Symbol.iterator](): Iterator<Uint8Array> {
+    return new ValuesIterator(this.bytes, this.length);
+  }
+
+  /** Item `index` (a view, no copy), or undefined past the end. */
+  at(index: number): Uint8Array | undefined {
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) return undefined;
+    const items = new ValuesIterator(this.bytes, index + 1);
+    let item: IteratorResult<Uint8Array> = items.next();
+    for (let i = 0; i < index && !item.done; i++) item = items.next();
+    return item.done ? undefined : item.value;
+  }
+
+  /** The items as separate views (what a decoder gave before the packed view). */
+  toArray(): Uint8Array[] {
+    return Array.from(this);
+  }
+}
+
+/** Reads `<length>:<bytes>` items; stops at the count or at the first malformed item. */
+class ValuesIterator implements Iterator<Uint8Array> {
+  #p = 0;
+  #left: number;
+  constructor(
+    private readonly bytes: Uint8Array,
+    count: number,
+  ) {
+    this.#left = count;
+  }
+
+  next(): IteratorResult<Uint8Array> {
+    const b = this.bytes;
+    let p = this.#p;
+    if (this.#left <= 0) return { done: true, value: undefined };
+    let length = 0;
+    let digits = 0;
+    while (p < b.length && digits <= 10) {
+      const c = b[p]! - 0x30;
+      if (c < 0 || c > 9) break;
+      length = length * 10 + c;
+      digits++;
+      p++;
+    }
+    const start = p + 1;
+    if (digits === 0 || digits > 10 || b[p] !== 0x3a || start + length > b.length) {
+      this.#left = 0;
+      return { done: true, value: undefined };
+    }
+    this.#p = start + length;
+    this.#left--;
+    // Not subarray: its species lookup costs as much as the view itself.
+    return { done: false, value: new Uint8Array(b.buffer, b.byteOffset + start, length) };
+  }
 }
 
 interface Envelope {
@@ -55,7 +150,7 @@ export interface KrpcQuery extends Envelope {
 
 export interface KrpcResponse extends Envelope {
   y: 'r';
-  r: ResponseValues;
+  r: ReceivedValues;
   /** BEP 42: our address as the responder saw it (compact, 6 or 18 bytes). */
   ip?: Uint8Array;
 }

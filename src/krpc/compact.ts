@@ -63,7 +63,7 @@ export function decodeCompactAddress(bytes: Uint8Array, offset = 0, length = byt
 }
 
 /** Peers of a get_peers `values` list; entries of the wrong size or with port 0 are skipped. */
-export function decodeCompactPeers(values: readonly Uint8Array[]): Peer[] {
+export function decodeCompactPeers(values: Iterable<Uint8Array>): Peer[] {
   const peers: Peer[] = [];
   for (const value of values) {
     const endpoint = decodeCompactAddress(value);

@@ -4,12 +4,12 @@
  * and the dashboard's feed at `GET /events` (server-sent events, one metrics
  * snapshot every `intervalMs` while anyone listens). Read-only: GET and HEAD.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { packageAsset } from './assets.ts';
 import { DASHBOARD_CSS, DASHBOARD_SCRIPT, dashboardPage } from './dashboard/page.ts';
 import type { MetricsHub } from './metrics/hub.ts';
-import { httpUrl, listen, type ListenAddress } from './listen.ts';
+import { HttpFace } from './http-face.ts';
+import type { ListenAddress } from './listen.ts';
 
 export interface MetricsServerOptions {
   hub: MetricsHub;
@@ -24,41 +24,34 @@ export interface MetricsServerOptions {
 const NO_CACHE = { 'cache-control': 'no-store' };
 
 export class MetricsServer {
-  readonly #server: Server;
   readonly #options: Required<MetricsServerOptions>;
   readonly #clients = new Set<ServerResponse>();
+  #face: HttpFace | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
-  #address: ListenAddress | undefined;
   #sending = false;
 
   private constructor(options: MetricsServerOptions) {
     this.#options = { intervalMs: 1_000, maxClients: 16, ...options };
-    this.#server = createServer((request, response) => {
-      this.#handle(request, response).catch((error: unknown) => {
-        if (!response.headersSent) respond(response, 500, 'text/plain; charset=utf-8', `internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-        else response.destroy();
-      });
-    });
-    // A dashboard left open must not keep the process alive at exit, nor a slow client the server.
-    this.#server.keepAliveTimeout = 5_000;
-    this.#server.headersTimeout = 10_000;
-    this.#server.requestTimeout = 10_000;
   }
 
   /** Bind `address` (a ListenError when the port is taken or the address not ours) and serve. */
   static async start(address: ListenAddress, options: MetricsServerOptions, what = '--metrics'): Promise<MetricsServer> {
     const server = new MetricsServer(options);
-    server.#address = await listen(server.#server, address, what);
+    server.#face = await HttpFace.start(address, what, {
+      handle: (request, response) => server.#handle(request, response),
+      failed: (response, error) => respond(response, 500, 'text/plain; charset=utf-8', `internal error: ${error instanceof Error ? error.message : String(error)}\n`),
+      requestTimeoutMs: 10_000,
+    });
     return server;
   }
 
   /** Where it listens (the bound port when 0 was asked). */
   get address(): ListenAddress {
-    return { ...this.#address! };
+    return this.#face!.address;
   }
 
   get url(): string {
-    return httpUrl(this.#address!);
+    return this.#face!.url;
   }
 
   /** Stop listening and end every dashboard feed. */
@@ -67,10 +60,7 @@ export class MetricsServer {
     this.#timer = undefined;
     for (const client of this.#clients) client.end();
     this.#clients.clear();
-    return new Promise((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
+    return this.#face!.close();
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -12,6 +12,8 @@ import { checkConfig } from '../../src/cli/config-file.ts';
 import { UsageError } from '../../src/cli/exit.ts';
 import { OPTIONS, flagOf, optionsFor } from '../../src/cli/option-table.ts';
 import { addTableOptions, dhtOptionsOf } from '../../src/cli/settings.ts';
+import { crawlFlagsOf } from '../../src/cli/crawl.ts';
+import { CRAWLER_DEFAULTS, resolveCrawlerOptions } from '../../src/crawl/crawler-options.ts';
 import { INTEGER_OPTIONS, resolveOptions } from '../../src/dht/options.ts';
 
 const refused = (json: unknown, command: 'node' | 'crawl' = 'node'): string => {
@@ -106,5 +108,40 @@ describe('the option table', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('btdht crawl takes the swarm-health options (BEP 33 scrapes) from flags and the file, with their ranges', async () => {
+    expect(refused({ swarmCheckIntervalMs: -1 }, 'crawl')).toBe('config file c.json: "swarmCheckIntervalMs": expected a whole number from 0 to 31536000000 (0 = never), got -1');
+    expect(refused({ swarmConcurrency: 0 }, 'crawl')).toMatch(/"swarmConcurrency": expected a whole number from 1 to 1000, got 0/);
+    expect(refused({ swarmTracked: '10' }, 'crawl')).toMatch(/"swarmTracked": expected a whole number from 1 to 10000000, got "10"/);
+    expect(refused({ swarmTracked: 10 }, 'node')).toMatch(/"swarmTracked" is an option of btdht crawl, not of btdht node/);
+    const read = async (args: string[], config?: object): Promise<ReturnType<typeof crawlFlagsOf>> => {
+      const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const { tmpdir } = await import('node:os');
+      const dir = mkdtempSync(join(tmpdir(), 'btdht-config-'));
+      try {
+        const file = join(dir, 'c.json');
+        if (config) writeFileSync(file, JSON.stringify(config));
+        const program = new Command().exitOverride().configureOutput({ writeErr: () => undefined });
+        const crawl = program.command('crawl').configureOutput({ writeErr: () => undefined });
+        const settingsOf = addTableOptions(crawl, 'crawl');
+        let flags: ReturnType<typeof crawlFlagsOf> | undefined;
+        crawl.action(async (raw: Record<string, unknown>) => {
+          flags = crawlFlagsOf(await settingsOf(raw));
+        });
+        await program.parseAsync(['crawl', ...(config ? ['--config', file] : []), ...args], { from: 'user' });
+        return flags!;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    expect(await read([])).toMatchObject({ swarmCheckIntervalMs: CRAWLER_DEFAULTS.swarmCheckIntervalMs, swarmConcurrency: CRAWLER_DEFAULTS.swarmConcurrency, swarmTracked: CRAWLER_DEFAULTS.swarmTracked });
+    const flags = await read(['--swarm-concurrency', '5', '--swarm-check-interval-ms', '0'], { swarmCheckIntervalMs: 60_000, swarmTracked: 500, swarmConcurrency: 3 });
+    expect(flags).toMatchObject({ swarmCheckIntervalMs: 0, swarmTracked: 500, swarmConcurrency: 5 });
+    // What the crawler accepts: the table's ranges are within resolveCrawlerOptions'.
+    const store = { write: () => undefined, isFetched: () => false } as never;
+    expect(resolveCrawlerOptions({ store, swarmCheckIntervalMs: 0, swarmConcurrency: 1, swarmTracked: 1 })).toMatchObject({ swarmCheckIntervalMs: 0, swarmConcurrency: 1, swarmTracked: 1 });
+    await expect(read(['--swarm-tracked', '0'])).rejects.toThrow(/--swarm-tracked: .*expected a whole number from 1 to 10000000, got "0"/);
   });
 });

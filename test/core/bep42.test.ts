@@ -3,7 +3,7 @@ import { backends } from '../helpers/backends.ts';
 import { seededBytes } from '../helpers/bytes.ts';
 import { fromHex } from '../../src/util/hex.ts';
 import { loadCore } from '../../src/core/index.ts';
-import { bep42NodeId, bep42Prefix, isBep42Compliant, isBep42Exempt } from '../../src/dht/node-id.ts';
+import { bep42NodeId, bep42Prefix, isBep42Compliant, isBep42Exempt } from '../../src/dht/bep42/id-rule.ts';
 
 const ip = (dotted: string): Uint8Array => Uint8Array.from(dotted.split('.'), Number);
 

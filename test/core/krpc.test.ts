@@ -152,8 +152,8 @@ describe.each(backends)('KRPC on the %s backend', (backend) => {
       const m = expectMessage(decode(s));
       if (m.y !== 'r') throw new Error('not a response');
       expect(text(m.r.token!)).toBe('aoeusnth');
-      expect(m.r.values!.map(text)).toEqual(['axje.u', 'idhtnm']);
-      expect(m.r.values![1]!.byteOffset).toBe(at(s, 'idhtnm'));
+      expect(m.r.values!.toArray().map(text)).toEqual(['axje.u', 'idhtnm']);
+      expect(m.r.values!.at(1)!.byteOffset).toBe(at(s, 'idhtnm'));
       expect(Object.keys(m.r).sort()).toEqual(['id', 'token', 'values']);
     });
 
@@ -380,7 +380,9 @@ describe.each(backends)('KRPC on the %s backend', (backend) => {
         const decoded = expectMessage(core.decodeKrpc(bytes));
         const { datagram, bodyStart, bodyEnd, ...fields } = decoded;
         expect(datagram).toBe(bytes);
-        expect(plain(fields)).toEqual(plain(message));
+        // Received values are one packed view; sent ones an array of the same items.
+        const received = fields.y === 'r' && fields.r.values ? { ...fields, r: { ...fields.r, values: fields.r.values.toArray() } } : fields;
+        expect(plain(received)).toEqual(plain(message));
         const body = message.y === 'q' ? message.a : message.y === 'r' ? message.r : undefined;
         if (body) expect(text(bytes.subarray(bodyStart, bodyEnd))).toBe(text(core.encode(body as unknown as BencodeInput)));
         else expect([bodyStart, bodyEnd]).toEqual([0, 0]);

@@ -6,7 +6,7 @@
  * terminal and stores infohashes but no torrent; crawl-demo runs end to end
  * as a child process and reports every torrent fetched.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
@@ -29,7 +29,8 @@ import {
   runCrawl,
   type CrawlFlags,
 } from '../../src/cli/crawl.ts';
-import { runCli } from './helpers/cli-child.ts';
+import { formatSummary } from '../../src/cli/crawl-progress.ts';
+import { runCli, startCli, waitUntil } from './helpers/cli-child.ts';
 
 const backend = backends[0] ?? 'wasm';
 
@@ -122,6 +123,63 @@ describe(`btdht crawl against a loopback swarm (${backend} core)`, () => {
     expect(repaints.every((text) => !text.slice(0, -1).includes('\n'))).toBe(true);
     expect(painted.join('')).toMatch(/unique 5 \| rows written \d+/);
   }, 30_000);
+
+  it('swarm health: the --swarm-* settings reach the crawler, and the summary and progress line show the swarm counts', async () => {
+    const lines: string[] = [];
+    const db = join(dir, 'swarm.sqlite');
+    const summary = await runCrawl(
+      { ...base, db, duration: 60, bootstrap: swarm.bootstrap, host: '127.0.0.243', swarmCheckIntervalMs: 90_000, swarmConcurrency: 3, swarmTracked: 100 },
+      { out: () => undefined, err: { write: (text: string) => lines.push(text) } },
+      { crawler: { walkIntervalMs: 500, batchDelayMs: 200 }, progressIntervalMs: 200, stopWhen: (stats) => (stats.swarm?.recorded ?? 0) >= 5 },
+    );
+    expect(summary.metadata.fetched).toBe(5);
+    expect(summary.swarm).toMatchObject({ checkIntervalMs: 90_000, tracked: 5, failed: 0 });
+    expect(summary.swarm!.recorded).toBeGreaterThanOrEqual(5);
+    expect(summary.swarm!.checks).toBeGreaterThanOrEqual(5);
+    const store = await openSqliteStore({ path: db });
+    for (const t of swarm.torrents) expect((await store.getTorrent(t.infohash))?.swarmCheckedAt).toBeGreaterThan(0);
+    await store.close();
+    const text = formatSummary(summary).join('\n');
+    expect(text).toMatch(new RegExp(`^  swarms +${summary.swarm!.recorded} seeders/leechers counts recorded from ${summary.swarm!.checks} BEP 33 scrapes; 5 torrents rechecked every 1m30s$`, 'm'));
+    expect(lines.join('')).toMatch(/\| swarms checked \d+ recorded \d+/);
+    // Off: said so in the summary, and no scrape.
+    const off = await runCrawl({ ...base, db: join(dir, 'swarm-off.sqlite'), duration: 60, bootstrap: swarm.bootstrap, host: '127.0.0.242', swarmCheckIntervalMs: 0 }, { out: () => undefined, err: { write: () => true } }, {
+      crawler: { walkIntervalMs: 500 },
+      stopWhen: (stats) => stats.metadata.fetched >= 5,
+    });
+    expect(off.swarm).toBeUndefined();
+    expect(formatSummary(off).join('\n')).toMatch(/^  swarms +not checked \(--swarm-check-interval-ms 0\)$/m);
+  }, 150_000);
+
+  it('a state that cannot be saved at stop: everything else closed (last batch written), reported, exit 1, never "saved"', async () => {
+    const folder = mkdtempSync(join(dir, 'state-gone-'));
+    const state = join(folder, 'state.json');
+    const db = join(dir, 'state-gone.sqlite');
+    const child = startCli([
+      'crawl', '--no-metadata', '--ids', '1', '--db', db, '--host', '127.0.0.244', '--port', '0', '--backend', backend,
+      '--bootstrap', swarm.bootstrap.join(','), '--state', state, '--state-save-interval-ms', '0', '--log-level', 'info',
+    ]);
+    try {
+      // The state was checked and loaded at start; its folder goes once all five infohashes are harvested.
+      await waitUntil(() => /unique 5 \|/.test(child.stderr()), 60_000, 'the progress line to show 5 infohashes');
+      rmSync(folder, { recursive: true, force: true });
+      child.process.kill('SIGINT');
+      const { code } = await child.exited;
+      const [stdout, stderr] = [child.stdout(), child.stderr()];
+      expect(code, stderr).toBe(1);
+      expect(stderr).toMatch(/^btdht crawl: saving state to .*state\.json failed/m);
+      expect(stderr).toMatch(/ error +state\.save-failed /);
+      expect(stdout + stderr).not.toMatch(/state\.saved|state saved/i);
+      // The summary of what was crawled is still printed, and the database holds what it says: closed after its last batch.
+      expect(stdout).toMatch(/database +sqlite .*: 5 infohashes, 0 torrents/);
+      expect(existsSync(`${db}-wal`)).toBe(false);
+      const store = await openSqliteStore({ path: db });
+      expect(await store.counts()).toEqual({ infohashes: 5, torrents: 0 });
+      await store.close();
+    } finally {
+      child.process.kill('SIGKILL');
+    }
+  }, 90_000);
 
   it('crawl-demo runs end to end and reports every torrent fetched', async () => {
     const db = join(dir, 'demo.sqlite');

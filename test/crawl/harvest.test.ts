@@ -17,8 +17,8 @@ import type { DHT } from '../../src/dht/dht.ts';
 import { Harvester, SeenSet } from '../../src/crawl/harvest/index.ts';
 import { openSqliteStore } from '../../src/crawl/store/index.ts';
 import type { CrawlBatch } from '../../src/crawl/store/index.ts';
-import { buildSwarm } from '../dht/extension-sim.ts';
-import type { Swarm } from '../dht/extension-sim.ts';
+import { buildSwarm } from '../helpers/sim-swarm.ts';
+import type { Swarm } from '../helpers/sim-swarm.ts';
 
 const NODES = 200;
 

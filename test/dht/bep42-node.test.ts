@@ -11,7 +11,7 @@ import { loadCore } from '../../src/core/index.ts';
 import type { Core } from '../../src/core/types.ts';
 import type { KrpcQuery, KrpcResponse } from '../../src/ground/messages.ts';
 import { encodeCompactAddress } from '../../src/krpc/compact.ts';
-import { bep42NodeId, isBep42Compliant } from '../../src/dht/node-id.ts';
+import { bep42NodeId, isBep42Compliant } from '../../src/dht/bep42/id-rule.ts';
 import type { DHTOptions } from '../../src/dht/options.ts';
 import { DHT } from '../../src/dht/dht.ts';
 import { SimulatedNetwork } from '../../src/transport/memory.ts';

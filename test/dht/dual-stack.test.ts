@@ -121,9 +121,9 @@ describe.each(backends)('BEP 32 dual stack (%s core)', (backend) => {
       await announce(ask6, to6, 6666);
       const values4 = (await s.settle(v4s[2]!.query(to4, 'get_peers', { info_hash: INFOHASH, want: ['n4', 'n6'] }))).r.values!;
       const values6 = (await s.settle(v6s[2]!.query(to6, 'get_peers', { info_hash: INFOHASH }))).r.values!;
-      expect(values4.map((v) => v.length)).toEqual([6]);
-      expect(values6.map((v) => v.length)).toEqual([18]);
-      expect(values6[0]!.subarray(16)).toEqual(new Uint8Array([6666 >> 8, 6666 & 255]));
+      expect(values4.toArray().map((v) => v.length)).toEqual([6]);
+      expect(values6.toArray().map((v) => v.length)).toEqual([18]);
+      expect(values6.at(0)!.subarray(16)).toEqual(new Uint8Array([6666 >> 8, 6666 & 255]));
       // A token issued to one IPv6 address does not work for another.
       const token = (await s.settle(ask6.query(to6, 'get_peers', { info_hash: INFOHASH }))).r.token!;
       await expect(s.settle(v6s[3]!.query(to6, 'announce_peer', { info_hash: INFOHASH, port: 1, token }))).rejects.toMatchObject({ code: 203 });

@@ -18,8 +18,8 @@ import { decodeCompactPeers } from '../../src/krpc/compact.ts';
 import { bytesEqual } from '../../src/util/bytes.ts';
 import { randomId } from '../../src/util/id.ts';
 import { seededRandom } from '../../src/ground/random.ts';
-import { buildSwarm } from './extension-sim.ts';
-import type { Swarm } from './extension-sim.ts';
+import { buildSwarm } from '../helpers/sim-swarm.ts';
+import type { Swarm } from '../helpers/sim-swarm.ts';
 
 const NODES = 60;
 const SEEDS = 4;

@@ -19,8 +19,8 @@ import type { FoundItem, Items, MutableItem } from '../../src/dht/items/index.ts
 import { closestFromHost } from '../../src/dht/items/host.ts';
 import { storeAt } from '../../src/dht/items/put.ts';
 import { ITEM_EXPIRY_MS } from '../../src/dht/items/constants.ts';
-import { buildSwarm } from './extension-sim.ts';
-import type { Swarm } from './extension-sim.ts';
+import { buildSwarm } from '../helpers/sim-swarm.ts';
+import type { Swarm } from '../helpers/sim-swarm.ts';
 
 const NODES = 300;
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);

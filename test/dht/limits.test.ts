@@ -8,7 +8,7 @@ import { backends } from '../helpers/backends.ts';
 import { loadCore } from '../../src/core/index.ts';
 import { SourceLimiter } from '../../src/dht/rate-limit.ts';
 import { SendPacer } from '../../src/dht/pacing.ts';
-import { IpVoter } from '../../src/dht/ip-voter.ts';
+import { IpVoter } from '../../src/dht/bep42/ip-voter.ts';
 import { encodeCompactAddress } from '../../src/krpc/compact.ts';
 import { ManualClock, id, startTestNode, v4, bytes } from './helpers.ts';
 import type { TestNode } from './helpers.ts';

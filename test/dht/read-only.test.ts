@@ -12,8 +12,8 @@ import { DHT } from '../../src/dht/dht.ts';
 import { QueryFailedError } from '../../src/dht/errors.ts';
 import { bytesEqual } from '../../src/util/bytes.ts';
 import { seededRandom } from '../../src/ground/random.ts';
-import { buildSwarm } from './extension-sim.ts';
-import type { Swarm } from './extension-sim.ts';
+import { buildSwarm } from '../helpers/sim-swarm.ts';
+import type { Swarm } from '../helpers/sim-swarm.ts';
 
 const NODES = 40;
 

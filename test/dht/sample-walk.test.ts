@@ -13,9 +13,9 @@ import { seededRandom } from '../../src/ground/random.ts';
 import { bytesKey } from '../../src/util/bytes.ts';
 import { InfohashList, SampleWalker, installSample } from '../../src/dht/sample/index.ts';
 import type { Sample } from '../../src/dht/sample/index.ts';
-import { buildSwarm } from './extension-sim.ts';
-import type { Swarm } from './extension-sim.ts';
-import { seedInfohashes } from './sample-seeding.ts';
+import { buildSwarm } from '../helpers/sim-swarm.ts';
+import type { Swarm } from '../helpers/sim-swarm.ts';
+import { seedInfohashes } from '../helpers/sample-seeding.ts';
 
 const NODES = 400;
 const INFOHASHES = 3_000;

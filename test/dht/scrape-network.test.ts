@@ -14,8 +14,8 @@ import { randomId } from '../../src/util/id.ts';
 import { compareDistance } from '../../src/core/routing-types.ts';
 import { installScrape, seedExtra } from '../../src/dht/scrape/index.ts';
 import type { Scrape } from '../../src/dht/scrape/index.ts';
-import { buildSwarm } from './extension-sim.ts';
-import type { Swarm } from './extension-sim.ts';
+import { buildSwarm } from '../helpers/sim-swarm.ts';
+import type { Swarm } from '../helpers/sim-swarm.ts';
 
 const NODES = 250;
 const SEEDS = 30;

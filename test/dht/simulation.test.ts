@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.ts';
 import { loadCore } from '../../src/core/index.ts';
-import { SimulatedNetwork } from '../../src/transport/memory.ts';
-import { DHT } from '../../src/dht/dht.ts';
+import type { DHT } from '../../src/dht/dht.ts';
+import { buildSwarm } from '../helpers/sim-swarm.ts';
 import { ANSWERED, FAILED } from '../../src/dht/traversal.ts';
 import type { TraversalResult } from '../../src/dht/traversal.ts';
 import { compareDistance } from '../../src/core/routing-types.ts';
@@ -23,25 +23,17 @@ const BATCH = 100;
 describe.each(backends)('simulated network of %i nodes (%s core)'.replace('%i', String(NODES)), (backend) => {
   it('lookups reach the true k closest; an announce is found by another node', { timeout: 120_000 }, async () => {
     const core = await loadCore(backend);
-    const net = new SimulatedNetwork({ seed: 5, loss: 0.1, latencyMs: [10, 80] });
+    // One PRNG picks the newcomers' bootstraps, then the lookups.
     const random = seededRandom(2024);
-    const swarm: DHT[] = [];
-    const address = (dht: DHT): string => `${dht.address().host}:${dht.address().port}`;
-
     // Join in batches growing 1, 2, 4, ... up to BATCH; each newcomer bootstraps off three random earlier nodes.
-    for (let start = 0, size = 1; start < NODES; start += size, size = Math.min(BATCH, size * 2)) {
-      let ready = 0;
-      const batch: DHT[] = [];
-      for (let i = start; i < Math.min(NODES, start + size); i++) {
-        const bootstrap = swarm.length === 0 ? [] : [...new Set([0, 1, 2].map(() => address(swarm[randomInt(random, swarm.length)]!)))];
-        const dht = new DHT({ core, transport: net.createTransport(), clock: net.clock, random: seededRandom(i + 1), bootstrap });
-        dht.once('ready', () => ready++);
-        batch.push(dht);
-      }
-      await Promise.all(batch.map((dht) => dht.start()));
-      swarm.push(...batch);
-      expect(await net.runUntil(() => ready === batch.length, { timeoutMs: 120_000 })).toBe(true);
-    }
+    const { net, nodes: swarm } = await buildSwarm({
+      core,
+      size: NODES,
+      network: { seed: 5, loss: 0.1 },
+      batch: BATCH,
+      bootstrapRandom: random,
+      nodeSeed: (i) => i + 1,
+    });
     const sizes = swarm.map((dht) => dht.stats().nodes);
     const bootstrapSent = net.stats.sent;
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { traverse, ANSWERED, FAILED } from '../../src/dht/traversal.ts';
 import type { TraversalOptions } from '../../src/dht/traversal.ts';
 import type { QueryOutcome } from '../../src/dht/rpc.ts';
-import type { KrpcResponse, ResponseValues } from '../../src/ground/messages.ts';
+import type { KrpcResponse, ReceivedValues } from '../../src/ground/messages.ts';
 import type { Endpoint } from '../../src/ground/address.ts';
 import { compareDistance } from '../../src/core/routing-types.ts';
 import { encodeCompactNodes } from '../../src/krpc/compact.ts';
@@ -35,7 +35,7 @@ function trueClosest(nodes: FakeNode[], target: Uint8Array, k: number): string[]
   return [...nodes].sort((a, b) => compareDistance(target, a.id, b.id)).slice(0, k).map((n) => bytesKey(n.id));
 }
 
-function fakeResponse(r: ResponseValues): KrpcResponse {
+function fakeResponse(r: ReceivedValues): KrpcResponse {
   return { y: 'r', t: new Uint8Array(2), r, datagram: new Uint8Array(0), bodyStart: 0, bodyEnd: 0 };
 }
 

@@ -6,7 +6,7 @@
  */
 import { BencodeError } from '../../src/core/bencode-types.ts';
 import { type BencodeDict, type BencodeValue } from '../../src/ground/bencode.ts';
-import type { KrpcDecodeFailure, KrpcMessage, QueryArgs, ResponseValues } from '../../src/ground/messages.ts';
+import { ValuesView, type KrpcDecodeFailure, type KrpcMessage, type QueryArgs, type ReceivedValues } from '../../src/ground/messages.ts';
 import { referenceDecode } from './reference-bencode.ts';
 
 type Kind = 'string' | 'integer' | 'list' | 'dict';
@@ -122,7 +122,11 @@ export function referenceDecodeKrpc(d: Uint8Array): KrpcMessage | KrpcDecodeFail
     if (!kind) continue;
     if (kind === 'string') fields[key] = stringAt(d, bodyOffsets.get(key)!, value as Uint8Array);
     else if (kind === 'integer') fields[key] = value;
-    else {
+    else if (key === 'values') {
+      // One packed view of the list's items (between its `l` and `e`).
+      const start = bodyOffsets.get(key)!;
+      fields[key] = new ValuesView(d.subarray(start + 1, start + encodedLength(value) - 1), (value as Uint8Array[]).length);
+    } else {
       let p = bodyOffsets.get(key)! + 1;
       fields[key] = (value as Uint8Array[]).map((item) => {
         const bytes = stringAt(d, p, item);
@@ -138,7 +142,7 @@ export function referenceDecodeKrpc(d: Uint8Array): KrpcMessage | KrpcDecodeFail
     if (ro !== undefined) message.ro = ro as number;
     return withV(message);
   }
-  const message: KrpcMessage = { y: 'r', ...envelope, r: fields as ResponseValues, bodyStart, bodyEnd };
+  const message: KrpcMessage = { y: 'r', ...envelope, r: fields as ReceivedValues, bodyStart, bodyEnd };
   const ip = own(top, 'ip');
   if (ip !== undefined) message.ip = stringAt(d, offsets.get('ip')!, ip as Uint8Array);
   return withV(message);

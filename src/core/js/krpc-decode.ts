@@ -4,7 +4,8 @@
  * start, then the semantic checks of docs/CORE-SPEC.md and the typed message,
  * without a generic value tree. Never throws.
  */
-import type { KrpcDecodeErrorCode, KrpcDecodeFailure, KrpcError, KrpcMessage, KrpcQuery, KrpcResponse, QueryArgs, ResponseValues } from '../../ground/messages.ts';
+import type { KrpcDecodeErrorCode, KrpcDecodeFailure, KrpcError, KrpcMessage, KrpcQuery, KrpcResponse, QueryArgs, ReceivedValues } from '../../ground/messages.ts';
+import { ValuesView } from '../../ground/messages.ts';
 import { latin1Decode } from '../latin1.ts';
 import { BencodeScanner, CH_D, CH_E, CH_I, CH_L, integerValue, isDigit } from './bencode-scan.ts';
 import {
@@ -119,20 +120,31 @@ function checkTypes(b: Uint8Array, seen: number, starts: Int32Array, types: read
   return undefined;
 }
 
-/** The list at `p` as latin1 text (want) or views (values); null if it is not a list of strings. */
-function decodeList(b: Uint8Array, p: number, asText: true): string[] | null;
-function decodeList(b: Uint8Array, p: number, asText: false): Uint8Array[] | null;
-function decodeList(b: Uint8Array, p: number, asText: boolean): (string | Uint8Array)[] | null {
+/** The list at `p` as latin1 text (want); null if it is not a list of strings. */
+function decodeList(b: Uint8Array, p: number): string[] | null {
   if (b[p] !== CH_L) return null;
-  const out: (string | Uint8Array)[] = [];
+  const out: string[] = [];
   p++;
   while (b[p] !== CH_E) {
     if (!isDigit(b[p])) return null;
     const start = stringContent(b, p);
     p = start + strLength;
-    out.push(asText ? latin1Decode(b, start, p) : scanner.view(start, p));
+    out.push(latin1Decode(b, start, p));
   }
   return out;
+}
+
+/** The list at `p` as one packed view (values); null if it is not a list of strings. */
+function valuesView(b: Uint8Array, p: number): ValuesView | null {
+  if (b[p] !== CH_L) return null;
+  const first = ++p;
+  let count = 0;
+  while (b[p] !== CH_E) {
+    if (!isDigit(b[p])) return null;
+    p = stringContent(b, p) + strLength;
+    count++;
+  }
+  return new ValuesView(scanner.view(first, p), count);
 }
 
 function decodeArgs(b: Uint8Array, want: string[] | undefined): QueryArgs {
@@ -156,8 +168,8 @@ function decodeArgs(b: Uint8Array, want: string[] | undefined): QueryArgs {
   return a;
 }
 
-function decodeValues(b: Uint8Array, values: Uint8Array[] | undefined): ResponseValues {
-  const r: ResponseValues = {};
+function decodeValues(b: Uint8Array, values: ValuesView | undefined): ReceivedValues {
+  const r: ReceivedValues = {};
   const starts = scanner.valuesStart;
   let seen = scanner.valuesSeen;
   while (seen !== 0) {
@@ -196,7 +208,7 @@ function decodeValidated(b: Uint8Array): KrpcMessage | KrpcDecodeFailure {
     let want: string[] | undefined;
     if (has(scanner.argsSeen, ARG_WANT)) {
       const p = scanner.argsStart[ARG_WANT]!;
-      want = decodeList(b, p, true) ?? undefined;
+      want = decodeList(b, p) ?? undefined;
       if (!want) return semantic(b, 'wrong-type', p, 'want');
     }
     const message: KrpcQuery = {
@@ -219,10 +231,10 @@ function decodeValidated(b: Uint8Array): KrpcMessage | KrpcDecodeFailure {
     if (!has(seen, TOP_R)) return semantic(b, 'missing-field', 0, 'r');
     const fault = checkTypes(b, scanner.valuesSeen, scanner.valuesStart, VAL_TYPES, VAL_NAMES, VAL_VALUES);
     if (fault) return fault;
-    let values: Uint8Array[] | undefined;
+    let values: ValuesView | undefined;
     if (has(scanner.valuesSeen, VAL_VALUES)) {
       const p = scanner.valuesStart[VAL_VALUES]!;
-      values = decodeList(b, p, false) ?? undefined;
+      values = valuesView(b, p) ?? undefined;
       if (!values) return semantic(b, 'wrong-type', p, 'values');
     }
     const message: KrpcResponse = {

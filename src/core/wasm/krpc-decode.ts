@@ -3,7 +3,8 @@
  * fills result slots with the byte ranges of the known fields; the host makes
  * the typed message from subarrays of the caller's datagram.
  */
-import type { KrpcDecodeErrorCode, KrpcDecodeFailure, KrpcError, KrpcMessage, KrpcQuery, KrpcResponse, QueryArgs, ResponseValues } from '../../ground/messages.ts';
+import type { KrpcDecodeErrorCode, KrpcDecodeFailure, KrpcError, KrpcMessage, KrpcQuery, KrpcResponse, QueryArgs, ReceivedValues } from '../../ground/messages.ts';
+import { ValuesView } from '../../ground/messages.ts';
 import { latin1Decode } from '../latin1.ts';
 import { DECODE_ERRORS } from './bencode.ts';
 import type { CoreMemory } from './memory.ts';
@@ -142,7 +143,7 @@ export class KrpcDecoder {
       const message: KrpcResponse = {
         y: 'r',
         t,
-        r: this.values(datagram, s, at, present, tape),
+        r: this.values(s, at, present, tape),
         datagram,
         bodyStart: s[at + SLOT_BODY]!,
         bodyEnd: s[at + SLOT_BODY + 1]!,
@@ -200,21 +201,17 @@ export class KrpcDecoder {
     return a;
   }
 
-  private values(b: Uint8Array, s: Int32Array, at: number, present: number, tape: number): ResponseValues {
-    const r: ResponseValues = {};
+  private values(s: Int32Array, at: number, present: number, tape: number): ReceivedValues {
+    const r: ReceivedValues = {};
     if (present & HAS_ID) r.id = this.view(s[at + SLOT_ID]!, s[at + SLOT_ID + 1]!);
     if (present & HAS_NODES) r.nodes = this.view(s[at + SLOT_NODES]!, s[at + SLOT_NODES + 1]!);
     if (present & HAS_NODES6) r.nodes6 = this.view(s[at + SLOT_NODES6]!, s[at + SLOT_NODES6 + 1]!);
     if (present & HAS_TOKEN) r.token = this.view(s[at + SLOT_TOKEN]!, s[at + SLOT_TOKEN + 1]!);
     if (present & HAS_VALUES) {
-      const values: Uint8Array[] = [];
-      const end = s[at + SLOT_VALUES + 1]!;
-      const base = tape >>> 2;
-      for (let i = s[at + SLOT_VALUES]! + 1; i < end; i++) {
-        const e = base + (i << 2);
-        values.push(this.view(s[e + 2]!, s[e + 3]!));
-      }
-      r.values = values;
+      // The list's tape entry: its byte range; every item is a string (one entry each).
+      const list = s[at + SLOT_VALUES]!;
+      const e = (tape >>> 2) + (list << 2);
+      r.values = new ValuesView(this.view(s[e + 1]! + 1, s[e + 3]! - 1), s[at + SLOT_VALUES + 1]! - list - 1);
     }
     return r;
   }

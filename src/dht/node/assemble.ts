@@ -11,7 +11,7 @@ import type { Endpoint } from '../../ground/address.ts';
 import type { TimerHandle } from '../../ground/clock.ts';
 import { resolveNumericEndpoint } from '../../util/endpoint.ts';
 import { toHex } from '../../util/hex.ts';
-import { Bep42Policy } from '../bep42.ts';
+import { Bep42Policy } from '../bep42/trust.ts';
 import { DESTINATION_BURST, DESTINATION_MAX_TRACKED, DESTINATION_MAX_WAIT_MS, MAINTENANCE_INTERVAL_MS } from '../constants.ts';
 import { DestinationBudget } from '../destination-budget.ts';
 import type { Emitter } from '../emitter.ts';

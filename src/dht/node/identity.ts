@@ -8,7 +8,6 @@
 import type { Core } from '../../core/types.ts';
 import type { RoutingTable } from '../../core/routing-types.ts';
 import type { Endpoint } from '../../ground/address.ts';
-import { randomBytes } from '../../ground/random.ts';
 import { decodeCompactAddress } from '../../krpc/compact.ts';
 import { bytesEqual } from '../../util/bytes.ts';
 import { toHex } from '../../util/hex.ts';
@@ -16,10 +15,10 @@ import { randomId } from '../../util/id.ts';
 import { MAX_FAILURES, QUESTIONABLE_AFTER_MS } from '../constants.ts';
 import type { Emitter } from '../emitter.ts';
 import type { DHTEvents } from '../events.ts';
-import type { IpVoter } from '../ip-voter.ts';
+import type { IpVoter } from '../bep42/ip-voter.ts';
+import { ownIdFits, ownIdFor } from '../bep42/own-id.ts';
 import { AskedAs } from '../multi-id/asked-as.ts';
 import { NodeIdSet, idsAtPrefixes, spreadIds } from '../multi-id/id-set.ts';
-import { bep42NodeId, isBep42Compliant, isBep42Exempt } from '../node-id.ts';
 import type { ResolvedOptions } from '../options.ts';
 import type { NodeSelf } from '../self.ts';
 
@@ -86,7 +85,7 @@ export class Identity {
 
   /** Is our id BEP 42-valid for `ip` (or `ip` exempt)? */
   compliantWith(ip: Uint8Array, core: Core | undefined): boolean {
-    return isBep42Exempt(ip) || (core ? isBep42Compliant(this.#id, ip, (b) => core.crc32c(b)) : false);
+    return ownIdFits(this.#id, ip, core ? (b) => core.crc32c(b) : undefined);
   }
 
   /**
@@ -102,12 +101,9 @@ export class Identity {
     const host = decodeCompactAddress(compact)!.host;
     this.#emitter.emit('external-ip', { host, ip: ip.slice() });
     if (stack !== stacks[0]) return;
-    // BEP 42 "SHOULD consider restarting its DHT node with a new node ID": not for local
-    // addresses (exempt), nor when the embedder chose the id.
-    if (this.#options.bep42 === 'off' || this.#options.id !== undefined || isBep42Exempt(ip)) return;
-    const crc32c = (bytes: Uint8Array): number => core.crc32c(bytes);
-    if (isBep42Compliant(this.#id, ip, crc32c)) return;
-    this.#change(core, stacks, bep42NodeId(ip, randomBytes(this.#options.random, 20), crc32c), host);
+    const o = this.#options;
+    const id = ownIdFor(this.#id, ip, { mode: o.bep42, chosen: o.id !== undefined, crc32c: (bytes) => core.crc32c(bytes), random: o.random });
+    if (id) this.#change(core, stacks, id, host);
   }
 
   /** Take a new id: each family's routing table rebuilt around it from the old one's nodes, then a lookup of the new id. */

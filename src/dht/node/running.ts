@@ -1,6 +1,6 @@
 /** The parts of a listening node, as dht/node/assemble.ts builds them and the public face reads them. */
 import type { Core } from '../../core/types.ts';
-import type { Bep42Policy } from '../bep42.ts';
+import type { Bep42Policy } from '../bep42/trust.ts';
 import type { DestinationBudget } from '../destination-budget.ts';
 import type { Items } from '../items/install.ts';
 import type { SourceLimiter } from '../rate-limit.ts';

@@ -9,7 +9,7 @@
 import type { Endpoint } from '../../ground/address.ts';
 import type { QueryArgs } from '../../ground/messages.ts';
 import { decodeCompactAddress } from '../../krpc/compact.ts';
-import type { Bep42Policy } from '../bep42.ts';
+import type { Bep42Policy } from '../bep42/trust.ts';
 import { WANT_BOTH_BELOW } from '../constants.ts';
 import type { Emitter } from '../emitter.ts';
 import type { DHTEvents } from '../events.ts';

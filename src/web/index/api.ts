@@ -27,6 +27,7 @@ export function searchJson(query: SearchQuery, result: SearchResult): object {
     pageSize: PAGE_SIZE,
     total: result.total,
     capped: result.capped,
+    windowed: result.windowed,
     results: result.torrents.map(torrentJson),
   };
 }

@@ -8,7 +8,7 @@ import type { Pool, PoolClient } from 'pg';
 import { POSTGRES_SCHEMA_VERSION } from '../../crawl/store/postgres-schema.ts';
 import { checkSchemaName, createPostgresPool } from '../../crawl/store/postgres-pool.ts';
 import { lookupHash } from '../../crawl/store/keys.ts';
-import { planSearch, SEARCH_WINDOW, toSummary, type Dialect, type Slice, type SummarySqlRow } from './plan.ts';
+import { planResult, planSearch, toSummary, type Dialect, type PlanSqlRow, type Slice, type SummarySqlRow } from './plan.ts';
 import type { SearchQuery } from './query.ts';
 import { DAY_MS, HOUR_MS, IndexOpenError, type HourCount, type IndexReader, type IndexStats, type SearchResult, type TorrentDetail } from './reader.ts';
 
@@ -63,9 +63,9 @@ class PostgresDialect implements Dialect {
     this.values.push(value);
     return `$${this.values.length}`;
   }
-  matches(words: string[]): string {
+  matches(words: string[], order: 'asc' | 'desc', limit: number, offset = 0): string {
     // plainto_tsquery ANDs the words (letters and digits only: no operator reaches it), reduced as the rows were.
-    return `SELECT id FROM torrents WHERE search @@ plainto_tsquery('simple', btdht_search_text(${this.param(words.join(' '))})) ORDER BY id DESC LIMIT ${SEARCH_WINDOW}`;
+    return `SELECT id FROM torrents WHERE search @@ plainto_tsquery('simple', btdht_search_text(${this.param(words.join(' '))})) ORDER BY id ${order === 'asc' ? 'ASC' : 'DESC'} LIMIT ${limit} OFFSET ${offset}`;
   }
   order(column: string, order: 'asc' | 'desc'): string {
     // As SQLite sorts (NULL lowest), which the seeders index (DESC NULLS LAST) serves both ways.
@@ -89,11 +89,7 @@ class PostgresIndexReader implements IndexReader {
   async search(query: SearchQuery, slice?: Slice): Promise<SearchResult> {
     const d = new PostgresDialect();
     const plan = planSearch(query, d, slice);
-    return this.#read(async (client) => {
-      const counted = (await client.query<{ total: number; window: number }>(plan.count, d.values)).rows[0]!;
-      const rows = (await client.query<SummarySqlRow>(plan.page, d.values)).rows;
-      return { torrents: rows.map(toSummary), total: Number(counted.total), capped: !plan.global && Number(counted.window) >= SEARCH_WINDOW };
-    });
+    return this.#read(async (client) => planResult(plan, (await client.query<PlanSqlRow>(plan.sql, d.values)).rows));
   }
 
   async torrent(hash: string): Promise<TorrentDetail | undefined> {

@@ -7,7 +7,8 @@
  */
 import { isTorrentKind, TORRENT_KINDS, type TorrentKind } from '../../crawl/store/kind.ts';
 
-export const SORTS = ['first_seen', 'size', 'seeders'] as const;
+/** `added`: the order the crawl stored torrents in (newest first by default); `first_seen`: the first sighting of either infohash. */
+export const SORTS = ['added', 'first_seen', 'size', 'seeders'] as const;
 export type SearchSort = (typeof SORTS)[number];
 
 export interface SearchQuery {
@@ -84,12 +85,12 @@ export function parsePage(text: string | undefined): number {
 
 /** A newest-first search for these words (feeds, tests). */
 export function wordSearch(text: string, change: Partial<SearchQuery> = {}): SearchQuery {
-  return { words: searchWords(text), page: 1, sort: 'first_seen', order: 'desc', kinds: [], ...change };
+  return { words: searchWords(text), page: 1, sort: 'added', order: 'desc', kinds: [], ...change };
 }
 
 /** Read a search from a query string: q, page, sort, order, kind, min_size, max_size. */
 export function parseSearch(params: URLSearchParams): SearchQuery {
-  const query: SearchQuery = { words: searchWords(one(params, 'q') ?? ''), page: parsePage(one(params, 'page')), sort: 'first_seen', order: 'desc', kinds: [] };
+  const query: SearchQuery = { words: searchWords(one(params, 'q') ?? ''), page: parsePage(one(params, 'page')), sort: 'added', order: 'desc', kinds: [] };
   const sort = one(params, 'sort');
   if (sort !== undefined) {
     if (!(SORTS as readonly string[]).includes(sort)) throw new QueryError(`sort: expected one of ${SORTS.join(', ')}, got ${JSON.stringify(sort)}`);
@@ -120,7 +121,7 @@ export function searchParams(query: SearchQuery, change: Partial<SearchQuery> = 
   const q = { ...query, ...change };
   const params = new URLSearchParams();
   if (q.words.length > 0) params.set('q', q.words.join(' '));
-  if (q.sort !== 'first_seen') params.set('sort', q.sort);
+  if (q.sort !== 'added') params.set('sort', q.sort);
   if (q.order !== 'desc') params.set('order', q.order);
   if (q.kinds.length === 1) params.set('kind', q.kinds[0]!);
   if (q.minSize !== undefined) params.set('min_size', String(q.minSize));

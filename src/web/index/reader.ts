@@ -35,8 +35,10 @@ export interface SearchResult {
   torrents: TorrentSummary[];
   /** Matches counted (at most SEARCH_WINDOW when `capped`). */
   total: number;
-  /** True when only the newest SEARCH_WINDOW matches were considered (more exist). */
+  /** True when more than SEARCH_WINDOW matched: the count stops there, and a windowed search saw only the newest SEARCH_WINDOW. */
   capped: boolean;
+  /** Sorted and filtered among the newest SEARCH_WINDOW matches (false: read straight in the order asked). */
+  windowed: boolean;
 }
 
 export interface HourCount {

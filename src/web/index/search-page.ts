@@ -5,7 +5,7 @@ import { layout } from './layout.ts';
 import { MAX_PAGE, PAGE_SIZE, SEARCH_WINDOW, searchParams, SORTS, type SearchQuery, type SearchSort } from './query.ts';
 import type { SearchResult, TorrentSummary } from './reader.ts';
 
-const SORT_NAMES: Record<SearchSort, string> = { first_seen: 'First seen', size: 'Size', seeders: 'Seeders' };
+const SORT_NAMES: Record<SearchSort, string> = { added: 'Added', first_seen: 'First seen', size: 'Size', seeders: 'Seeders' };
 
 function option(value: string, label: string, selected: boolean): string {
   return `<option value="${esc(value)}"${selected ? ' selected' : ''}>${esc(label)}</option>`;
@@ -32,7 +32,7 @@ function row(t: TorrentSummary): string {
 <td class="num" data-bytes="${t.size}">${esc(formatSize(t.size))}</td>
 <td class="num">${formatCount(t.fileCount)}</td>
 ${swarm}
-<td class="time">${esc(formatTime(t.firstSeen))}</td>
+<td class="time" title="first seen ${esc(formatTime(t.firstSeen))}">${esc(formatTime(t.fetchedAt))}</td>
 <td><a class="magnet" href="${esc(magnetLink(t))}" title="Magnet link">magnet</a></td>
 </tr>`;
 }
@@ -61,12 +61,18 @@ export function searchPage(query: SearchQuery, result: SearchResult): string {
       ? `<p class="count">No torrents${searching ? ` match <q>${esc(query.words.join(' '))}</q>` : ' yet'}.</p>`
       : `<p class="count">${formatCount(first + 1)}–${formatCount(first + result.torrents.length)} of ${formatCount(result.total)}${result.capped ? '+' : ''} torrents${
           searching ? ` matching <q>${esc(query.words.join(' '))}</q>` : ''
-        }${result.capped ? ` <span class="note">(sorted and filtered among the newest ${formatCount(SEARCH_WINDOW)} matches: add words to narrow)</span>` : ''}</p>`;
+        }${
+          !result.capped
+            ? ''
+            : result.windowed
+              ? ` <span class="note">(sorted and filtered among the newest ${formatCount(SEARCH_WINDOW)} matches: add words to narrow)</span>`
+              : ` <span class="note">(counted up to ${formatCount(SEARCH_WINDOW)})</span>`
+        }</p>`;
   const table =
     result.torrents.length === 0
       ? ''
       : `<table class="results">
-<thead><tr><th>Name</th><th>Type</th><th class="num">${sortLink(query, 'size')}</th><th class="num">Files</th><th class="num">${sortLink(query, 'seeders')}</th><th class="num">Leechers</th><th>${sortLink(query, 'first_seen')}</th><th></th></tr></thead>
+<thead><tr><th>Name</th><th>Type</th><th class="num">${sortLink(query, 'size')}</th><th class="num">Files</th><th class="num">${sortLink(query, 'seeders')}</th><th class="num">Leechers</th><th>${sortLink(query, 'added')}</th><th></th></tr></thead>
 <tbody>
 ${result.torrents.map(row).join('\n')}
 </tbody>

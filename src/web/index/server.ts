@@ -5,10 +5,10 @@
  * sent under a Content-Security-Policy allowing only this server's own
  * scripts and styles, so a torrent name can never run as code.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { packageAsset } from '../assets.ts';
-import { httpUrl, listen, type ListenAddress } from '../listen.ts';
+import { HttpFace } from '../http-face.ts';
+import type { ListenAddress } from '../listen.ts';
 import { detailJson, searchJson } from './api.ts';
 import { INDEX_CSS, STATS_SCRIPT } from './assets.ts';
 import { kindsOfCategories, rssFeed, torznabCaps, torznabError } from './feeds.ts';
@@ -41,50 +41,40 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const TEXT = 'text/plain; charset=utf-8';
 
 export class IndexServer {
-  readonly #server: Server;
   readonly #reader: IndexReader;
   readonly #statsTtlMs: number;
   readonly #publicUrl: string | undefined;
+  #face: HttpFace | undefined;
   #stats: { at: number; value: Promise<IndexStats> } | undefined;
-  #address: ListenAddress | undefined;
 
   private constructor(options: IndexServerOptions) {
     this.#reader = options.reader;
     this.#statsTtlMs = options.statsTtlMs ?? 10_000;
     this.#publicUrl = options.publicUrl?.replace(/\/+$/, '');
-    this.#server = createServer((request, response) => {
-      this.#handle(request, response).catch((error: unknown) => {
-        const message = `the database could not answer: ${error instanceof Error ? error.message : String(error)}`;
-        if (!response.headersSent) send(response, 503, TEXT, `${message}\n`);
-        else response.destroy();
-      });
-    });
-    this.#server.keepAliveTimeout = 5_000;
-    this.#server.headersTimeout = 10_000;
-    this.#server.requestTimeout = 15_000;
   }
 
   /** Bind `address` (a ListenError when taken or not ours) and serve. */
   static async start(address: ListenAddress, options: IndexServerOptions, what = '--listen'): Promise<IndexServer> {
     const server = new IndexServer(options);
-    server.#address = await listen(server.#server, address, what);
+    server.#face = await HttpFace.start(address, what, {
+      handle: (request, response) => server.#handle(request, response),
+      failed: (response, error) => send(response, 503, TEXT, `the database could not answer: ${error instanceof Error ? error.message : String(error)}\n`),
+      requestTimeoutMs: 15_000,
+    });
     return server;
   }
 
   get address(): ListenAddress {
-    return { ...this.#address! };
+    return this.#face!.address;
   }
 
   get url(): string {
-    return httpUrl(this.#address!);
+    return this.#face!.url;
   }
 
   /** Stop listening. The reader stays open: its owner closes it. */
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeAllConnections();
-    });
+    return this.#face!.close();
   }
 
   #origin(): string {
@@ -196,7 +186,7 @@ export class IndexServer {
       query.kinds = kinds;
     }
     const rows = Math.max(0, Math.min(limit, SEARCH_WINDOW - offset));
-    const result = rows === 0 ? { torrents: [], total: 0, capped: true } : await this.#reader.search(query, { offset, limit: rows });
+    const result = rows === 0 ? { torrents: [], total: 0, capped: true, windowed: false } : await this.#reader.search(query, { offset, limit: rows });
     reply(200, xml, rssFeed(result.torrents, this.#origin(), 'btdht index', true, offset, result.total));
   }
 }

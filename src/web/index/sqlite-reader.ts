@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { openSqliteDatabase, type SqliteDatabase, type SqliteStatement } from '../../crawl/store/sqlite-driver.ts';
 import { SQLITE_SCHEMA_VERSION } from '../../crawl/store/sqlite-schema.ts';
 import { lookupHash } from '../../crawl/store/keys.ts';
-import { planSearch, SEARCH_WINDOW, toSummary, type Dialect, type Slice, type SummarySqlRow } from './plan.ts';
+import { planResult, planSearch, toSummary, type Dialect, type PlanSqlRow, type Slice, type SummarySqlRow } from './plan.ts';
 import type { SearchQuery } from './query.ts';
 import { DAY_MS, HOUR_MS, IndexOpenError, type HourCount, type IndexReader, type IndexStats, type SearchResult, type TorrentDetail } from './reader.ts';
 
@@ -56,10 +56,11 @@ class SqliteDialect implements Dialect {
     this.values[name] = value;
     return `@${name}`;
   }
-  matches(words: string[]): string {
+  matches(words: string[], order: 'asc' | 'desc', limit: number, offset = 0): string {
     // Each word a quoted FTS5 string (only letters and digits: nothing to escape); all must match.
+    // FTS5 walks its doclists in rowid order either way and stops at the LIMIT.
     const match = this.param(words.map((w) => `"${w}"`).join(' '));
-    return `SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ${match} ORDER BY rowid DESC LIMIT ${SEARCH_WINDOW}`;
+    return `SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ${match} ORDER BY rowid ${order === 'asc' ? 'ASC' : 'DESC'} LIMIT ${limit} OFFSET ${offset}`;
   }
   order(column: string, order: 'asc' | 'desc'): string {
     // SQLite sorts NULL lowest: last when descending, as wanted, and the index still serves it.
@@ -85,12 +86,8 @@ class SqliteIndexReader implements IndexReader {
     return this.#run(() => {
       const d = new SqliteDialect();
       const plan = planSearch(query, d, slice);
-      // One read transaction: the count and the page see the same rows while a crawl writes.
-      return this.#db.transaction(() => {
-        const counted = this.#db.prepare(plan.count).get(d.values) as { total: number; window: number };
-        const rows = this.#db.prepare(plan.page).all(d.values) as SummarySqlRow[];
-        return { torrents: rows.map(toSummary), total: counted.total, capped: !plan.global && counted.window >= SEARCH_WINDOW };
-      })();
+      // One statement: the count and the page see the same rows while a crawl writes.
+      return planResult(plan, this.#db.prepare(plan.sql).all(d.values) as PlanSqlRow[]);
     });
   }
 

@@ -2,6 +2,7 @@
 import { esc, formatCount, formatSize, formatTime } from './format.ts';
 import { layout } from './layout.ts';
 import type { HourCount, IndexStats } from './reader.ts';
+import { SEARCH_WINDOW } from './query.ts';
 
 function table(id: string, rows: HourCount[], what: 'hour' | 'day'): string {
   if (rows.length === 0) return `<p class="note">Nothing found in that time.</p>`;
@@ -44,8 +45,8 @@ export function apiPage(origin: string): string {
   const body = `<h1>API</h1>
 <p>Read-only, JSON unless said otherwise. Every text field is the torrent's own (hostile) text: escape it where you show it.</p>
 <dl class="api">
-<dt><code>GET /api/search?q=WORDS&amp;page=N&amp;sort=first_seen|size|seeders&amp;order=desc|asc&amp;kind=KIND&amp;min_size=700MB&amp;max_size=4GiB</code></dt>
-<dd>One page of torrents matching every word in their name or file paths, with the total (<code>capped</code> when only the newest matches were considered). <a href="${o}/api/search?q=linux">Example</a></dd>
+<dt><code>GET /api/search?q=WORDS&amp;page=N&amp;sort=added|first_seen|size|seeders&amp;order=desc|asc&amp;kind=KIND&amp;min_size=700MB&amp;max_size=4GiB</code></dt>
+<dd>One page of torrents matching every word in their name or file paths, with the total, counted up to ${formatCount(SEARCH_WINDOW)} (<code>capped</code>: more matched; <code>windowed</code>: sorted and filtered among the newest ${formatCount(SEARCH_WINDOW)} matches). Newest added first by default. <a href="${o}/api/search?q=linux">Example</a></dd>
 <dt><code>GET /api/torrents/INFOHASH</code></dt><dd>One torrent by its v1 infohash, its v2 infohash (64 hex) or its truncated v2 infohash, with its files.</dd>
 <dt><code>GET /api/stats</code></dt><dd>Totals, finds per hour and per day, database size, sources.</dd>
 <dt><code>GET /rss?q=WORDS</code></dt><dd>RSS 2.0 feed of the newest torrents (matching the words if given).</dd>

@@ -15,8 +15,8 @@ import { compareDistance } from '../../../src/core/routing-types.ts';
 import { seededRandom } from '../../../src/ground/random.ts';
 import { randomId } from '../../../src/util/id.ts';
 import { toHex } from '../../../src/util/hex.ts';
-import { buildSwarm } from '../extension-sim.ts';
-import type { Swarm } from '../extension-sim.ts';
+import { buildSwarm } from '../../helpers/sim-swarm.ts';
+import type { Swarm } from '../../helpers/sim-swarm.ts';
 
 const nearestOf = (ids: Uint8Array[], target: Uint8Array): Uint8Array => ids.reduce((best, id) => (compareDistance(target, id, best) < 0 ? id : best));
 

@@ -1,9 +1,10 @@
 /**
- * BEP 42: node ids tied to the node's external IP. The first 21 bits of a
- * compliant id equal the top 21 bits of CRC32C(masked IP | r), where r is the
- * low 3 bits of the id's last byte. Pure functions; the CRC32C comes from the
- * core so both backends are exercised.
+ * BEP 42, the id rule: node ids tied to the node's external IP. The first 21
+ * bits of a compliant id equal the top 21 bits of CRC32C(masked IP | r), where
+ * r is the low 3 bits of the id's last byte. Pure functions; the CRC32C comes
+ * from the core so both backends are exercised.
  */
+import { encodeCompactAddress } from '../../krpc/compact.ts';
 
 export type Crc32c = (bytes: Uint8Array) => number;
 
@@ -67,4 +68,17 @@ export function isBep42Exempt(ip: Uint8Array): boolean {
     return ip[15] === 1;
   }
   return false;
+}
+
+/** The IP bytes (4 or 16) of a numeric host, or undefined. */
+export function ipBytes(host: string): Uint8Array | undefined {
+  const compact = encodeCompactAddress(host, 0);
+  return compact?.subarray(0, compact.length - 2);
+}
+
+/** Is `id` BEP 42-compliant for `host`, or is `host` a local address (exempt)? A host that is not an IP literal is not. */
+export function complies(id: Uint8Array, host: string, crc32c: Crc32c): boolean {
+  const ip = ipBytes(host);
+  if (!ip) return false;
+  return isBep42Exempt(ip) || isBep42Compliant(id, ip, crc32c);
 }

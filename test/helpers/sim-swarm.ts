@@ -1,5 +1,6 @@
 /**
- * A swarm of DHT nodes on the simulated network for the BEP 33/44/51 suites:
+ * A swarm of DHT nodes on the simulated network (the BEP 33/44/51, multi-id,
+ * read-only, harvest and scale suites):
  * nodes join in growing batches, each bootstrapping off three random earlier
  * nodes, with `prepare` run on every node before it starts (to install hooks).
  */
@@ -10,6 +11,7 @@ import type { SimulatedNetworkOptions } from '../../src/transport/memory.ts';
 import { DHT } from '../../src/dht/dht.ts';
 import type { DHTOptions } from '../../src/dht/options.ts';
 import { randomInt, seededRandom } from '../../src/ground/random.ts';
+import type { RandomSource } from '../../src/ground/random.ts';
 
 export interface Swarm {
   net: SimulatedNetwork;
@@ -29,11 +31,16 @@ export interface SwarmOptions {
   prepare?: (dht: DHT, index: number, net: SimulatedNetwork) => void;
   /** Largest join batch (default 100). */
   batch?: number;
+  /** Picks each newcomer's bootstrap nodes (default seeded from `seed`). */
+  bootstrapRandom?: RandomSource;
+  /** The PRNG seed of node `index` (default derived from `seed`). */
+  nodeSeed?: (index: number) => number;
 }
 
 export async function buildSwarm(options: SwarmOptions): Promise<Swarm> {
   const net = new SimulatedNetwork({ seed: options.seed ?? 1, latencyMs: [10, 80], ...options.network });
-  const random = seededRandom((options.seed ?? 1) + 1000);
+  const random = options.bootstrapRandom ?? seededRandom((options.seed ?? 1) + 1000);
+  const nodeSeed = options.nodeSeed ?? ((i: number): number => (options.seed ?? 1) * 100_003 + i + 1);
   const nodes: DHT[] = [];
   const address = (dht: DHT): string => `${dht.address().host}:${dht.address().port}`;
   const maxBatch = options.batch ?? 100;
@@ -46,7 +53,7 @@ export async function buildSwarm(options: SwarmOptions): Promise<Swarm> {
         core: options.core,
         transport: net.createTransport(),
         clock: net.clock,
-        random: seededRandom((options.seed ?? 1) * 100_003 + i + 1),
+        random: seededRandom(nodeSeed(i)),
         bootstrap,
         ...options.node,
       });

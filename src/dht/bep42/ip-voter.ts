@@ -1,5 +1,5 @@
 /**
- * Our external IP, by vote (BEP 42: "there should be some mechanism to
+ * BEP 42, external-IP voting: our external IP, by vote (BEP 42: "there should be some mechanism to
  * determine whether or not the node has a correct understanding of its
  * external IP ... This could be done by voting").
  *
@@ -11,8 +11,8 @@
  * at most `maxVoters` are kept (the oldest is forgotten first): bounded memory
  * whatever responders say.
  */
-import { bytesKey, keyBytes } from '../util/bytes.ts';
-import { ipBytes } from './bep42.ts';
+import { bytesKey, keyBytes } from '../../util/bytes.ts';
+import { ipBytes } from './id-rule.ts';
 
 interface Vote {
   ip: string;
