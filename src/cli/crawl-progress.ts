@@ -50,6 +50,8 @@ export interface CrawlSummary {
    */
   swarm?: { checkIntervalMs: number; checks: number; failed: number; recorded: number; tracked: number };
   torrentFiles?: { dir: string; written: number; failed: number };
+  /** Caps of the node above a node's defaults in this crawl (also listed at its start). */
+  raisedCaps?: Array<{ key: string; nodeDefault: number; value: number }>;
   /** Retention, when a limit was set: torrents removed by this crawl. */
   retention?: { by: 'oldest' | 'least-seeded'; removed: number; errors: number; maxTorrents?: number; maxDbBytes?: number; usedBytes?: number };
 }

@@ -24,7 +24,8 @@ import { MetricsServer } from '../web/metrics-server.ts';
 import type { MetricsHub } from '../web/metrics/hub.ts';
 import { newMetricsHub } from './metrics.ts';
 import { EXIT } from './exit.ts';
-import type { Settings } from './option-table.ts';
+import { flagOf, type Settings } from './option-table.ts';
+import { raisedCaps } from './crawl-caps.ts';
 import { addTableOptions, dhtOptionsOf } from './settings.ts';
 import { createLogWriter } from './log-writer.ts';
 import { Retention } from '../crawl/retention.ts';
@@ -227,6 +228,12 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
         `database ${store.kind} ${redact(flags.db)}, metadata ${flags.metadata ? 'on' : 'off'}` +
         (flags.duration !== undefined ? `, for ${flags.duration} s` : ', until SIGINT'),
     );
+    // Crawler mode raises caps over a node's (crawl-caps.ts): each one said, with the flag that sets it.
+    const raised = raisedCaps(options.dht ?? {});
+    if (raised.length === 0) progress.note('btdht crawl: caps at the node defaults');
+    for (const cap of raised) {
+      progress.note(`btdht crawl: cap raised: ${cap.key} ${cap.value === 0 ? '0 (unlimited)' : cap.value} (node default ${cap.nodeDefault}; ${flagOf(cap)} sets it)`);
+    }
     if (index !== undefined) progress.note(`btdht crawl: search index at ${index.url}/ (API ${index.url}/api)`);
     await crawler.start();
     retention?.start();
@@ -239,6 +246,7 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
     const stats = crawler.stats();
     const rows = await store.counts();
     summary = summarize(flags, local, stats, store.kind, rows, flags.swarmCheckIntervalMs ?? options.crawler?.swarmCheckIntervalMs ?? CRAWLER_DEFAULTS.swarmCheckIntervalMs);
+    summary.raisedCaps = raisedCaps(options.dht ?? {});
     if (retention !== undefined) {
       summary.retention = {
         by: flags.pruneBy ?? 'oldest',

@@ -17,6 +17,7 @@ import { boolean, hexId, hostPortList, idsKind, integer, ipAddress, oneOf, parse
 import { parseDb, parseSchema } from './crawl-flags.ts';
 import { parseListenAddress } from '../web/listen.ts';
 import { CRAWLER_DEFAULTS } from '../crawl/crawler-options.ts';
+import { CRAWL_CAPS } from './crawl-caps.ts';
 
 /** The long-running commands whose options live in this table. */
 export type CommandName = 'node' | 'crawl';
@@ -85,18 +86,23 @@ const ZERO_MEANS: Partial<Record<IntegerOption, string>> = {
   maxSendsPerNodePerSecond: '0 = unlimited',
 };
 
-/** CLI defaults that differ from the library's. */
+/** CLI defaults that differ from the library's (and crawl-caps.ts: the caps btdht crawl raises). */
 const INTEGER_CLI_DEFAULTS: Partial<Record<IntegerOption, number>> = { port: 6881 };
 
 function integerDefs<K extends IntegerOption>(keys: readonly K[]): OptionDef<K, number>[] {
   return keys.map((key) => {
     const range = INTEGER_OPTIONS[key];
     const cli = INTEGER_CLI_DEFAULTS[key];
+    const crawl = (CRAWL_CAPS as Partial<Record<IntegerOption, number>>)[key];
     return dhtDef<K, number>(key, {
       kind: integer(range.min, range.max, range.min === 0 ? ZERO_MEANS[key] : undefined),
       help: INTEGER_HELP[key],
       commands: BOTH,
-      ...(cli !== undefined ? { defaults: { node: cli, crawl: cli } } : { libraryDefault: String(range.default) }),
+      ...(cli !== undefined
+        ? { defaults: { node: cli, crawl: cli } }
+        : crawl !== undefined
+          ? { defaults: { node: range.default, crawl }, libraryDefault: String(range.default) }
+          : { libraryDefault: String(range.default) }),
     });
   });
 }

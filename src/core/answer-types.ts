@@ -37,6 +37,14 @@ export interface TableAnswerParts {
   token: Uint8Array | undefined;
   /** Our client version (`v`). */
   version: Uint8Array | undefined;
+  /**
+   * get_peers: stored peers for the infohash, back to back (compact peer info,
+   * `valueLength` bytes each), written as `values` after the token; absent or
+   * empty for none.
+   */
+  values?: Uint8Array | undefined;
+  /** Bytes per peer in `values`: 6 (IPv4) or 18 (IPv6). */
+  valueLength?: number;
 }
 
 export interface TableAnswerer {

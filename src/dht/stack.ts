@@ -182,6 +182,7 @@ export function buildStack(node: StackNode, shared: SharedParts, { transport, lo
       peers,
       scrape: shared.scrape.responder,
       rpc,
+      clock: o.clock,
       k: o.k,
     });
     return { family, transport, local, self, rpc, routing, peers, voter, dispatcher };

@@ -1,24 +1,27 @@
 /**
- * Bytes in, bytes out (issue #13 item 5): ping, find_node and get_peers while
- * no peers are stored are answered from the routing table alone, so the core
- * scans the datagram and writes the answer (core/answer-types.ts) with no KRPC
- * message object, no dispatch and no answer object in between.
+ * Bytes in, bytes out (issue #13 item 5): ping, find_node and get_peers are
+ * answered from the routing table (and, for get_peers, the peers stored for
+ * that infohash, packed), so the core scans the datagram and writes the answer
+ * (core/answer-types.ts) with no KRPC message object, no dispatch and no
+ * answer object in between.
  *
  * The fast way is taken only where it answers exactly as the dispatcher would
  * (dispatch.ts, handlers.ts): a plain query of one of these methods (the core
  * says so), no embedder hook for the method and no 'query' listener (those
- * see the message), and for get_peers no stored peers. Around the answer it
+ * see the message). Around the answer it
  * does what the dispatcher does: the method's counter, routing upkeep (unless
  * `ro=1`), the id we answer as (crawler mode: the nearest / the one the asker
- * knows), the token (none at the BEP 33 announce cap), and the rpc's send.
+ * knows), the token (none at the BEP 33 announce cap), the stored peers (the
+ * same random subset the dispatcher's `get` draws), and the rpc's send.
  * Anything else goes to the dispatcher with the message of the same scan.
  */
 import type { Core } from '../core/types.ts';
 import type { Endpoint } from '../ground/address.ts';
+import type { Clock } from '../ground/clock.ts';
 import { TABLE_METHOD_NAMES, TableMethod } from '../core/answer-types.ts';
 import { CLIENT_VERSION } from './constants.ts';
 import type { Hooks } from './hooks.ts';
-import type { PeerStore } from './peer-store.ts';
+import { maxValuesFor, type MemoryPeerStore } from './peer-store.ts';
 import type { RoutingUpkeep } from './routing.ts';
 import type { Rpc } from './rpc.ts';
 import type { NodeSelf } from './self.ts';
@@ -37,9 +40,11 @@ export interface TableAnswerDeps {
   counters: NodeCounters;
   routing: RoutingUpkeep;
   tokens: TokenManager;
-  peers: PeerStore;
+  /** Read packed (compactPeers), the way the dispatcher's `get` draws them. */
+  peers: MemoryPeerStore;
   scrape?: ScrapeResponder | undefined;
   rpc: Rpc;
+  clock: Clock;
   k: number;
 }
 
@@ -58,7 +63,7 @@ export class TableAnswers {
     if (method === TableMethod.None) return false;
     if (deps.hooks.queryHookCount > 0 && deps.hooks.queryHooks(TABLE_METHOD_NAMES[method]) !== undefined) return false;
     if (deps.observed()) return false;
-    return method !== TableMethod.GetPeers || deps.peers.infohashCount === 0;
+    return true;
   }
 
   /** The message of the datagram `accepts` declined (no second scan). */
@@ -77,6 +82,8 @@ export class TableAnswers {
     const self = deps.self;
     let id: Uint8Array;
     let token: Uint8Array | undefined;
+    let values: Uint8Array | undefined;
+    let valueLength = 0;
     if (method === TableMethod.Ping) id = idFor(self, from);
     else {
       const target = answers.target();
@@ -91,9 +98,14 @@ export class TableAnswers {
         }
         // No token at the BEP 33 cap: nobody can announce more for this infohash.
         if (deps.scrape && !deps.scrape.acceptsAnnounces(target)) token = undefined;
+        // Peers of this infohash (a view of the store's scratch: written before the store runs again).
+        if (deps.peers.infohashCount > 0) {
+          valueLength = from.family === 4 ? 6 : 18;
+          values = deps.peers.compactPeers(target, maxValuesFor(valueLength), deps.clock.now());
+        }
       }
     }
-    const bytes = answers.answer(self.table, deps.k, { id, ip: deps.rpc.compactOf(from), token, version: CLIENT_VERSION });
+    const bytes = answers.answer(self.table, deps.k, { id, ip: deps.rpc.compactOf(from), token, version: CLIENT_VERSION, values, valueLength });
     deps.rpc.sendAnswer(bytes, from);
   }
 }

@@ -101,6 +101,8 @@ describe('the option table', () => {
       });
       await program.parseAsync(['node', '--config', file, '--k', '12', '--no-read-only', '--bootstrap', '', '--max-peers', '500'], { from: 'user' });
       expect(settings).toMatchObject({ k: 12, alpha: 5, readOnly: false, bootstrap: [], maxPeers: 500, port: 6881, logLevel: 'info' });
+      // btdht node keeps the node defaults of the caps btdht crawl raises (src/cli/crawl-caps.ts).
+      expect(settings).toMatchObject({ maxOutstanding: 4_096, maxQueriesOutPerSecond: 500, maxQueuedQueries: 1_024, rateLimitTrackedIps: 10_000 });
       const dht = dhtOptionsOf(settings!, 'node');
       expect(dht).toMatchObject({ k: 12, alpha: 5, readOnly: false, bootstrap: [], maxPeers: 500, port: 6881 });
       expect(dht).not.toHaveProperty('logLevel');

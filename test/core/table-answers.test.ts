@@ -89,7 +89,7 @@ describe.each(backends)('table answers on the %s backend', (backend) => {
     expect(plain(answers.target())).toEqual(plain(method === TableMethod.Ping ? new Uint8Array(0) : method === TableMethod.FindNode ? message.a.target : message.a.info_hash));
   });
 
-  it('answers as encodeKrpc writes the same response (IPv4 and IPv6 tables, with and without ip, token, v)', () => {
+  it('answers as encodeKrpc writes the same response (IPv4 and IPv6 tables, with and without ip, token, v, stored peers)', () => {
     const prng = new Prng(11);
     for (const [, s, method] of CASES) {
       if (method === TableMethod.None) continue;
@@ -103,11 +103,19 @@ describe.each(backends)('table answers on the %s backend', (backend) => {
             ip: variant & 1 ? prng.bytes(table.addressLength) : undefined,
             token: method === TableMethod.GetPeers && variant & 2 ? prng.bytes(1 + prng.int(20)) : undefined,
             version: variant > 1 ? latin1('BD\x00\x01') : undefined,
+            // get_peers: 0, 1 or 50 stored peers, packed (the store's compactPeers).
+            values: method === TableMethod.GetPeers && variant !== 1 ? prng.bytes((variant === 0 ? 1 : 50) * (table.addressLength === 6 ? 6 : 18)) : undefined,
+            valueLength: table.addressLength === 6 ? 6 : 18,
           };
           const target = method === TableMethod.FindNode ? query.a.target! : query.a.info_hash;
           const expected: OutgoingResponse = { y: 'r', t: query.t, r: { id: parts.id } };
           if (target) expected.r[table.addressLength === 6 ? 'nodes' : 'nodes6'] = table.closest(target, 8);
           if (parts.token) expected.r.token = parts.token;
+          if (parts.values) {
+            const values: Uint8Array[] = [];
+            for (let at = 0; at < parts.values.length; at += parts.valueLength) values.push(parts.values.subarray(at, at + parts.valueLength));
+            expected.r.values = values;
+          }
           if (parts.ip) expected.ip = parts.ip;
           if (parts.version) expected.v = parts.version;
           expect(core.answers.scan(datagram)).toBe(method);

@@ -6,7 +6,7 @@
  * terminal and stores infohashes but no torrent; crawl-demo runs end to end
  * as a child process and reports every torrent fetched.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
@@ -30,6 +30,7 @@ import {
   type CrawlFlags,
 } from '../../src/cli/crawl.ts';
 import { formatSummary } from '../../src/cli/crawl-progress.ts';
+import { CRAWL_CAPS, raisedCaps } from '../../src/cli/crawl-caps.ts';
 import { runCli, startCli, waitUntil } from './helpers/cli-child.ts';
 
 const backend = backends[0] ?? 'wasm';
@@ -84,6 +85,50 @@ describe('btdht crawl: argument errors', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('btdht crawl: the caps it raises over a node\'s', () => {
+  it('raisedCaps lists each cap above the node default, with both values', () => {
+    expect(raisedCaps({ maxOutstanding: 4_096, rateLimitTrackedIps: 20_000, maxQueriesOutPerSecond: 0, k: 20 })).toEqual([
+      { key: 'maxQueriesOutPerSecond', nodeDefault: 500, value: 0 },
+      { key: 'rateLimitTrackedIps', nodeDefault: 10_000, value: 20_000 },
+    ]);
+    expect(raisedCaps({})).toEqual([]);
+  });
+
+  it('the crawl runs at its caps, lists each at start (flags override them), and the node keeps its defaults', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'btdht-crawl-caps-'));
+    const child = startCli(['crawl', '--no-metadata', '--ids', '1', '--db', join(dir, 'c.sqlite'), '--host', '127.0.0.241', '--port', '0', '--bootstrap', '', '--metrics', '127.0.0.1:0', '--max-outstanding', '8000']);
+    try {
+      await waitUntil(() => /until SIGINT/.test(child.stderr()), 60_000, 'the crawl to start');
+      const lines = child.stderr().split('\n').filter((line) => line.includes('cap raised'));
+      expect(lines).toEqual([
+        'btdht crawl: cap raised: maxOutstanding 8000 (node default 4096; --max-outstanding sets it)',
+        'btdht crawl: cap raised: maxQueriesOutPerSecond 2000 (node default 500; --max-queries-out-per-second sets it)',
+        'btdht crawl: cap raised: maxQueuedQueries 4096 (node default 1024; --max-queued-queries sets it)',
+        'btdht crawl: cap raised: rateLimitTrackedIps 100000 (node default 10000; --rate-limit-tracked-ips sets it)',
+      ]);
+      expect(Object.keys(CRAWL_CAPS).sort()).toEqual(['maxOutstanding', 'maxQueriesOutPerSecond', 'maxQueuedQueries', 'rateLimitTrackedIps']);
+      // The node runs at them: its tables' caps as /metrics shows them.
+      const url = /metrics at (http:\/\/\S+)\/metrics/.exec(child.stderr())![1]!;
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(/^btdht_table_capacity\{table="outstanding"\} 8000$/m);
+      expect(metrics).toMatch(/^btdht_table_capacity\{table="send_queue"\} 4096$/m);
+      expect(metrics).toMatch(/^btdht_table_capacity\{table="rate_limited_ips"\} 100000$/m);
+      child.process.kill('SIGINT');
+      expect((await child.exited).code, child.stderr()).toBe(0);
+      // Set back to the node defaults (here in a config file): said so.
+      writeFileSync(join(dir, 'c.json'), JSON.stringify({ maxOutstanding: 4096, maxQueriesOutPerSecond: 500, maxQueuedQueries: 1024, rateLimitTrackedIps: 10000 }));
+      const plain = await runCli(['crawl', '--config', join(dir, 'c.json'), '--no-metadata', '--ids', '1', '--db', join(dir, 'd.sqlite'), '--host', '127.0.0.241', '--port', '0', '--bootstrap', '', '--duration', '0.5', '--json'], 60_000);
+      expect(plain.code, plain.stderr).toBe(0);
+      expect(plain.stderr).toMatch(/^btdht crawl: caps at the node defaults$/m);
+      expect(plain.stderr).not.toMatch(/cap raised/);
+      expect((JSON.parse(plain.stdout) as { raisedCaps: unknown[] }).raisedCaps).toEqual([]);
+    } finally {
+      child.process.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe(`btdht crawl against a loopback swarm (${backend} core)`, () => {

@@ -1,6 +1,6 @@
 /**
  * Bytes in, bytes out on a node (dht/table-answers.ts): ping, find_node and
- * get_peers with no stored peers are answered by the core without decodeKrpc,
+ * get_peers (with the peers stored for its infohash) are answered by the core without decodeKrpc,
  * (nor the message of its scan), with the very bytes the dispatcher writes; a hook or a 'query' listener for
  * the method sees the query (the dispatcher's way), and so do queries the
  * table alone cannot answer.
@@ -131,13 +131,27 @@ describe.each(backends)('table answers on a node (%s core)', (backend) => {
     expect(seen).toEqual(['ping', 'find_node', 'get_peers', 'find_node']);
   });
 
-  it('get_peers goes to the dispatcher once peers are stored, and the answer carries them', () => {
+  it('get_peers with stored peers: the core answers it too, with the peers of that infohash only, byte for byte as the dispatcher does', () => {
     const first = core.decodeKrpc(send(QUERIES[2]!, bob).answers[0]!) as KrpcResponse;
-    const announce: OutgoingQuery = { y: 'q', t: new Uint8Array([9]), q: 'announce_peer', a: { id: id(2), info_hash: id(0xc3), port: 6881, token: first.r.token! } };
-    expect(core.decodeKrpc(send(announce, bob).answers[0]!).y).toBe('r');
-    const after = send(QUERIES[2]!, alice);
-    expect(after).toMatchObject({ answered: 0, decodes: 1 });
-    expect((core.decodeKrpc(after.answers[0]!) as KrpcResponse).r.values).toHaveLength(1);
+    for (let port = 6881; port < 6881 + 3; port++) {
+      const announce: OutgoingQuery = { y: 'q', t: new Uint8Array([9]), q: 'announce_peer', a: { id: id(2), info_hash: id(0xc3), port, token: first.r.token! } };
+      expect(core.decodeKrpc(send(announce, bob).answers[0]!).y).toBe('r');
+    }
+    const other: OutgoingQuery = { y: 'q', t: new Uint8Array([4]), q: 'get_peers', a: { id: id(1), info_hash: id(0x3c) } };
+    const fast = [send(QUERIES[2]!, alice), send(other, alice)];
+    for (const result of fast) expect(result).toMatchObject({ answered: 1, decodes: 0 });
+    const stored = core.decodeKrpc(fast[0]!.answers[0]!) as KrpcResponse;
+    expect(stored.r.values!.toArray().map(toHex)).toEqual([6881, 6882, 6883].map((port) => toHex(Uint8Array.of(192, 0, 2, 2, port >> 8, port & 255))));
+    expect(stored.r.nodes).toHaveLength(8 * 26);
+    expect((core.decodeKrpc(fast[1]!.answers[0]!) as KrpcResponse).r.values).toBeUndefined();
+    // The dispatcher's answers to the same queries (an observing hook sends them there).
+    const off = node.dht.onQuery('get_peers', () => undefined);
+    const slow = [send(QUERIES[2]!, alice), send(other, alice)];
+    off();
+    for (const [i, result] of slow.entries()) {
+      expect(result).toMatchObject({ answered: 0, decodes: 1 });
+      expect(result.answers.map(toHex)).toEqual(fast[i]!.answers.map(toHex));
+    }
   });
 
   it('queries the table alone cannot answer take the dispatcher: want, extra arguments, malformed ids', () => {

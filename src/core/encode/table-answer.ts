@@ -1,8 +1,8 @@
 /**
  * The answer to a table query (answer-types.ts), written straight from its
  * parts: the bytes encodeKrpc gives for `{ y: 'r', t, ip, v, r: { id, nodes |
- * nodes6, token } }`, without that object. Keys in byte order: ip, r (id,
- * nodes / nodes6, token), t, v, y. Shared by both backends.
+ * nodes6, token, values } }`, without that object. Keys in byte order: ip,
+ * r (id, nodes / nodes6, token, values), t, v, y. Shared by both backends.
  */
 import type { TableAnswerParts } from '../answer-types.ts';
 import type { ResultPool } from './pool.ts';
@@ -14,6 +14,7 @@ const KEY_ID = keyBytes('id');
 const KEY_NODES = keyBytes('nodes');
 const KEY_NODES6 = keyBytes('nodes6');
 const KEY_TOKEN = keyBytes('token');
+const KEY_VALUES = keyBytes('values');
 const KEY_T = keyBytes('t');
 const KEY_V = keyBytes('v');
 const TAIL_R = Uint8Array.from('1:y1:re', (c) => c.charCodeAt(0));
@@ -46,6 +47,15 @@ export class TableAnswerWriter {
       if (parts.token !== undefined) {
         w.raw(KEY_TOKEN);
         w.bytes(parts.token);
+      }
+      const values = parts.values;
+      const length = parts.valueLength ?? 0;
+      if (values !== undefined && values.length > 0 && length > 0) {
+        // The stored peers as a list of byte strings, straight from their packed copy.
+        w.raw(KEY_VALUES);
+        w.byte(0x6c);
+        for (let at = 0; at + length <= values.length; at += length) w.range(values, at, at + length);
+        w.byte(0x65);
       }
       w.byte(0x65);
       w.raw(KEY_T);
