@@ -95,7 +95,7 @@ describe('crawler against libtorrent nodes and seeders', () => {
           `fetched ${stats.metadata.fetched}, failures ${JSON.stringify(stats.metadata.failures)}, peer failures ${JSON.stringify(stats.metadata.peerFailures)}, penalized ${stats.metadata.penalized}, retries ${stats.metadata.retries}, woken ${stats.metadata.woken}, joined ${stats.metadata.joined}, lookups ${stats.metadata.lookups}; ` +
           `seeders started (startSeeders resolved) at +${(seedersStartedIn / 1000).toFixed(1)} s; missing ${missing.map((t) => t.name).join(', ') || 'none'}\n` +
           `per torrent (times from the crawl's start): ${torrents.map((t) => explain(t)).join('\n  ')}\n` +
-          `world: ${JSON.stringify(report.members.map((m) => ({ role: m.role, host: m.host, announceIn: m.announceIn, dropped: m.messagesInDropped, bans: m.bans, watch: m.watch })))}`,
+          `world: ${JSON.stringify(report.members.map((m) => ({ role: m.role, host: m.host, announceIn: m.announceIn, dropped: m.messagesInDropped, banned: m.banned, watch: m.watch })))}`,
       );
       expect(missing.map((t) => `${t.name}: ${explain(t)}`)).toEqual([]);
       expect(elapsed).toBeLessThanOrEqual(CRAWL_DEADLINE_MS);

@@ -171,6 +171,7 @@ class Member:
         self.announces_in = []
         self.get_peers_in = 0
         self.bans = 0
+        self.banned = []  # the IPs its DoS blocker banned (with --trace)
         self.listen_failed = None
         self.bootstrapped = False
         self.stats = {}
@@ -187,6 +188,9 @@ class Member:
                 line = alert.log_message()
                 if line.startswith('BANNING PEER'):
                     self.bans += 1
+                    m = re.match(r'BANNING PEER \[ ip: ([0-9.]+)', line)
+                    if m and len(self.banned) < 16:
+                        self.banned.append(m.group(1))
                 if self.evidence:
                     self.evidence.on_log(line)
                 m = re.match(r'starting IPv4 DHT tracker with node id: ([0-9a-f]{40})', line)
@@ -216,6 +220,7 @@ class Member:
             'announceOut': self.stats.get('dht.dht_announce_peer_out', 0),
             'sampleIn': self.stats.get('dht.dht_sample_infohashes_in', 0),
             'bans': self.bans,
+            'banned': self.banned,
         }
         if self.evidence:
             s['watch'] = self.evidence.report()

@@ -65,6 +65,8 @@ export interface WorldMember {
   sampleIn: number;
   /** Sources its DoS blocker banned (from its DHT log: only with `trace`). */
   bans: number;
+  /** The IPs it banned (with `trace`). */
+  banned: string[];
   watch?: WatchEvidence;
 }
 
