@@ -5,7 +5,7 @@
  * by bench/install.ts (the figures in BENCHMARKS.md) and test/package (CI).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, stat, writeFile, lstat } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readFile, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,31 @@ export async function packRepo(destination?: string): Promise<string> {
   const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
   if (info === undefined) throw new Error(`npm pack printed no file: ${stdout}`);
   return join(dir, info.filename);
+}
+
+/**
+ * `npm pack` of an earlier commit, as it would have been published then: a
+ * temporary git worktree at `ref`, built with this checkout's node_modules
+ * (linked, not installed: the build tools are the same), packed, then removed.
+ * Returns the tarball's path (in `destination` or a new temporary folder).
+ */
+export async function packRef(ref: string, destination?: string): Promise<string> {
+  const dir = destination ?? (await mkdtemp(join(tmpdir(), 'btdht-pack-')));
+  const tree = await mkdtemp(join(tmpdir(), 'btdht-ref-'));
+  await mustRun('git', ['worktree', 'add', '--detach', '--force', tree, ref], { cwd: REPO });
+  try {
+    await symlink(join(REPO, 'node_modules'), join(tree, 'node_modules'), 'dir');
+    await mustRun('npm', ['run', 'build'], { cwd: tree });
+    const { stdout } = await mustRun('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: tree });
+    const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
+    if (info === undefined) throw new Error(`npm pack printed no file: ${stdout}`);
+    // Same name as the current version's tarball: keep them apart.
+    const renamed = join(dir, info.filename.replace(/\.tgz$/, `-${ref}.tgz`));
+    await rename(join(dir, info.filename), renamed);
+    return renamed;
+  } finally {
+    await mustRun('git', ['worktree', 'remove', '--force', tree], { cwd: REPO });
+  }
 }
 
 /** A fresh folder with a package.json of its own, as `npm init -y` makes. */

@@ -15,6 +15,14 @@
 import type { KrpcDecodeFailure, KrpcMessage } from '../ground/messages.ts';
 import type { RoutingTable } from './routing-types.ts';
 
+/**
+ * @example
+ * import { TABLE_METHOD_NAMES, TableMethod, loadCore } from 'btdht/core';
+ * const core = await loadCore();
+ * const datagram = core.encodeKrpc({ y: 'q', t: new Uint8Array([1]), q: 'find_node', a: { id: new Uint8Array(20), target: new Uint8Array(20) } });
+ * const method: TableMethod = core.answers.scan(datagram);
+ * if (method !== TableMethod.None) console.log(TABLE_METHOD_NAMES[method]); // 'find_node'
+ */
 export const TableMethod = {
   /** Not a query the table alone answers: take `message()`. */
   None: 0,
@@ -24,10 +32,24 @@ export const TableMethod = {
 } as const;
 export type TableMethod = (typeof TableMethod)[keyof typeof TableMethod];
 
-/** Method names by TableMethod (index 0 unused). */
+/**
+ * Method names by TableMethod (index 0 unused).
+ * @example
+ * import { TABLE_METHOD_NAMES, TableMethod } from 'btdht/core';
+ * TABLE_METHOD_NAMES[TableMethod.GetPeers]; // 'get_peers'
+ */
 export const TABLE_METHOD_NAMES = ['', 'ping', 'find_node', 'get_peers'] as const;
 
-/** What an answer holds besides the table's nodes. */
+/**
+ * What an answer holds besides the table's nodes.
+ * @example
+ * import { TableMethod, loadCore, type TableAnswerParts } from 'btdht/core';
+ * const core = await loadCore();
+ * const table = core.createRoutingTable({ id: new Uint8Array(20).fill(7) });
+ * const ping = core.encodeKrpc({ y: 'q', t: new Uint8Array([1]), q: 'ping', a: { id: new Uint8Array(20) } });
+ * const parts: TableAnswerParts = { id: table.id, ip: undefined, token: undefined, version: new TextEncoder().encode('BD01') };
+ * if (core.answers.scan(ping) === TableMethod.Ping) core.answers.answer(table, 8, parts); // the bencoded response
+ */
 export interface TableAnswerParts {
   /** The id we answer as (20 bytes). */
   id: Uint8Array;
@@ -47,6 +69,18 @@ export interface TableAnswerParts {
   valueLength?: number;
 }
 
+/**
+ * @example
+ * import { TableMethod, loadCore } from 'btdht/core';
+ * const core = await loadCore();
+ * const table = core.createRoutingTable({ id: new Uint8Array(20).fill(7) });
+ * // For each received datagram: answer table queries from bytes, hand the rest to the full decoder.
+ * const datagram = core.encodeKrpc({ y: 'q', t: new Uint8Array([1]), q: 'ping', a: { id: new Uint8Array(20) } });
+ * const answers = core.answers;
+ * const reply = answers.scan(datagram) === TableMethod.None
+ *   ? undefined
+ *   : answers.answer(table, 8, { id: table.id, ip: undefined, token: undefined, version: undefined });
+ */
 export interface TableAnswerer {
   /**
    * Scan one datagram (it must not change until the next scan). Returns the

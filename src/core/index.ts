@@ -2,6 +2,7 @@
  * Loading a core backend. `wasm` is the default; `js` needs no WebAssembly.
  *
  * @example
+ * import { loadCore } from 'btdht/core';
  * const core = await loadCore();
  * const bytes = core.encode({ t: 'aa', y: 'q', q: 'ping', a: { id: new Uint8Array(20) } });
  * core.decode(bytes);
@@ -19,6 +20,7 @@ const loaded = new Map<Backend, Promise<Core>>();
 /**
  * Load (once per backend, then shared) the core for `backend`.
  * @example
+ * import { loadCore } from 'btdht/core';
  * const core = await loadCore('wasm'); // or 'js'
  * core.sha1(new TextEncoder().encode('abc')); // 20 bytes
  */

@@ -9,6 +9,13 @@
  * milliseconds (any monotonic or epoch clock, as long as the caller is consistent).
  */
 
+/**
+ * @example
+ * import { loadCore, type RoutingTableOptions } from 'btdht/core';
+ * const core = await loadCore();
+ * const options: RoutingTableOptions = { id: crypto.getRandomValues(new Uint8Array(20)), k: 8, addressLength: 18 }; // an IPv6 table
+ * const table = core.createRoutingTable(options);
+ */
 export interface RoutingTableOptions {
   /** Our node id, 20 bytes: the primary one. */
   id: Uint8Array;
@@ -26,7 +33,13 @@ export interface RoutingTableOptions {
   maxFailures?: number;
 }
 
-/** RoutingTableOptions checked and defaulted: what both backends' tables are built from. */
+/**
+ * RoutingTableOptions checked and defaulted: what both backends' tables are built from.
+ * @example
+ * import { resolveRoutingTableOptions, type ResolvedRoutingTableOptions } from 'btdht/core';
+ * const resolved: ResolvedRoutingTableOptions = resolveRoutingTableOptions({ id: new Uint8Array(20), k: 16 });
+ * resolved.cacheSize; // 16: the replacement cache defaults to k
+ */
 export interface ResolvedRoutingTableOptions {
   /** A copy (even of a Buffer, whose slice() is a view). */
   id: Uint8Array;
@@ -39,7 +52,13 @@ export interface ResolvedRoutingTableOptions {
   questionableAfterMs: number;
 }
 
-/** Check and default a table's options; throws naming the bad one (same messages for both backends). */
+/**
+ * Check and default a table's options; throws naming the bad one (same messages for both backends).
+ * @example
+ * import { resolveRoutingTableOptions } from 'btdht/core';
+ * resolveRoutingTableOptions({ id: new Uint8Array(20) }); // k 8, addressLength 6, maxFailures 2, questionable after 15 min
+ * resolveRoutingTableOptions({ id: new Uint8Array(19) }); // throws TypeError: routing table id must be 20 bytes
+ */
 export function resolveRoutingTableOptions(options: RoutingTableOptions): ResolvedRoutingTableOptions {
   const id: unknown = options.id;
   if (!(id instanceof Uint8Array && id.length === 20)) throw new TypeError('routing table id must be 20 bytes');
@@ -56,7 +75,16 @@ export function resolveRoutingTableOptions(options: RoutingTableOptions): Resolv
   return { id: new Uint8Array(id), ids: ids as Uint8Array[], k, cacheSize, addressLength, maxFailures, questionableAfterMs };
 }
 
-/** Throws unless `id` can be registered (the same message on both backends). */
+/**
+ * Throws unless `id` can be registered (the same message on both backends).
+ * @example
+ * import { checkRegisteredId, loadCore } from 'btdht/core';
+ * const core = await loadCore();
+ * const table = core.createRoutingTable({ id: new Uint8Array(20) });
+ * const id: unknown = crypto.getRandomValues(new Uint8Array(20));
+ * checkRegisteredId(id); // throws TypeError unless 20 bytes; narrows `id` to Uint8Array
+ * table.register(id);
+ */
 export function checkRegisteredId(id: unknown): asserts id is Uint8Array {
   if (!(id instanceof Uint8Array && id.length === 20)) throw new TypeError('registered id must be a 20-byte Uint8Array');
 }
@@ -67,7 +95,16 @@ function tableInteger(value: number | undefined, fallback: number, name: string,
   return value;
 }
 
-/** Outcome of `add` (a plain number, so the WASM backend can return it as is). */
+/**
+ * Outcome of `add` (a plain number, so the WASM backend can return it as is).
+ * @example
+ * import { AddResult, loadCore } from 'btdht/core';
+ * const core = await loadCore();
+ * const table = core.createRoutingTable({ id: crypto.getRandomValues(new Uint8Array(20)) });
+ * const address = new Uint8Array([192, 0, 2, 1, 0x1a, 0xe1]); // 192.0.2.1:6881, compact
+ * const result = table.add(crypto.getRandomValues(new Uint8Array(20)), address, Date.now(), true);
+ * if (result === AddResult.Cached) console.log('bucket full: ping its stalest node');
+ */
 export const AddResult = {
   /** New node placed in a bucket (possibly after splitting, or replacing a bad node). */
   Added: 0,
@@ -80,9 +117,26 @@ export const AddResult = {
 } as const;
 export type AddResult = (typeof AddResult)[keyof typeof AddResult];
 
+/**
+ * @example
+ * import { loadCore, type NodeState } from 'btdht/core';
+ * const core = await loadCore();
+ * const table = core.createRoutingTable({ id: new Uint8Array(20) });
+ * const id = crypto.getRandomValues(new Uint8Array(20));
+ * table.add(id, new Uint8Array([192, 0, 2, 1, 0x1a, 0xe1]), Date.now(), true);
+ * const state: NodeState | undefined = table.state(id, Date.now()); // 'good'
+ */
 export type NodeState = 'good' | 'questionable' | 'bad';
 
-/** A node as the table reports it (a copy: mutating it changes nothing). */
+/**
+ * A node as the table reports it (a copy: mutating it changes nothing).
+ * @example
+ * import { loadCore, type RoutingNode } from 'btdht/core';
+ * const core = await loadCore();
+ * const table = core.createRoutingTable({ id: new Uint8Array(20) });
+ * const nearest: RoutingNode[] = table.closestNodes(crypto.getRandomValues(new Uint8Array(20)), 8);
+ * for (const node of nearest) console.log(node.address, node.responded ? 'answered' : 'never answered', node.failures);
+ */
 export interface RoutingNode {
   id: Uint8Array;
   /** Compact address, `addressLength` bytes. */
@@ -95,6 +149,14 @@ export interface RoutingNode {
   failures: number;
 }
 
+/**
+ * @example
+ * import { loadCore, type BucketInfo } from 'btdht/core';
+ * const core = await loadCore();
+ * const table = core.createRoutingTable({ id: new Uint8Array(20) });
+ * const buckets: BucketInfo[] = table.buckets();
+ * const stale = buckets.filter((bucket) => Date.now() - bucket.lastChanged > 15 * 60_000); // to refresh (BEP 5)
+ */
 export interface BucketInfo {
   /** Number of leading bits shared by every id in the bucket. */
   prefixLength: number;
@@ -106,6 +168,17 @@ export interface BucketInfo {
   cacheSize: number;
 }
 
+/**
+ * @example
+ * import { loadCore, type RoutingTable } from 'btdht/core';
+ * const core = await loadCore('js');
+ * const table: RoutingTable = core.createRoutingTable({ id: crypto.getRandomValues(new Uint8Array(20)) });
+ * const id = crypto.getRandomValues(new Uint8Array(20));
+ * table.add(id, new Uint8Array([192, 0, 2, 1, 0x1a, 0xe1]), Date.now(), true);
+ * table.closest(id, 8); // compact node info of the 8 nearest (26 bytes each)
+ * table.failed(id); // 'failed' (bad after maxFailures in a row)
+ * table.dispose();
+ */
 export interface RoutingTable {
   /** The primary id (never unregistered). */
   readonly id: Uint8Array;
@@ -177,7 +250,14 @@ export interface RoutingTable {
   dispose(): void;
 }
 
-/** XOR distance comparison: negative if a is nearer to target than b. */
+/**
+ * XOR distance comparison: negative if a is nearer to target than b.
+ * @example
+ * import { compareDistance } from 'btdht/core';
+ * const target = new Uint8Array(20);
+ * const ids = [new Uint8Array(20).fill(0xff), new Uint8Array(20).fill(1)];
+ * ids.sort((a, b) => compareDistance(target, a, b)); // nearest to target first: the 0x01… id
+ */
 export function compareDistance(target: Uint8Array, a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < 20; i++) {
     const da = (a[i] ?? 0) ^ (target[i] ?? 0);

@@ -8,8 +8,23 @@ import type { KrpcDecodeFailure, KrpcMessage, OutgoingMessage } from '../ground/
 import type { RoutingTable, RoutingTableOptions } from './routing-types.ts';
 import type { TableAnswerer } from './answer-types.ts';
 
+/**
+ * @example
+ * import { loadCore, type Backend } from 'btdht/core';
+ * // The js backend needs no WebAssembly (and, on Deno, no --allow-read).
+ * const backend: Backend = typeof WebAssembly === 'object' ? 'wasm' : 'js';
+ * const core = await loadCore(backend);
+ */
 export type Backend = 'wasm' | 'js';
 
+/**
+ * @example
+ * import { loadCore, type Core } from 'btdht/core';
+ * const core: Core = await loadCore('js');
+ * const encoded = core.encode({ n: 1, s: 'spam' }); // d1:ni1e1:s4:spame
+ * core.sha1(encoded); // 20 bytes
+ * core.crc32c(new TextEncoder().encode('123456789')); // 0xe3069283
+ */
 export interface Core {
   readonly backend: Backend;
 

@@ -3,6 +3,17 @@ import type { FetchedTorrent, FetchFailure, MetadataFetcherOptions } from './met
 import type { SeenSetOptions } from './harvest/seen-set.ts';
 import type { CrawlStore } from './store/types.ts';
 
+/**
+ * @example
+ * import { DHT } from 'btdht';
+ * import { Crawler, openCrawlStore, type CrawlerOptions } from 'btdht/crawl';
+ * const dht = new DHT();
+ * await dht.start();
+ * // Harvest infohashes only (no torrent fetching), one sample walk every 2 minutes.
+ * const options: CrawlerOptions = { store: await openCrawlStore('./crawl.sqlite'), metadata: false, walkIntervalMs: 120_000 };
+ * const crawler = new Crawler(dht, options);
+ * await crawler.start();
+ */
 export interface CrawlerOptions {
   /** Where harvested infohashes, torrents and failures go (the caller opens and closes it). */
   store: CrawlStore;
@@ -70,6 +81,15 @@ export interface CrawlerOptions {
   onError?: (error: unknown) => void;
 }
 
+/**
+ * @example
+ * import { DHT } from 'btdht';
+ * import { Crawler, openCrawlStore, type CrawlerSettings } from 'btdht/crawl';
+ * const dht = new DHT();
+ * const crawler = new Crawler(dht, { store: await openCrawlStore('./crawl.sqlite') });
+ * const settings: Readonly<CrawlerSettings> = crawler.settings; // every option, defaults filled in
+ * console.log(settings.concurrency, 'fetches at once,', settings.maxAttempts, 'attempts each');
+ */
 export interface CrawlerSettings {
   metadata: boolean;
   walk: boolean;
@@ -93,6 +113,15 @@ export interface CrawlerSettings {
   batchDelayMs: number;
 }
 
+/**
+ * @example
+ * import { DHT } from 'btdht';
+ * import { CRAWLER_DEFAULTS, Crawler, openCrawlStore } from 'btdht/crawl';
+ * const dht = new DHT();
+ * await dht.start();
+ * const store = await openCrawlStore('./crawl.sqlite');
+ * const crawler = new Crawler(dht, { store, concurrency: CRAWLER_DEFAULTS.concurrency / 4 }); // a gentler crawl
+ */
 export const CRAWLER_DEFAULTS: CrawlerSettings = {
   metadata: true,
   walk: true,

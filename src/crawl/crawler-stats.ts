@@ -2,6 +2,19 @@
 import type { FetchFailure, PeerFailure } from './metadata/types.ts';
 import type { HarvestSource } from './store/types.ts';
 
+/**
+ * @example
+ * import { DHT } from 'btdht';
+ * import { Crawler, openCrawlStore, type CrawlerStats } from 'btdht/crawl';
+ * const dht = new DHT();
+ * await dht.start();
+ * const crawler = new Crawler(dht, { store: await openCrawlStore('./crawl.sqlite') });
+ * await crawler.start();
+ * setInterval(() => {
+ *   const stats: CrawlerStats = crawler.stats();
+ *   console.log(stats.infohashes.uniquePerSecond.toFixed(1), 'new infohashes/s;', stats.metadata.fetched, 'torrents');
+ * }, 10_000);
+ */
 export interface CrawlerStats {
   /** Since start(). */
   uptimeMs: number;

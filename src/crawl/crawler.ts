@@ -82,6 +82,8 @@ type RateKey = HarvestSource | 'unique' | 'fetched' | 'failed';
  * Harvest infohashes from a started DHT node and fetch their torrents into a store.
  *
  * @example
+ * import { DHT } from 'btdht';
+ * import { Crawler, openCrawlStore } from 'btdht/crawl';
  * const dht = new DHT({ port: 6881 });
  * await dht.start();
  * const store = await openCrawlStore('./crawl.sqlite');

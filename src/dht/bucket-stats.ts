@@ -2,7 +2,15 @@
 import type { NodeState, RoutingTable } from '../core/routing-types.ts';
 import { toHex } from '../util/hex.ts';
 
-/** One bucket of one family's routing table. */
+/**
+ * One bucket of one family's routing table.
+ * @example
+ * import { DHT, type BucketStats } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const full: BucketStats[] = dht.buckets().filter((bucket) => bucket.good === bucket.capacity);
+ * console.log(`${full.length} of ${dht.buckets().length} buckets full of good nodes`);
+ */
 export interface BucketStats {
   family: 4 | 6;
   /** Leading bits every id in the bucket shares (0: the farthest half of the keyspace). */

@@ -3,9 +3,19 @@
  * option in options.ts; the rest are protocol facts.
  */
 
-/** Bucket size and lookup width ("K, currently eight", BEP 5). */
+/**
+ * Bucket size and lookup width ("K, currently eight", BEP 5).
+ * @example
+ * import { DHT, K } from 'btdht';
+ * const dht = new DHT({ k: 2 * K }); // bigger buckets than BEP 5's 8
+ */
 export const K = 8;
-/** Requests in flight per lookup (Kademlia's alpha; BEP 5 leaves it open). */
+/**
+ * Requests in flight per lookup (Kademlia's alpha; BEP 5 leaves it open).
+ * @example
+ * import { ALPHA, DHT } from 'btdht';
+ * const dht = new DHT({ alpha: 2 * ALPHA }); // more queries in flight per lookup than the default 3
+ */
 export const ALPHA = 3;
 
 /** Token secret rotation period (BEP 5: "a secret that changes every five minutes"). */
@@ -95,7 +105,12 @@ export const MAX_IP_VOTERS = 256;
 /** A vote counts this long (an address that changed is learned again). */
 export const IP_VOTE_TTL_MS = 60 * 60_000;
 
-/** Bootstrap routers, as shipped by mainline clients. */
+/**
+ * Bootstrap routers, as shipped by mainline clients.
+ * @example
+ * import { DEFAULT_BOOTSTRAP, DHT } from 'btdht';
+ * const dht = new DHT({ bootstrap: [...DEFAULT_BOOTSTRAP, '192.0.2.10:6881'] });
+ */
 export const DEFAULT_BOOTSTRAP: readonly string[] = [
   'router.bittorrent.com:6881',
   'dht.transmissionbt.com:6881',

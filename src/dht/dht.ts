@@ -51,6 +51,7 @@ export type { DHTEvents, LookupEvent, TableSize, DHTStats, PingResult, GetPeersO
  * A BitTorrent mainline DHT node (BEP 5).
  *
  * @example
+ * import { DHT } from 'btdht';
  * const dht = new DHT({ port: 6881 });
  * dht.on('ready', () => console.log('bootstrapped', dht.stats().nodes, 'nodes'));
  * await dht.start();

@@ -5,7 +5,16 @@ import type { Peer } from '../krpc/compact.ts';
 import type { NodeInfo } from './routing.ts';
 import type { Counts, LookupOutcome } from './stats.ts';
 
-/** Events of a DHT node. */
+/**
+ * Events of a DHT node.
+ * @example
+ * import { DHT, toHex } from 'btdht';
+ * const dht = new DHT();
+ * dht.on('peer', ({ infohash, peer }) => console.log(toHex(infohash), `${peer.host}:${peer.port}`));
+ * dht.on('warning', (error) => console.warn(error.message));
+ * dht.once('ready', () => console.log('bootstrapped'));
+ * await dht.start();
+ */
 export interface DHTEvents {
   /** Bootstrap finished (whether or not anyone answered). */
   ready: undefined;
@@ -27,7 +36,16 @@ export interface DHTEvents {
   lookup: LookupEvent;
 }
 
-/** One finished lookup: its KRPC method, how long it ran, the queries it sent. */
+/**
+ * One finished lookup: its KRPC method, how long it ran, the queries it sent.
+ * @example
+ * import { DHT, type LookupEvent } from 'btdht';
+ * const dht = new DHT();
+ * dht.on('lookup', (lookup: LookupEvent) => {
+ *   console.log(lookup.method, lookup.outcome, `${lookup.durationMs} ms`, `${lookup.answered}/${lookup.queried} answered`);
+ * });
+ * await dht.start();
+ */
 export interface LookupEvent {
   method: string;
   family: 4 | 6;
@@ -38,13 +56,30 @@ export interface LookupEvent {
   answered: number;
 }
 
-/** A table that grows with what the network sends: its size now and its cap. */
+/**
+ * A table that grows with what the network sends: its size now and its cap.
+ * @example
+ * import { DHT, type TableSize } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const peers: TableSize = dht.stats().tables.peers;
+ * if (peers.size > 0.9 * peers.cap) console.warn(`peer store nearly full: ${peers.size} of ${peers.cap}`);
+ */
 export interface TableSize {
   size: number;
   cap: number;
 }
 
-/** What `stats()` reports. */
+/**
+ * What `stats()` reports.
+ * @example
+ * import { DHT, type DHTStats } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const stats: DHTStats = dht.stats();
+ * console.log(stats.nodes, 'nodes,', stats.queriesIn.total, 'queries in,', stats.drops.total, 'datagrams dropped');
+ * for (const family of stats.families) console.log(`IPv${family.family}`, family.address, family.externalIp ?? '(external IP not voted yet)');
+ */
 export interface DHTStats {
   /** Nodes in the routing tables' buckets (both families on a dual-stack node). */
   nodes: number;
@@ -123,7 +158,15 @@ export interface DHTStats {
   bep42: { mode: string; externalIp: string | undefined; idCompliant: boolean | undefined; idChanges: number; refused: number; replaced: number };
 }
 
-/** The answer to `ping()`. */
+/**
+ * The answer to `ping()`.
+ * @example
+ * import { DHT, type PingResult } from 'btdht';
+ * const dht = new DHT({ bootstrap: [] });
+ * await dht.start();
+ * const pong: PingResult = await dht.ping('127.0.0.1:6881');
+ * console.log(`${pong.host}:${pong.port} answered in ${pong.rtt} ms`);
+ */
 export interface PingResult {
   id: Uint8Array;
   host: string;
@@ -132,6 +175,14 @@ export interface PingResult {
   rtt: number;
 }
 
+/**
+ * @example
+ * import { DHT, type GetPeersOptions } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const options: GetPeersOptions = { limit: 50, signal: AbortSignal.timeout(10_000) };
+ * const peers = await dht.getPeers('e3811b9539cacff680e418124272177c47477157', options);
+ */
 export interface GetPeersOptions {
   /** Stop once this many distinct peers were found. */
   limit?: number;
@@ -139,6 +190,15 @@ export interface GetPeersOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * @example
+ * import { DHT, type AnnounceOptionsInput } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * // Peers should connect to our BitTorrent client's port, not the DHT's.
+ * const options: AnnounceOptionsInput = { port: 51413, impliedPort: false };
+ * const stored = await dht.announcePeer('e3811b9539cacff680e418124272177c47477157', options); // how many nodes took the announce
+ */
 export interface AnnounceOptionsInput {
   /** The port peers should connect to (default: our DHT port with impliedPort). */
   port?: number;

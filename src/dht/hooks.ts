@@ -15,6 +15,11 @@ import type { Endpoint } from '../ground/address.ts';
  * - `{ response, extra? }`: answer with these values instead (`id` defaults to ours);
  * - `{ error: [code, message] }`: answer with a KRPC error;
  * - `{ drop: true }`: no answer at all (and the sender is not considered for the routing table).
+ * @example
+ * import { DHT, type QueryHookResult } from 'btdht';
+ * const dht = new DHT();
+ * // A method of our own: answer with our id, refuse a query without a target.
+ * dht.onQuery('my_method', (query): QueryHookResult => (query.a.target ? { response: {} } : { error: [203, 'target missing'] }));
  */
 export type QueryHookResult =
   | undefined
@@ -23,7 +28,26 @@ export type QueryHookResult =
   | { error: readonly [number, string] }
   | { drop: true };
 
+/**
+ * @example
+ * import { DHT, toHex, type QueryHook } from 'btdht';
+ * const dht = new DHT();
+ * const logGetPeers: QueryHook = (query, from) => {
+ *   if (query.a.info_hash) console.log(from.host, 'looks for', toHex(query.a.info_hash));
+ * };
+ * const unhook = dht.onQuery('get_peers', logGetPeers);
+ * await dht.start();
+ */
 export type QueryHook = (query: KrpcQuery, from: Endpoint) => QueryHookResult;
+/**
+ * @example
+ * import { DHT, type ResponseHook } from 'btdht';
+ * const dht = new DHT();
+ * const countNodes: ResponseHook = (response, from, query) => {
+ *   console.log(query.q, 'answered by', from.host, 'with', (response.r.nodes?.length ?? 0) / 26, 'nodes');
+ * };
+ * dht.onResponse('find_node', countNodes);
+ */
 export type ResponseHook = (response: KrpcResponse, from: Endpoint, query: OutgoingQuery) => void;
 
 export class Hooks {

@@ -13,9 +13,29 @@ import { ipFamily } from '../ground/address.ts';
 import type { Logger } from './log.ts';
 import { LOG_LEVELS, SILENT } from './log.ts';
 
-/** Resolves a host name to IP literals (A/AAAA). */
+/**
+ * Resolves a host name to IP literals (A/AAAA).
+ * @example
+ * import { resolve4 } from 'node:dns/promises';
+ * import { DHT, type Resolver } from 'btdht';
+ * // Routers' names resolved to IPv4 only.
+ * const resolve: Resolver = (host) => resolve4(host);
+ * const dht = new DHT({ resolve });
+ */
 export type Resolver = (host: string) => Promise<string[]>;
 
+/**
+ * @example
+ * import { DHT, type DHTOptions } from 'btdht';
+ * const options: DHTOptions = {
+ *   port: 6881,
+ *   stateFile: './dht-state.json', // same id and routing table after a restart
+ *   bootstrap: ['router.bittorrent.com:6881', '192.0.2.10:6881'],
+ *   backend: 'wasm',
+ * };
+ * const dht = new DHT(options);
+ * await dht.start();
+ */
 export interface DHTOptions {
   /**
    * IPv4 address to bind (default '0.0.0.0'). An IPv6 literal here makes an
@@ -163,7 +183,14 @@ export interface DHTOptions {
 /** Whether a family runs: 'on' (must bind), 'auto' (tried; a host without it goes on without), 'off'. */
 export type FamilyMode = 'on' | 'auto' | 'off';
 
-/** BEP 42 modes (see `DHTOptions.bep42`). */
+/**
+ * BEP 42 modes (see `DHTOptions.bep42`).
+ * @example
+ * import { DHT, type Bep42Mode } from 'btdht';
+ * // Only nodes whose id matches their IP enter the routing table.
+ * const bep42: Bep42Mode = 'enforce';
+ * const dht = new DHT({ bep42 });
+ */
 export type Bep42Mode = 'off' | 'prefer' | 'enforce';
 
 export interface ResolvedOptions {

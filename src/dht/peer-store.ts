@@ -10,6 +10,14 @@ import { randomInt } from '../ground/random.ts';
 import { MAX_PEERS_PER_INFOHASH, MAX_PEERS_TOTAL, MAX_VALUES, PEER_EXPIRY_MS, VALUES_BYTE_BUDGET } from './constants.ts';
 import { NONE, SwarmTable } from './swarm-table.ts';
 
+/**
+ * @example
+ * import { MemoryPeerStore, encodeCompactPeer, fromHex, type PeerStore } from 'btdht';
+ * const store: PeerStore = new MemoryPeerStore({ random: (bytes) => crypto.getRandomValues(bytes) });
+ * const infohash = fromHex('e3811b9539cacff680e418124272177c47477157');
+ * store.add(infohash, encodeCompactPeer({ host: '192.0.2.7', port: 51413 }), Date.now());
+ * store.get(infohash, 50, Date.now()); // [the 6-byte compact peer]
+ */
 export interface PeerStore {
   /** Store (or refresh) `peer` (compact peer info) under `infohash` at time `now`. */
   add(infohash: Uint8Array, peer: Uint8Array, now: number): void;
@@ -46,6 +54,12 @@ const EMPTY = new Uint8Array(0);
  * oldest announce is evicted first, for an infohash and overall; a
  * re-announce refreshes a peer. One store holds peers of one length (one
  * address family, as BEP 32 keeps them apart).
+ * @example
+ * import { MemoryPeerStore, decodeCompactPeers, encodeCompactPeer, fromHex } from 'btdht';
+ * const peers = new MemoryPeerStore({ random: (bytes) => crypto.getRandomValues(bytes), maxPerInfohash: 100, peerLength: 6 });
+ * const infohash = fromHex('e3811b9539cacff680e418124272177c47477157');
+ * peers.add(infohash, encodeCompactPeer({ host: '192.0.2.7', port: 51413 }), Date.now());
+ * decodeCompactPeers(peers.get(infohash, 50, Date.now())); // [{ host: '192.0.2.7', port: 51413 }]
  */
 export class MemoryPeerStore implements PeerStore {
   readonly #options: MemoryPeerStoreOptions;

@@ -39,7 +39,15 @@ import type { QueryOutcome } from './rpc.ts';
 import type { NodeSelf } from './self.ts';
 import type { Bep42Policy } from './bep42/trust.ts';
 
-/** A node as the node's events and lookups report it. */
+/**
+ * A node as the node's events and lookups report it.
+ * @example
+ * import { DHT, type NodeInfo } from 'btdht';
+ * const dht = new DHT();
+ * dht.on('node', (node: NodeInfo) => console.log('in the table:', `${node.host}:${node.port}`));
+ * await dht.start();
+ * const nearest: NodeInfo[] = await dht.findNode('e3811b9539cacff680e418124272177c47477157');
+ */
 export interface NodeInfo {
   id: Uint8Array;
   host: string;

@@ -1,6 +1,14 @@
 /** Counters the node keeps for `stats()`: cheap increments, snapshots on demand. */
 
-/** Counts by method (or error code, or drop reason) plus their `total`. */
+/**
+ * Counts by method (or error code, or drop reason) plus their `total`.
+ * @example
+ * import { DHT, type Counts } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const queries: Counts = dht.stats().queriesIn;
+ * console.log(queries.total, 'queries in, of which get_peers:', queries['get_peers'] ?? 0);
+ */
 export type Counts = { total: number } & Record<string, number>;
 
 /** Keyed counters. Keys are bounded by the caller (unknown methods are folded into one key). */

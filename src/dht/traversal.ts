@@ -36,7 +36,18 @@ export const ANSWERED = 2;
 export const FAILED = 3;
 export type CandidateState = typeof PENDING | typeof IN_FLIGHT | typeof ANSWERED | typeof FAILED;
 
-/** A node a lookup knows of. */
+/**
+ * A node a lookup knows of.
+ * @example
+ * import { DHT, fromHex, toHex, type Candidate } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const infohash = fromHex('e3811b9539cacff680e418124272177c47477157');
+ * const { candidates } = await dht.lookup(infohash, { method: 'get_peers', args: { info_hash: infohash } });
+ * // Those that answered get_peers gave a write token, for a later announce_peer.
+ * const withToken: Candidate[] = candidates.filter((candidate) => candidate.token !== undefined);
+ * for (const c of withToken) console.log(c.id && toHex(c.id), `${c.endpoint.host}:${c.endpoint.port}`);
+ */
 export interface Candidate {
   /** Undefined for a seed address whose id we do not know yet. */
   id: Uint8Array | undefined;
@@ -48,7 +59,22 @@ export interface Candidate {
   attempts?: number;
 }
 
-/** What a lookup asks and keeps. */
+/**
+ * What a lookup asks and keeps.
+ * @example
+ * import { DHT, fromHex, type TraversalStrategy } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const infohash = fromHex('e3811b9539cacff680e418124272177c47477157');
+ * // A get_peers lookup that ends at the first answer carrying peers.
+ * const firstPeers: TraversalStrategy = {
+ *   method: 'get_peers',
+ *   args: { info_hash: infohash },
+ *   onResponse: (_candidate, response) => (response.r.values?.length ? 'stop' : undefined),
+ * };
+ * const result = await dht.lookup(infohash, firstPeers);
+ * console.log(result.stopped ? 'found peers' : 'no peers');
+ */
 export interface TraversalStrategy {
   readonly method: string;
   /** Query arguments (without `id`: the rpc layer adds ours). */
@@ -84,6 +110,15 @@ export interface TraversalOptions {
   accept?: (candidate: Candidate, response: KrpcResponse) => boolean;
 }
 
+/**
+ * @example
+ * import { DHT, fromHex, type TraversalResult } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const target = fromHex('e3811b9539cacff680e418124272177c47477157');
+ * const result: TraversalResult = await dht.lookup(target, { method: 'find_node', args: { target } });
+ * console.log(`${result.answered} of ${result.queried} answered; nearest:`, result.closest[0]?.endpoint);
+ */
 export interface TraversalResult {
   /** The k nearest nodes that answered, nearest first. */
   closest: Candidate[];

@@ -5,9 +5,24 @@
  * to make us query someone's server.
  */
 
+/**
+ * @example
+ * import { DHT, type AddressFamily } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const families: AddressFamily[] = dht.addresses().map((endpoint) => endpoint.family); // [4, 6] on a dual-stack host
+ */
 export type AddressFamily = 4 | 6;
 
-/** A UDP endpoint. `host` is a numeric IP literal (no DNS at this layer). */
+/**
+ * A UDP endpoint. `host` is a numeric IP literal (no DNS at this layer).
+ * @example
+ * import { DHT, type Endpoint } from 'btdht';
+ * const dht = new DHT({ host: '127.0.0.1', bootstrap: [] });
+ * await dht.start();
+ * const local: Endpoint = dht.address();
+ * console.log(`listening on ${local.host}:${local.port} (IPv${local.family})`);
+ */
 export interface Endpoint {
   host: string;
   port: number;

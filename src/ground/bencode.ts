@@ -7,9 +7,29 @@
  * node info are binary). Integers are `number` when they fit a safe integer and
  * `bigint` beyond 2^53. Dictionary keys are JS strings holding one byte per
  * char code (latin1), so any key bytes round-trip; they are sorted on encode.
+ * @example
+ * import { loadCore, type BencodeValue } from 'btdht/core';
+ * const core = await loadCore();
+ * const value: BencodeValue = core.decode(new TextEncoder().encode('d3:cow3:mooe'));
+ * if (value instanceof Uint8Array || typeof value !== 'object' || Array.isArray(value)) throw new TypeError('not a dict');
+ * value['cow']; // Uint8Array of 'moo' (byte strings stay bytes)
  */
 export type BencodeValue = Uint8Array | number | bigint | BencodeList | BencodeDict;
+/**
+ * @example
+ * import { loadCore, type BencodeList } from 'btdht/core';
+ * const core = await loadCore();
+ * const list: BencodeList = [1, 2n ** 60n, new Uint8Array([0x61]), [], {}];
+ * core.encode(list); // li1ei1152921504606846976e1:aledee
+ */
 export type BencodeList = BencodeValue[];
+/**
+ * @example
+ * import { loadCore, type BencodeDict } from 'btdht/core';
+ * const core = await loadCore();
+ * const dict: BencodeDict = { name: new TextEncoder().encode('spam'), size: 4 };
+ * core.encode(dict); // d4:name4:spam4:sizei4ee
+ */
 export interface BencodeDict {
   [key: string]: BencodeValue;
 }
@@ -17,6 +37,11 @@ export interface BencodeDict {
 /**
  * What `encode` accepts: decoded values, plus JS strings (encoded as UTF-8) for
  * convenience. Anything else (booleans, floats, null) is rejected with a TypeError.
+ * @example
+ * import { loadCore, type BencodeInput } from 'btdht/core';
+ * const core = await loadCore();
+ * const input: BencodeInput = { name: 'spam', tags: ['a', 'b'], big: 2n ** 64n }; // strings go out as UTF-8
+ * core.encode(input);
  */
 export type BencodeInput =
   | BencodeValue
@@ -24,7 +49,18 @@ export type BencodeInput =
   | readonly BencodeInput[]
   | { readonly [key: string]: BencodeInput | undefined };
 
-/** Why a byte string is not valid (canonical) bencode. */
+/**
+ * Why a byte string is not valid (canonical) bencode.
+ * @example
+ * import { BencodeError, loadCore, type DecodeErrorCode } from 'btdht/core';
+ * const core = await loadCore();
+ * try {
+ *   core.decode(new TextEncoder().encode('i03e'));
+ * } catch (error) {
+ *   if (!(error instanceof BencodeError)) throw error;
+ *   const code: DecodeErrorCode = error.code; // 'leading-zero'
+ * }
+ */
 export type DecodeErrorCode =
   | 'unexpected-end' // input ended inside a value
   | 'invalid-byte' // a byte that cannot start or continue a value here

@@ -8,7 +8,16 @@
  */
 import type { BencodeDict } from './bencode.ts';
 
-/** Arguments of a query (`a`), the fields of BEP 5 plus BEP 32's `want`. */
+/**
+ * Arguments of a query (`a`), the fields of BEP 5 plus BEP 32's `want`.
+ * @example
+ * import { DHT, fromHex, type QueryArgs } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * // get_peers asking for IPv4 and IPv6 nodes (BEP 32); the node adds our id.
+ * const args: QueryArgs = { info_hash: fromHex('e3811b9539cacff680e418124272177c47477157'), want: ['n4', 'n6'] };
+ * const response = await dht.query('127.0.0.1:6881', 'get_peers', args);
+ */
 export interface QueryArgs {
   id?: Uint8Array;
   target?: Uint8Array;
@@ -20,7 +29,15 @@ export interface QueryArgs {
   want?: string[];
 }
 
-/** Return values of a response (`r`) as sent. */
+/**
+ * Return values of a response (`r`) as sent.
+ * @example
+ * import { DHT, type ResponseValues } from 'btdht';
+ * const dht = new DHT();
+ * // Answer get_peers with no nodes and no peers (the node adds our id).
+ * const empty: ResponseValues = { nodes: new Uint8Array(0), token: new Uint8Array(4) };
+ * dht.onQuery('get_peers', () => ({ response: empty }));
+ */
 export interface ResponseValues {
   id?: Uint8Array;
   /** Compact node info, 26 bytes per node (BEP 5). */
@@ -32,7 +49,16 @@ export interface ResponseValues {
   values?: Uint8Array[];
 }
 
-/** Return values of a received response: `values` stays one packed view. */
+/**
+ * Return values of a received response: `values` stays one packed view.
+ * @example
+ * import { DHT, decodeCompactPeers, fromHex, type ReceivedValues } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const response = await dht.query('127.0.0.1:6881', 'get_peers', { info_hash: fromHex('e3811b9539cacff680e418124272177c47477157') });
+ * const values: ReceivedValues = response.r;
+ * const peers = decodeCompactPeers(values.values ?? []); // [{ host, port }, ...]
+ */
 export interface ReceivedValues extends Omit<ResponseValues, 'values'> {
   values?: ValuesView;
 }
@@ -46,6 +72,12 @@ export interface ReceivedValues extends Omit<ResponseValues, 'values'> {
  * The decoders hand it only items they checked are byte strings; the reader
  * still checks every length against the bytes and stops at the first item that
  * does not fit, so a view built by hand from any bytes is safe to read.
+ * @example
+ * import { ValuesView, decodeCompactPeers, encodeCompactPeer } from 'btdht';
+ * const view = ValuesView.of([encodeCompactPeer({ host: '192.0.2.7', port: 51413 }), encodeCompactPeer({ host: '192.0.2.8', port: 6881 })]);
+ * view.length; // 2
+ * view.at(1); // the second 6-byte compact peer (a view, no copy)
+ * decodeCompactPeers(view); // [{ host: '192.0.2.7', port: 51413 }, { host: '192.0.2.8', port: 6881 }]
  */
 export class ValuesView implements Iterable<Uint8Array> {
   /**
@@ -139,6 +171,13 @@ interface Envelope {
   bodyEnd: number;
 }
 
+/**
+ * @example
+ * import { DHT, type KrpcQuery } from 'btdht';
+ * const dht = new DHT();
+ * dht.on('query', ({ query, from }: { query: KrpcQuery; from: { host: string } }) => console.log(query.q, 'from', from.host));
+ * await dht.start();
+ */
 export interface KrpcQuery extends Envelope {
   y: 'q';
   /** Method name (latin1). */
@@ -148,6 +187,14 @@ export interface KrpcQuery extends Envelope {
   ro?: number;
 }
 
+/**
+ * @example
+ * import { DHT, decodeCompactNodes, type KrpcResponse } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const response: KrpcResponse = await dht.query('127.0.0.1:6881', 'find_node', { target: dht.id });
+ * decodeCompactNodes(response.r.nodes ?? new Uint8Array(0), 4);
+ */
 export interface KrpcResponse extends Envelope {
   y: 'r';
   r: ReceivedValues;
@@ -155,11 +202,33 @@ export interface KrpcResponse extends Envelope {
   ip?: Uint8Array;
 }
 
+/**
+ * @example
+ * import { loadCore, type KrpcError } from 'btdht';
+ * const core = await loadCore();
+ * const datagram = core.encodeKrpc({ y: 'e', t: new Uint8Array([7]), e: { code: 204, message: 'Method Unknown' } });
+ * const decoded = core.decodeKrpc(datagram);
+ * if (decoded.y === 'e') {
+ *   const error: KrpcError = decoded;
+ *   console.log(error.e.code, error.e.message); // 204 Method Unknown
+ * }
+ */
 export interface KrpcError extends Envelope {
   y: 'e';
   e: { code: number; message: string };
 }
 
+/**
+ * @example
+ * import { loadCore, type KrpcMessage } from 'btdht';
+ * const core = await loadCore();
+ * const datagram = core.encodeKrpc({ y: 'q', t: new Uint8Array([1, 2]), q: 'ping', a: { id: new Uint8Array(20) } });
+ * const decoded = core.decodeKrpc(datagram);
+ * if (decoded.y !== 'invalid') {
+ *   const message: KrpcMessage = decoded;
+ *   if (message.y === 'q') console.log(message.q); // 'ping'
+ * }
+ */
 export type KrpcMessage = KrpcQuery | KrpcResponse | KrpcError;
 
 /** Why a datagram is not a KRPC message. */

@@ -5,7 +5,13 @@
  * ids in tests, the simulated network's loss and latency.
  */
 
-/** Fills `bytes` with random bytes (the shape of crypto.getRandomValues). */
+/**
+ * Fills `bytes` with random bytes (the shape of crypto.getRandomValues).
+ * @example
+ * import { DHT, type RandomSource } from 'btdht';
+ * const random: RandomSource = (bytes) => crypto.getRandomValues(bytes); // the default
+ * const dht = new DHT({ random });
+ */
 export type RandomSource = (bytes: Uint8Array) => void;
 
 /** The platform CSPRNG (Node 20+, Deno and browsers all have globalThis.crypto). */
@@ -83,6 +89,7 @@ export class Random {
 /**
  * A deterministic, non-cryptographic RandomSource for tests and simulations (see `Random`).
  * @example
+ * import { DHT, seededRandom } from 'btdht';
  * const dht = new DHT({ random: seededRandom(42), bootstrap: [] }); // the same ids every run
  */
 export function seededRandom(seed: number): RandomSource {

@@ -16,13 +16,27 @@ export const COMPACT_PEER_LENGTH = { 4: 6, 6: 18 } as const;
 /** Compact node info length per family. */
 export const COMPACT_NODE_LENGTH = { 4: 26, 6: 38 } as const;
 
-/** A peer (a BitTorrent client's TCP/uTP contact), as found in `values`. */
+/**
+ * A peer (a BitTorrent client's TCP/uTP contact), as found in `values`.
+ * @example
+ * import { DHT, type Peer } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const peers: Peer[] = await dht.getPeers('e3811b9539cacff680e418124272177c47477157', { limit: 20 });
+ * for (const { host, port } of peers) console.log(`${host}:${port}`);
+ */
 export interface Peer {
   host: string;
   port: number;
 }
 
-/** One entry of a compact node info list. */
+/**
+ * One entry of a compact node info list.
+ * @example
+ * import { decodeCompactNodes, encodeCompactNodes, type CompactNode } from 'btdht';
+ * const bytes = encodeCompactNodes([{ id: new Uint8Array(20), host: '192.0.2.1', port: 6881 }], 4); // 26 bytes
+ * const nodes: CompactNode[] = decodeCompactNodes(bytes, 4); // [{ id, host: '192.0.2.1', port: 6881, family: 4, address }]
+ */
 export interface CompactNode {
   id: Uint8Array;
   host: string;
@@ -35,6 +49,11 @@ export interface CompactNode {
 /**
  * Compact peer info (IP + port) of an endpoint: 6 bytes for IPv4, 18 for IPv6.
  * Undefined if `host` is not a numeric IP or `port` not in 0..65535.
+ * @example
+ * import { encodeCompactAddress } from 'btdht';
+ * encodeCompactAddress('192.0.2.7', 6881); // 6 bytes
+ * encodeCompactAddress('::1', 6881); // 18 bytes
+ * encodeCompactAddress('example.com', 6881); // undefined: not an IP literal
  */
 export function encodeCompactAddress(host: string, port: number): Uint8Array | undefined {
   if (!Number.isInteger(port) || port < 0 || port > 65535) return undefined;
@@ -51,7 +70,13 @@ export function encodeCompactAddress(host: string, port: number): Uint8Array | u
   return out;
 }
 
-/** Endpoint of compact peer info (6 or 18 bytes at `offset`); undefined for other lengths. */
+/**
+ * Endpoint of compact peer info (6 or 18 bytes at `offset`); undefined for other lengths.
+ * @example
+ * import { decodeCompactAddress } from 'btdht';
+ * decodeCompactAddress(new Uint8Array([127, 0, 0, 1, 0x1a, 0xe1])); // { host: '127.0.0.1', port: 6881, family: 4 }
+ * decodeCompactAddress(new Uint8Array(5)); // undefined
+ */
 export function decodeCompactAddress(bytes: Uint8Array, offset = 0, length = bytes.length - offset): Endpoint | undefined {
   if (length === 6 && offset + 6 <= bytes.length) {
     return { host: readIPv4(bytes, offset), port: (bytes[offset + 4]! << 8) | bytes[offset + 5]!, family: 4 };
@@ -62,7 +87,12 @@ export function decodeCompactAddress(bytes: Uint8Array, offset = 0, length = byt
   return undefined;
 }
 
-/** Peers of a get_peers `values` list; entries of the wrong size or with port 0 are skipped. */
+/**
+ * Peers of a get_peers `values` list; entries of the wrong size or with port 0 are skipped.
+ * @example
+ * import { decodeCompactPeers, encodeCompactPeer } from 'btdht';
+ * decodeCompactPeers([encodeCompactPeer({ host: '192.0.2.7', port: 51413 }), new Uint8Array(3)]); // [{ host: '192.0.2.7', port: 51413 }]
+ */
 export function decodeCompactPeers(values: Iterable<Uint8Array>): Peer[] {
   const peers: Peer[] = [];
   for (const value of values) {
@@ -72,7 +102,12 @@ export function decodeCompactPeers(values: Iterable<Uint8Array>): Peer[] {
   return peers;
 }
 
-/** Compact peer info of a peer; throws TypeError if the host is not a numeric IP or the port is bad. */
+/**
+ * Compact peer info of a peer; throws TypeError if the host is not a numeric IP or the port is bad.
+ * @example
+ * import { encodeCompactPeer } from 'btdht';
+ * encodeCompactPeer({ host: '192.0.2.7', port: 51413 }); // Uint8Array [192, 0, 2, 7, 200, 213]
+ */
 export function encodeCompactPeer(peer: Peer): Uint8Array {
   const bytes = encodeCompactAddress(peer.host, peer.port);
   if (!bytes) throw new TypeError(`not an IP literal and port: ${JSON.stringify(peer)}`);
@@ -82,6 +117,12 @@ export function encodeCompactPeer(peer: Peer): Uint8Array {
 /**
  * Nodes of a compact node info string for `family` (26-byte entries for IPv4,
  * 38 for IPv6). A trailing partial entry is ignored; ids and addresses are copies.
+ * @example
+ * import { DHT, decodeCompactNodes } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const response = await dht.query('127.0.0.1:6881', 'find_node', { target: dht.id });
+ * const nodes = decodeCompactNodes(response.r.nodes ?? new Uint8Array(0), 4);
  */
 export function decodeCompactNodes(bytes: Uint8Array, family: AddressFamily): CompactNode[] {
   const entry = COMPACT_NODE_LENGTH[family];
@@ -100,7 +141,12 @@ export function decodeCompactNodes(bytes: Uint8Array, family: AddressFamily): Co
   return nodes;
 }
 
-/** Compact node info of nodes of one family; throws TypeError on a bad id or address. */
+/**
+ * Compact node info of nodes of one family; throws TypeError on a bad id or address.
+ * @example
+ * import { encodeCompactNodes } from 'btdht';
+ * const nodes = encodeCompactNodes([{ id: new Uint8Array(20).fill(1), host: '::1', port: 6881 }], 6); // 38 bytes (BEP 32)
+ */
 export function encodeCompactNodes(nodes: readonly { id: Uint8Array; host: string; port: number }[], family: AddressFamily): Uint8Array {
   const entry = COMPACT_NODE_LENGTH[family];
   const out = new Uint8Array(nodes.length * entry);

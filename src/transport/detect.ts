@@ -20,6 +20,7 @@ export function udpRuntime(): UdpRuntime {
 /**
  * A not yet listening UDP transport for this runtime.
  * @example
+ * import { DHT, createUdpTransport } from 'btdht';
  * const transport = await createUdpTransport({ host: '127.0.0.1' }); // Deno's, or node:dgram (Node, Bun)
  * const dht = new DHT({ transport, bootstrap: [] });
  */

@@ -8,6 +8,25 @@ import type { Endpoint } from '../ground/address.ts';
 /** Called for every datagram received; `data` may be reused after return, copy to keep. */
 export type DatagramHandler = (data: Uint8Array, from: Endpoint) => void;
 
+/**
+ * @example
+ * import { DHT, createUdpTransport, type Transport } from 'btdht';
+ * // A transport that counts what the node sends, around this runtime's UDP one.
+ * const udp = await createUdpTransport({ host: '127.0.0.1' });
+ * let sent = 0;
+ * const counting: Transport = {
+ *   listen: (onDatagram) => udp.listen(onDatagram),
+ *   send(data, to) {
+ *     sent++;
+ *     udp.send(data, to);
+ *   },
+ *   get local() {
+ *     return udp.local;
+ *   },
+ *   close: () => udp.close(),
+ * };
+ * const dht = new DHT({ transport: counting, bootstrap: [] });
+ */
 export interface Transport {
   /** Bind and start receiving. Resolves with the bound address (port 0 → the one chosen). */
   listen(onDatagram: DatagramHandler): Promise<Endpoint>;

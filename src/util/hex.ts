@@ -5,6 +5,7 @@ const HEX_DIGITS = '0123456789abcdef';
 /**
  * Lower-case hex of `bytes`.
  * @example
+ * import { toHex } from 'btdht';
  * toHex(new Uint8Array([0xde, 0xad])); // 'dead'
  */
 export function toHex(bytes: Uint8Array): string {
@@ -26,6 +27,7 @@ function nibble(code: number): number {
 /**
  * Bytes of a hex string (either case). Throws TypeError on odd length or a non-hex char.
  * @example
+ * import { fromHex } from 'btdht';
  * fromHex('e3811b9539cacff680e418124272177c47477157'); // 20 bytes
  */
 export function fromHex(hex: string): Uint8Array {

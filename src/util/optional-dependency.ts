@@ -5,7 +5,18 @@
  * an error that says what to install, rather than a resolver's stack trace.
  */
 
-/** Thrown when a feature needs a package that is not installed. */
+/**
+ * Thrown when a feature needs a package that is not installed.
+ * @example
+ * import { MissingDependencyError, openCrawlStore } from 'btdht/crawl';
+ * try {
+ *   await openCrawlStore('postgres://localhost/crawl');
+ * } catch (error) {
+ *   if (!(error instanceof MissingDependencyError)) throw error;
+ *   console.error(error.message); // says to run `npm install pg`
+ *   error.packages; // ['pg']
+ * }
+ */
 export class MissingDependencyError extends Error {
   readonly code = 'ERR_BTDHT_MISSING_DEPENDENCY';
   /** The packages to install, e.g. `['better-sqlite3']`. */

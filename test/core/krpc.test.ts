@@ -487,6 +487,37 @@ describe.each(backends)('KRPC decode fuzz on the %s backend', (backend) => {
     expect(messages).toBeGreaterThan(100);
   });
 
+  it('matches the oracle on the one-pass query layout (assembly/krpc-fast.ts) and on every mutation of it', () => {
+    // Exactly `d1:ad2:id20:…[6:target|9:info_hash]e1:q…1:t…[1:v…]1:y1:qe`, then flipped, cut and grown.
+    const canonical = fc.record({
+      t: fc.uint8Array({ maxLength: 120 }),
+      q: fc.constantFrom('ping', 'find_node', 'get_peers', 'announce_peer', 'x', '', 'a'.repeat(150)).map(latin1),
+      a: fc.oneof(
+        fc.record({ id: fc.uint8Array({ minLength: 20, maxLength: 20 }) }),
+        fc.record({ id: fc.uint8Array({ minLength: 20, maxLength: 20 }), target: fc.uint8Array({ minLength: 20, maxLength: 20 }) }),
+        fc.record({ id: fc.uint8Array({ minLength: 20, maxLength: 20 }), info_hash: fc.uint8Array({ minLength: 20, maxLength: 20 }) }),
+        fc.record({ id: fc.uint8Array({ minLength: 19, maxLength: 21 }), info_hash: fc.uint8Array({ minLength: 19, maxLength: 21 }) }),
+      ),
+      v: optional(fc.uint8Array({ maxLength: 12 })),
+      y: fc.constant(latin1('q')),
+    });
+    let messages = 0;
+    fc.assert(
+      fc.property(canonical, mutations, fc.nat(), (dict, list, cut) => {
+        const whole = js.encode(dict as unknown as BencodeInput);
+        for (const datagram of [whole, mutate(whole, list), whole.subarray(0, cut % (whole.length + 1))]) {
+          const expected = plain(referenceDecodeKrpc(datagram));
+          const result = core.decodeKrpc(datagram);
+          if (result.y === 'q') messages++;
+          expect(plain(result)).toEqual(expected);
+          expect(plain(js.decodeKrpc(datagram))).toEqual(expected);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(messages).toBeGreaterThan(3000);
+  });
+
   it('agrees with the generic decoder on every bencode fault', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 40 }), datagramDict, mutations, (noise, dict, list) => {

@@ -23,7 +23,17 @@ import type { CrawlBatch, HarvestSource, InfohashObservation } from '../store/ty
 import { SeenSet } from './seen-set.ts';
 import type { SeenSetOptions, SeenSetStats, SeenStatus } from './seen-set.ts';
 
-/** What the harvester keeps per tracked infohash. */
+/**
+ * What the harvester keeps per tracked infohash.
+ * @example
+ * import { DHT } from 'btdht';
+ * import { Harvester, type HarvestRecord } from 'btdht/crawl';
+ * const dht = new DHT();
+ * const harvester = new Harvester(dht, {
+ *   onNew: (infohash: string, _source, record: HarvestRecord) => console.log(infohash, 'seen', record.timesSeen, 'times,', record.peers.length, 'peers known'),
+ * });
+ * harvester.start({ walk: false });
+ */
 export interface HarvestRecord {
   firstSeen: number;
   lastSeen: number;
@@ -33,6 +43,16 @@ export interface HarvestRecord {
   peers: PeerAddress[];
 }
 
+/**
+ * @example
+ * import { DHT } from 'btdht';
+ * import { Harvester, openCrawlStore, type HarvesterOptions } from 'btdht/crawl';
+ * const dht = new DHT();
+ * const store = await openCrawlStore('./crawl.sqlite');
+ * // Every sighting goes to the store, 500 to a transaction.
+ * const options: HarvesterOptions = { batchSize: 500, onBatch: (batch) => store.write(batch) };
+ * const harvester = new Harvester(dht, options);
+ */
 export interface HarvesterOptions {
   /** Receives each batch; a returned promise is awaited before the next batch is sent. */
   onBatch?: (batch: CrawlBatch) => void | Promise<void>;
@@ -66,6 +86,16 @@ export interface HarvestStartOptions {
   walk: boolean;
 }
 
+/**
+ * @example
+ * import { DHT } from 'btdht';
+ * import { Harvester, type HarvestStats } from 'btdht/crawl';
+ * const dht = new DHT();
+ * const harvester = new Harvester(dht);
+ * harvester.start({ walk: false });
+ * const stats: HarvestStats = harvester.stats();
+ * console.log(stats.unique.get_peers, 'infohashes first seen in get_peers;', stats.batches.dropped, 'batches dropped');
+ */
 export interface HarvestStats {
   /** Sightings by source. */
   seen: Record<HarvestSource, number>;
@@ -82,6 +112,18 @@ export interface HarvestStats {
 
 const zero = (): Record<HarvestSource, number> => ({ get_peers: 0, announce_peer: 0, sample: 0 });
 
+/**
+ * @example
+ * import { DHT } from 'btdht';
+ * import { Harvester } from 'btdht/crawl';
+ * const dht = new DHT();
+ * await dht.start();
+ * const harvester = new Harvester(dht, { onNew: (infohash, source) => console.log('new', infohash, 'via', source) });
+ * harvester.start({ walk: true }); // also BEP 51 sample walks
+ * // ... later
+ * await harvester.stop();
+ * await dht.stop();
+ */
 export class Harvester {
   readonly #dht: DHT;
   readonly #options: HarvesterOptions;

@@ -37,6 +37,14 @@ export interface SeenSetStats {
   bloomFalsePositiveRate: number;
 }
 
+/**
+ * @example
+ * import { SeenSet } from 'btdht/crawl';
+ * const seen = new SeenSet<number>({ cap: 10_000 }); // beyond the cap, the least recent go to a bloom filter
+ * const first = seen.touch('e3811b9539cacff680e418124272177c47477157', () => 0);
+ * first.before; // 'new'
+ * seen.touch('e3811b9539cacff680e418124272177c47477157', () => 0).before; // 'tracked'
+ */
 export class SeenSet<V> {
   readonly cap: number;
   readonly #entries = new Map<string, V>();

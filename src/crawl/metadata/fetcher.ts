@@ -28,6 +28,11 @@ import {
   type PeerSource,
 } from './types.ts';
 
+/**
+ * @example
+ * import { METADATA_DEFAULTS, MetadataFetcher } from 'btdht/crawl';
+ * const fetcher = new MetadataFetcher({ maxConnections: METADATA_DEFAULTS.maxConnections / 4 });
+ */
 export const METADATA_DEFAULTS = {
   maxConnections: 200,
   maxConnectionsPerPeer: 1,
@@ -78,8 +83,9 @@ type Settings = typeof METADATA_DEFAULTS;
 
 /**
  * @example
+ * import { MetadataFetcher } from 'btdht/crawl';
  * const fetcher = new MetadataFetcher(); // needs bittorrent-protocol and ut_metadata installed
- * const result = await fetcher.fetch(infohash, [{ host: '127.0.0.1', port: 6881 }]);
+ * const result = await fetcher.fetch('e3811b9539cacff680e418124272177c47477157', [{ host: '127.0.0.1', port: 6881 }]);
  * if (result.ok) console.log(result.torrent.name, result.torrent.files);
  * await fetcher.close();
  */

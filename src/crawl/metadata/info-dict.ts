@@ -14,6 +14,13 @@ type Dict = Record<string, unknown>;
 
 const utf8 = new TextDecoder('utf-8');
 
+/**
+ * @example
+ * import { parseInfo } from 'btdht/crawl';
+ * const info = new TextEncoder().encode('d6:lengthi5e4:name5:hello12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaae');
+ * parseInfo(info); // { name: 'hello', totalSize: 5, files: [{ path: 'hello', length: 5 }], version: 1, pieceLength: 16384, private: false }
+ * parseInfo(new TextEncoder().encode('le')); // undefined: not an info dictionary
+ */
 export function parseInfo(raw: Uint8Array): TorrentInfo | undefined {
   let info: unknown;
   try {

@@ -1,19 +1,41 @@
 /** The metadata fetcher's vocabulary: peers, outcomes, failure reasons, options. */
 import type { TcpConnector } from '../../transport/tcp.ts';
 
-/** A BitTorrent peer (from get_peers or announce_peer): an IP literal and a TCP port. */
+/**
+ * A BitTorrent peer (from get_peers or announce_peer): an IP literal and a TCP port.
+ * @example
+ * import { DHT } from 'btdht';
+ * import { MetadataFetcher, type PeerAddress } from 'btdht/crawl';
+ * const dht = new DHT();
+ * await dht.start();
+ * const infohash = 'e3811b9539cacff680e418124272177c47477157';
+ * const peers: PeerAddress[] = await dht.getPeers(infohash, { limit: 16 });
+ * const result = await new MetadataFetcher().fetch(infohash, peers);
+ */
 export interface PeerAddress {
   host: string;
   port: number;
 }
 
-/** One file of a torrent; `path` is relative to the torrent's root, '/'-joined. */
+/**
+ * One file of a torrent; `path` is relative to the torrent's root, '/'-joined.
+ * @example
+ * import { parseInfo, type TorrentFile } from 'btdht/crawl';
+ * const info = parseInfo(new TextEncoder().encode('d6:lengthi5e4:name5:hello12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaae'));
+ * const files: TorrentFile[] = info?.files ?? []; // [{ path: 'hello', length: 5 }]
+ */
 export interface TorrentFile {
   path: string;
   length: number;
 }
 
-/** What a verified info dictionary says. */
+/**
+ * What a verified info dictionary says.
+ * @example
+ * import { parseInfo, type TorrentInfo } from 'btdht/crawl';
+ * const info: TorrentInfo | undefined = parseInfo(new TextEncoder().encode('d6:lengthi5e4:name5:hello12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaae'));
+ * if (info) console.log(info.name, info.totalSize, 'bytes, v' + String(info.version)); // hello 5 bytes, v1
+ */
 export interface TorrentInfo {
   name: string;
   /** Sum of file lengths, padding files (BEP 47) excluded. */
@@ -25,7 +47,17 @@ export interface TorrentInfo {
   private: boolean;
 }
 
-/** A fetched, verified torrent. */
+/**
+ * A fetched, verified torrent.
+ * @example
+ * import { MetadataFetcher, TorrentFileWriter, type FetchedTorrent } from 'btdht/crawl';
+ * const fetcher = new MetadataFetcher();
+ * const result = await fetcher.fetch('e3811b9539cacff680e418124272177c47477157', [{ host: '192.0.2.7', port: 51413 }]);
+ * if (result.ok) {
+ *   const torrent: FetchedTorrent = result.torrent;
+ *   await new TorrentFileWriter('./torrents').write(torrent.infohash, torrent.info); // a .torrent with the verified info
+ * }
+ */
 export interface FetchedTorrent extends TorrentInfo {
   /** Lower-case hex of the 20-byte infohash it was asked for. */
   infohash: string;
@@ -65,7 +97,17 @@ export const HOSTILE_FAILURES: ReadonlySet<PeerFailure> = new Set<PeerFailure>([
   'wrong-hash',
 ]);
 
-/** Why a fetch of one infohash failed. */
+/**
+ * Why a fetch of one infohash failed.
+ * @example
+ * import { MetadataFetcher, type FetchFailure } from 'btdht/crawl';
+ * const fetcher = new MetadataFetcher();
+ * const result = await fetcher.fetch('e3811b9539cacff680e418124272177c47477157', [{ host: '192.0.2.7', port: 51413 }]);
+ * if (!result.ok) {
+ *   const reason: FetchFailure = result.reason;
+ *   if (reason === 'no-peers' || reason === 'peers-failed') console.log('ask the DHT for more peers');
+ * }
+ */
 export type FetchFailure =
   | 'no-peers' // nobody to ask (none given, none found, or all remembered as bad)
   | 'peers-failed' // every peer tried failed
@@ -79,6 +121,13 @@ export interface PeerAttempt {
   outcome: PeerFailure | 'ok';
 }
 
+/**
+ * @example
+ * import { MetadataFetcher, type FetchResult } from 'btdht/crawl';
+ * const fetcher = new MetadataFetcher();
+ * const result: FetchResult = await fetcher.fetch('e3811b9539cacff680e418124272177c47477157', [{ host: '192.0.2.7', port: 51413 }]);
+ * console.log(result.ok ? result.torrent.name : result.reason, 'after', result.attempts.length, 'peers');
+ */
 export type FetchResult =
   | { ok: true; torrent: FetchedTorrent; attempts: PeerAttempt[] }
   | { ok: false; infohash: string; reason: FetchFailure; attempts: PeerAttempt[] };
@@ -89,6 +138,12 @@ export type PeerSource = (
   signal: AbortSignal,
 ) => AsyncIterable<PeerAddress> | Iterable<PeerAddress> | Promise<Iterable<PeerAddress>>;
 
+/**
+ * @example
+ * import { MetadataFetcher, type MetadataFetcherOptions } from 'btdht/crawl';
+ * const options: MetadataFetcherOptions = { maxConnections: 50, totalTimeoutMs: 30_000, maxMetadataSize: 4 * 1024 * 1024 };
+ * const fetcher = new MetadataFetcher(options);
+ */
 export interface MetadataFetcherOptions {
   /** TCP adapter; default: this runtime's (node:net or Deno.connect). */
   tcp?: TcpConnector;

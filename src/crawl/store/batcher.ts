@@ -23,6 +23,15 @@ export interface StoreBatcherStats {
   pending: number;
 }
 
+/**
+ * @example
+ * import { StoreBatcher, openCrawlStore } from 'btdht/crawl';
+ * const store = await openCrawlStore('./crawl.sqlite');
+ * const batcher = new StoreBatcher(store, { maxItems: 500, onError: (error) => console.error('batch dropped', error) });
+ * batcher.observe({ infohash: 'e3811b9539cacff680e418124272177c47477157', source: 'sample', at: Date.now() });
+ * await batcher.flush(); // written in one transaction
+ * await store.close();
+ */
 export class StoreBatcher {
   readonly #store: CrawlStore;
   readonly #maxItems: number;

@@ -8,6 +8,7 @@ import type { CrawlStore } from './types.ts';
 
 /**
  * @example
+ * import { isPostgresUrl } from 'btdht/crawl';
  * isPostgresUrl('postgres://localhost/crawl'); // true
  * isPostgresUrl('./crawl.sqlite'); // false
  */
@@ -17,6 +18,7 @@ export function isPostgresUrl(target: string): boolean {
 
 /**
  * @example
+ * import { openCrawlStore } from 'btdht/crawl';
  * const store = await openCrawlStore('./crawl.sqlite'); // or 'postgres://user@host/db'
  * await store.counts(); // { infohashes, torrents }
  * await store.close();

@@ -38,6 +38,7 @@ const TORRENT_COLUMNS = 'id, infohash, infohash_v2, name, size, file_count, file
 /**
  * Open a PostgreSQL crawl store, creating its schema and tables if missing.
  * @example
+ * import { openPostgresStore } from 'btdht/crawl';
  * const store = await openPostgresStore({ url: 'postgres://user@localhost/crawl', schema: 'btdht' });
  * await store.close();
  */

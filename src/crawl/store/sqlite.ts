@@ -84,6 +84,7 @@ const BY_FULL = 'infohash_v2 = @full';
 /**
  * Open (creating if needed) a SQLite crawl store.
  * @example
+ * import { openSqliteStore } from 'btdht/crawl';
  * const store = await openSqliteStore({ path: './crawl.sqlite', synchronous: 'normal' });
  * await store.close();
  */

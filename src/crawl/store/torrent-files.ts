@@ -21,6 +21,14 @@ export function torrentFileBytes(info: Uint8Array): Uint8Array {
   return out;
 }
 
+/**
+ * @example
+ * import { TorrentFileWriter } from 'btdht/crawl';
+ * const writer = new TorrentFileWriter('./torrents');
+ * const info = new TextEncoder().encode('d6:lengthi5e4:name5:hello12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaae');
+ * // Named by the infohash (the caller verified `info` hashes to it); an existing file is left as it is.
+ * const path = await writer.write('e3811b9539cacff680e418124272177c47477157', info);
+ */
 export class TorrentFileWriter {
   readonly #dir: string;
   #sequence = 0;

@@ -6,9 +6,23 @@
  */
 import type { PeerAddress, TorrentFile } from '../metadata/types.ts';
 
-/** Where an infohash was seen (counted separately). */
+/**
+ * Where an infohash was seen (counted separately).
+ * @example
+ * import { openCrawlStore, type HarvestSource } from 'btdht/crawl';
+ * const store = await openCrawlStore('./crawl.sqlite');
+ * const source: HarvestSource = 'sample'; // found by a BEP 51 sample_infohashes
+ * await store.write({ observations: [{ infohash: 'e3811b9539cacff680e418124272177c47477157', source, at: Date.now() }] });
+ */
 export type HarvestSource = 'get_peers' | 'announce_peer' | 'sample';
 
+/**
+ * @example
+ * import { StoreBatcher, openCrawlStore, type InfohashObservation } from 'btdht/crawl';
+ * const batcher = new StoreBatcher(await openCrawlStore('./crawl.sqlite'));
+ * const seen: InfohashObservation = { infohash: 'e3811b9539cacff680e418124272177c47477157', source: 'get_peers', at: Date.now() };
+ * batcher.observe(seen);
+ */
 export interface InfohashObservation {
   /** 40 lower-case hex digits. */
   infohash: string;
@@ -19,6 +33,20 @@ export interface InfohashObservation {
   peer?: PeerAddress;
 }
 
+/**
+ * @example
+ * import { openCrawlStore, type TorrentRecord } from 'btdht/crawl';
+ * const store = await openCrawlStore('./crawl.sqlite');
+ * const torrent: TorrentRecord = {
+ *   infohash: 'e3811b9539cacff680e418124272177c47477157',
+ *   name: 'hello',
+ *   size: 5,
+ *   files: [{ path: 'hello', length: 5 }],
+ *   fetchedAt: Date.now(),
+ *   peer: { host: '192.0.2.7', port: 51413 },
+ * };
+ * await store.write({ torrents: [torrent] });
+ */
 export interface TorrentRecord {
   /**
    * The infohash the torrent is stored under (40 lower-case hex): its v1
@@ -75,6 +103,15 @@ export interface FetchFailureRecord {
   reason: string;
 }
 
+/**
+ * @example
+ * import { openCrawlStore, type CrawlBatch } from 'btdht/crawl';
+ * const store = await openCrawlStore('./crawl.sqlite');
+ * const batch: CrawlBatch = {
+ *   observations: [{ infohash: 'e3811b9539cacff680e418124272177c47477157', source: 'announce_peer', at: Date.now(), peer: { host: '192.0.2.7', port: 51413 } }],
+ * };
+ * await store.write(batch); // one transaction
+ */
 export interface CrawlBatch {
   observations?: readonly InfohashObservation[];
   torrents?: readonly TorrentRecord[];
@@ -84,6 +121,13 @@ export interface CrawlBatch {
 /** Most peers kept per infohash (the newest first). */
 export const MAX_KNOWN_PEERS = 8;
 
+/**
+ * @example
+ * import { openCrawlStore, type InfohashRow } from 'btdht/crawl';
+ * const store = await openCrawlStore('./crawl.sqlite');
+ * const row: InfohashRow | undefined = await store.getInfohash('e3811b9539cacff680e418124272177c47477157');
+ * if (row) console.log('seen', row.timesSeen, 'times since', new Date(row.firstSeen), row.fetchedAt === null ? 'not fetched' : 'fetched');
+ */
 export interface InfohashRow {
   infohash: string;
   firstSeen: number;
@@ -109,11 +153,25 @@ export interface UnfetchedQuery {
   attemptedBefore?: number;
 }
 
+/**
+ * @example
+ * import { openCrawlStore, type StoreCounts } from 'btdht/crawl';
+ * const store = await openCrawlStore('./crawl.sqlite');
+ * const { infohashes, torrents }: StoreCounts = await store.counts();
+ * console.log(`${torrents} torrents of ${infohashes} infohashes`);
+ */
 export interface StoreCounts {
   infohashes: number;
   torrents: number;
 }
 
+/**
+ * @example
+ * import { openCrawlStore, type CrawlStore } from 'btdht/crawl';
+ * const store: CrawlStore = await openCrawlStore(process.env['CRAWL_DB'] ?? './crawl.sqlite'); // a path or postgres:// URL
+ * console.log(store.kind, await store.counts(), await store.sizeBytes(), 'bytes');
+ * await store.close();
+ */
 export interface CrawlStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Write one batch in one transaction: upsert observations, record torrents and failures. */

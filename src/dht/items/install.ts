@@ -59,7 +59,16 @@ export interface ItemsOptions {
   onRepublish?: (outcomes: { item: Item; outcome: RepublishOutcome }[]) => void;
 }
 
-/** What `get` resolves with: the verified item. */
+/**
+ * What `get` resolves with: the verified item.
+ * @example
+ * import { DHT, type FoundItem } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const { target } = await dht.putImmutable('hello');
+ * const item: FoundItem | undefined = await dht.get(target);
+ * if (item?.value instanceof Uint8Array) console.log(item.kind, new TextDecoder().decode(item.value)); // immutable hello
+ */
 export interface FoundItem {
   kind: 'immutable' | 'mutable';
   target: Uint8Array;
@@ -71,7 +80,15 @@ export interface FoundItem {
   signature?: Uint8Array;
 }
 
-/** What a put did. */
+/**
+ * What a put did.
+ * @example
+ * import { DHT, type PutSummary } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const summary: PutSummary = await dht.putImmutable({ note: 'hello' });
+ * console.log(`${summary.accepted} of ${summary.asked} nodes stored it; refusals by code:`, summary.refused);
+ */
 export interface PutSummary {
   target: Uint8Array;
   seq?: number | bigint;
@@ -84,6 +101,16 @@ export interface PutSummary {
   forged: number;
 }
 
+/**
+ * @example
+ * import { DHT, generateKeypair, type PutMutableOptions } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const options: PutMutableOptions = { keypair: generateKeypair(), value: { name: 'me' }, salt: 'profile' };
+ * const first = await dht.putMutable(options);
+ * // Replace it only if nobody changed it since (BEP 44 cas).
+ * await dht.putMutable({ ...options, value: { name: 'me, again' }, cas: first.seq });
+ */
 export interface PutMutableOptions {
   keypair: Keypair;
   value: BencodeInput;
@@ -96,7 +123,16 @@ export interface PutMutableOptions {
   signal?: AbortSignal;
 }
 
-/** A mutable item's address: its key and salt. */
+/**
+ * A mutable item's address: its key and salt.
+ * @example
+ * import { DHT, type MutableAddress } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const address: MutableAddress = { publicKey: '77ff84905a91936367c01360803104f92432fcd904a43511876df5cdf3e7e548', salt: 'profile' };
+ * const item = await dht.get(address);
+ * if (item) console.log('seq', item.seq, item.value);
+ */
 export interface MutableAddress {
   publicKey: Uint8Array | string;
   salt?: Uint8Array | string;

@@ -41,6 +41,13 @@ export interface MutableItem {
   readonly signature: Uint8Array;
 }
 
+/**
+ * @example
+ * import { MemoryItemStore, fromHex, type Item } from 'btdht';
+ * const store = new MemoryItemStore();
+ * const item: Item | undefined = store.get(fromHex('e3811b9539cacff680e418124272177c47477157'), Date.now());
+ * if (item?.kind === 'mutable') console.log('seq', item.seq);
+ */
 export type Item = ImmutableItem | MutableItem;
 
 /** A KRPC error to answer: [code, message]. */

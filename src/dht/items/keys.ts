@@ -15,6 +15,12 @@ import { bytesEqual } from '../../util/bytes.ts';
 import { PUBLIC_KEY_BYTES, SEED_BYTES } from './constants.ts';
 import { seedPublic, signWithSeed } from './signature.ts';
 
+/**
+ * @example
+ * import { generateKeypair, toHex, type Keypair } from 'btdht';
+ * const keypair: Keypair = generateKeypair();
+ * console.log('public key', toHex(keypair.publicKey)); // share it; keep keypair.seed secret
+ */
 export interface Keypair {
   /** The secret: whoever has it can update the items of this key. */
   readonly seed: Uint8Array;
@@ -24,6 +30,9 @@ export interface Keypair {
 /**
  * A new random keypair.
  * @example
+ * import { DHT, generateKeypair } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
  * const keypair = generateKeypair();
  * await dht.putMutable({ keypair, value: 'v1', salt: 'profile' });
  */
@@ -33,7 +42,13 @@ export function generateKeypair(random: RandomSource = cryptoRandom): Keypair {
   return keypairFromSeed(seed);
 }
 
-/** The keypair of a 32-byte seed (bytes or 64 hex chars). */
+/**
+ * The keypair of a 32-byte seed (bytes or 64 hex chars).
+ * @example
+ * import { keypairFromSeed, toHex } from 'btdht';
+ * const keypair = keypairFromSeed('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
+ * toHex(keypair.publicKey); // 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a' (RFC 8032 test 1)
+ */
 export function keypairFromSeed(seed: Uint8Array | string): Keypair {
   const bytes = typeof seed === 'string' ? hexField(seed, 'seed') : seed.slice();
   if (bytes.length !== SEED_BYTES) throw new RangeError(`an ed25519 seed is ${SEED_BYTES} bytes, got ${bytes.length}`);
@@ -45,7 +60,12 @@ export function signWith(keypair: Keypair, message: Uint8Array): Uint8Array {
   return signWithSeed(message, keypair.seed);
 }
 
-/** The key file text of `keypair`. */
+/**
+ * The key file text of `keypair`.
+ * @example
+ * import { formatKeyFile, generateKeypair } from 'btdht';
+ * console.log(formatKeyFile(generateKeypair())); // '# btdht ed25519 keypair ...', 'seed <hex>', 'public-key <hex>'
+ */
 export function formatKeyFile(keypair: Keypair): string {
   return [
     '# btdht ed25519 keypair (BEP 44). Keep this file secret: the seed signs your mutable items.',
@@ -55,7 +75,13 @@ export function formatKeyFile(keypair: Keypair): string {
   ].join('\n');
 }
 
-/** Read a key file's text. Throws TypeError / RangeError saying what is wrong. */
+/**
+ * Read a key file's text. Throws TypeError / RangeError saying what is wrong.
+ * @example
+ * import { formatKeyFile, generateKeypair, parseKeyFile } from 'btdht';
+ * const text = formatKeyFile(generateKeypair());
+ * const keypair = parseKeyFile(text); // throws TypeError or RangeError on a malformed file
+ */
 export function parseKeyFile(text: string): Keypair {
   let seed: string | undefined;
   let publicKey: string | undefined;

@@ -16,6 +16,12 @@ import { bytesEqual } from '../../util/bytes.ts';
 /** What a put did: stored (new or newer), refreshed (the same item again), or refused with a BEP 44 error. */
 export type PutOutcome = { kind: 'stored' } | { kind: 'refreshed' } | { kind: 'refused'; error: ItemError };
 
+/**
+ * @example
+ * import { MemoryItemStore, type ItemStore } from 'btdht';
+ * const store: ItemStore = new MemoryItemStore({ maxItems: 1000 });
+ * console.log(store.size, 'items,', store.bytes, 'bytes');
+ */
 export interface ItemStore {
   /** The live item at `target`, if any. */
   get(target: Uint8Array, now: number): Item | undefined;
@@ -63,6 +69,14 @@ interface Entry {
   value: BencodeValue | undefined;
 }
 
+/**
+ * @example
+ * import { MemoryItemStore, immutableTarget } from 'btdht';
+ * const store = new MemoryItemStore({ maxBytes: 1 << 20 });
+ * const encoded = new TextEncoder().encode('5:hello');
+ * const value = new TextEncoder().encode('hello');
+ * store.put({ kind: 'immutable', target: immutableTarget(encoded), value, encoded }, undefined, Date.now()); // { kind: 'stored' }
+ */
 export class MemoryItemStore implements ItemStore {
   /** Insertion order = last-put order: expiry and eviction pop from the front. */
   readonly #entries = new Map<string, Entry>();

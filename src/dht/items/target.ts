@@ -12,6 +12,9 @@ const defaultSha1: Sha1 = (bytes) => nobleSha1(bytes);
 /**
  * Target of an immutable item: SHA-1 of `encoded`, the value's bencoded bytes.
  * @example
+ * import { DHT, immutableTarget } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
  * const { target } = await dht.putImmutable('hello');
  * // the same 20 bytes: SHA-1 of the bencoded value
  * immutableTarget(new TextEncoder().encode('5:hello'));
@@ -20,7 +23,15 @@ export function immutableTarget(encoded: Uint8Array, sha1: Sha1 = defaultSha1): 
   return sha1(encoded).slice();
 }
 
-/** Target of a mutable item: SHA-1(public key ‖ salt); an empty salt is no salt. */
+/**
+ * Target of a mutable item: SHA-1(public key ‖ salt); an empty salt is no salt.
+ * @example
+ * import { generateKeypair, mutableTarget, toHex } from 'btdht';
+ * const { publicKey } = generateKeypair();
+ * // Where putMutable({ keypair, value, salt: 'profile' }) stores the item, and get({ publicKey, salt: 'profile' }) finds it.
+ * const target = mutableTarget(publicKey, new TextEncoder().encode('profile'));
+ * toHex(target);
+ */
 export function mutableTarget(publicKey: Uint8Array, salt: Uint8Array = new Uint8Array(0), sha1: Sha1 = defaultSha1): Uint8Array {
   const input = new Uint8Array(publicKey.length + salt.length);
   input.set(publicKey, 0);

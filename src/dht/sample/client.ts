@@ -13,6 +13,14 @@ import type { Candidate, TraversalResult, TraversalStrategy } from '../traversal
 import type { ExtensionHost } from '../items/host.ts';
 import { MAX_SAMPLE_INTERVAL_SECONDS } from './constants.ts';
 
+/**
+ * @example
+ * import { DHT, type SampleAnswer } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const answer: SampleAnswer = await dht.sampleInfohashes('127.0.0.1:6881');
+ * if (answer.supported) console.log(answer.samples.length, 'of', answer.num, 'infohashes; ask again in', answer.interval, 's');
+ */
 export interface SampleAnswer {
   /** Did the node answer with `samples` (BEP 51), rather than like find_node? */
   supported: boolean;
@@ -60,6 +68,14 @@ export async function sampleFrom(
   return readSampleAnswer(response, decode, to.family);
 }
 
+/**
+ * @example
+ * import { DHT, type SampleLookupResult } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const near: SampleLookupResult = await dht.sampleInfohashes(dht.id);
+ * console.log(near.samples.length, 'infohashes from', near.supported, 'nodes near our id');
+ */
 export interface SampleLookupResult extends TraversalResult {
   /** Distinct infohashes from every answer. */
   samples: Uint8Array[];

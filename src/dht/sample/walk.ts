@@ -54,6 +54,14 @@ export interface SampleWalkerOptions {
   defaultIntervalSeconds?: number;
 }
 
+/**
+ * @example
+ * import { DHT, toHex, type SampleWalkOptions } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const options: SampleWalkOptions = { concurrency: 8, maxQueries: 1000, signal: AbortSignal.timeout(60_000) };
+ * for await (const infohash of dht.sampleWalk(options)) console.log(toHex(infohash));
+ */
 export interface SampleWalkOptions {
   signal?: AbortSignal;
   /** Queries in flight (default 16). */

@@ -13,6 +13,14 @@ import type { Sha1 } from './bloom.ts';
 import { BLOOM_BYTES, bloomEstimate, bloomHas, bloomInsert, bloomUnion, createBloom, zeroBits } from './bloom.ts';
 import { MAX_BELIEVED_ESTIMATE } from './constants.ts';
 
+/**
+ * @example
+ * import { DHT, type ScrapeResult } from 'btdht';
+ * const dht = new DHT();
+ * await dht.start();
+ * const swarm: ScrapeResult = await dht.scrape('e3811b9539cacff680e418124272177c47477157');
+ * console.log(`about ${swarm.seeds} seeds and ${swarm.peers} peers (BEP 33 estimates)`);
+ */
 export interface ScrapeResult extends TraversalResult {
   /** Estimated seeds and peers (rounded; 0 for an empty union). */
   seeds: number;

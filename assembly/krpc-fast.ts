@@ -1,0 +1,137 @@
+/**
+ * The common query in one pass: a datagram laid out exactly as
+ *
+ *   d 1:a d 2:id 20:<id> [6:target 20:<id> | 9:info_hash 20:<id>] e
+ *     1:q <method> 1:t <t> [1:v <v>] 1:y 1:q e
+ *
+ * (ping, find_node, get_peers and any other method with these arguments; the
+ * bulk of what a DHT node receives) fills the result slots without the
+ * generic scan and its tape. Every byte is matched against that layout, whose
+ * keys are sorted and whose lengths have no leading zero, so a match is valid
+ * strict bencode and a valid query; the slots are those the generic path
+ * writes for it. Anything else (other keys, `ro`, longer lengths, any
+ * deviation) returns false and takes the generic path, which decides.
+ */
+import { HAS_ID, HAS_INFO_HASH, HAS_Q, HAS_T, HAS_TARGET, HAS_V } from './krpc';
+import { SLOT_BODY, SLOT_BODY_KEYS, SLOT_ID, SLOT_INFO_HASH, SLOT_METHOD, SLOT_PRESENT, SLOT_Q, SLOT_STATUS, SLOT_T, SLOT_TARGET, SLOT_V, SLOT_Y } from './krpc';
+import { methodId } from './krpc-keys';
+
+// Little-endian words of the fixed parts (bytes past a part's length masked off).
+const HEAD: u64 = 0x693a3264613a3164; // "d1:ad2:i"
+const HEAD_ID: u32 = 0x3a303264; // "d20:"
+const TARGET: u64 = 0x7465677261743a36; // "6:target"
+const TARGET_TAIL: u32 = 0x3a303274; // "t20:"
+const INFO_HASH: u64 = 0x685f6f666e693a39; // "9:info_h"
+const INFO_HASH_TAIL: u64 = 0x3a3032687361685f; // "_hash20:"
+const KEY_Q: u32 = 0x713a31; // "1:q"
+const KEY_T: u32 = 0x743a31; // "1:t"
+const KEY_V: u32 = 0x763a31; // "1:v"
+const TAIL: u64 = 0x65713a31793a31; // "1:y1:qe"
+const MASK3: u32 = 0xffffff;
+const MASK7: u64 = 0xffffffffffffff;
+
+/** Content range of the last `fastString`. */
+let stringStart: i32 = 0;
+let stringEnd: i32 = 0;
+
+/** A byte string at p with a 1–3 digit length and no leading zero: its end, or -1. */
+// @ts-ignore: decorator
+@inline function fastString(input: usize, len: i32, p: i32): i32 {
+  if (p >= len) return -1;
+  let c = <u32>load<u8>(input + p) - 0x30;
+  if (c >= 10) return -1;
+  let n = <i32>c;
+  p++;
+  if (n != 0) {
+    for (let d = 0; d < 2 && p < len; d++) {
+      c = <u32>load<u8>(input + p) - 0x30;
+      if (c >= 10) break;
+      n = n * 10 + <i32>c;
+      p++;
+    }
+  }
+  if (p >= len || load<u8>(input + p) != 0x3a) return -1;
+  p++;
+  if (p + n > len) return -1;
+  stringStart = p;
+  stringEnd = p + n;
+  return p + n;
+}
+
+// @ts-ignore: decorator
+@inline function key3(input: usize, len: i32, p: i32, key: u32): bool {
+  return p + 3 <= len && (load<u32>(input + p) & MASK3) == key;
+}
+
+// @ts-ignore: decorator
+@inline function range(slots: usize, slot: i32, start: i32, end: i32): void {
+  store<i32>(slots + (<usize>slot << 2), start);
+  store<i32>(slots + (<usize>slot << 2), end, 4);
+}
+
+/**
+ * True when the `len` bytes at `input` are the layout above; the slots are
+ * then written as decodeKrpc's generic path would. Reads at most 8 bytes past
+ * a checked position (linear memory holds padding after every input region).
+ */
+export function fastQuery(input: usize, len: i32, slots: usize): bool {
+  if (len < 12 + 20 + 1 + 3 + 2 + 3 + 2 + 7) return false;
+  if (load<u64>(input) != HEAD || load<u32>(input + 8) != HEAD_ID) return false;
+  // id at [12, 32)
+  let p: i32 = 32;
+  let present = HAS_T | HAS_Q | HAS_ID;
+  let keys: i32 = 1;
+  let argSlot: i32 = 0;
+  const c = load<u8>(input + p);
+  if (c == 0x36) {
+    if (p + 11 + 20 > len || load<u64>(input + p) != TARGET || load<u32>(input + p + 7) != TARGET_TAIL) return false;
+    argSlot = SLOT_TARGET;
+    present |= HAS_TARGET;
+    p += 11;
+  } else if (c == 0x39) {
+    if (p + 14 + 20 > len || load<u64>(input + p) != INFO_HASH || load<u64>(input + p + 6) != INFO_HASH_TAIL) return false;
+    argSlot = SLOT_INFO_HASH;
+    present |= HAS_INFO_HASH;
+    p += 14;
+  }
+  const arg = p;
+  if (argSlot != 0) {
+    p += 20;
+    keys = 2;
+  }
+  if (p >= len || load<u8>(input + p) != 0x65) return false;
+  const bodyEnd = ++p;
+  if (!key3(input, len, p, KEY_Q)) return false;
+  p = fastString(input, len, p + 3);
+  if (p < 0) return false;
+  const qStart = stringStart;
+  const qEnd = stringEnd;
+  if (!key3(input, len, p, KEY_T)) return false;
+  p = fastString(input, len, p + 3);
+  if (p < 0) return false;
+  const tStart = stringStart;
+  const tEnd = stringEnd;
+  let vStart: i32 = 0;
+  let vEnd: i32 = 0;
+  if (key3(input, len, p, KEY_V)) {
+    p = fastString(input, len, p + 3);
+    if (p < 0) return false;
+    vStart = stringStart;
+    vEnd = stringEnd;
+    present |= HAS_V;
+  }
+  if (p + 7 != len || (load<u64>(input + p) & MASK7) != TAIL) return false;
+
+  store<i32>(slots + (<usize>SLOT_STATUS << 2), 0);
+  store<i32>(slots + (<usize>SLOT_Y << 2), 0);
+  store<i32>(slots + (<usize>SLOT_PRESENT << 2), present);
+  store<i32>(slots + (<usize>SLOT_METHOD << 2), methodId(input + qStart, qEnd - qStart));
+  store<i32>(slots + (<usize>SLOT_BODY_KEYS << 2), keys);
+  range(slots, SLOT_BODY, 4, bodyEnd);
+  range(slots, SLOT_T, tStart, tEnd);
+  range(slots, SLOT_Q, qStart, qEnd);
+  if (present & HAS_V) range(slots, SLOT_V, vStart, vEnd);
+  range(slots, SLOT_ID, 12, 32);
+  if (argSlot != 0) range(slots, argSlot, arg, arg + 20);
+  return true;
+}
