@@ -46,8 +46,10 @@ except ImportError as error:  # pragma: no cover - reported to the driver
 PIECE = 16 * 1024
 DEBUG = os.environ.get('BTDHT_WORLD_DEBUG') == '1'
 ANNOUNCE_GAP = 1.0
-# A forced announce no member accepted after this long is forced again (libtorrent itself would wait its
-# 15 min announce interval: a seeder's lookup can fail when a node's answers hit its DoS blocker).
+# Before 'ready' only (the early seeders: the test claims their torrents are in the DHT before the crawl),
+# a forced announce no member accepted after this long is forced again (libtorrent itself would wait its
+# 15 min announce interval: a seeder's lookup can fail when a node's answers hit its DoS blocker). Never
+# after: each re-announce is two more lookups (hybrids), more datagrams against the blockers.
 REANNOUNCE_AFTER = 4.0
 
 
@@ -383,7 +385,6 @@ def main():
     buffer = b''
     while time.monotonic() < deadline:
         poll_all(0.1)
-        reannounce_unaccepted()
         readable, _, _ = select.select([sys.stdin], [], [], 0)
         if not readable:
             continue
