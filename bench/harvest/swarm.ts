@@ -22,7 +22,7 @@ import { SimulatedNetwork } from '../../src/transport/memory.ts';
 import type { Transport } from '../../src/transport/types.ts';
 import { randomInt, seededRandom } from '../../src/ground/random.ts';
 import type { CallMeter } from './meter.ts';
-import { bucketRange, compareIds, prefixRange } from './keyspace.ts';
+import { fillConverged } from './converge.ts';
 
 export interface ConvergedSwarm<H extends DHT> {
   net: SimulatedNetwork;
@@ -99,23 +99,7 @@ export async function convergedSwarm<H extends DHT>(options: ConvergedSwarmOptio
     ...others.map((d) => ({ id: d.id, compact: encodeCompactAddress(d.address().host, d.address().port)! })),
     ...harvesting.ids.map((id) => ({ id, compact: harvestingCompact })),
   ];
-  const order = population.map((_, i) => i).sort((a, b) => compareIds(population[a]!.id, population[b]!.id));
-  const sorted = order.map((i) => population[i]!.id);
-  const now = net.clock.now();
-  for (let n = 0; n < others.length; n++) {
-    const id = population[n]!.id;
-    // Farthest bucket first: the table splits its own bucket as nearer nodes arrive.
-    for (let bits = 0; bits < 160; bits++) {
-      const [lo, hi] = bucketRange(sorted, id, bits);
-      const count = hi - lo;
-      for (let j = 0; j < Math.min(k, count); j++) {
-        const entry = population[order[lo + (count <= k ? j : randomInt(random, count))]!]!;
-        tables[n]!.add(entry.id, entry.compact, now, true);
-      }
-      const [nearLo, nearHi] = prefixRange(sorted, id, bits + 1);
-      if (nearHi - nearLo <= 1) break; // nobody else shares more of our id
-    }
-  }
+  fillConverged(population, tables, k, net.clock.now(), random);
   // Its own table fills through its bootstrap lookup (and, with several ids, one lookup per id after it).
   if (!(await net.runUntil(() => harvestingReady, { timeoutMs: 120_000 }))) throw new Error('the harvesting node did not bootstrap');
   await net.run({ until: net.clock.now() + SETTLE_MS });

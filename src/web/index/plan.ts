@@ -23,8 +23,8 @@ import { isTorrentKind } from '../../crawl/store/kind.ts';
 export interface Dialect {
   /** A placeholder for `value`, which it records. */
   param(value: unknown): string;
-  /** A query yielding column `id` of the torrents matching every word, in id order, from `offset`, at most `limit`. */
-  matches(words: string[], order: 'asc' | 'desc', limit: number, offset?: number): string;
+  /** A query yielding column `id` of the torrents matching every word, in id order (any: whichever is cheapest), from `offset`, at most `limit`. */
+  matches(words: string[], order: 'asc' | 'desc' | 'any', limit: number, offset?: number): string;
   /** ORDER BY terms for a sort column, putting torrents without a figure last when descending. */
   order(column: string, order: 'asc' | 'desc'): string;
 }
@@ -65,7 +65,7 @@ export function planSearch(query: SearchQuery, d: Dialect, slice: Slice = pageSl
   if (!hasFilters(query) && (!words || query.sort === 'added')) {
     // Straight from an index: the full-text index in row id order, or the sort column's index.
     const page = words ? d.matches(query.words, query.order, limit, offset) : `SELECT t.id FROM torrents t ${order} LIMIT ${limit} OFFSET ${offset}`;
-    const counted = words ? d.matches(query.words, 'desc', SEARCH_WINDOW) : `SELECT id FROM torrents LIMIT ${SEARCH_WINDOW}`;
+    const counted = words ? d.matches(query.words, 'any', SEARCH_WINDOW) : `SELECT id FROM torrents LIMIT ${SEARCH_WINDOW}`;
     return {
       sql: `SELECT c.total, c.total AS window_n, ${SUMMARY_COLUMNS}
         FROM (SELECT count(*) AS total FROM (${counted}) AS w) AS c

@@ -56,11 +56,11 @@ class SqliteDialect implements Dialect {
     this.values[name] = value;
     return `@${name}`;
   }
-  matches(words: string[], order: 'asc' | 'desc', limit: number, offset = 0): string {
+  matches(words: string[], order: 'asc' | 'desc' | 'any', limit: number, offset = 0): string {
     // Each word a quoted FTS5 string (only letters and digits: nothing to escape); all must match.
     // FTS5 walks its doclists in rowid order either way and stops at the LIMIT.
     const match = this.param(words.map((w) => `"${w}"`).join(' '));
-    return `SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ${match} ORDER BY rowid ${order === 'asc' ? 'ASC' : 'DESC'} LIMIT ${limit} OFFSET ${offset}`;
+    return `SELECT rowid AS id FROM torrents_fts WHERE torrents_fts MATCH ${match} ${order === 'any' ? '' : `ORDER BY rowid ${order === 'asc' ? 'ASC' : 'DESC'}`} LIMIT ${limit} OFFSET ${offset}`;
   }
   order(column: string, order: 'asc' | 'desc'): string {
     // SQLite sorts NULL lowest: last when descending, as wanted, and the index still serves it.

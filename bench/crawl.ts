@@ -1,0 +1,218 @@
+/**
+ * End-to-end crawl benchmark (issue #15 item 6). Three processes:
+ *  - the world (bench/crawl/world-child.ts): N btdht nodes on real UDP, one
+ *    127.<net>.x.y address each, tables filled as if converged; T torrents
+ *    seeded over real TCP and announced into the DHT — some by honest seeders,
+ *    some only by seeders that never answer, refuse ut_metadata or send wrong
+ *    metadata (see bench/crawl/world.ts for the mix);
+ *  - the crawler: a real `btdht crawl` (dist/, through bin/btdht.js) into a
+ *    fresh SQLite file, bootstrapped off three world nodes, for --duration s,
+ *    with bench/crawl/probe.mjs loaded to report its own process.cpuUsage()
+ *    and RSS every second;
+ *  - this one, which reads the probe and the database and prints the figures.
+ *
+ * Fetched share = stored torrents with at least one honest seeder / torrents
+ * with at least one honest seeder; a torrent whose seeders are all hostile
+ * must never be stored. CPU per verified torrent = the crawler process's CPU
+ * (harvest + fetch + store + its start) up to the sample where the last
+ * torrent was stored, over the torrents stored (also shown: over the whole run).
+ *
+ *   npm run bench:crawl [-- --nodes 2000 --torrents 500 --duration 180 --cpu-prof DIR]
+ */
+import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { fetchable, type WorldTorrent } from './crawl/world.ts';
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '2000' },
+    torrents: { type: 'string', default: '500' },
+    duration: { type: 'string', default: '180' },
+    net: { type: 'string', default: '61' },
+    seed: { type: 'string', default: '1' },
+    backend: { type: 'string', default: 'wasm' },
+    ids: { type: 'string', default: '16' },
+    'print-every': { type: 'string', default: '5' },
+    'cpu-prof': { type: 'string' },
+  },
+});
+const nodes = Number(values.nodes);
+const torrentCount = Number(values.torrents);
+const duration = Number(values.duration);
+const net = Number(values.net);
+const seed = Number(values.seed);
+const printEvery = Number(values['print-every']);
+if (![nodes, torrentCount, duration, net, seed, printEvery].every((n) => Number.isInteger(n) && n > 0) || net > 254 || duration < 10) {
+  throw new Error('--nodes, --torrents, --duration (≥ 10 s), --net (1-254), --seed and --print-every take positive integers');
+}
+if (values.backend !== 'wasm' && values.backend !== 'js') throw new Error('--backend is wasm or js');
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin/btdht.js');
+if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build:ts` first (npm run bench:crawl does)');
+const PROBE = join(ROOT, 'bench/crawl/probe.mjs');
+const CRAWLER_HOST = `127.${net}.200.1`;
+
+interface Sample {
+  t: number;
+  cpuMs: number;
+  rss: number;
+  stored: number;
+}
+
+const MiB = 1024 * 1024;
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
+// 1. The world, in its own process.
+const worldStarted = Date.now();
+const world: ChildProcess = fork(join(ROOT, 'bench/crawl/world-child.ts'), [JSON.stringify({ nodes, torrents: torrentCount, net, seed, backend: values.backend })], {
+  execArgv: ['--import', 'tsx'],
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+const worldExited = new Promise<void>((resolve) => world.once('exit', () => resolve()));
+function ask<T>(type: string, send?: string, ms = 600_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`world: no '${type}' within ${ms / 1000} s`)), ms);
+    const on = (message: { type: string; message?: string }): void => {
+      if (message.type === type) {
+        clearTimeout(timer);
+        world.off('message', on);
+        resolve(message as T);
+      } else if (message.type === 'error') {
+        clearTimeout(timer);
+        reject(new Error(`world: ${message.message}`));
+      }
+    };
+    world.on('message', on);
+    world.once('exit', (code) => reject(new Error(`world exited (${code})`)));
+    if (send !== undefined) world.send(send);
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'btdht-bench-crawl-'));
+let crawler: ChildProcess | undefined;
+try {
+  const { torrents, bootstrap } = await ask<{ torrents: WorldTorrent[]; bootstrap: string[] }>('ready');
+  say(`world ready in ${((Date.now() - worldStarted) / 1000).toFixed(1)} s: ${nodes} nodes, ${torrents.length} torrents`);
+
+  // 2. The crawler: a real `btdht crawl`, the probe reporting on fd 3.
+  const db = join(dir, 'crawl.sqlite');
+  const args = [
+    ...(values['cpu-prof'] !== undefined ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : []),
+    '--import',
+    PROBE,
+    BIN,
+    'crawl',
+    '--db', db,
+    '--bootstrap', bootstrap.join(','),
+    '--host', CRAWLER_HOST,
+    '--port', '0',
+    '--no-ipv6',
+    '--backend', values.backend,
+    '--ids', values.ids,
+    '--duration', String(duration),
+    '--json',
+  ];
+  const crawlStarted = Date.now();
+  crawler = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: { ...process.env, BTDHT_PROBE_MS: '1000' } });
+  let stdout = '';
+  let stderr = '';
+  crawler.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  crawler.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const exited = new Promise<number | null>((resolve) => crawler!.once('exit', (code) => resolve(code)));
+
+  // 3. Samples: the probe's CPU and RSS, beside the torrents in the database at that moment.
+  const samples: Sample[] = [];
+  const storedNow = (): number => {
+    if (!existsSync(db)) return 0;
+    try {
+      const reader = new Database(db, { readonly: true, fileMustExist: true });
+      try {
+        return (reader.prepare('SELECT count(*) AS n FROM torrents').get() as { n: number }).n;
+      } finally {
+        reader.close();
+      }
+    } catch {
+      return samples.at(-1)?.stored ?? 0; // not created yet, or busy for a moment
+    }
+  };
+  const probe = createInterface({ input: crawler.stdio[3] as NodeJS.ReadableStream });
+  probe.on('line', (line) => {
+    const s = JSON.parse(line) as { t: number; cpuMs: number; rss: number; final: boolean };
+    if (!s.final) samples.push({ t: s.t, cpuMs: s.cpuMs, rss: s.rss, stored: storedNow() });
+    else samples.push({ t: s.t, cpuMs: s.cpuMs, rss: s.rss, stored: -1 });
+  });
+  const killer = setTimeout(() => crawler?.kill('SIGKILL'), (duration + 60) * 1000);
+  const code = await exited;
+  clearTimeout(killer);
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the probe's last line
+  const hostile = (await ask<{ connections: Record<string, number> }>('hostile', 'hostile', 10_000)).connections;
+  if (code !== 0) throw new Error(`btdht crawl exited ${code}: ${stderr.slice(-2000)}`);
+  const summaryLine = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const summary = summaryLine !== undefined ? (JSON.parse(summaryLine) as { metadata: { fetched: number; failed: number; failures: Record<string, number> }; infohashes: { unique: number; uniqueBySource: Record<string, number> } }) : undefined;
+
+  // 4. What was stored, checked against what the world seeded.
+  const reader = new Database(db, { readonly: true });
+  const rows = reader.prepare('SELECT infohash, name, size FROM torrents').all() as Array<{ infohash: string; name: string; size: number }>;
+  reader.close();
+  const byHash = new Map(torrents.map((t) => [t.infohash, t]));
+  const stored = new Set(rows.map((r) => r.infohash));
+  const wrongRows = rows.filter((r) => byHash.get(r.infohash)?.name !== r.name || byHash.get(r.infohash)?.size !== r.size).length;
+  const reachable = torrents.filter((t) => fetchable(t.kind));
+  const hostileOnly = torrents.filter((t) => !fetchable(t.kind));
+  const fetched = reachable.filter((t) => stored.has(t.infohash)).length;
+  const hostileStored = hostileOnly.filter((t) => stored.has(t.infohash)).length;
+  const share = fetched / reachable.length;
+  const byKind = (kind: string): string => {
+    const list = torrents.filter((t) => t.kind === kind);
+    return `${kind} ${list.filter((t) => stored.has(t.infohash)).length}/${list.length}`;
+  };
+
+  const live = samples.filter((s) => s.stored >= 0);
+  const last = samples.at(-1)!;
+  const finalStored = rows.length;
+  const done = live.find((s) => s.stored >= finalStored) ?? last; // first sample with everything stored
+  const firstFetch = live.find((s) => s.stored > 0);
+  const cpuToDone = done.cpuMs;
+  const cpuPerTorrent = cpuToDone / Math.max(1, finalStored);
+  const cpuPerTorrentRun = last.cpuMs / Math.max(1, finalStored);
+  const perCoreHour = finalStored / (cpuToDone / 3_600_000);
+  const wallS = firstFetch !== undefined && done.t > firstFetch.t ? (done.t - firstFetch.t) / 1000 : NaN;
+  const at60 = live.find((s) => s.t >= 60_000);
+  const after60 = live.filter((s) => s.t >= 60_000);
+  const rssGrowth = at60 !== undefined ? Math.max(...after60.map((s) => s.rss)) / at60.rss - 1 : NaN;
+
+  say('');
+  say(`crawler process (${values.backend} core, ${values.ids} ids, --duration ${duration}): RSS / CPU / torrents stored, every ${printEvery} s`);
+  say('    t s   RSS MiB   CPU ms   stored');
+  for (const s of live.filter((_, i) => i % printEvery === 0 || _ === done)) {
+    say(`${(s.t / 1000).toFixed(0).padStart(7)} ${(s.rss / MiB).toFixed(1).padStart(9)} ${s.cpuMs.toFixed(0).padStart(8)} ${String(s.stored).padStart(8)}`);
+  }
+  say(`  exit  ${(last.rss / MiB).toFixed(1).padStart(9)} ${last.cpuMs.toFixed(0).padStart(8)}`);
+  say('');
+  say(`harvested ${summary?.infohashes.unique ?? '?'} infohashes (${JSON.stringify(summary?.infohashes.uniqueBySource ?? {})}); fetch failures ${JSON.stringify(summary?.metadata.failures ?? {})}`);
+  say(`stored by kind: ${['honest', 'mixed', 'silent', 'refusing', 'lying'].map(byKind).join(', ')}; rows not matching the seeded torrent: ${wrongRows}`);
+  say(`hostile seeders' connections accepted: ${JSON.stringify(hostile)}`);
+  say(`CPU: ${cpuToDone.toFixed(0)} ms to the last torrent stored (t ${(done.t / 1000).toFixed(0)} s), of it ${live[0]?.cpuMs.toFixed(0)} ms by the first sample (process start); ${last.cpuMs.toFixed(0)} ms over the whole run`);
+  say(`throughput: ${perCoreHour.toFixed(0)} torrents per CPU-hour (per core); wall: ${finalStored} in ${wallS.toFixed(0)} s from the first stored (${((finalStored / wallS) * 3600).toFixed(0)}/h)`);
+  say(`load (uptime) at the end: ${load()} on ${cpus().length} cores; crawl ${((Date.now() - crawlStarted) / 1000).toFixed(0)} s`);
+  say('');
+  const line = (ok: boolean, text: string): void => say(`${ok ? 'PASS' : 'FAIL'}  ${text}`);
+  line(share >= 0.95, `fetched ${fetched} of ${reachable.length} torrents with an honest seeder = ${(share * 100).toFixed(1)}% (goal ≥ 95%)`);
+  line(hostileStored === 0 && wrongRows === 0, `stored ${hostileStored} of ${hostileOnly.length} torrents whose seeders are all hostile, ${wrongRows} wrong rows (goal 0)`);
+  line(cpuPerTorrent <= 5, `CPU per verified torrent ${cpuPerTorrent.toFixed(2)} ms to the last one stored, ${cpuPerTorrentRun.toFixed(2)} ms over the whole run (goal ≤ 5 ms)`);
+  line(Number.isFinite(rssGrowth) && rssGrowth <= 0.1, `RSS after the first minute: ${at60 ? (at60.rss / MiB).toFixed(1) : '?'} MiB at 60 s, largest later ${(Math.max(...after60.map((s) => s.rss)) / MiB).toFixed(1)} MiB (+${(rssGrowth * 100).toFixed(1)}%; goal ≤ +10%)`);
+} finally {
+  if (crawler && crawler.exitCode === null) crawler.kill('SIGKILL');
+  if (world.connected) world.send('stop');
+  await Promise.race([worldExited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  if (world.exitCode === null) world.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+}
