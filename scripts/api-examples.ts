@@ -89,6 +89,17 @@ export function publicExports(program?: ts.Program): PublicExport[] {
   return found;
 }
 
+/** The @example of each entry point's module comment (its first comment, tagged `@module`). */
+export function moduleExamples(): { entry: string; example: string }[] {
+  return Object.entries(entryPoints()).map(([entry, file]) => {
+    const comment = /^\/\*\*([\s\S]*?)\*\//.exec(readFileSync(join(REPO, file), 'utf8'))?.[1] ?? '';
+    const text = comment.split('\n').map((line) => line.replace(/^\s*\* ?/, '')).join('\n');
+    const example = /@example\n([\s\S]*?)(?=\n@|$)/.exec(text)?.[1];
+    if (example === undefined || !text.includes(`@module ${entry}`)) throw new Error(`${file}: its first comment needs an @example and "@module ${entry}"`);
+    return { entry, example: exampleCode(example) };
+  });
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const all = publicExports();
   const missing = all.filter((e) => e.example === undefined);

@@ -7,6 +7,8 @@
  * await dht.start();
  * for await (const peer of dht.peers('e3811b9539cacff680e418124272177c47477157')) console.log(peer);
  * await dht.stop();
+ *
+ * @module btdht
  */
 export { DHT } from './dht/dht.ts';
 export type { BucketStats, DHTEvents, LookupEvent, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput, TableSize } from './dht/dht.ts';

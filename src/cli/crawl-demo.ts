@@ -22,6 +22,7 @@ import { parseServeAddress } from './serve.ts';
 import { parseDuration, parseIds } from './crawl-flags.ts';
 import { EXIT } from './exit.ts';
 import { CrawlSetupError, printSummary, runCrawl, stopOnSignals, type CrawlIO } from './crawl.ts';
+import { CRAWL_CAPS } from './crawl-caps.ts';
 
 export interface CrawlDemoFlags {
   nodes: number;
@@ -105,7 +106,8 @@ export async function runCrawlDemo(flags: CrawlDemoFlags, io: CrawlIO, signal?: 
         stopWhen: (stats) => reannounced && stats.metadata.fetched + stats.metadata.alreadyFetched >= total,
         // A loopback world answers in milliseconds: walk again soon, retry soon.
         crawler: { walkIntervalMs: 2_000, retryDelayMs: 1_000, maxRetryDelayMs: 5_000, lookupTimeoutMs: 5_000, fetcher: { connectTimeoutMs: 2_000, peerTimeoutMs: 10_000, totalTimeoutMs: 20_000 } },
-        dht: { timeoutMs: 1_000 },
+        // At btdht crawl's caps (crawl-caps.ts), as a real crawl runs.
+        dht: { ...CRAWL_CAPS, timeoutMs: 1_000 },
       },
     );
     printSummary(summary, false, log);

@@ -177,7 +177,7 @@ export function formatSummary(summary: CrawlSummary): string[] {
   if (sw !== undefined) {
     lines.push(
       `  swarms      ${sw.recorded} seeders/leechers counts recorded from ${sw.checks} BEP 33 scrape${sw.checks === 1 ? '' : 's'}` +
-        `${sw.failed > 0 ? ` (${sw.failed} failed)` : ''}; ${sw.tracked} torrent${sw.tracked === 1 ? '' : 's'} rechecked every ${formatDuration(sw.checkIntervalMs)}`,
+        `${sw.failed > 0 ? ` (${sw.failed} failed)` : ''}; ${sw.tracked} torrent${sw.tracked === 1 ? '' : 's'} scheduled (soon after the fetch, then every ${formatDuration(sw.checkIntervalMs)})`,
     );
   } else if (m.enabled) {
     lines.push('  swarms      not checked (--swarm-check-interval-ms 0)');

@@ -279,7 +279,8 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
     await close(() => dht?.stop());
     await close(() => index?.close());
     await close(() => store.close());
-    // An error from the crawl itself goes on as it is; otherwise a failed stop is the crawl's outcome.
+    // An error from the crawl itself goes on as it is (a failed stop beside it is said on stderr); otherwise a failed stop is the crawl's outcome.
+    if (failures.length > 0 && failed) io.err.write(`btdht crawl: also failed while stopping: ${new CrawlStopError(failures).message}\n`);
     if (failures.length > 0 && !failed) throw new CrawlStopError(failures, summary);
   }
 }

@@ -6,6 +6,8 @@
  * const core = await loadCore();
  * const bytes = core.encode({ t: 'aa', y: 'q', q: 'ping', a: { id: new Uint8Array(20) } });
  * core.decode(bytes);
+ *
+ * @module btdht/core
  */
 import type { Backend, Core } from './types.ts';
 

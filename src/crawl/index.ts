@@ -3,8 +3,19 @@
  * (BEP 9, verified), keep both in SQLite or PostgreSQL. Each part stands on
  * its own for applications that want only one (the harvester, the fetcher,
  * the stores); `Crawler` composes them on a started `DHT`.
+ *
+ * @example
+ * import { DHT } from 'btdht';
+ * import { Crawler, openCrawlStore } from 'btdht/crawl';
+ * const dht = new DHT();
+ * await dht.start();
+ * const crawler = new Crawler(dht, { store: await openCrawlStore('./crawl.sqlite') });
+ * await crawler.start();
+ *
+ * @module btdht/crawl
  */
 export { Crawler } from './crawler.ts';
+export type { CrawlFetchEvent, CrawlerInfohashReport } from './crawler.ts';
 export { CRAWLER_DEFAULTS } from './crawler-options.ts';
 export type { CrawlerOptions, CrawlerSettings } from './crawler-options.ts';
 export type { CrawlerStats } from './crawler-stats.ts';

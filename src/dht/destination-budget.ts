@@ -18,6 +18,7 @@
  * first (a forgotten one starts again with a full bucket).
  */
 import type { Clock } from '../ground/clock.ts';
+import type { Endpoint } from '../ground/address.ts';
 
 export interface DestinationBudgetOptions {
   perSecond: number;
@@ -123,4 +124,9 @@ export class DestinationBudget {
     this.#last = bucket;
     return bucket;
   }
+}
+
+/** The budget's key of a destination. */
+export function destinationKey(to: Endpoint): string {
+  return `${to.host}|${to.port}`;
 }

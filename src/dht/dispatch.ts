@@ -1,9 +1,10 @@
 /**
  * Incoming queries: one dispatch table keyed by method, with an explicit default.
  *
- *   `id` and the method's declared shape (203) → hooks → routing upkeep →
- *   built-in handler, or the default: a query naming a 20-byte `target` /
- *   `info_hash` is answered like find_node, anything else gets 204.
+ *   `id` and the method's declared shape (203) → the embedder's hooks →
+ *   routing upkeep → the method's entry (methods.ts: BEP 5's handlers, the
+ *   node's BEP 44 / 51 answerers), or the default: a query naming a 20-byte
+ *   `target` / `info_hash` is answered like find_node, anything else gets 204.
  *
  * The per-IP rate limit runs before this, in the rpc layer.
  *
@@ -13,9 +14,10 @@
 import type { KrpcQuery } from '../ground/messages.ts';
 import type { Endpoint } from '../ground/address.ts';
 import { checkShape } from './query-shapes.ts';
-import type { HandlerContext, MethodSpec } from './handlers.ts';
+import type { HandlerContext } from './handlers.ts';
 import { answerLikeFindNode, builtinHandlers } from './handlers.ts';
-import type { Hooks } from './hooks.ts';
+import type { Hooks, QueryHook, QueryHookResult } from './hooks.ts';
+import type { HandlerEntry, MethodEntry, SharedEntries } from './methods.ts';
 import type { RoutingUpkeep } from './routing.ts';
 import type { NodeCounters } from './stats.ts';
 import { OTHER_METHOD } from './stats.ts';
@@ -27,41 +29,37 @@ export interface DispatchDeps extends HandlerContext {
   /** Observe-all listener ('query' event), or undefined when nobody listens. */
   observe: () => ((query: KrpcQuery, from: Endpoint) => void) | undefined;
   onWarning: (error: Error) => void;
-  /** More built-in methods (the node's BEP 44 / 51 answers, extension-methods.ts). */
-  extensions?: ReadonlyMap<string, MethodSpec>;
+  /** Entries every family's table shares (the node's BEP 44 / 51 answerers). */
+  shared?: SharedEntries;
 }
 
 export class QueryDispatcher {
   readonly #deps: DispatchDeps;
-  readonly #methods: Map<string, MethodSpec>;
+  readonly #methods: Map<string, HandlerEntry>;
+  readonly #shared: SharedEntries | undefined;
 
   constructor(deps: DispatchDeps) {
     this.#deps = deps;
     this.#methods = builtinHandlers(deps);
-    for (const [method, spec] of deps.extensions ?? []) if (!this.#methods.has(method)) this.#methods.set(method, spec);
-  }
-
-  /** Does a built-in handler answer `method`? */
-  handles(method: string): boolean {
-    return this.#methods.has(method);
+    this.#shared = deps.shared;
   }
 
   handle(query: KrpcQuery, from: Endpoint): void {
     const deps = this.#deps;
     const method = query.q;
-    const spec = this.#methods.get(method);
+    const entry = this.#entry(method);
     const hooks = deps.hooks.queryHooks(method);
-    deps.counters.queriesIn.inc(spec || hooks ? method : OTHER_METHOD);
+    deps.counters.queriesIn.inc(entry || hooks ? method : OTHER_METHOD);
     const id = query.a.id;
     // BEP 5: every query carries the sender's 20-byte id.
     if (id === undefined || id.length !== 20) {
-      deps.rpc.error(query.t, 203, id === undefined ? "missing argument 'id'" : `argument 'id' must be 20 bytes, got ${id.length}`, from);
+      deps.replies.error(query.t, 203, id === undefined ? "missing argument 'id'" : `argument 'id' must be 20 bytes, got ${id.length}`, from);
       return;
     }
-    if (spec) {
-      const fault = checkShape(query.a, spec.shape);
+    if (entry) {
+      const fault = checkShape(query.a, entry.shape);
       if (fault !== undefined) {
-        deps.rpc.error(query.t, 203, fault, from);
+        deps.replies.error(query.t, 203, fault, from);
         return;
       }
     }
@@ -70,38 +68,64 @@ export class QueryDispatcher {
     if (hooks && this.#runHooks(hooks, query, from, id)) return;
     // BEP 43: a read-only node answers no queries, so it never enters our table.
     if (query.ro !== 1) deps.routing.onQuery(id, from);
-    if (spec) spec.handle(query, from);
-    else if (hooks || !answerLikeFindNode(deps, query, from)) deps.rpc.error(query.t, 204, 'method unknown', from);
+    if (entry === undefined) {
+      if (hooks || !answerLikeFindNode(deps, query, from)) deps.replies.error(query.t, 204, 'method unknown', from);
+    } else if ('handle' in entry) entry.handle(query, from);
+    else this.#answer(entry.answer, entry.dropReason, query, from);
+  }
+
+  #entry(method: string): MethodEntry | undefined {
+    return this.#methods.get(method) ?? this.#shared?.get(method);
+  }
+
+  /** An answerer's entry: what it decides is sent (nothing decided: 204). */
+  #answer(answer: QueryHook, dropReason: string, query: KrpcQuery, from: Endpoint): void {
+    let result: QueryHookResult;
+    try {
+      result = answer(query, from);
+    } catch (error) {
+      this.#deps.onWarning(new Error(`the '${query.q}' handler threw`, { cause: error }));
+      this.#deps.replies.error(query.t, 202, 'server error', from);
+      return;
+    }
+    if (!result) this.#deps.replies.error(query.t, 204, 'method unknown', from);
+    else this.#send(result, dropReason, query, from);
   }
 
   /** True when a hook decided (answered, errored or dropped). */
-  #runHooks(hooks: Parameters<Hooks['runQueryHooks']>[0], query: KrpcQuery, from: Endpoint, id: Uint8Array): boolean {
+  #runHooks(hooks: readonly QueryHook[], query: KrpcQuery, from: Endpoint, id: Uint8Array): boolean {
     const deps = this.#deps;
     let result;
     try {
       result = deps.hooks.runQueryHooks(hooks, query, from);
     } catch (error) {
       deps.onWarning(new Error(`query hook for '${query.q}' threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
-      deps.rpc.error(query.t, 202, 'server error', from);
+      deps.replies.error(query.t, 202, 'server error', from);
       return true;
     }
     if (!result) return false;
+    if (!('drop' in result) && query.ro !== 1) deps.routing.onQuery(id, from);
+    this.#send(result, 'hook', query, from);
+    return true;
+  }
+
+  /** Send a decision: a response (`id` defaults to ours), a KRPC error, or nothing (counted as `dropReason`). */
+  #send(result: Exclude<QueryHookResult, undefined | void>, dropReason: string, query: KrpcQuery, from: Endpoint): void {
+    const deps = this.#deps;
     if ('drop' in result) {
-      deps.counters.drops.inc('hook');
-      return true;
+      deps.counters.drops.inc(dropReason);
+      return;
     }
-    if (query.ro !== 1) deps.routing.onQuery(id, from);
     if ('error' in result) {
-      deps.rpc.error(query.t, result.error[0], result.error[1], from);
-      return true;
+      deps.replies.error(query.t, result.error[0], result.error[1], from);
+      return;
     }
     try {
-      deps.rpc.respond(query.t, result.response.id ? result.response : { ...result.response, id: deps.self.id }, from, result.extra);
+      deps.replies.respond(query.t, result.response.id ? result.response : { ...result.response, id: deps.self.id }, from, result.extra);
     } catch (error) {
-      // A hook's answer the encoder refuses (bad extra keys): our fault, not the sender's.
+      // An answer the encoder refuses (bad extra keys): our fault, not the sender's.
       deps.onWarning(new Error(`query hook for '${query.q}' gave an answer that cannot be encoded`, { cause: error }));
-      deps.rpc.error(query.t, 202, 'server error', from);
+      deps.replies.error(query.t, 202, 'server error', from);
     }
-    return true;
   }
 }

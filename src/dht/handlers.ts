@@ -1,7 +1,7 @@
 /**
  * The BEP 5 queries we answer: ping, find_node, get_peers, announce_peer. Each
  * handler runs after its arguments passed their declared shape (query-shapes.ts)
- * and answers through the rpc layer, with one answer object per method reused
+ * and answers through the replies (replies.ts), with one answer object per method reused
  * for every query (the encoder copies what it writes).
  */
 import type { KrpcQuery, ResponseValues } from '../ground/messages.ts';
@@ -11,11 +11,11 @@ import { encodeCompactAddress } from '../krpc/compact.ts';
 import type { PeerStore } from './peer-store.ts';
 import { maxValuesFor } from './peer-store.ts';
 import type { TokenManager } from './tokens.ts';
-import type { Rpc } from './rpc.ts';
+import type { Replies } from './replies.ts';
 import type { NodeSelf } from './self.ts';
 import { idFor, idNear } from './self.ts';
 import { SHAPES, announcedPort } from './query-shapes.ts';
-import type { Shape } from './query-shapes.ts';
+import type { HandlerEntry } from './methods.ts';
 import type { ScrapeResponder } from './scrape/responder.ts';
 
 /** The routing tables of a node by address family (BEP 32: one per DHT it takes part in). */
@@ -31,7 +31,8 @@ export interface HandlerContext {
   tables: FamilyTables;
   tokens: TokenManager;
   peers: PeerStore;
-  rpc: Rpc;
+  /** Where answers go (encoded and sent). */
+  replies: Replies;
   clock: Clock;
   family: AddressFamily;
   k: number;
@@ -41,37 +42,32 @@ export interface HandlerContext {
   scrape?: ScrapeResponder;
 }
 
-export interface MethodSpec {
-  shape: Shape;
-  handle: (query: KrpcQuery, from: Endpoint) => void;
-}
-
 /** The built-in dispatch table entries, one per BEP 5 query. */
-export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
-  const { rpc, self } = ctx;
+export function builtinHandlers(ctx: HandlerContext): Map<string, HandlerEntry> {
+  const { replies, self } = ctx;
   const peerLength = ctx.family === 4 ? 6 : 18;
   const maxValues = maxValuesFor(peerLength);
 
-  // Answers reused per method: rpc.respond encodes synchronously and keeps nothing.
+  // Answers reused per method: replies.respond encodes synchronously and keeps nothing.
   const pingAnswer = emptyAnswer();
   const findNodeAnswer = emptyAnswer();
   const getPeersAnswer = emptyAnswer();
 
   const withNodes = (r: ResponseValues, target: Uint8Array, want: readonly string[] | undefined): ResponseValues => addNodes(ctx, r, target, want);
 
-  return new Map<string, MethodSpec>([
+  return new Map<string, HandlerEntry>([
     [
       'ping',
       {
         shape: SHAPES.ping,
-        handle: (query, from) => rpc.respond(query.t, clear(pingAnswer, idFor(self, from)), from),
+        handle: (query, from) => replies.respond(query.t, clear(pingAnswer, idFor(self, from)), from),
       },
     ],
     [
       'find_node',
       {
         shape: SHAPES.find_node,
-        handle: (query, from) => rpc.respond(query.t, withNodes(clear(findNodeAnswer, idNear(self, query.a.target!)), query.a.target!, query.a.want), from),
+        handle: (query, from) => replies.respond(query.t, withNodes(clear(findNodeAnswer, idNear(self, query.a.target!)), query.a.target!, query.a.want), from),
       },
     ],
     [
@@ -82,7 +78,7 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
           // A view into the token manager's scratch: the encoder copies it.
           const token = ctx.tokens.issueFor(from.host);
           if (!token) {
-            rpc.error(query.t, 202, 'cannot read your address', from);
+            replies.error(query.t, 202, 'cannot read your address', from);
             return;
           }
           const infohash = query.a.info_hash!;
@@ -96,7 +92,7 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
           const values = flags?.noseed ? ofLength(scrape!.values(infohash, max, true), peerLength) : ctx.peers.infohashCount === 0 ? NO_VALUES : ctx.peers.get(infohash, max, ctx.clock.now());
           if (values.length > 0) r.values = values;
           // Nodes too, even with values: the asker keeps converging toward the infohash.
-          rpc.respond(query.t, withNodes(r, infohash, query.a.want), from, flags?.scrape ? scrape!.extra(infohash) : undefined);
+          replies.respond(query.t, withNodes(r, infohash, query.a.want), from, flags?.scrape ? scrape!.extra(infohash) : undefined);
         },
       },
     ],
@@ -107,19 +103,19 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, MethodSpec> {
         handle: (query, from) => {
           const args = query.a;
           if (!ctx.tokens.verifyFor(args.token!, from.host)) {
-            rpc.error(query.t, 203, 'bad token', from);
+            replies.error(query.t, 203, 'bad token', from);
             return;
           }
           const port = announcedPort(args, from.port);
           if (port === undefined) {
-            rpc.error(query.t, 203, "bad or missing 'port'", from);
+            replies.error(query.t, 203, "bad or missing 'port'", from);
             return;
           }
           const peer = encodeCompactAddress(from.host, port)!;
           ctx.peers.add(args.info_hash!, peer, ctx.clock.now());
           ctx.scrape?.recordAnnounce(query, from.host, port);
           ctx.onAnnounce(args.info_hash!, from.host, port);
-          rpc.respond(query.t, { id: idNear(self, args.info_hash!) }, from);
+          replies.respond(query.t, { id: idNear(self, args.info_hash!) }, from);
         },
       },
     ],
@@ -173,6 +169,6 @@ function clear(r: ResponseValues, id: Uint8Array): ResponseValues {
 export function answerLikeFindNode(ctx: HandlerContext, query: KrpcQuery, from: Endpoint): boolean {
   const target = query.a.target?.length === 20 ? query.a.target : query.a.info_hash?.length === 20 ? query.a.info_hash : undefined;
   if (!target) return false;
-  ctx.rpc.respond(query.t, addNodes(ctx, { id: idNear(ctx.self, target) }, target, query.a.want), from);
+  ctx.replies.respond(query.t, addNodes(ctx, { id: idNear(ctx.self, target) }, target, query.a.want), from);
   return true;
 }

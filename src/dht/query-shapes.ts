@@ -1,5 +1,5 @@
 /**
- * The argument shapes of the BEP 5 queries, checked before a handler runs so
+ * The argument shapes of the queries we answer (BEP 5, 44, 51), checked before a handler runs so
  * handlers only see well-formed arguments (BEP 5 error 203 otherwise). The
  * decoder has already checked bencode types; this checks presence and sizes.
  */
@@ -17,6 +17,11 @@ export const SHAPES = {
   get_peers: [['id', 20], ['info_hash', 20]],
   // `port` depends on `implied_port`: the handler checks it.
   announce_peer: [['id', 20], ['info_hash', 20], ['token', 0]],
+  // BEP 44: the rest of a put (token, value, key, sig, seq, salt, cas) is checked in order by items/handlers.ts.
+  get: [['id', 20], ['target', 20]],
+  put: [['id', 20]],
+  // BEP 51.
+  sample_infohashes: [['id', 20], ['target', 20]],
 } as const satisfies Record<string, Shape>;
 
 /** The 203 message for the first rule `args` breaks, or undefined when they fit. */

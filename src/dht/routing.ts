@@ -35,7 +35,7 @@ import type { RandomSource } from '../ground/random.ts';
 import { randomIdInPrefix } from '../util/id.ts';
 import { bytesEqual, bytesKey } from '../util/bytes.ts';
 import { BUCKET_REFRESH_MS, MAX_REFRESHES_PER_TICK, MAX_STALE_PINGS_PER_TICK, QUESTIONABLE_AFTER_MS } from './constants.ts';
-import type { QueryOutcome } from './rpc.ts';
+import type { QueryOutcome } from './transactions.ts';
 import type { NodeSelf } from './self.ts';
 import type { Bep42Policy } from './bep42/trust.ts';
 

@@ -1,120 +1,82 @@
 /**
- * KRPC transactions and the receive path.
- *
- * Out: `query()` gives each query a random 2-byte transaction id unique among
- * the outstanding ones, and resolves (never rejects) with the outcome: the
- * response, a KRPC error, a timeout, or 'busy' when `maxOutstanding` queries
- * are already waiting (or the send queue is full). With a pacer, a query over
- * the node's send budget waits in its bounded queue; its timeout starts when it
- * leaves. A response matches by transaction id AND source address, and only
- * once the query was sent. There are no retries (BEP 5: "There is no retry").
+ * The receive path of one family's socket, and its queries out.
  *
  * In: transport → size check ('oversize') → blocked source ('blocked') →
- * core.decodeKrpc → queries through the per-IP budget ('rate') to the
- * dispatcher, responses and errors to their transaction. Nothing throws out of
- * `receive`: a datagram that fails to decode gets a 203 when a transaction id
- * was recovered (and the source is within its budget), otherwise it is a
- * counted drop. Every answer carries the requester's address as `ip` (BEP 42).
+ * decode (the table-answers scan, or core.decodeKrpc) → a query through the
+ * per-IP budget ('rate') to the dispatcher (dispatch.ts → handler → replies.ts
+ * encode → send) or, for ping / find_node / get_peers the table answers,
+ * answered inside the core; a response or error to its transaction
+ * (transactions.ts), then the routing upkeep, the response hooks and the
+ * BEP 42 vote. Nothing throws out of `receive`: a datagram that fails to decode
+ * gets a 203 when a transaction id was recovered (and the source is within its
+ * budget), otherwise it is a counted drop.
+ *
+ * Out: `query()` sends through the transactions; a query to a node we expect
+ * an id from (`nodeId`) that times out counts against that node in this
+ * family's table.
+ *
+ * Every part is handed over at construction: nothing is wired in afterwards.
  */
 import type { Core } from '../core/types.ts';
-import type { BencodeDict } from '../ground/bencode.ts';
-import type { Clock, TimerHandle } from '../ground/clock.ts';
+import type { Clock } from '../ground/clock.ts';
 import type { Endpoint } from '../ground/address.ts';
-import type { Transport } from '../transport/types.ts';
-import type { KrpcDecodeFailure, KrpcError, KrpcMessage, KrpcQuery, KrpcResponse, OutgoingError, OutgoingQuery, OutgoingResponse, QueryArgs, ReceivedValues, ResponseValues } from '../ground/messages.ts';
-import { ValuesView } from '../ground/messages.ts';
-import type { RandomSource } from '../ground/random.ts';
-import { IpField } from './bep42/ip-field.ts';
-import { CLIENT_VERSION } from './constants.ts';
-import type { SendPacer } from './pacing.ts';
-import type { DestinationBudget } from './destination-budget.ts';
+import type { KrpcDecodeFailure, KrpcMessage, KrpcResponse, QueryArgs } from '../ground/messages.ts';
+import { WANT_BOTH_BELOW } from './constants.ts';
+import type { QueryDispatcher } from './dispatch.ts';
+import type { Hooks } from './hooks.ts';
 import type { SourceLimiter } from './rate-limit.ts';
+import type { Replies } from './replies.ts';
+import type { RoutingUpkeep } from './routing.ts';
 import type { NodeCounters } from './stats.ts';
 import { errorCodeKey } from './stats.ts';
+import type { TableAnswers } from './table-answers.ts';
+import type { QueryOptions, QueryOutcome, Transactions } from './transactions.ts';
 
-/** What became of a query. */
-export type QueryOutcome =
-  | { kind: 'response'; response: KrpcResponse; from: Endpoint; rtt: number }
-  | { kind: 'error'; code: number; message: string; from: Endpoint }
-  | { kind: 'timeout' }
-  | { kind: 'busy' }
-  | { kind: 'invalid'; reason: string }
-  | { kind: 'closed' };
+export type { QueryOptions, QueryOutcome } from './transactions.ts';
+export { detachResponse } from './transactions.ts';
 
-export interface QueryOptions {
-  extra?: BencodeDict;
-  timeoutMs?: number;
-  /** The id we expect to answer (for routing upkeep on timeout). */
-  nodeId?: Uint8Array;
+/** Each family's routing upkeep (BEP 32: a response may list nodes of the other family). */
+export interface FamilyRoutings {
+  4: RoutingUpkeep | undefined;
+  6: RoutingUpkeep | undefined;
+}
+
+/** Where responders' reports of our address go (BEP 42 `ip`): the node's identity. */
+export interface AddressReports {
+  report(family: 4 | 6, ip: Uint8Array, from: Endpoint): void;
 }
 
 export interface RpcDeps {
   core: Core;
-  transport: Transport;
   clock: Clock;
-  random: RandomSource;
   counters: NodeCounters;
-  /**
-   * Our id, put in every query's `a.id` unless the caller set one (read per query: BEP 42 may
-   * change it) — in crawler mode the id the destination already knows us by, if any.
-   */
-  self: { readonly id: Uint8Array; readonly askedAs?: { idFor(to: Endpoint): Uint8Array | undefined } | undefined };
-  timeoutMs: number;
-  maxOutstanding: number;
+  family: 4 | 6;
   /** Datagrams longer than this are dropped unread. */
   maxDatagramBytes: number;
   /** Per-source-IP budget for what we would answer (queries, undecodable datagrams); none: unlimited. */
   limiter: SourceLimiter | undefined;
-  /** Send budget for our queries; none: unpaced. */
-  pacer: SendPacer | undefined;
-  /** What each destination receives from us, queries and answers (destination-budget.ts); none: unlimited. */
-  budget?: DestinationBudget | undefined;
-  /** BEP 43: mark our queries `ro=1` (we answer none, so nobody should add us to a table). */
-  readOnly?: boolean;
+  transactions: Transactions;
+  replies: Replies;
+  /** Where queries go; none for a read-only node (BEP 43: it answers nothing). */
+  dispatcher: QueryDispatcher | undefined;
   /**
    * Bytes in, bytes out (table-answers.ts): a query it accepts is answered
    * without decodeKrpc and the dispatcher; one it declines comes back as the
    * message of the same scan. None: every datagram is decoded.
    */
-  tableAnswers?: { accepts(datagram: Uint8Array): boolean; message(): KrpcMessage | KrpcDecodeFailure; answer(from: Endpoint): void } | undefined;
-  /** Queries go to the dispatcher (synchronously, on the datagram's bytes). */
-  onQuery: (query: KrpcQuery, from: Endpoint) => void;
-  /** A matched response, before its promise resolves (routing upkeep, response hooks). */
-  onResponse: (response: KrpcResponse, from: Endpoint, query: OutgoingQuery) => void;
-  /** A query that got no answer in time. */
-  onTimeout: (to: Endpoint, query: OutgoingQuery, nodeId: Uint8Array | undefined) => void;
-  /** A matched response carried `ip` (BEP 42): how `from` sees our address. */
-  onAddressReport?: (ip: Uint8Array, from: Endpoint) => void;
+  tableAnswers: Pick<TableAnswers, 'accepts' | 'message' | 'answer'> | undefined;
+  /** This family's table upkeep: nodes that answer, and nodes that do not. */
+  routing: RoutingUpkeep;
+  /** Both families' upkeep, for the other family's nodes a response lists (asked for with `want`). */
+  routings: FamilyRoutings;
+  /** The embedder's response hooks. */
+  hooks: Hooks;
+  addressReports: AddressReports | undefined;
   onWarning: (error: Error) => void;
 }
 
-interface Transaction {
-  tid: number;
-  to: Endpoint;
-  query: OutgoingQuery;
-  nodeId: Uint8Array | undefined;
-  /** Sent (not waiting in the pacer's queue). */
-  sent: boolean;
-  sentAt: number;
-  timeoutMs: number;
-  timer: TimerHandle | undefined;
-  resolve: (outcome: QueryOutcome) => void;
-}
-
-const BUSY: QueryOutcome = { kind: 'busy' };
-const CLOSED: QueryOutcome = { kind: 'closed' };
-const TIMEOUT: QueryOutcome = { kind: 'timeout' };
-
 export class Rpc {
   readonly #deps: RpcDeps;
-  readonly #pending = new Map<number, Transaction>();
-  readonly #tidPool = new Uint16Array(256);
-  #tidNext = 256;
-  #closed = false;
-  /** Scratch messages reused for every answer: encodeKrpc is synchronous, so nothing holds on to them. */
-  readonly #response: OutgoingResponse = { y: 'r', t: new Uint8Array(0), r: {}, v: CLIENT_VERSION };
-  readonly #error: OutgoingError = { y: 'e', t: new Uint8Array(0), e: { code: 0, message: '' }, v: CLIENT_VERSION };
-  readonly #ipField = new IpField();
 
   constructor(deps: RpcDeps) {
     this.#deps = deps;
@@ -122,12 +84,12 @@ export class Rpc {
 
   /** Queries sent or queued, not yet answered (the `maxOutstanding` cap counts both). */
   get outstanding(): number {
-    return this.#pending.size;
+    return this.#deps.transactions.outstanding;
   }
 
   /** Queries waiting for send budget. */
   get queued(): number {
-    return this.#deps.pacer?.queued ?? 0;
+    return this.#deps.transactions.queued;
   }
 
   /**
@@ -135,115 +97,7 @@ export class Rpc {
    * throws TypeError (synchronously) when `args`/`extra` cannot be encoded.
    */
   query(to: Endpoint, method: string, args: QueryArgs, options: QueryOptions = {}): Promise<QueryOutcome> {
-    if (this.#closed) return Promise.resolve(CLOSED);
-    const deps = this.#deps;
-    if (this.#pending.size >= deps.maxOutstanding) {
-      deps.counters.drops.inc('busy');
-      return Promise.resolve(BUSY);
-    }
-    // Over the destination's budget for longer than we would wait: refused like a full queue.
-    const wait = deps.budget?.reserve(destinationKey(to)) ?? 0;
-    if (wait < 0) {
-      deps.counters.drops.inc('destination-busy');
-      return Promise.resolve(BUSY);
-    }
-    const tid = this.#nextTid();
-    const query: OutgoingQuery = {
-      y: 'q',
-      t: new Uint8Array([tid >> 8, tid & 0xff]),
-      q: method,
-      a: args.id ? args : { ...args, id: deps.self.askedAs?.idFor(to) ?? deps.self.id },
-      v: CLIENT_VERSION,
-    };
-    if (options.extra) query.extra = options.extra;
-    if (deps.readOnly) query.ro = 1;
-    const bytes = deps.core.encodeKrpc(query);
-    return new Promise<QueryOutcome>((resolve) => {
-      const tx: Transaction = {
-        tid,
-        to,
-        query,
-        nodeId: options.nodeId,
-        sent: false,
-        sentAt: 0,
-        timeoutMs: options.timeoutMs ?? deps.timeoutMs,
-        timer: undefined,
-        resolve,
-      };
-      this.#pending.set(tid, tx);
-      const send = (): void => this.#send(tx, bytes);
-      const pace = (): void => {
-        if (!deps.pacer) send();
-        else if (!deps.pacer.schedule(send)) {
-          this.#pending.delete(tid);
-          deps.counters.drops.inc('send-queue-full');
-          resolve(BUSY);
-        }
-      };
-      if (wait === 0) pace();
-      else {
-        // Waiting for the destination's budget: the timer is the transaction's until it leaves (settle cancels it).
-        tx.timer = deps.clock.setTimer(() => {
-          tx.timer = undefined;
-          if (this.#pending.get(tid) === tx) pace();
-        }, wait);
-      }
-    });
-  }
-
-  /** Put a query on the wire (now, or when the pacer lets it go) and start its timeout. */
-  #send(tx: Transaction, bytes: Uint8Array): void {
-    if (this.#pending.get(tx.tid) !== tx || tx.sent) return; // settled while queued (closed)
-    const deps = this.#deps;
-    tx.sent = true;
-    tx.sentAt = deps.clock.now();
-    tx.timer = deps.clock.setTimer(() => this.#timeout(tx), tx.timeoutMs);
-    deps.counters.queriesOut.inc(tx.query.q);
-    deps.counters.datagramsOut++;
-    deps.counters.bytesOut += bytes.length;
-    try {
-      deps.transport.send(bytes, tx.to);
-    } catch (error) {
-      // The transport contract says send never throws; a broken one costs this query (it times out), not the pacer's timer.
-      deps.onWarning(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-
-  /** Answer a query with `r` (+ `extra` keys), telling the requester its address (`ip`, BEP 42). */
-  respond(t: Uint8Array, r: ResponseValues, to: Endpoint, extra?: BencodeDict): void {
-    const message = this.#response;
-    message.t = t;
-    message.r = r;
-    message.extra = extra;
-    message.ip = this.compactOf(to);
-    this.sendAnswer(this.#deps.core.encodeKrpc(message), to);
-  }
-
-  /** Send an encoded answer to a query from `to`. */
-  sendAnswer(bytes: Uint8Array, to: Endpoint): void {
-    this.#deps.counters.datagramsOut++;
-    this.#deps.counters.bytesOut += bytes.length;
-    this.#deps.budget?.spend(destinationKey(to));
-    this.#deps.transport.send(bytes, to);
-  }
-
-  /** The compact address of `to` (BEP 42 `ip`). A scratch view: encode it before the next call. */
-  compactOf(to: Endpoint): Uint8Array | undefined {
-    return this.#ipField.of(to);
-  }
-
-  /** Answer a query with a KRPC error (BEP 5: 201 generic, 202 server, 203 protocol, 204 method unknown). */
-  error(t: Uint8Array, code: number, text: string, to: Endpoint): void {
-    const message = this.#error;
-    message.t = t;
-    message.e.code = code;
-    message.e.message = text;
-    this.#deps.counters.errorsOut.inc(code);
-    this.#deps.counters.datagramsOut++;
-    this.#deps.budget?.spend(destinationKey(to));
-    const bytes = this.#deps.core.encodeKrpc(message);
-    this.#deps.counters.bytesOut += bytes.length;
-    this.#deps.transport.send(bytes, to);
+    return this.#deps.transactions.query(to, method, args, options, this.#deps.routing);
   }
 
   /** The datagram handler: never throws. */
@@ -279,13 +133,15 @@ export class Rpc {
             deps.counters.drops.inc('rate');
             return;
           }
-          deps.onQuery(message, from);
+          if (deps.dispatcher) deps.dispatcher.handle(message, from);
+          else deps.counters.drops.inc('read-only');
           return;
         case 'r':
           this.#onResponse(message, from);
           return;
         case 'e':
-          this.#onError(message, from);
+          deps.counters.errorsIn.inc(errorCodeKey(message.e.code));
+          deps.transactions.fail(message, from);
           return;
         default:
           this.#onInvalid(message, from);
@@ -298,128 +154,45 @@ export class Rpc {
 
   /** Fail every outstanding query with 'closed' and refuse new ones. */
   close(): void {
-    this.#closed = true;
-    this.#deps.pacer?.close();
-    for (const tx of [...this.#pending.values()]) this.#settle(tx, CLOSED);
-  }
-
-  #nextTid(): number {
-    for (;;) {
-      if (this.#tidNext >= this.#tidPool.length) {
-        this.#deps.random(new Uint8Array(this.#tidPool.buffer));
-        this.#tidNext = 0;
-      }
-      const tid = this.#tidPool[this.#tidNext++]!;
-      // The cap (≤ 65536) keeps a free id, so this ends.
-      if (!this.#pending.has(tid)) return tid;
-    }
-  }
-
-  /** The transaction a message with transaction id `t` from `from` answers, if any. */
-  #match(t: Uint8Array | undefined, from: Endpoint): Transaction | undefined {
-    if (!t || t.length !== 2) return undefined;
-    const tx = this.#pending.get((t[0]! << 8) | t[1]!);
-    if (!tx || !tx.sent || tx.to.port !== from.port || tx.to.host !== from.host) return undefined;
-    return tx;
+    this.#deps.transactions.close();
   }
 
   #onResponse(message: KrpcResponse, from: Endpoint): void {
-    const tx = this.#match(message.t, from);
-    if (!tx) {
-      this.#deps.counters.drops.inc('unknown-transaction');
-      return;
-    }
-    // The transport may reuse `data` once we return, and the outcome is read later: keep a copy.
-    const response = detachResponse(message);
     const deps = this.#deps;
-    deps.counters.responsesIn.inc(tx.query.q);
-    // Settle first: a throwing observer must not leave the query hanging until its timeout.
-    this.#settle(tx, { kind: 'response', response, from, rtt: deps.clock.now() - tx.sentAt });
-    deps.onResponse(response, from, tx.query);
-    if (response.ip && deps.onAddressReport) deps.onAddressReport(response.ip, from);
-  }
-
-  #onError(message: KrpcError, from: Endpoint): void {
-    const tx = this.#match(message.t, from);
-    this.#deps.counters.errorsIn.inc(errorCodeKey(message.e.code));
-    if (!tx) {
-      this.#deps.counters.drops.inc('unknown-transaction');
-      return;
+    // Settled first: a throwing observer must not leave the query hanging until its timeout.
+    const answered = deps.transactions.answer(message, from);
+    if (!answered) return;
+    const { response, query } = answered;
+    deps.routing.onResponse(response.r.id, from);
+    // BEP 32: nodes of the other family (asked for with `want` while its table is short) join it if they answer.
+    const other = deps.family === 4 ? 6 : 4;
+    const leaked = other === 6 ? response.r.nodes6 : response.r.nodes;
+    if (leaked !== undefined) deps.routings[other]?.introduce(leaked, other, WANT_BOTH_BELOW);
+    const responseHooks = deps.hooks.responseHooks(query.q);
+    if (responseHooks) {
+      for (const hook of responseHooks) {
+        try {
+          hook(response, from, query);
+        } catch (error) {
+          deps.onWarning(new Error(`response hook for '${query.q}' threw`, { cause: error }));
+        }
+      }
     }
-    this.#settle(tx, { kind: 'error', code: message.e.code, message: message.e.message, from });
+    if (response.ip && deps.addressReports) deps.addressReports.report(deps.family, response.ip, from);
   }
 
   #onInvalid(failure: KrpcDecodeFailure, from: Endpoint): void {
     const deps = this.#deps;
     deps.counters.drops.inc(`decode:${failure.code}`);
-    const tx = this.#match(failure.t, from);
     const what = `${failure.code}${failure.field ? ` in '${failure.field}'` : ''} at byte ${failure.offset}`;
-    if (tx) {
-      // A garbled answer to our query: fail it now rather than at the timeout.
-      this.#settle(tx, { kind: 'invalid', reason: what });
-      return;
-    }
+    // A garbled answer to our query: failed now rather than at the timeout.
+    if (deps.transactions.garbled(failure, from, what)) return;
     if (!failure.t) return;
     // An answer costs us a datagram: garbage spends the sender's query budget too.
     if (deps.limiter && !deps.limiter.take(from.host, deps.clock.now())) {
       deps.counters.drops.inc('rate');
       return;
     }
-    this.error(failure.t, 203, `invalid message: ${what}`, from);
+    deps.replies.error(failure.t, 203, `invalid message: ${what}`, from);
   }
-
-  #timeout(tx: Transaction): void {
-    if (this.#pending.get(tx.tid) !== tx) return;
-    tx.timer = undefined;
-    this.#deps.counters.timeouts.inc(tx.query.q);
-    this.#settle(tx, TIMEOUT);
-    try {
-      this.#deps.onTimeout(tx.to, tx.query, tx.nodeId);
-    } catch (error) {
-      this.#deps.onWarning(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-
-  #settle(tx: Transaction, outcome: QueryOutcome): void {
-    this.#pending.delete(tx.tid);
-    tx.timer?.cancel();
-    tx.resolve(outcome);
-  }
-}
-
-/**
- * A copy of a response that owns its bytes: one copy of the datagram, every
- * byte-string field re-pointed into it (they are all views of the datagram).
- */
-export function detachResponse(message: KrpcResponse): KrpcResponse {
-  const source = message.datagram;
-  const copy = source.slice();
-  const move = (view: Uint8Array): Uint8Array => {
-    const start = view.byteOffset - source.byteOffset;
-    // A view outside the datagram (a core that copied) is copied as is.
-    if (view.buffer !== source.buffer || start < 0 || start + view.length > source.length) return view.slice();
-    return copy.subarray(start, start + view.length);
-  };
-  const r: ReceivedValues = {};
-  const { id, nodes, nodes6, token, values } = message.r;
-  if (id) r.id = move(id);
-  if (nodes) r.nodes = move(nodes);
-  if (nodes6) r.nodes6 = move(nodes6);
-  if (token) r.token = move(token);
-  if (values) r.values = new ValuesView(move(values.bytes), values.length);
-  const detached: KrpcResponse = {
-    y: 'r',
-    t: move(message.t),
-    r,
-    datagram: copy,
-    bodyStart: message.bodyStart,
-    bodyEnd: message.bodyEnd,
-  };
-  if (message.v) detached.v = move(message.v);
-  if (message.ip) detached.ip = move(message.ip);
-  return detached;
-}
-
-function destinationKey(to: Endpoint): string {
-  return `${to.host}|${to.port}`;
 }

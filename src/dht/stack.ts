@@ -14,6 +14,10 @@ import { MemoryPeerStore } from './peer-store.ts';
 import { QueryDispatcher } from './dispatch.ts';
 import { RoutingUpkeep } from './routing.ts';
 import { Rpc } from './rpc.ts';
+import type { AddressReports, FamilyRoutings } from './rpc.ts';
+import { Replies } from './replies.ts';
+import { Transactions } from './transactions.ts';
+import type { SharedEntries } from './methods.ts';
 import { TableAnswers } from './table-answers.ts';
 import type { NodeSelf } from './self.ts';
 import type { Bep42Policy } from './bep42/trust.ts';
@@ -29,9 +33,8 @@ import type { Emitter } from './emitter.ts';
 import type { DHTEvents } from './events.ts';
 import type { Scrape } from './scrape/install.ts';
 import type { TraversalResult, TraversalStrategy } from './traversal.ts';
-import { IP_VOTE_TTL_MS, WANT_BOTH_BELOW } from './constants.ts';
+import { IP_VOTE_TTL_MS } from './constants.ts';
 import { findNodeLookup } from './lookups/find-node.ts';
-import { extensionMethods } from './extension-methods.ts';
 
 export interface Stack {
   family: 4 | 6;
@@ -45,7 +48,6 @@ export interface Stack {
   peers: MemoryPeerStore;
   /** Our external IP of this family, as responders report it (BEP 42 `ip`). */
   voter: IpVoter;
-  dispatcher: QueryDispatcher;
 }
 
 /** The stack of `family`, if the node runs one. */
@@ -58,11 +60,10 @@ export function stackOf<S extends { family: 4 | 6 }>(stacks: readonly S[], famil
 export interface StackNode {
   options: ResolvedOptions;
   counters: NodeCounters;
+  /** The embedder's hooks. */
   hooks: Hooks;
   emitter: Emitter<DHTEvents>;
   warn: (error: Error) => void;
-  /** A response told us our address as its sender sees it (BEP 42 `ip`). */
-  onAddressReport: (family: 4 | 6, ip: Uint8Array, from: Endpoint) => void;
   /** A traversal runner on this family's DHT. */
   runOn: (family: 4 | 6) => (target: Uint8Array, strategy: TraversalStrategy, signal?: AbortSignal) => Promise<TraversalResult>;
   /** Routers answer but never enter the table (BEP 5). */
@@ -78,112 +79,111 @@ export interface SharedParts {
   bep42: Bep42Policy;
   tokens: TokenManager;
   tables: FamilyTables;
+  /** Each family's routing upkeep, filled as the stacks are built. */
+  routings: FamilyRoutings;
   scrape: Scrape;
-  builtinHooks: Hooks;
-  stackFor: (family: 4 | 6) => Stack | undefined;
+  /** The node's BEP 44 / 51 entries of every family's dispatch table. */
+  entries: SharedEntries;
+  /** The node's identity, told how responders see our address (BEP 42 `ip`). */
+  addressReports: AddressReports;
 }
 
-/** One family's socket, table, rpc, routing upkeep, peer store and dispatcher. */
+/**
+ * One family's socket, table, routing upkeep, peer store, dispatcher and the
+ * rpc over them, each built with what it needs, in the order data flows back:
+ * replies and transactions first, then the upkeep that pings through the
+ * transactions, the answering parts, and the receive path over all of them.
+ */
 export function buildStack(node: StackNode, shared: SharedParts, { transport, local }: Bound, self: NodeSelf): Stack {
-    const o = node.options;
-    const { core, bep42 } = shared;
-    const family = local.family as 4 | 6;
-    const otherFamily = family === 4 ? 6 : 4;
-    const voter = new IpVoter({ threshold: o.bep42Votes, maxVoters: o.maxIpVoters, ttlMs: IP_VOTE_TTL_MS });
-    const counters = node.counters;
-    const warn = node.warn;
-    const hooks = node.hooks;
-    // Late-bound: rpc and routing refer to each other.
-    let routing: RoutingUpkeep | undefined;
-    let dispatcher: QueryDispatcher | undefined;
-    let tableAnswers: TableAnswers | undefined;
-    const rpc = new Rpc({
-      core,
-      transport,
-      clock: o.clock,
-      random: o.random,
-      counters,
-      self,
-      timeoutMs: o.timeoutMs,
-      maxOutstanding: o.maxOutstanding,
-      maxDatagramBytes: o.maxDatagramBytes,
-      limiter: shared.limiter,
-      pacer: shared.pacer,
-      budget: shared.budget,
-      readOnly: o.readOnly,
-      // BEP 43: a read-only node answers nothing.
-      onQuery: o.readOnly ? () => counters.drops.inc('read-only') : (query, from) => dispatcher!.handle(query, from),
-      tableAnswers: o.readOnly
-        ? undefined
-        : { accepts: (datagram) => tableAnswers!.accepts(datagram), message: () => tableAnswers!.message(), answer: (from) => tableAnswers!.answer(from) },
-      onResponse: (response, from, query) => {
-        routing!.onResponse(response.r.id, from);
-        // BEP 32: nodes of the other family (asked for with `want` while its table is short) join it if they answer.
-        const leaked = family === 4 ? response.r.nodes6 : response.r.nodes;
-        if (leaked !== undefined) shared.stackFor(otherFamily)?.routing.introduce(leaked, otherFamily, WANT_BOTH_BELOW);
-        const responseHooks = hooks.responseHooks(query.q);
-        if (!responseHooks) return;
-        for (const hook of responseHooks) {
-          try {
-            hook(response, from, query);
-          } catch (error) {
-            warn(new Error(`response hook for '${query.q}' threw`, { cause: error }));
-          }
-        }
-      },
-      onTimeout: (_to, _query, nodeId) => {
-        if (nodeId) routing!.onTimeout(nodeId);
-      },
-      onAddressReport: (ip, from) => node.onAddressReport(family, ip, from),
-      onWarning: warn,
-    });
-    routing = new RoutingUpkeep({
-      self,
-      clock: o.clock,
-      random: o.random,
-      ping: (to) => rpc.query(to, 'ping', {}),
-      refresh: (target) => findNodeLookup(node.runOn(family), target),
-      onNode: (info) => node.emitter.emit('node', info),
-      isRouter: node.isRouter,
-      maxPendingPings: o.maxPendingPings,
-      bep42,
-    });
-    const peers = new MemoryPeerStore({ random: o.random, maxPerInfohash: o.maxPeersPerInfohash, maxTotal: o.maxPeers, peerLength: family === 4 ? 6 : 18 });
-    const emitter = node.emitter;
-    const observe = (query: KrpcQuery, from: Endpoint): void => emitter.emit('query', { query, from });
-    dispatcher = new QueryDispatcher({
-      self,
-      tables: shared.tables,
-      tokens: shared.tokens,
-      scrape: shared.scrape.responder,
-      extensions: extensionMethods(['get', 'put', 'sample_infohashes'], { hooks: shared.builtinHooks, rpc, self, counters, onWarning: warn }),
-      peers,
-      rpc,
-      clock: o.clock,
-      family,
-      k: o.k,
-      onAnnounce: (infohash, host, port) => {
-        if (emitter.has('announce')) emitter.emit('announce', { infohash: infohash.slice(), peer: { host, port } });
-      },
-      hooks,
-      routing,
-      counters,
-      observe: () => (emitter.has('query') ? observe : undefined),
-      onWarning: warn,
-    });
-    tableAnswers = new TableAnswers({
-      core,
-      self,
-      hooks,
-      observed: () => emitter.has('query'),
-      counters,
-      routing,
-      tokens: shared.tokens,
-      peers,
-      scrape: shared.scrape.responder,
-      rpc,
-      clock: o.clock,
-      k: o.k,
-    });
-    return { family, transport, local, self, rpc, routing, peers, voter, dispatcher };
+  const o = node.options;
+  const { core, bep42 } = shared;
+  const family = local.family as 4 | 6;
+  const { counters, warn, hooks, emitter } = node;
+  const voter = new IpVoter({ threshold: o.bep42Votes, maxVoters: o.maxIpVoters, ttlMs: IP_VOTE_TTL_MS });
+  const replies = new Replies({ core, transport, counters, budget: shared.budget });
+  const transactions = new Transactions({
+    core,
+    transport,
+    clock: o.clock,
+    random: o.random,
+    counters,
+    self,
+    timeoutMs: o.timeoutMs,
+    maxOutstanding: o.maxOutstanding,
+    pacer: shared.pacer,
+    budget: shared.budget,
+    readOnly: o.readOnly,
+    onWarning: warn,
+  });
+  const routing = new RoutingUpkeep({
+    self,
+    clock: o.clock,
+    random: o.random,
+    ping: (to) => transactions.query(to, 'ping', {}),
+    refresh: (target) => findNodeLookup(node.runOn(family), target),
+    onNode: (info) => emitter.emit('node', info),
+    isRouter: node.isRouter,
+    maxPendingPings: o.maxPendingPings,
+    bep42,
+  });
+  shared.routings[family] = routing;
+  const peers = new MemoryPeerStore({ random: o.random, maxPerInfohash: o.maxPeersPerInfohash, maxTotal: o.maxPeers, peerLength: family === 4 ? 6 : 18 });
+  const observe = (query: KrpcQuery, from: Endpoint): void => emitter.emit('query', { query, from });
+  // BEP 43: a read-only node answers nothing.
+  const dispatcher = o.readOnly
+    ? undefined
+    : new QueryDispatcher({
+        self,
+        tables: shared.tables,
+        tokens: shared.tokens,
+        scrape: shared.scrape.responder,
+        shared: shared.entries,
+        peers,
+        replies,
+        clock: o.clock,
+        family,
+        k: o.k,
+        onAnnounce: (infohash, host, port) => {
+          if (emitter.has('announce')) emitter.emit('announce', { infohash: infohash.slice(), peer: { host, port } });
+        },
+        hooks,
+        routing,
+        counters,
+        observe: () => (emitter.has('query') ? observe : undefined),
+        onWarning: warn,
+      });
+  const tableAnswers = o.readOnly
+    ? undefined
+    : new TableAnswers({
+        core,
+        self,
+        hooks,
+        observed: () => emitter.has('query'),
+        counters,
+        routing,
+        tokens: shared.tokens,
+        peers,
+        scrape: shared.scrape.responder,
+        replies,
+        clock: o.clock,
+        k: o.k,
+      });
+  const rpc = new Rpc({
+    core,
+    clock: o.clock,
+    counters,
+    family,
+    maxDatagramBytes: o.maxDatagramBytes,
+    limiter: shared.limiter,
+    transactions,
+    replies,
+    dispatcher,
+    tableAnswers,
+    routing,
+    routings: shared.routings,
+    hooks,
+    addressReports: shared.addressReports,
+    onWarning: warn,
+  });
+  return { family, transport, local, self, rpc, routing, peers, voter };
 }

@@ -12,7 +12,7 @@
  * does what the dispatcher does: the method's counter, routing upkeep (unless
  * `ro=1`), the id we answer as (crawler mode: the nearest / the one the asker
  * knows), the token (none at the BEP 33 announce cap), the stored peers (the
- * same random subset the dispatcher's `get` draws), and the rpc's send.
+ * same random subset the dispatcher's `get` draws), and the replies' send.
  * Anything else goes to the dispatcher with the message of the same scan.
  */
 import type { Core } from '../core/types.ts';
@@ -23,7 +23,7 @@ import { CLIENT_VERSION } from './constants.ts';
 import type { Hooks } from './hooks.ts';
 import { maxValuesFor, type MemoryPeerStore } from './peer-store.ts';
 import type { RoutingUpkeep } from './routing.ts';
-import type { Rpc } from './rpc.ts';
+import type { Replies } from './replies.ts';
 import type { NodeSelf } from './self.ts';
 import { idFor, idNear } from './self.ts';
 import type { NodeCounters } from './stats.ts';
@@ -43,7 +43,7 @@ export interface TableAnswerDeps {
   /** Read packed (compactPeers), the way the dispatcher's `get` draws them. */
   peers: MemoryPeerStore;
   scrape?: ScrapeResponder | undefined;
-  rpc: Rpc;
+  replies: Replies;
   clock: Clock;
   k: number;
 }
@@ -93,7 +93,7 @@ export class TableAnswers {
         token = deps.tokens.issueFor(from.host);
         if (!token) {
           const query = answers.message();
-          if (query.y === 'q') deps.rpc.error(query.t, 202, 'cannot read your address', from);
+          if (query.y === 'q') deps.replies.error(query.t, 202, 'cannot read your address', from);
           return;
         }
         // No token at the BEP 33 cap: nobody can announce more for this infohash.
@@ -105,7 +105,7 @@ export class TableAnswers {
         }
       }
     }
-    const bytes = answers.answer(self.table, deps.k, { id, ip: deps.rpc.compactOf(from), token, version: CLIENT_VERSION, values, valueLength });
-    deps.rpc.sendAnswer(bytes, from);
+    const bytes = answers.answer(self.table, deps.k, { id, ip: deps.replies.compactOf(from), token, version: CLIENT_VERSION, values, valueLength });
+    deps.replies.sendAnswer(bytes, from);
   }
 }

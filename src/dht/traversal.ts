@@ -27,7 +27,7 @@ import { compareDistance } from '../core/routing-types.ts';
 import { COMPACT_NODE_LENGTH, ID_LENGTH, decodeCompactAddress } from '../krpc/compact.ts';
 import { bytesEqual, bytesKey } from '../util/bytes.ts';
 import { MAX_CANDIDATES, MAX_LOOKUP_QUERIES } from './constants.ts';
-import type { QueryOutcome } from './rpc.ts';
+import type { QueryOutcome } from './transactions.ts';
 
 /** Candidate states: not asked yet, asked, answered, failed (timeout, error, wrong id). */
 export const PENDING = 0;

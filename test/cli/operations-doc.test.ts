@@ -7,7 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit.ts';
-import { OPTIONS, flagOf } from '../../src/cli/option-table.ts';
+import { OPTIONS, flagOf, optionsFor } from '../../src/cli/option-table.ts';
 import { withTable } from '../../scripts/options-doc.ts';
 
 const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
@@ -42,12 +42,15 @@ describe('docs/OPERATIONS.md', () => {
     for (const name of queried) expect(exported.has(name.replace(/_(bucket|sum|count)$/, '')), name).toBe(true);
   });
 
-  it("the systemd unit's flags exist", () => {
-    const unit = read('docs/ops/btdht-node.service');
-    const exec = /^ExecStart=.*btdht node (.*)$/m.exec(unit)![1]!;
-    const flags = new Set(['--config', '--metrics', ...OPTIONS.map((option) => flagOf(option))]);
-    for (const flag of exec.match(/--[a-z0-9-]+/g)!) expect(flags.has(flag), flag).toBe(true);
-    expect(unit).toMatch(new RegExp(`RestartPreventExitStatus=${EXIT.usage}`));
+  it("the systemd units' flags exist, each for its command", () => {
+    for (const command of ['node', 'crawl'] as const) {
+      const unit = read(`docs/ops/btdht-${command}.service`);
+      const exec = new RegExp(`^ExecStart=.*btdht ${command} (.*)$`, 'm').exec(unit)![1]!;
+      const flags = new Set(['--config', ...optionsFor(command).map((option) => flagOf(option))]);
+      for (const flag of exec.match(/--[a-z0-9-]+/g)!) expect(flags.has(flag), `${command}: ${flag}`).toBe(true);
+      expect(unit).toMatch(new RegExp(`RestartPreventExitStatus=${EXIT.usage}`));
+      expect(doc).toContain(`ops/btdht-${command}.service`);
+    }
   });
 
   it('the exit codes in the doc and the README are those of exit.ts', () => {

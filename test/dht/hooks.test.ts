@@ -2,7 +2,7 @@ import { describe, expect, it, beforeEach, afterEach } from 'vitest';
 import { backends } from '../helpers/backends.ts';
 import { loadCore } from '../../src/core/index.ts';
 import type { Core } from '../../src/core/types.ts';
-import type { KrpcError, KrpcQuery, KrpcResponse } from '../../src/ground/messages.ts';
+import type { KrpcDecodeFailure, KrpcError, KrpcMessage, KrpcQuery, KrpcResponse } from '../../src/ground/messages.ts';
 import { bytesKey } from '../../src/util/bytes.ts';
 import { startTestNode, v4, id, flush } from './helpers.ts';
 import type { TestNode } from './helpers.ts';
@@ -141,5 +141,27 @@ describe.each(backends)('hooks (%s core)', (backend) => {
     await assertion;
     expect(node.dht.stats().timeouts.vote).toBe(1);
     await flush();
+  });
+
+  it("the node's BEP 44 / 51 answers are entries of the same table: shape checked first (203), then the embedder's hooks observe or take over", () => {
+    const get = (target: Uint8Array): (KrpcMessage | KrpcDecodeFailure)[] => node.ask({ y: 'q', t: T, q: 'get', a: { id: id(1), target } }, alice);
+    let seen = 0;
+    const off = node.dht.onQuery('get', () => void seen++);
+    node.dht.onQuery('sample_infohashes', () => void seen++);
+    // The declared shapes, as for BEP 5's methods: the hooks never see a malformed query.
+    expect((get(id(1).subarray(2))[0] as KrpcError).e.code).toBe(203);
+    expect((node.ask({ y: 'q', t: T, q: 'sample_infohashes', a: { id: id(1) } }, alice)[0] as KrpcError).e.code).toBe(203);
+    expect(seen).toBe(0);
+    // Observed: the node's own answer (a write token and nodes) still goes out.
+    const [plain] = get(id(4));
+    expect((plain as KrpcResponse).r.token?.length).toBeGreaterThan(0);
+    expect(seen).toBe(1);
+    off();
+    // Taken over: the hook's decision replaces the entry's answer; removing the hook restores it.
+    const takeOver = node.dht.onQuery('get', () => ({ error: [201, 'not here'] as const }));
+    expect((get(id(4))[0] as KrpcError).e).toEqual({ code: 201, message: 'not here' });
+    takeOver();
+    expect(get(id(4))[0]?.y).toBe('r');
+    expect(node.dht.stats().queriesIn['get']).toBe(4);
   });
 });

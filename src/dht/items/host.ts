@@ -10,18 +10,32 @@ import { encodeCompactNodes } from '../../krpc/compact.ts';
 import { ipFamily } from '../../ground/address.ts';
 import type { AddressFamily, Endpoint } from '../../ground/address.ts';
 import type { QueryHook } from '../hooks.ts';
+import type { AnswerEntry } from '../methods.ts';
+import type { Shape } from '../query-shapes.ts';
 import type { NodeInfo } from '../routing.ts';
-import type { QueryOutcome } from '../rpc.ts';
+import type { QueryOutcome } from '../transactions.ts';
 import type { TraversalResult, TraversalStrategy } from '../traversal.ts';
 import { KrpcRemoteError, QueryFailedError } from '../errors.ts';
 
 export interface ExtensionHost {
   readonly id: Uint8Array;
   onQuery(method: string, hook: QueryHook): () => void;
+  /**
+   * The node's own dispatch table (only the host a node gives its own
+   * extensions): `entry` answers its method like a built-in handler, with the
+   * same shape check and under the embedder's hooks. Without it (an extension
+   * installed on a node by hand) the extensions answer as query hooks.
+   */
+  answer?(method: string, entry: AnswerEntry): () => void;
   query(endpoint: Endpoint, method: string, args?: QueryArgs, extra?: BencodeDict): Promise<KrpcResponse>;
   lookup(target: Uint8Array, strategy: TraversalStrategy, options?: { signal?: AbortSignal }): Promise<TraversalResult>;
   nodes(): NodeInfo[];
   address(): Endpoint;
+}
+
+/** Answer `method` with `answer`: an entry of the node's dispatch table where the host offers one, else a query hook. */
+export function answerMethod(host: ExtensionHost, method: string, shape: Shape, answer: QueryHook): () => void {
+  return host.answer ? host.answer(method, { shape, answer, dropReason: 'budget' }) : host.onQuery(method, answer);
 }
 
 /** Compact node info of the nodes nearest `target` in our table, for the asker's family (`nodes` or `nodes6`). */

@@ -1,8 +1,8 @@
 /**
  * BEP 44 on a node: `installItems(dht, { core })` answers get/put queries
  * from an item store and gives the client side (putImmutable, putMutable, get,
- * republish). Everything goes through the node's public hooks, single queries
- * and lookup engine.
+ * republish). Everything goes through the host: the node's dispatch table (or
+ * its public hooks), single queries and lookup engine.
  */
 import type { BencodeInput, BencodeValue } from '../../ground/bencode.ts';
 import type { Core } from '../../core/types.ts';
@@ -16,7 +16,8 @@ import { TokenManager } from '../tokens.ts';
 import { AnswerBudget } from './budget.ts';
 import { MAX_PUTS_PER_SECOND, MAX_SALT_BYTES, MAX_SEQ, MAX_VALUE_BYTES } from './constants.ts';
 import type { ClosestNodes, ExtensionHost } from './host.ts';
-import { closestFromHost } from './host.ts';
+import { answerMethod, closestFromHost } from './host.ts';
+import { SHAPES } from '../query-shapes.ts';
 import type { BodyCodec, WriteTokens } from './handlers.ts';
 import { itemQueryHooks } from './handlers.ts';
 import type { Item, ItemQuery, MutableItem } from './item.ts';
@@ -170,7 +171,7 @@ export function installItems(host: ExtensionHost, options: ItemsOptions): Items 
     closest: options.closestNodes ?? closestFromHost(host, options.k ?? K),
     putBudget: new AnswerBudget(options.maxPutsPerSecond ?? MAX_PUTS_PER_SECOND),
   });
-  const off = [host.onQuery('get', hooks.get), host.onQuery('put', hooks.put)];
+  const off = [answerMethod(host, 'get', SHAPES.get, hooks.get), answerMethod(host, 'put', SHAPES.put, hooks.put)];
 
   const republishOne = async (item: Item): Promise<RepublishOutcome> => {
     const lookup = await itemLookup(host, queryOf(item), codec, { known: item });

@@ -4,7 +4,7 @@
  */
 import type { QueryArgs } from '../../ground/messages.ts';
 import type { Endpoint } from '../../ground/address.ts';
-import type { QueryOutcome } from '../rpc.ts';
+import type { QueryOutcome } from '../transactions.ts';
 import { getPeersLookup } from './get-peers.ts';
 import type { GetPeersResult } from './get-peers.ts';
 import type { LookupRunner } from './runner.ts';

@@ -17,7 +17,8 @@ import { DestinationBudget } from '../destination-budget.ts';
 import type { Emitter } from '../emitter.ts';
 import type { DHTEvents } from '../events.ts';
 import type { FamilyTables } from '../handlers.ts';
-import { Hooks } from '../hooks.ts';
+import type { Hooks } from '../hooks.ts';
+import type { SharedEntries } from '../methods.ts';
 import { installItems } from '../items/install.ts';
 import type { ResolvedOptions } from '../options.ts';
 import { SendPacer } from '../pacing.ts';
@@ -25,7 +26,7 @@ import { SourceLimiter } from '../rate-limit.ts';
 import { installSample } from '../sample/install.ts';
 import { installScrape } from '../scrape/install.ts';
 import type { ScrapeHost } from '../scrape/install.ts';
-import type { Stack, StackNode } from '../stack.ts';
+import type { SharedParts, Stack, StackNode } from '../stack.ts';
 import { buildStack, stackOf } from '../stack.ts';
 import type { NodeCounters } from '../stats.ts';
 import type { SavedNode } from '../state.ts';
@@ -106,9 +107,9 @@ export function assemble(node: NodeContext, core: Core, bound: readonly Bound[])
   const traversals = new Traversals({ options: o, counters: node.counters, emitter: node.emitter, self: node.identity, stacks, bep42, bootstrap: node.bootstrap });
   // The extensions answer from our own table of the asker's family (read per call: BEP 42 may replace it).
   const closestNodes = (target: Uint8Array, family: 4 | 6): Uint8Array => tables[family]?.table.closest(target, o.k) ?? NO_NODES;
-  // The extensions answer through the dispatch table, not the embedder's hooks.
-  const builtinHooks = new Hooks();
-  const host = extensionHost(node, builtinHooks, stacks, traversals);
+  // The extensions' answers: entries of every family's dispatch table, under the embedder's hooks.
+  const entries: SharedEntries = new Map();
+  const host = extensionHost(node, entries, stacks, traversals);
   const items = installItems(host, { core, clock: o.clock, random: o.random, tokens, closestNodes, k: o.k });
   const scrape = installScrape(host, { core, clock: o.clock, closestNodes, k: o.k, standalone: false });
   const sample = installSample(host, {
@@ -126,14 +127,25 @@ export function assemble(node: NodeContext, core: Core, bound: readonly Bound[])
       count: () => stacks.reduce((sum, stack) => sum + stack.peers.infohashCount, 0),
     },
   });
-  const shared = { core, limiter, pacer, budget, bep42, tokens, tables, scrape, builtinHooks, stackFor: (family: 4 | 6) => stackOf(stacks, family) };
+  const shared: SharedParts = {
+    core,
+    limiter,
+    pacer,
+    budget,
+    bep42,
+    tokens,
+    tables,
+    routings: { 4: undefined, 6: undefined },
+    scrape,
+    entries,
+    addressReports: { report: (family, ip, from) => node.identity.onAddressReport(core, stacks, family, ip, from) },
+  };
   const stackNode: StackNode = {
     options: o,
     counters: node.counters,
     hooks: node.hooks,
     emitter: node.emitter,
     warn: node.warn,
-    onAddressReport: (family, ip, from) => node.identity.onAddressReport(core, stacks, family, ip, from),
     runOn: (family) => traversals.runOn(family),
     isRouter: (from) => node.bootstrap.isRouter(from),
   };
@@ -164,17 +176,24 @@ export async function closeNode(parts: Running, stateSaver: StateSaver | undefin
 }
 
 /**
- * The node's contracts for its own extensions: queries through the stack of
- * the destination's family, traversals on the primary DHT, their query hooks
- * going to `hooks` — never back up through the public face.
+ * The node's contracts for its own extensions: their answers as entries of
+ * the dispatch table, queries through the stack of the destination's family,
+ * traversals on the primary DHT — never back up through the public face.
  */
-function extensionHost(node: NodeContext, hooks: Hooks, stacks: readonly Stack[], traversals: Traversals): ScrapeHost {
+function extensionHost(node: NodeContext, entries: SharedEntries, stacks: readonly Stack[], traversals: Traversals): ScrapeHost {
   const identity = node.identity;
   return {
     get id() {
       return identity.id.slice();
     },
-    onQuery: (method, hook) => hooks.onQuery(method, hook),
+    answer: (method, entry) => {
+      entries.set(method, entry);
+      return () => {
+        if (entries.get(method) === entry) entries.delete(method);
+      };
+    },
+    // None of the node's own extensions hooks a query: one that did would sit with the embedder's.
+    onQuery: (method, hook) => node.hooks.onQuery(method, hook),
     query: (endpoint, method, args, extra) => queryNode(stacks, resolveNumericEndpoint(endpoint, 'query'), method, args, extra),
     lookup: (target, strategy, options) => traversals.primary(target, strategy, options?.signal),
     nodes: () => nodeList(stacks, node.options.clock.now()),

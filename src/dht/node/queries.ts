@@ -8,7 +8,7 @@ import type { Endpoint } from '../../ground/address.ts';
 import type { KrpcResponse, QueryArgs } from '../../ground/messages.ts';
 import { KrpcRemoteError, QueryFailedError } from '../errors.ts';
 import type { PingResult } from '../events.ts';
-import type { QueryOutcome } from '../rpc.ts';
+import type { QueryOutcome } from '../transactions.ts';
 import type { Stack } from '../stack.ts';
 import { stackOf } from '../stack.ts';
 

@@ -14,7 +14,8 @@ import type { HostPort } from '../../util/endpoint.ts';
 import { toId } from '../../util/id.ts';
 import { K } from '../constants.ts';
 import type { ClosestNodes, ExtensionHost } from '../items/host.ts';
-import { closestFromHost } from '../items/host.ts';
+import { answerMethod, closestFromHost } from '../items/host.ts';
+import { SHAPES } from '../query-shapes.ts';
 import type { SampleAnswer, SampleLookupResult } from './client.ts';
 import { sampleFrom, sampleLookup } from './client.ts';
 import type { InfohashSource } from './responder.ts';
@@ -55,8 +56,10 @@ export function installSample(host: ExtensionHost, options: SampleOptions): Samp
   const off: (() => void)[] = [];
   if (options.source) {
     off.push(
-      host.onQuery(
+      answerMethod(
+        host,
         'sample_infohashes',
+        SHAPES.sample_infohashes,
         sampleQueryHook({
           source: options.source,
           clock,

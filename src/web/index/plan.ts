@@ -23,10 +23,12 @@ import { isTorrentKind } from '../../crawl/store/kind.ts';
 export interface Dialect {
   /** A placeholder for `value`, which it records. */
   param(value: unknown): string;
-  /** A query yielding column `id` of the torrents matching every word, in id order, from `offset`, at most `limit`. */
-  matches(words: string[], order: 'asc' | 'desc', limit: number, offset?: number): string;
+  /** A query yielding column `id` of the torrents matching every word, in id order (any: whichever is cheapest), from `offset`, at most `limit`. */
+  matches(words: string[], order: 'asc' | 'desc' | 'any', limit: number, offset?: number): string;
   /** ORDER BY terms for a sort column, putting torrents without a figure last when descending. */
   order(column: string, order: 'asc' | 'desc'): string;
+  /** The torrents table as `t` where a window's candidates are looked up by id for their kind, size, seeders and first seen. */
+  candidateRows(): string;
 }
 
 export const SUMMARY_COLUMNS = 't.infohash, t.infohash_v2, t.name, t.size, t.file_count, t.kind, t.first_seen, t.fetched_at, t.seeders, t.leechers';
@@ -65,7 +67,7 @@ export function planSearch(query: SearchQuery, d: Dialect, slice: Slice = pageSl
   if (!hasFilters(query) && (!words || query.sort === 'added')) {
     // Straight from an index: the full-text index in row id order, or the sort column's index.
     const page = words ? d.matches(query.words, query.order, limit, offset) : `SELECT t.id FROM torrents t ${order} LIMIT ${limit} OFFSET ${offset}`;
-    const counted = words ? d.matches(query.words, 'desc', SEARCH_WINDOW) : `SELECT id FROM torrents LIMIT ${SEARCH_WINDOW}`;
+    const counted = words ? d.matches(query.words, 'any', SEARCH_WINDOW) : `SELECT id FROM torrents LIMIT ${SEARCH_WINDOW}`;
     return {
       sql: `SELECT c.total, c.total AS window_n, ${SUMMARY_COLUMNS}
         FROM (SELECT count(*) AS total FROM (${counted}) AS w) AS c
@@ -84,7 +86,7 @@ export function planSearch(query: SearchQuery, d: Dialect, slice: Slice = pageSl
   // The candidates' sort key only (no wide row) is kept; the page's 25 rows are joined last.
   return {
     sql: `WITH hits AS MATERIALIZED (${candidates}),
-        kept AS MATERIALIZED (SELECT t.id${sortKey} FROM hits JOIN torrents t ON t.id = hits.id ${where}),
+        kept AS MATERIALIZED (SELECT t.id${sortKey} FROM hits JOIN ${d.candidateRows()} ON t.id = hits.id ${where}),
         c AS (SELECT (SELECT count(*) FROM kept) AS total, (SELECT count(*) FROM hits) AS window_n)
       SELECT c.total, c.window_n, ${SUMMARY_COLUMNS}
       FROM c LEFT JOIN ((SELECT t.id FROM kept t ${order} LIMIT ${limit} OFFSET ${offset}) AS p JOIN torrents t ON t.id = p.id) ON 1 = 1

@@ -63,9 +63,12 @@ class PostgresDialect implements Dialect {
     this.values.push(value);
     return `$${this.values.length}`;
   }
-  matches(words: string[], order: 'asc' | 'desc', limit: number, offset = 0): string {
+  matches(words: string[], order: 'asc' | 'desc' | 'any', limit: number, offset = 0): string {
     // plainto_tsquery ANDs the words (letters and digits only: no operator reaches it), reduced as the rows were.
-    return `SELECT id FROM torrents WHERE search @@ plainto_tsquery('simple', btdht_search_text(${this.param(words.join(' '))})) ORDER BY id ${order === 'asc' ? 'ASC' : 'DESC'} LIMIT ${limit} OFFSET ${offset}`;
+    return `SELECT id FROM torrents WHERE search @@ plainto_tsquery('simple', btdht_search_text(${this.param(words.join(' '))})) ${order === 'any' ? '' : `ORDER BY id ${order === 'asc' ? 'ASC' : 'DESC'}`} LIMIT ${limit} OFFSET ${offset}`;
+  }
+  candidateRows(): string {
+    return 'torrents t';
   }
   order(column: string, order: 'asc' | 'desc'): string {
     // As SQLite sorts (NULL lowest), which the seeders index (DESC NULLS LAST) serves both ways.

@@ -1,0 +1,34 @@
+/**
+ * The entries of the dispatch table (dispatch.ts). Two kinds, one table:
+ *
+ * - a handler (`handle`): answers through the replies itself — BEP 5's
+ *   (handlers.ts), which reuse one answer object per method;
+ * - an answerer (`answer`): decides, as a query hook does, and the dispatcher
+ *   sends what it decided — the node's BEP 44 get/put and BEP 51
+ *   sample_infohashes, which the extensions also run as plain hooks on a node
+ *   they are installed on by hand.
+ *
+ * Both have a declared argument shape, checked first (203), and both run
+ * under the embedder's hooks for their method.
+ */
+import type { Endpoint } from '../ground/address.ts';
+import type { KrpcQuery } from '../ground/messages.ts';
+import type { QueryHook } from './hooks.ts';
+import type { Shape } from './query-shapes.ts';
+
+export interface HandlerEntry {
+  shape: Shape;
+  handle: (query: KrpcQuery, from: Endpoint) => void;
+}
+
+export interface AnswerEntry {
+  shape: Shape;
+  answer: QueryHook;
+  /** Counted in `drops` when it answers nothing (a budget spent). */
+  dropReason: string;
+}
+
+export type MethodEntry = HandlerEntry | AnswerEntry;
+
+/** Entries added to every family's table, by method (the node's extensions; read per query, so removing one takes effect at once). */
+export type SharedEntries = Map<string, AnswerEntry>;

@@ -1,0 +1,75 @@
+/**
+ * The sending half of answering: a KRPC response or error to a query, encoded
+ * by the core and sent by the transport, counted, and charged to the
+ * requester's destination budget. Every response carries the requester's
+ * address as `ip` (BEP 42, bep42/ip-field.ts). Scratch messages are reused for
+ * every answer: encodeKrpc is synchronous, so nothing holds on to them.
+ */
+import type { Core } from '../core/types.ts';
+import type { BencodeDict } from '../ground/bencode.ts';
+import type { Endpoint } from '../ground/address.ts';
+import type { OutgoingError, OutgoingResponse, ResponseValues } from '../ground/messages.ts';
+import type { Transport } from '../transport/types.ts';
+import { IpField } from './bep42/ip-field.ts';
+import { CLIENT_VERSION } from './constants.ts';
+import type { DestinationBudget } from './destination-budget.ts';
+import { destinationKey } from './destination-budget.ts';
+import type { NodeCounters } from './stats.ts';
+
+export interface ReplyDeps {
+  core: Core;
+  transport: Transport;
+  counters: NodeCounters;
+  /** What each destination receives from us (destination-budget.ts); none: unlimited. */
+  budget?: DestinationBudget | undefined;
+}
+
+export class Replies {
+  readonly #deps: ReplyDeps;
+  readonly #response: OutgoingResponse = { y: 'r', t: new Uint8Array(0), r: {}, v: CLIENT_VERSION };
+  readonly #error: OutgoingError = { y: 'e', t: new Uint8Array(0), e: { code: 0, message: '' }, v: CLIENT_VERSION };
+  readonly #ipField = new IpField();
+
+  constructor(deps: ReplyDeps) {
+    this.#deps = deps;
+  }
+
+  /** Answer a query with `r` (+ `extra` keys), telling the requester its address (`ip`, BEP 42). */
+  respond(t: Uint8Array, r: ResponseValues, to: Endpoint, extra?: BencodeDict): void {
+    const message = this.#response;
+    message.t = t;
+    message.r = r;
+    message.extra = extra;
+    message.ip = this.#ipField.of(to);
+    this.sendAnswer(this.#deps.core.encodeKrpc(message), to);
+  }
+
+  /** Send an encoded answer to a query from `to`. */
+  sendAnswer(bytes: Uint8Array, to: Endpoint): void {
+    const deps = this.#deps;
+    deps.counters.datagramsOut++;
+    deps.counters.bytesOut += bytes.length;
+    deps.budget?.spend(destinationKey(to));
+    deps.transport.send(bytes, to);
+  }
+
+  /** The compact address of `to` (BEP 42 `ip`). A scratch view: encode it before the next call. */
+  compactOf(to: Endpoint): Uint8Array | undefined {
+    return this.#ipField.of(to);
+  }
+
+  /** Answer a query with a KRPC error (BEP 5: 201 generic, 202 server, 203 protocol, 204 method unknown). */
+  error(t: Uint8Array, code: number, text: string, to: Endpoint): void {
+    const deps = this.#deps;
+    const message = this.#error;
+    message.t = t;
+    message.e.code = code;
+    message.e.message = text;
+    deps.counters.errorsOut.inc(code);
+    deps.counters.datagramsOut++;
+    deps.budget?.spend(destinationKey(to));
+    const bytes = deps.core.encodeKrpc(message);
+    deps.counters.bytesOut += bytes.length;
+    deps.transport.send(bytes, to);
+  }
+}
