@@ -12,7 +12,8 @@
  * budget), otherwise it is a counted drop.
  *
  * Out: `query()` sends through the transactions; a query to a node we expect
- * an id from (`nodeId`) that times out counts against that node in the table.
+ * an id from (`nodeId`) that times out counts against that node in this
+ * family's table.
  *
  * Every part is handed over at construction: nothing is wired in afterwards.
  */
@@ -96,19 +97,7 @@ export class Rpc {
    * throws TypeError (synchronously) when `args`/`extra` cannot be encoded.
    */
   query(to: Endpoint, method: string, args: QueryArgs, options: QueryOptions = {}): Promise<QueryOutcome> {
-    const outcome = this.#deps.transactions.query(to, method, args, options);
-    const nodeId = options.nodeId;
-    if (nodeId === undefined) return outcome;
-    return outcome.then((settled) => {
-      if (settled.kind === 'timeout') {
-        try {
-          this.#deps.routing.onTimeout(nodeId);
-        } catch (error) {
-          this.#deps.onWarning(error instanceof Error ? error : new Error(String(error)));
-        }
-      }
-      return settled;
-    });
+    return this.#deps.transactions.query(to, method, args, options, this.#deps.routing);
   }
 
   /** The datagram handler: never throws. */

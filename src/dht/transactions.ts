@@ -37,8 +37,13 @@ export type QueryOutcome =
 export interface QueryOptions {
   extra?: BencodeDict;
   timeoutMs?: number;
-  /** The id we expect to answer (for routing upkeep on timeout, rpc.ts). */
+  /** The id we expect to answer: told to `upkeep` if the query times out. */
   nodeId?: Uint8Array;
+}
+
+/** The table's upkeep, told of a node that did not answer in time (routing.ts). */
+export interface TimeoutUpkeep {
+  onTimeout(nodeId: Uint8Array): void;
 }
 
 export interface TransactionDeps {
@@ -73,6 +78,8 @@ interface Transaction {
   tid: number;
   to: Endpoint;
   query: OutgoingQuery;
+  nodeId: Uint8Array | undefined;
+  upkeep: TimeoutUpkeep | undefined;
   /** Sent (not waiting in the pacer's queue). */
   sent: boolean;
   sentAt: number;
@@ -109,8 +116,10 @@ export class Transactions {
   /**
    * Send a query and wait for its outcome. Never rejects for network reasons;
    * throws TypeError (synchronously) when `args`/`extra` cannot be encoded.
+   * With `options.nodeId`, `upkeep` hears of a timeout right as the query
+   * settles (before whoever awaits it goes on).
    */
-  query(to: Endpoint, method: string, args: QueryArgs, options: QueryOptions = {}): Promise<QueryOutcome> {
+  query(to: Endpoint, method: string, args: QueryArgs, options: QueryOptions = {}, upkeep?: TimeoutUpkeep): Promise<QueryOutcome> {
     if (this.#closed) return Promise.resolve(CLOSED);
     const deps = this.#deps;
     if (this.#pending.size >= deps.maxOutstanding) {
@@ -139,6 +148,8 @@ export class Transactions {
         tid,
         to,
         query,
+        nodeId: options.nodeId,
+        upkeep,
         sent: false,
         sentAt: 0,
         timeoutMs: options.timeoutMs ?? deps.timeoutMs,
@@ -249,6 +260,12 @@ export class Transactions {
     tx.timer = undefined;
     this.#deps.counters.timeouts.inc(tx.query.q);
     this.#settle(tx, TIMEOUT);
+    if (tx.nodeId === undefined || tx.upkeep === undefined) return;
+    try {
+      tx.upkeep.onTimeout(tx.nodeId);
+    } catch (error) {
+      this.#deps.onWarning(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   #settle(tx: Transaction, outcome: QueryOutcome): void {

@@ -19,6 +19,7 @@ import { SimulatedNetwork } from '../../src/transport/memory.ts';
 import { DHT } from '../../src/dht/dht.ts';
 import { randomInt, seededRandom } from '../../src/ground/random.ts';
 import { randomId } from '../../src/util/id.ts';
+import { randomBootstrap } from '../helpers/sim-swarm.ts';
 
 const NODES = Number(process.env['CHURN_NODES'] ?? 2000);
 const CHURN_MINUTES = 20;
@@ -41,8 +42,7 @@ describe.each(backends)('churn: %s core', (backend) => {
     const join = async (count: number): Promise<DHT[]> => {
       const batch: DHT[] = [];
       for (let i = 0; i < count; i++) {
-        const bootstrap = live.length === 0 ? [] : [...new Set([0, 1, 2].map(() => address(live[randomInt(random, live.length)]!)))];
-        const dht = new DHT({ core, transport: net.createTransport(), clock: net.clock, random: seededRandom(nextSeed++), bootstrap });
+        const dht = new DHT({ core, transport: net.createTransport(), clock: net.clock, random: seededRandom(nextSeed++), bootstrap: randomBootstrap(live, random) });
         await dht.start();
         batch.push(dht);
       }

@@ -37,18 +37,27 @@ export interface SwarmOptions {
   nodeSeed?: (index: number) => number;
 }
 
+/** A newcomer's bootstrap: three random nodes of `nodes` (fewer when the picks repeat), none for the first node. */
+export function randomBootstrap(nodes: readonly DHT[], random: RandomSource): string[] {
+  if (nodes.length === 0) return [];
+  return [...new Set([0, 1, 2].map(() => address(nodes[randomInt(random, nodes.length)]!)))];
+}
+
+function address(dht: DHT): string {
+  return `${dht.address().host}:${dht.address().port}`;
+}
+
 export async function buildSwarm(options: SwarmOptions): Promise<Swarm> {
   const net = new SimulatedNetwork({ seed: options.seed ?? 1, latencyMs: [10, 80], ...options.network });
   const random = options.bootstrapRandom ?? seededRandom((options.seed ?? 1) + 1000);
   const nodeSeed = options.nodeSeed ?? ((i: number): number => (options.seed ?? 1) * 100_003 + i + 1);
   const nodes: DHT[] = [];
-  const address = (dht: DHT): string => `${dht.address().host}:${dht.address().port}`;
   const maxBatch = options.batch ?? 100;
   for (let start = 0, size = 1; start < options.size; start += size, size = Math.min(maxBatch, size * 2)) {
     let ready = 0;
     const batch: DHT[] = [];
     for (let i = start; i < Math.min(options.size, start + size); i++) {
-      const bootstrap = nodes.length === 0 ? [] : [...new Set([0, 1, 2].map(() => address(nodes[randomInt(random, nodes.length)]!)))];
+      const bootstrap = randomBootstrap(nodes, random);
       const dht = new DHT({
         core: options.core,
         transport: net.createTransport(),

@@ -156,6 +156,18 @@ export class MetadataFetcher {
   }
 
   /**
+   * More peers for a fetch in flight (an announcer learned meanwhile): tried at
+   * once if the fetch has room. False, and nothing started, if `infohash` (40
+   * hex) is not being fetched.
+   */
+  addPeers(infohash: string, peers: Iterable<PeerAddress>): boolean {
+    const running = this.#jobs.get(infohash.toLowerCase());
+    if (running === undefined) return false;
+    running.addPeers(peers);
+    return true;
+  }
+
+  /**
    * Resolves once the peer-wire libraries (bittorrent-protocol, ut_metadata:
    * optional peer dependencies) are loaded; rejects, saying what to install,
    * when they are not. `fetch` rejects the same way.
