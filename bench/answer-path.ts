@@ -19,13 +19,15 @@ const FROM: Endpoint = { host: '192.0.2.1', port: 4000, family: 4 };
 class NullTransport implements Transport {
   handler: DatagramHandler | undefined;
   sent = 0;
+  last: Uint8Array | undefined;
   local: Endpoint | undefined;
   async listen(onDatagram: DatagramHandler): Promise<Endpoint> {
     this.handler = onDatagram;
     return (this.local = { host: '127.0.0.1', port: 6881, family: 4 });
   }
-  send(): void {
+  send(data: Uint8Array): void {
     this.sent++;
+    this.last = data;
   }
   async close(): Promise<void> {}
 }
@@ -50,8 +52,14 @@ export interface AnswerPath {
   stop(): Promise<void>;
 }
 
-/** A node on `core` with `nodes` random nodes in its table, answering `query` from FROM. */
-export async function answerPath(core: Core, fast: boolean, query: Uint8Array, nodes: number, random: (n: number) => Uint8Array): Promise<AnswerPath> {
+/** Peers to store before measuring: `count` announces from FROM (ports 20000…) for `infohash`. */
+export interface StoredPeers {
+  infohash: Uint8Array;
+  count: number;
+}
+
+/** A node on `core` with `nodes` random nodes in its table (and `stored` peers), answering `query` from FROM. */
+export async function answerPath(core: Core, fast: boolean, query: Uint8Array, nodes: number, random: (n: number) => Uint8Array, stored?: StoredPeers): Promise<AnswerPath> {
   let table: RoutingTable | undefined;
   const node: Core = {
     ...core,
@@ -63,6 +71,16 @@ export async function answerPath(core: Core, fast: boolean, query: Uint8Array, n
   await dht.start();
   for (let i = 0; i < nodes; i++) table!.add(random(20), random(6), Date.now(), true);
   const handler = transport.handler!;
+  if (stored) {
+    const id = random(20);
+    const t = Uint8Array.of(0xff, 0);
+    handler(core.encodeKrpc({ y: 'q', t, q: 'get_peers', a: { id, info_hash: stored.infohash } }), FROM);
+    const answer = core.decodeKrpc(transport.last!);
+    if (answer.y !== 'r' || !answer.r.token) throw new Error('answerPath: no token to announce with');
+    const token = answer.r.token.slice();
+    for (let i = 0; i < stored.count; i++) handler(core.encodeKrpc({ y: 'q', t, q: 'announce_peer', a: { id, info_hash: stored.infohash, port: 20_000 + i, token } }), FROM);
+    if (dht.stats().peersStored !== stored.count) throw new Error(`answerPath: ${dht.stats().peersStored} peers stored, not ${stored.count}`);
+  }
   return {
     run(n: number): number {
       for (let i = 0; i < n; i++) handler(query, FROM);

@@ -127,11 +127,13 @@ const queries = [
   ['ping', cores[0]!.encodeKrpc({ y: 'q', t, q: 'ping', a: { id: randomBytes(20) } })],
   ['find_node', cores[0]!.encodeKrpc({ y: 'q', t, q: 'find_node', a: { id: randomBytes(20), target: randomBytes(20) } })],
   ['get_peers', cores[0]!.encodeKrpc({ y: 'q', t, q: 'get_peers', a: { id: randomBytes(20), info_hash: randomBytes(20) } })],
+  ['get_peers (50 stored peers)', cores[0]!.encodeKrpc({ y: 'q', t, q: 'get_peers', a: { id: randomBytes(20), info_hash: id } })],
 ] as const;
 for (const core of cores) {
   for (const [method, query] of queries) {
-    const dispatcher = await answerPath(core, false, query, 1000, randomBytes);
-    const tableAnswer = await answerPath(core, true, query, 1000, randomBytes);
+    const stored = method.includes('stored') ? { infohash: id, count: 50 } : undefined;
+    const dispatcher = await answerPath(core, false, query, 1000, randomBytes, stored);
+    const tableAnswer = await answerPath(core, true, query, 1000, randomBytes, stored);
     results.push(
       compare({
         operation: `answer a ${method} query, no socket (${core.backend} core)`,

@@ -77,8 +77,10 @@ subjects.push([ANCHOR, ANCHOR, empty()]);
 for (let round = 0; round < rounds; round++) {
   // Rotate who goes first: the registry and the machine drift.
   for (let i = 0; i < subjects.length; i++) {
-    const [, spec, into] = subjects[(i + round) % subjects.length]!;
+    const [name, spec, into] = subjects[(i + round) % subjects.length]!;
     await measure(spec, into);
+    // Progress on stderr: a round of the "before" tarball compiles better-sqlite3 twice.
+    console.error(`round ${round + 1}: ${name} cold ${seconds(into.cold.at(-1)!)}, warm ${seconds(into.warm.at(-1)!)}; load ${load(loadavg())}`);
   }
 }
 await rm(tarball, { force: true });

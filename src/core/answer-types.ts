@@ -1,7 +1,8 @@
 /**
- * Bytes in, bytes out (issue #13 item 5): the queries a routing table alone
- * answers — ping, find_node, and get_peers while no peers are stored — are
- * scanned, answered and encoded by the core without a JS message object.
+ * Bytes in, bytes out (issue #13 item 5): the queries a routing table answers
+ * — ping, find_node, and get_peers (with the peers stored for its infohash,
+ * handed in packed) — are scanned, answered and encoded by the core without a
+ * JS message object.
  *
  * The caller scans a datagram; when the scan names a table method, the caller
  * decides (hooks, rate limit, stored peers) and either asks for the answer's

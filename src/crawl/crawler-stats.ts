@@ -57,6 +57,8 @@ export interface CrawlerStats {
     speculative: number;
     /** Held infohashes moved to the first lane by an announce (its announcer a peer). */
     woken: number;
+    /** Announcers handed to a fetch in flight (tried at once, not after its lookup). */
+    joined: number;
     /** Infohashes taken from the store (resume and refills). */
     fromStore: number;
     /** get_peers lookups run for fetches, and the peers they gave. */

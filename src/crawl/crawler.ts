@@ -21,10 +21,11 @@ import { Emitter } from '../dht/emitter.ts';
 import { toHex } from '../util/hex.ts';
 import { resolveCrawlerOptions, type CrawlerOptions, type CrawlerSettings } from './crawler-options.ts';
 import type { CrawlerStats } from './crawler-stats.ts';
-import { FetchQueue, noteTried, peerKey, untriedFirst, type QueuedInfohash } from './fetch-queue.ts';
+import { FetchQueue, noteTried, peerKey, untriedFirst, type HeldEntry, type QueuedInfohash } from './fetch-queue.ts';
 import { Harvester } from './harvest/harvester.ts';
+import type { SeenStatus } from './harvest/seen-set.ts';
 import { MetadataFetcher } from './metadata/fetcher.ts';
-import type { FetchFailure, FetchResult, PeerAddress } from './metadata/types.ts';
+import type { FetchFailure, FetchResult, PeerAddress, PeerAttempt } from './metadata/types.ts';
 import { RateWindow } from './rate-window.ts';
 import { RecentSet } from './recent-set.ts';
 import { SwarmHealth } from './swarm-health.ts';
@@ -51,6 +52,23 @@ export interface CrawlFetchEvent {
   /** 1 for the first attempt. */
   attempt: number;
   retry: boolean;
+  /** The peers this attempt tried and how each ended (the crawler always sets it). */
+  peers?: readonly PeerAttempt[];
+}
+
+/** What the crawler knows of one infohash now (`inspect`): for diagnostics. */
+export interface CrawlerInfohashReport {
+  /** The harvester's dedup: 'tracked' (record below), 'evicted' (seen, record dropped), 'new' (never seen). */
+  harvest: SeenStatus;
+  /** Epoch ms of the first and last sighting, sightings by source, announcers known (while tracked). */
+  firstSeen?: number;
+  lastSeen?: number;
+  bySource?: Record<HarvestSource, number>;
+  announcers?: number;
+  /** Held by the fetch queue: waiting, being fetched or deferred for a retry (absent: not held). */
+  queue?: HeldEntry;
+  /** Fetched, or given up on, this crawl. */
+  settled: boolean;
 }
 
 /** Events of a crawler (metrics, dashboards). */
@@ -105,6 +123,7 @@ export class Crawler {
     alreadyFetched: 0,
     dropped: 0,
     woken: 0,
+    joined: 0,
     fromStore: 0,
     lookups: 0,
     lookupPeers: 0,
@@ -285,6 +304,7 @@ export class Crawler {
         dropped: c.dropped,
         speculative: this.#queue.speculative,
         woken: c.woken,
+        joined: c.joined,
         fromStore: c.fromStore,
         lookups: c.lookups,
         lookupPeers: c.lookupPeers,
@@ -301,6 +321,21 @@ export class Crawler {
         errors: c.storeErrors,
       },
       torrentFiles: { written: c.filesWritten, failed: c.filesFailed },
+    };
+  }
+
+  /** What the crawler knows of `infohash` (40 hex digits) now: harvest record, queue place, settled. */
+  inspect(infohash: string): CrawlerInfohashReport {
+    const key = infohash.toLowerCase();
+    const { status, record } = this.#harvester.lookup(key);
+    const held = this.#queue.describe(key);
+    return {
+      harvest: status,
+      ...(record !== undefined
+        ? { firstSeen: record.firstSeen, lastSeen: record.lastSeen, bySource: { ...record.bySource }, announcers: record.peers.length }
+        : {}),
+      ...(held !== undefined ? { queue: held } : {}),
+      settled: this.#settled.has(key),
     };
   }
 
@@ -374,12 +409,19 @@ export class Crawler {
     else if (outcome === 'queued') this.#schedulePump();
   }
 
-  /** An announce for an infohash seen before: its announcer is a peer, so a held entry goes first now. */
+  /**
+   * An announce for an infohash seen before: its announcer is a peer, so a held
+   * entry goes first now, and a fetch in flight (often still waiting on its
+   * lookup) tries the announcer at once.
+   */
   #onAnnounce(infohash: string, peer: PeerAddress): void {
     if (this.#fetcher === undefined || this.#state !== 'running' || this.#settled.has(infohash)) return;
     if (this.#queue.wake(infohash, [peer])) {
       this.#counts.woken++;
       this.#schedulePump();
+    } else if (this.#queue.activeEntry(infohash) !== undefined) {
+      // Not started yet (its store check): #process reads the announcer from the harvester's record.
+      if (this.#fetcher.addPeers(infohash, [peer])) this.#counts.joined++;
     } else if (!this.#queue.has(infohash)) {
       this.#onNew(infohash, 'announce_peer', [peer]);
     }
@@ -437,7 +479,14 @@ export class Crawler {
     if (result.ok) await this.#fetched(result);
     const retry = result.ok ? false : this.#failed(entry, result.reason);
     if (this.#events.has('fetch') && (result.ok || retry !== undefined)) {
-      this.#events.emit('fetch', { infohash, outcome: result.ok ? 'fetched' : result.reason, durationMs: Date.now() - startedAt, attempt: entry.attempt, retry: retry === true });
+      this.#events.emit('fetch', {
+        infohash,
+        outcome: result.ok ? 'fetched' : result.reason,
+        durationMs: Date.now() - startedAt,
+        attempt: entry.attempt,
+        retry: retry === true,
+        peers: result.attempts,
+      });
     }
   }
 
@@ -502,17 +551,26 @@ export class Crawler {
     return retry;
   }
 
-  /** The fetcher's peer source: a get_peers lookup, bounded in peers and time, peers not tried before first. */
-  async #peersFor(infohash: Uint8Array, signal: AbortSignal): Promise<PeerAddress[]> {
-    if (this.#state !== 'running') return [];
+  /**
+   * The fetcher's peer source: a get_peers lookup, bounded in peers and time,
+   * streamed, so the first peer found is tried while the lookup goes on (and a
+   * fetch that succeeds ends the lookup: `signal`, sparing the send budget).
+   * Peers tried by an earlier attempt come after the others.
+   */
+  async *#peersFor(infohash: Uint8Array, signal: AbortSignal): AsyncGenerator<PeerAddress, void, undefined> {
+    if (this.#state !== 'running') return;
     this.#counts.lookups++;
-    const hex = toHex(infohash);
-    const found = await this.#dht.getPeers(infohash, {
-      limit: this.#settings.peersPerLookup,
-      signal: anySignal([signal, AbortSignal.timeout(this.#settings.lookupTimeoutMs)]),
-    });
-    this.#counts.lookupPeers += found.length;
-    return untriedFirst(found, this.#queue.activeEntry(hex)?.tried ?? []);
+    const tried = new Set(this.#queue.activeEntry(toHex(infohash))?.tried ?? []);
+    const again: PeerAddress[] = [];
+    let count = 0;
+    for await (const peer of this.#dht.peers(infohash, { signal: anySignal([signal, AbortSignal.timeout(this.#settings.lookupTimeoutMs)]) })) {
+      this.#counts.lookupPeers++;
+      const found = { host: peer.host, port: peer.port };
+      if (tried.has(peerKey(found))) again.push(found);
+      else yield found;
+      if (++count >= this.#settings.peersPerLookup) break;
+    }
+    yield* again;
   }
 
   /** A store read or write failed (or, never expected, our own code threw): counted and reported. */

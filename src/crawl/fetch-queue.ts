@@ -37,7 +37,17 @@ export interface QueuedInfohash {
 
 export type OfferOutcome = 'queued' | 'duplicate' | 'full';
 
-type Place = 'waiting' | 'active' | 'deferred';
+export type Place = 'waiting' | 'active' | 'deferred';
+
+/** Where a held infohash is, for diagnostics (`Crawler.inspect`). */
+export interface HeldEntry {
+  place: Place;
+  /** The attempt it waits for (or is making). */
+  attempt: number;
+  speculative: boolean;
+  /** Peers known for it without a lookup. */
+  peers: number;
+}
 
 export class FetchQueue {
   readonly cap: number;
@@ -87,6 +97,20 @@ export class FetchQueue {
   /** Held in any way: waiting, being fetched, or deferred. */
   has(infohash: string): boolean {
     return this.#places.has(infohash);
+  }
+
+  /** Where `infohash` is held, if it is (a scan of the lanes: for diagnostics, not the hot path). */
+  describe(infohash: string): HeldEntry | undefined {
+    const place = this.#places.get(infohash);
+    if (place === undefined) return undefined;
+    const entry =
+      place === 'active'
+        ? this.#active.get(infohash)
+        : place === 'deferred'
+          ? this.#deferred.get(infohash)?.entry
+          : [...this.#withPeers, ...this.#needLookup, ...this.#speculative].find((e) => e.infohash === infohash);
+    if (entry === undefined) return undefined;
+    return { place, attempt: entry.attempt, speculative: entry.speculative === true, peers: entry.peers.length };
   }
 
   /** The entry being fetched for `infohash`, if one is. */

@@ -15,6 +15,7 @@
  * @module btdht/crawl
  */
 export { Crawler } from './crawler.ts';
+export type { CrawlFetchEvent, CrawlerInfohashReport } from './crawler.ts';
 export { CRAWLER_DEFAULTS } from './crawler-options.ts';
 export type { CrawlerOptions, CrawlerSettings } from './crawler-options.ts';
 export type { CrawlerStats } from './crawler-stats.ts';

@@ -160,6 +160,7 @@ export const CRAWL_STATS: CrawlerStats = {
     dropped: 0,
     speculative: 0,
     woken: 0,
+    joined: 0,
     fromStore: 0,
     lookups: 3,
     lookupPeers: 9,

@@ -23,8 +23,8 @@ Seeders serve torrents made here (files of random bytes): half v1 only, half
 hybrid v1+v2. A seeder is started either at once or on the `start-seeders`
 command, and announces each torrent as soon as its DHT is up.
 
-Commands (one per line on stdin): `start-seeders`, `lookups N SEED`, `report`, `stop`.
-Events (one JSON object per line on stdout): `ready`, `seeders-started`, `lookups-done`,
+Commands (one per line on stdin): `prepare-seeders`, `start-seeders`, `lookups N SEED`, `report`, `stop`.
+Events (one JSON object per line on stdout): `ready`, `seeders-prepared`, `seeders-started`, `lookups-done`,
 `report`, `error`. The script ends on `stop`, when stdin closes, or after
 --max-seconds, whichever comes first.
 """
@@ -46,6 +46,11 @@ except ImportError as error:  # pragma: no cover - reported to the driver
 PIECE = 16 * 1024
 DEBUG = os.environ.get('BTDHT_WORLD_DEBUG') == '1'
 ANNOUNCE_GAP = 1.0
+# Before 'ready' only (the early seeders: the test claims their torrents are in the DHT before the crawl),
+# a forced announce no member accepted after this long is forced again (libtorrent itself would wait its
+# 15 min announce interval: a seeder's lookup can fail when a node's answers hit its DoS blocker). Never
+# after: each re-announce is two more lookups (hybrids), more datagrams against the blockers.
+REANNOUNCE_AFTER = 4.0
 
 
 def emit(event, **fields):
@@ -168,10 +173,12 @@ class Member:
         self.announces_in = []
         self.get_peers_in = 0
         self.bans = 0
+        self.banned = []  # the IPs its DoS blocker banned (with --trace)
         self.listen_failed = None
         self.bootstrapped = False
         self.stats = {}
         self.handles = []
+        self.torrents = []  # the world's torrent dicts, beside handles
         self.node_id = None
 
     def poll(self):
@@ -183,13 +190,16 @@ class Member:
                 line = alert.log_message()
                 if line.startswith('BANNING PEER'):
                     self.bans += 1
+                    m = re.match(r'BANNING PEER \[ ip: ([0-9.]+)', line)
+                    if m and len(self.banned) < 16:
+                        self.banned.append(m.group(1))
                 if self.evidence:
                     self.evidence.on_log(line)
                 m = re.match(r'starting IPv4 DHT tracker with node id: ([0-9a-f]{40})', line)
                 if m:
                     self.node_id = m.group(1)
             elif isinstance(alert, lt.dht_announce_alert):
-                self.announces_in.append((str(alert.info_hash), alert.ip, alert.port))
+                self.announces_in.append((str(alert.info_hash), alert.ip, alert.port, time.time()))
             elif isinstance(alert, lt.dht_get_peers_alert):
                 self.get_peers_in += 1
             elif isinstance(alert, lt.dht_bootstrap_alert):
@@ -212,6 +222,7 @@ class Member:
             'announceOut': self.stats.get('dht.dht_announce_peer_out', 0),
             'sampleIn': self.stats.get('dht.dht_sample_infohashes_in', 0),
             'bans': self.bans,
+            'banned': self.banned,
         }
         if self.evidence:
             s['watch'] = self.evidence.report()
@@ -239,14 +250,20 @@ def main():
     torrents = make_torrents(args.dir, args.torrents, args.seed)
 
     def all_members():
-        return nodes + seeders
+        return nodes + seeders + list(prepared.values())
 
     seeders = []
 
-    def start_seeder(j):
+    prepared = {}
+
+    def seeder_session(j):
         member = Member('seeder', j, f'127.{args.base}.{100 + j}.1', args.port, args.trace, watch)
         for n in nodes:
             member.session.add_dht_node((n.host, n.port))
+        return member
+
+    def start_seeder(j):
+        member = prepared.pop(j, None) or seeder_session(j)
         for t in torrents[j::args.seeders]:
             atp = lt.add_torrent_params()
             atp.ti = t['ti']
@@ -254,7 +271,10 @@ def main():
             atp.flags |= lt.torrent_flags.seed_mode
             atp.flags &= ~lt.torrent_flags.auto_managed
             atp.flags &= ~lt.torrent_flags.paused
-            member.handles.append(member.session.add_torrent(atp))
+            handle = member.session.add_torrent(atp)
+            member.handles.append(handle)
+            member.torrents.append(t)
+            t['startedAt'] = round(time.time() * 1000)
             t['seeder'] = j
             t['peer'] = {'host': member.host, 'port': args.port}
         seeders.append(member)
@@ -276,7 +296,44 @@ def main():
             for m in members:
                 if r < len(m.handles):
                     m.handles[r].force_dht_announce()
+                    m.torrents[r]['announcedAt'] = round(time.time() * 1000)
+                    m.torrents[r]['forcedAt'] = time.monotonic()
             poll_all(ANNOUNCE_GAP)
+
+    def accepted(t):
+        if t.get('accepted'):
+            return True
+        t['accepted'] = any(h == t['v1'] or h == t['v2'] for m in all_members() for h, _, _, _ in m.announces_in)
+        return t['accepted']
+
+    def reannounce_unaccepted():
+        # Announced torrents that no member accepted yet: forced again, one per seeder per call.
+        now = time.monotonic()
+        for m in seeders:
+            for r, t in enumerate(m.torrents):
+                if t.get('forcedAt') is None or now - t['forcedAt'] < REANNOUNCE_AFTER or accepted(t):
+                    continue
+                m.handles[r].force_dht_announce()
+                t['forcedAt'] = now
+                t['reannounced'] = t.get('reannounced', 0) + 1
+                break
+
+    def wait_until_accepted(members, seconds):
+        # Every torrent of `members` accepted by some member (re-forced as needed), `seconds` at most.
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and not all(accepted(t) for m in members for t in m.torrents):
+            reannounce_unaccepted()
+            poll_all(0.2)
+
+    def wait_for_dht(members):
+        # Each has a node in its routing table (10 s at most).
+        started_by = time.monotonic() + 10
+        while time.monotonic() < started_by:
+            for m in members:
+                m.session.post_session_stats()
+            poll_all(0.2)
+            if all(m.stats.get('dht.dht_nodes', 0) >= 1 for m in members):
+                break
 
     def poll_all(seconds):
         end = time.monotonic() + seconds
@@ -300,9 +357,17 @@ def main():
         if all(m.stats.get('dht.dht_nodes', 0) >= min(2, len(nodes) - 1) for m in all_members()):
             break
     announce_staggered(seeders)
+    wait_until_accepted(seeders, 30)
+
+    def first_announce_in(ih):
+        # When any member first accepted an announce_peer for this hash (wall-clock ms), else None.
+        times = [at for m in all_members() for h, _, _, at in m.announces_in if h == ih]
+        return round(min(times) * 1000) if times else None
 
     def describe():
-        return [{'name': t['name'], 'kind': t['kind'], 'v1': t['v1'], 'v2': t['v2'], 'files': t['files'], 'size': t['size'], 'seeder': t.get('seeder', -1), 'peer': t.get('peer')} for t in torrents]
+        return [{'name': t['name'], 'kind': t['kind'], 'v1': t['v1'], 'v2': t['v2'], 'files': t['files'], 'size': t['size'], 'seeder': t.get('seeder', -1), 'peer': t.get('peer'),
+                 'startedAt': t.get('startedAt'), 'announcedAt': t.get('announcedAt'), 'reannounced': t.get('reannounced', 0),
+                 'announceInAt': {h: first_announce_in(h) for h in (t['v1'], t['v2']) if h}} for t in torrents]
 
     emit('ready', nodes=[{'host': n.host, 'port': n.port, 'id': n.node_id} for n in nodes], torrents=describe(), earlySeeders=args.early_seeders,
          seeders=[{'host': f'127.{args.base}.{100 + j}.1', 'port': args.port} for j in range(args.seeders)])
@@ -313,7 +378,7 @@ def main():
         poll_all(0.3)
         announced_to = {}
         for m in all_members():
-            for ih, ip, port in m.announces_in:
+            for ih, ip, port, _ in m.announces_in:
                 announced_to.setdefault(ih, set()).add(m.host)
         emit('report', members=[m.summary() for m in all_members()], announcedInfohashes=len(announced_to), torrents=describe())
 
@@ -330,17 +395,18 @@ def main():
         while b'\n' in buffer:
             line, buffer = buffer.split(b'\n', 1)
             command = line.decode().strip()
-            if command == 'start-seeders':
+            if command == 'prepare-seeders':
+                # The late seeders' sessions, in the DHT but holding no torrent yet: `start-seeders`
+                # then only adds and announces their torrents (no bootstrap wait after it).
+                for j in range(len(seeders) + len(prepared), args.seeders):
+                    prepared[j] = seeder_session(j)
+                wait_for_dht(list(prepared.values()))
+                emit('seeders-prepared', count=len(prepared))
+            elif command == 'start-seeders':
                 before = len(seeders)
                 for j in range(before, args.seeders):
                     start_seeder(j)
-                started_by = time.monotonic() + 10
-                while time.monotonic() < started_by:
-                    for m in seeders:
-                        m.session.post_session_stats()
-                    poll_all(0.2)
-                    if all(m.stats.get('dht.dht_nodes', 0) >= 1 for m in seeders):
-                        break
+                wait_for_dht(seeders[before:])
                 announce_staggered(seeders[before:])
                 emit('seeders-started', torrents=describe())
             elif command.startswith('lookups '):

@@ -32,6 +32,13 @@ export interface WorldTorrent {
   /** Seeder index, -1 before its seeder started. */
   seeder: number;
   peer: WorldNode | null;
+  /** Wall-clock ms: when its seeder added it, when it asked libtorrent to announce it (null: not yet). */
+  startedAt: number | null;
+  announcedAt: number | null;
+  /** Announces forced again because no member had accepted the last one after 4 s. */
+  reannounced: number;
+  /** Per infohash (v1, and v2 for hybrids): when a member of the world first accepted an announce_peer for it (wall-clock ms), null if none did. */
+  announceInAt: Record<string, number | null>;
 }
 
 /** What libtorrent did with the watched address (from its DHT log and packet alerts). */
@@ -56,6 +63,10 @@ export interface WorldMember {
   announceIn: number;
   announceOut: number;
   sampleIn: number;
+  /** Sources its DoS blocker banned (from its DHT log: only with `trace`). */
+  bans: number;
+  /** The IPs it banned (with `trace`). */
+  banned: string[];
   watch?: WatchEvidence;
 }
 
@@ -87,7 +98,13 @@ export interface LibtorrentWorld {
   readonly nodes: WorldNode[];
   readonly seeders: WorldNode[];
   torrents: WorldTorrent[];
-  /** Start the seeders not started yet; resolves once they announced (force_dht_announce). */
+  /**
+   * Start the sessions of the seeders not started yet, in the DHT but with no
+   * torrent: `startSeeders` then only adds and announces their torrents.
+   * Resolves once each has a node in its routing table.
+   */
+  prepareSeeders(): Promise<void>;
+  /** Start the seeders not started yet; resolves once they asked libtorrent to announce each torrent (force_dht_announce). */
   startSeeders(): Promise<WorldTorrent[]>;
   report(): Promise<WorldReport>;
   /**
@@ -249,6 +266,10 @@ async function launch(options: WorldOptions, base: number, port: number): Promis
     nodes: ready['nodes'] as WorldNode[],
     seeders: ready['seeders'] as WorldNode[],
     torrents: ready['torrents'] as WorldTorrent[],
+    async prepareSeeders() {
+      send('prepare-seeders');
+      await next('seeders-prepared', 30_000);
+    },
     async startSeeders() {
       send('start-seeders');
       const started = await next('seeders-started', 30_000);
