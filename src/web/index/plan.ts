@@ -27,6 +27,8 @@ export interface Dialect {
   matches(words: string[], order: 'asc' | 'desc' | 'any', limit: number, offset?: number): string;
   /** ORDER BY terms for a sort column, putting torrents without a figure last when descending. */
   order(column: string, order: 'asc' | 'desc'): string;
+  /** The torrents table as `t` where a window's candidates are looked up by id for their kind, size, seeders and first seen. */
+  candidateRows(): string;
 }
 
 export const SUMMARY_COLUMNS = 't.infohash, t.infohash_v2, t.name, t.size, t.file_count, t.kind, t.first_seen, t.fetched_at, t.seeders, t.leechers';
@@ -84,7 +86,7 @@ export function planSearch(query: SearchQuery, d: Dialect, slice: Slice = pageSl
   // The candidates' sort key only (no wide row) is kept; the page's 25 rows are joined last.
   return {
     sql: `WITH hits AS MATERIALIZED (${candidates}),
-        kept AS MATERIALIZED (SELECT t.id${sortKey} FROM hits JOIN torrents t ON t.id = hits.id ${where}),
+        kept AS MATERIALIZED (SELECT t.id${sortKey} FROM hits JOIN ${d.candidateRows()} ON t.id = hits.id ${where}),
         c AS (SELECT (SELECT count(*) FROM kept) AS total, (SELECT count(*) FROM hits) AS window_n)
       SELECT c.total, c.window_n, ${SUMMARY_COLUMNS}
       FROM c LEFT JOIN ((SELECT t.id FROM kept t ${order} LIMIT ${limit} OFFSET ${offset}) AS p JOIN torrents t ON t.id = p.id) ON 1 = 1

@@ -67,6 +67,9 @@ class PostgresDialect implements Dialect {
     // plainto_tsquery ANDs the words (letters and digits only: no operator reaches it), reduced as the rows were.
     return `SELECT id FROM torrents WHERE search @@ plainto_tsquery('simple', btdht_search_text(${this.param(words.join(' '))})) ${order === 'any' ? '' : `ORDER BY id ${order === 'asc' ? 'ASC' : 'DESC'}`} LIMIT ${limit} OFFSET ${offset}`;
   }
+  candidateRows(): string {
+    return 'torrents t';
+  }
   order(column: string, order: 'asc' | 'desc'): string {
     // As SQLite sorts (NULL lowest), which the seeders index (DESC NULLS LAST) serves both ways.
     return order === 'asc' ? `${column} ASC NULLS FIRST` : `${column} DESC NULLS LAST`;

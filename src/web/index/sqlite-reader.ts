@@ -50,7 +50,15 @@ function pragma(db: SqliteDatabase, name: string): number {
 
 class SqliteDialect implements Dialect {
   readonly values: Record<string, unknown> = {};
+  readonly #facets: boolean;
   #n = 0;
+  constructor(facets: boolean) {
+    this.#facets = facets;
+  }
+  candidateRows(): string {
+    // The planner would look each id up in the table itself (rowid): ~5× slower for 10,000 candidates at a million rows.
+    return this.#facets ? 'torrents t INDEXED BY torrents_facets' : 'torrents t';
+  }
   param(value: unknown): string {
     const name = `p${++this.#n}`;
     this.values[name] = value;
@@ -72,10 +80,13 @@ class SqliteIndexReader implements IndexReader {
   readonly backend = 'sqlite' as const;
   readonly #db: SqliteDatabase;
   readonly #detail: SqliteStatement<[{ short: string; full: string | null }], DetailSqlRow>;
+  /** The file has the index windowed searches read (a crawl opening it adds it to older files). */
+  readonly #facets: boolean;
   #closed = false;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
+    this.#facets = db.prepare(`SELECT 1 AS one FROM sqlite_master WHERE type = 'index' AND name = 'torrents_facets'`).get() !== undefined;
     this.#detail = db.prepare(`
       SELECT t.*, (SELECT max(i.last_seen) FROM infohashes i WHERE i.infohash IN (t.infohash, substr(t.infohash_v2, 1, 40))) AS last_seen
       FROM torrents t
@@ -84,7 +95,7 @@ class SqliteIndexReader implements IndexReader {
 
   search(query: SearchQuery, slice?: Slice): Promise<SearchResult> {
     return this.#run(() => {
-      const d = new SqliteDialect();
+      const d = new SqliteDialect(this.#facets);
       const plan = planSearch(query, d, slice);
       // One statement: the count and the page see the same rows while a crawl writes.
       return planResult(plan, this.#db.prepare(plan.sql).all(d.values) as PlanSqlRow[]);

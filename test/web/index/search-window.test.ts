@@ -6,8 +6,13 @@
  * empty page still says how many matched. Expected pages are computed here
  * from the data written.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TorrentRecord } from '../../../src/crawl/store/index.ts';
+import { openSqliteStore, type TorrentRecord } from '../../../src/crawl/store/index.ts';
+import { openSqliteDatabase } from '../../../src/crawl/store/sqlite-driver.ts';
+import { openSqliteReader } from '../../../src/web/index/sqlite-reader.ts';
 import { MAX_PAGE, PAGE_SIZE, SEARCH_WINDOW, wordSearch, type SearchQuery } from '../../../src/web/index/query.ts';
 import type { IndexReader } from '../../../src/web/index/reader.ts';
 import { ih, indexBackends, T0, torrent } from './fixture.ts';
@@ -95,5 +100,34 @@ describe.each(indexBackends())('search cost bounded over $name', (backend) => {
     expect(await search('alpha t77', { page: 2 })).toMatchObject({ total: 1, capped: false, ids: [] });
     expect(await search('odd', { kinds: ['video'], page: MAX_PAGE })).toMatchObject({ total: ns.filter((n) => n % 2 === 1 && isVideo(n)).length, ids: [] });
     expect(await search('nothing')).toMatchObject({ total: 0, capped: false, ids: [] });
+  });
+});
+
+describe('a SQLite file without the facets index (written before it existed, until a crawl opens it)', () => {
+  it('gives the same windowed answers, from the rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'btdht-facets-'));
+    const path = join(dir, 'crawl.sqlite');
+    try {
+      const store = await openSqliteStore({ path });
+      await store.write({ torrents: ns.slice(0, 300).map(synthetic) });
+      await store.close();
+      const queries = [wordSearch('alpha', { sort: 'size' }), wordSearch('odd', { kinds: ['video'], sort: 'first_seen', order: 'asc' }), wordSearch('', { minSize: 50_000 })];
+      const answers = async () => {
+        const reader = await openSqliteReader(path);
+        try {
+          return await Promise.all(queries.map((q) => reader.search(q)));
+        } finally {
+          await reader.close();
+        }
+      };
+      const indexed = await answers();
+      expect(indexed[0]!.torrents.map((t) => t.infohash)).toEqual(ids([...ns.slice(0, 300)].sort((a, b) => sizeOf(b) - sizeOf(a)).slice(0, PAGE_SIZE)));
+      const db = await openSqliteDatabase(path);
+      db.exec('DROP INDEX torrents_facets');
+      db.close();
+      expect(await answers()).toEqual(indexed);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
