@@ -134,10 +134,14 @@ export class MemoryPeerStore implements PeerStore {
     const n = Math.min(count, max);
     if (this.#packed.length < n * length) this.#packed = new Uint8Array(n * length);
     const data = table.data;
+    const packed = this.#packed;
+    // Byte loops, not set(subarray): a view per 6-byte peer cost more than the copy (40% of a get_peers answer with 50 peers).
     if (count <= max) {
       let at = 0;
-      for (let e = table.first(ih); e !== NONE; e = table.next(e), at += length) this.#packed.set(data.subarray(e * length, e * length + length), at);
-      return this.#packed.subarray(0, n * length);
+      for (let e = table.first(ih); e !== NONE; e = table.next(e)) {
+        for (let from = e * length, end = from + length; from < end; ) packed[at++] = data[from++]!;
+      }
+      return packed.subarray(0, n * length);
     }
     if (this.#picks.length < count) this.#picks = new Int32Array(count);
     const picks = this.#picks;
@@ -149,9 +153,9 @@ export class MemoryPeerStore implements PeerStore {
       const pick = picks[j]!;
       picks[j] = picks[i]!;
       picks[i] = pick;
-      this.#packed.set(data.subarray(pick * length, pick * length + length), i * length);
+      for (let from = pick * length, end = from + length, at = i * length; from < end; ) packed[at++] = data[from++]!;
     }
-    return this.#packed.subarray(0, n * length);
+    return packed.subarray(0, n * length);
   }
 
   /** Up to `max` infohashes held (20 bytes each), a uniform random subset when there are more: BEP 51 samples. */

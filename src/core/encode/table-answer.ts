@@ -50,12 +50,10 @@ export class TableAnswerWriter {
       }
       const values = parts.values;
       const length = parts.valueLength ?? 0;
-      if (values !== undefined && values.length > 0 && length > 0) {
+      if (values !== undefined && values.length >= length && length > 0 && length < 100) {
         // The stored peers as a list of byte strings, straight from their packed copy.
         w.raw(KEY_VALUES);
-        w.byte(0x6c);
-        for (let at = 0; at + length <= values.length; at += length) w.range(values, at, at + length);
-        w.byte(0x65);
+        w.packedList(values, length);
       }
       w.byte(0x65);
       w.raw(KEY_T);

@@ -137,6 +137,27 @@ export class ByteWriter {
     this.pos = p;
   }
 
+  /**
+   * A list of byte strings packed back to back in `packed`, `length` bytes
+   * each (1–99): `l<length>:<bytes>…e` in one pass, one room check.
+   */
+  packedList(packed: Uint8Array, length: number): void {
+    const count = Math.floor(packed.length / length);
+    this.room(count * (length + 3) + 2);
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p++] = 0x6c;
+    const tens = (length / 10) | 0;
+    for (let i = 0, from = 0; i < count; i++) {
+      if (tens > 0) buf[p++] = 0x30 + tens;
+      buf[p++] = 0x30 + length - tens * 10;
+      buf[p++] = 0x3a;
+      for (const end = from + length; from < end; ) buf[p++] = packed[from++]!;
+    }
+    buf[p++] = 0x65;
+    this.pos = p;
+  }
+
   /** `<length>:<bytes>` for `source[start, end)`, without a view of it. */
   range(source: Uint8Array, start: number, end: number): void {
     const n = end - start;

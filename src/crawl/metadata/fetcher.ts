@@ -285,10 +285,14 @@ export class MetadataFetcher {
       let outcome: PeerFailure | 'ok' = 'aborted';
       const controller = new AbortController();
       attemptAborts.add(controller);
+      const askedAt = Date.now();
+      let slotAt = askedAt;
+      const timed = (): { waitedMs: number; ms: number } => ({ waitedMs: slotAt - askedAt, ms: Date.now() - slotAt });
       try {
         const wire = await loadWireLibraries();
         const tcp = await this.#tcp;
         const release = await this.#slots.acquire(peerKey(peer), controller.signal);
+        slotAt = Date.now();
         const context: PeerSessionContext = {
           tcp,
           wire,
@@ -303,11 +307,11 @@ export class MetadataFetcher {
           outcome = 'ok';
           const info = parseInfo(result.info);
           if (info === undefined) {
-            attempts.push({ peer, outcome });
+            attempts.push({ peer, outcome, ...timed() });
             end(this.#failure(hex, 'invalid-info', attempts));
             return;
           }
-          attempts.push({ peer, outcome });
+          attempts.push({ peer, outcome, ...timed() });
           this.#fetched++;
           end({ ok: true, torrent: { ...info, infohash: hex, verifiedBy: result.verifiedBy, info: result.info, peer }, attempts });
           return;
@@ -323,7 +327,7 @@ export class MetadataFetcher {
       // Remembered even when the fetch is over: the peer was hostile all the same.
       if (HOSTILE_FAILURES.has(outcome)) this.#penalty.penalize(peer.host);
       if (done) return;
-      attempts.push({ peer, outcome });
+      attempts.push({ peer, outcome, ...timed() });
       pump();
     };
 

@@ -119,6 +119,9 @@ export type FetchFailure =
 export interface PeerAttempt {
   peer: PeerAddress;
   outcome: PeerFailure | 'ok';
+  /** Waited this long for a connection slot to the peer (one at a time per peer), then talked this long (ms). */
+  waitedMs?: number;
+  ms?: number;
 }
 
 /**
