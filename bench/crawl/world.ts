@@ -70,7 +70,7 @@ export interface CrawlWorld {
 }
 
 const K = 8;
-const ANNOUNCE_LANES = 4;
+const ANNOUNCE_LANES = 16;
 
 export async function startCrawlWorld(options: CrawlWorldOptions): Promise<CrawlWorld> {
   const { nodes: count, net } = options;
@@ -154,25 +154,24 @@ export async function startCrawlWorld(options: CrawlWorldOptions): Promise<Crawl
     const ids = nodes.map((n) => n.id);
     const announced = new Array<number>(made.length).fill(0);
     let done = 0;
-    await Promise.all(
-      [...plan].map(async ([announcer, list]) => {
-        // A few torrents at a time per announcing node: a first announce to a node can be slow to answer.
-        let next = 0;
-        const lane = async (): Promise<void> => {
-          while (next < list.length) {
-            const { torrent, port } = list[next++]!;
-            const infohash = Buffer.from(made[torrent]!.infohash, 'hex');
-            const results = await Promise.all(nearest(ids, infohash, K).map((n) => announceTo(announcer, nodes[n]!, infohash, port)));
-            announced[torrent]! += results.filter(Boolean).length;
-            if (++done % 100 === 0) log(`world: ${done} announces done`);
-          }
-        };
-        await Promise.all(Array.from({ length: ANNOUNCE_LANES }, lane));
-      }),
-    );
+    // A few announces at a time in all: a crowded, CPU-starved world loses its own queries.
+    const work = [...plan].flatMap(([announcer, list]) => list.map((item) => ({ announcer, ...item })));
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < work.length) {
+        const { announcer, torrent, port } = work[next++]!;
+        const infohash = Buffer.from(made[torrent]!.infohash, 'hex');
+        const results = await Promise.all(nearest(ids, infohash, K).map((n) => announceTo(announcer, nodes[n]!, infohash, port)));
+        announced[torrent]! += results.filter(Boolean).length;
+        if (++done % 100 === 0) log(`world: ${done} of ${work.length} announces done`);
+      }
+    };
+    await Promise.all(Array.from({ length: ANNOUNCE_LANES }, lane));
     const torrents: WorldTorrent[] = made.map((t, i) => ({ infohash: t.infohash, name: t.name, size: t.size, kind: kinds[i]!, seeders: seedersOf[i]!, announcedTo: announced[i]! }));
     const unannounced = torrents.filter((t) => t.announcedTo === 0).length;
-    if (unannounced > 0) throw new Error(`startCrawlWorld: ${unannounced} torrents reached no node with their announce`);
+    // A few lost to a starved world are reported (and left out by the benchmark); more means the world is broken.
+    if (unannounced > Math.floor(torrents.length / 50)) throw new Error(`startCrawlWorld: ${unannounced} torrents reached no node with their announce`);
+    if (unannounced > 0) log(`world: ${unannounced} torrents reached no node with their announce`);
     log(`world: ${torrents.length} torrents announced by ${plan.size} seeders (${((Date.now() - started) / 1000).toFixed(1)} s in all)`);
     const bootstrap = [0, Math.floor(count / 3), Math.floor((2 * count) / 3)].map((i) => `${nodes[i]!.address().host}:${nodes[i]!.address().port}`);
     return {
@@ -202,10 +201,10 @@ function nearest(ids: readonly Uint8Array[], target: Uint8Array, k: number): num
     .map((x) => x.i);
 }
 
-/** get_peers for a token, then announce_peer; three tries (a datagram may be lost under load). */
+/** get_peers for a token, then announce_peer; five tries (a datagram may be lost under load). */
 async function announceTo(from: DHT, to: DHT, infohash: Uint8Array, port: number): Promise<boolean> {
   const endpoint = to.address();
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const answer = await from.query(endpoint, 'get_peers', { info_hash: infohash });
       const token = answer.r.token;

@@ -17,7 +17,9 @@ function helpOf(option: AnyOptionDef, command: CommandName): string {
   const fallback = (option.defaults as Partial<Record<CommandName, unknown>> | undefined)?.[command];
   const shown = fallback !== undefined ? (option.kind.show as (value: unknown) => string)(fallback) : option.libraryDefault;
   const allowed = option.kind.placeholder === undefined ? '' : `; ${option.kind.allowed}`;
-  return `${option.help}${allowed}${shown !== undefined ? ` (default ${shown})` : ''}`;
+  // A cap btdht crawl raises (crawl-caps.ts) says so in its help.
+  const raised = fallback !== undefined && option.libraryDefault !== undefined && shown !== option.libraryDefault ? `, raised from a node's ${option.libraryDefault}` : '';
+  return `${option.help}${allowed}${shown !== undefined ? ` (default ${shown}${raised})` : ''}`;
 }
 
 /** Add the table's flags for `command`; returns the reader of a run's settings. */

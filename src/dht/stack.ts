@@ -79,8 +79,6 @@ export interface SharedParts {
   bep42: Bep42Policy;
   tokens: TokenManager;
   tables: FamilyTables;
-  /** Each family's routing upkeep, filled as the stacks are built. */
-  routings: FamilyRoutings;
   scrape: Scrape;
   /** The node's BEP 44 / 51 entries of every family's dispatch table. */
   entries: SharedEntries;
@@ -88,18 +86,22 @@ export interface SharedParts {
   addressReports: AddressReports;
 }
 
-/**
- * One family's socket, table, routing upkeep, peer store, dispatcher and the
- * rpc over them, each built with what it needs, in the order data flows back:
- * replies and transactions first, then the upkeep that pings through the
- * transactions, the answering parts, and the receive path over all of them.
- */
-export function buildStack(node: StackNode, shared: SharedParts, { transport, local }: Bound, self: NodeSelf): Stack {
+/** A family's sending side and table upkeep: built for every family before any stack (each family's rpc reads the other's upkeep). */
+export interface FamilyUpkeep {
+  bound: Bound;
+  self: NodeSelf;
+  replies: Replies;
+  transactions: Transactions;
+  routing: RoutingUpkeep;
+}
+
+/** Replies and transactions, then the table upkeep that pings through the transactions. */
+export function buildUpkeep(node: StackNode, shared: SharedParts, bound: Bound, self: NodeSelf): FamilyUpkeep {
   const o = node.options;
   const { core, bep42 } = shared;
+  const { transport, local } = bound;
   const family = local.family as 4 | 6;
-  const { counters, warn, hooks, emitter } = node;
-  const voter = new IpVoter({ threshold: o.bep42Votes, maxVoters: o.maxIpVoters, ttlMs: IP_VOTE_TTL_MS });
+  const { counters, warn, emitter } = node;
   const replies = new Replies({ core, transport, counters, budget: shared.budget });
   const transactions = new Transactions({
     core,
@@ -126,7 +128,22 @@ export function buildStack(node: StackNode, shared: SharedParts, { transport, lo
     maxPendingPings: o.maxPendingPings,
     bep42,
   });
-  shared.routings[family] = routing;
+  return { bound, self, replies, transactions, routing };
+}
+
+/**
+ * One family's stack over its upkeep: the peer store, the dispatcher, the
+ * table answers, and last the rpc over all of them — each built with what it
+ * needs, in the order data flows back; `routings` holds every family's upkeep.
+ */
+export function buildStack(node: StackNode, shared: SharedParts, upkeep: FamilyUpkeep, routings: FamilyRoutings): Stack {
+  const o = node.options;
+  const { core } = shared;
+  const { bound, self, replies, transactions, routing } = upkeep;
+  const { transport, local } = bound;
+  const family = local.family as 4 | 6;
+  const { counters, warn, hooks, emitter } = node;
+  const voter = new IpVoter({ threshold: o.bep42Votes, maxVoters: o.maxIpVoters, ttlMs: IP_VOTE_TTL_MS });
   const peers = new MemoryPeerStore({ random: o.random, maxPerInfohash: o.maxPeersPerInfohash, maxTotal: o.maxPeers, peerLength: family === 4 ? 6 : 18 });
   const observe = (query: KrpcQuery, from: Endpoint): void => emitter.emit('query', { query, from });
   // BEP 43: a read-only node answers nothing.
@@ -180,7 +197,7 @@ export function buildStack(node: StackNode, shared: SharedParts, { transport, lo
     dispatcher,
     tableAnswers,
     routing,
-    routings: shared.routings,
+    routings,
     hooks,
     addressReports: shared.addressReports,
     onWarning: warn,

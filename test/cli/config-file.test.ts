@@ -112,6 +112,18 @@ describe('the option table', () => {
     }
   });
 
+  it("btdht crawl's help shows the caps it raises beside a node's default", () => {
+    const help = (command: 'node' | 'crawl'): string => {
+      const program = new Command().command(command);
+      addTableOptions(program, command);
+      return program.helpInformation().replace(/\s+/g, ' ');
+    };
+    expect(help('crawl')).toContain('(default 16384, raised from a node\'s 4096)');
+    expect(help('crawl')).toContain('(default 100000, raised from a node\'s 10000)');
+    expect(help('node')).toMatch(/--max-outstanding <n> .*? \(default 4096\)/);
+    expect(help('node')).not.toContain('raised from');
+  });
+
   it('btdht crawl takes the swarm-health options (BEP 33 scrapes) from flags and the file, with their ranges', async () => {
     expect(refused({ swarmCheckIntervalMs: -1 }, 'crawl')).toBe('config file c.json: "swarmCheckIntervalMs": expected a whole number from 0 to 31536000000 (0 = never), got -1');
     expect(refused({ swarmConcurrency: 0 }, 'crawl')).toMatch(/"swarmConcurrency": expected a whole number from 1 to 1000, got 0/);

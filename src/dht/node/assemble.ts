@@ -27,7 +27,8 @@ import { installSample } from '../sample/install.ts';
 import { installScrape } from '../scrape/install.ts';
 import type { ScrapeHost } from '../scrape/install.ts';
 import type { SharedParts, Stack, StackNode } from '../stack.ts';
-import { buildStack, stackOf } from '../stack.ts';
+import { buildStack, buildUpkeep, stackOf } from '../stack.ts';
+import type { FamilyRoutings } from '../rpc.ts';
 import type { NodeCounters } from '../stats.ts';
 import type { SavedNode } from '../state.ts';
 import { StateSaver } from '../state-saver.ts';
@@ -135,7 +136,6 @@ export function assemble(node: NodeContext, core: Core, bound: readonly Bound[])
     bep42,
     tokens,
     tables,
-    routings: { 4: undefined, 6: undefined },
     scrape,
     entries,
     addressReports: { report: (family, ip, from) => node.identity.onAddressReport(core, stacks, family, ip, from) },
@@ -149,7 +149,11 @@ export function assemble(node: NodeContext, core: Core, bound: readonly Bound[])
     runOn: (family) => traversals.runOn(family),
     isRouter: (from) => node.bootstrap.isRouter(from),
   };
-  bound.forEach((b, i) => stacks.push(buildStack(stackNode, shared, b, selves[i]!)));
+  // Every family's upkeep first: a response over one family may list nodes for the other's table (BEP 32).
+  const upkeeps = bound.map((b, i) => buildUpkeep(stackNode, shared, b, selves[i]!));
+  const routings: FamilyRoutings = { 4: undefined, 6: undefined };
+  for (const upkeep of upkeeps) routings[upkeep.bound.local.family as 4 | 6] = upkeep.routing;
+  for (const upkeep of upkeeps) stacks.push(buildStack(stackNode, shared, upkeep, routings));
   const maintenance = new Maintenance(o, stacks, node.warn);
   return { core, stacks, primary: stacks[0]!, limiter, budget, bep42, tokens, items, scrape, sample, traversals, maintenance };
 }
