@@ -75,16 +75,21 @@ function summary(ms: number[]): { n: number; p50: number; p99: number; max: numb
   return { n: s.length, p50: quantile(s, 0.5), p99: quantile(s, 0.99), max: s[s.length - 1] ?? NaN };
 }
 
-async function timeSearches(reader: IndexReader, queries: SearchQuery[]): Promise<{ ms: number[]; matches: number[] }> {
+/** Wall time of each search, and this process's CPU time for it (user + system): on a loaded machine the difference is time spent waiting for a core. */
+async function timeSearches(reader: IndexReader, queries: SearchQuery[]): Promise<{ ms: number[]; cpuMs: number[]; matches: number[] }> {
   const ms: number[] = [];
+  const cpuMs: number[] = [];
   const matches: number[] = [];
   for (const q of queries) {
+    const cpu = process.cpuUsage();
     const start = performance.now();
     const result = await reader.search(q);
     ms.push(performance.now() - start);
+    const used = process.cpuUsage(cpu);
+    cpuMs.push((used.user + used.system) / 1000);
     matches.push(result.total);
   }
-  return { ms, matches };
+  return { ms, cpuMs, matches };
 }
 
 /** The anchor: the same count and first page by LIKE over names and file lists. */
@@ -240,7 +245,7 @@ async function bench(t: Target, o: BenchOptions): Promise<void> {
   const kindQ = Array.from({ length: queries }, (_, i) => wordSearch(common[i % common.length]!, { kinds: ['video'] }));
   const rareSizeQ = Array.from({ length: queries }, (_, i) => wordSearch(rare[i % rare.length]!, { sort: 'size' }));
   const browseQ = Array.from({ length: queries }, (_, i) => wordSearch('', { page: 1 + (i % 40) }));
-  const rows: [string, { ms: number[]; matches: number[] }][] = [
+  const rows: [string, { ms: number[]; cpuMs: number[]; matches: number[] }][] = [
     ['common word, newest first', await timeSearches(reader, commonQ)],
     ['rare word, newest first', await timeSearches(reader, rareQ)],
     ['two common words, newest first', await timeSearches(reader, twoQ)],
@@ -251,12 +256,13 @@ async function bench(t: Target, o: BenchOptions): Promise<void> {
     ['rare word, by size (window)', await timeSearches(reader, rareSizeQ)],
   ];
   console.log(`load average before the searches: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log('| search (count + first page) | matches (median) | p50 ms | p99 ms | max ms |');
-  console.log('|---|---:|---:|---:|---:|');
+  console.log('| search (count + first page) | matches (median) | p50 ms | p99 ms | max ms | CPU p50 ms | CPU p99 ms |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const [name, r] of rows) {
     const s = summary(r.ms);
+    const c = summary(r.cpuMs);
     const m = [...r.matches].sort((a, b) => a - b)[Math.floor(r.matches.length / 2)]!;
-    console.log(`| ${name} | ${m.toLocaleString('en-US')} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.max)} |`);
+    console.log(`| ${name} | ${m.toLocaleString('en-US')} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.max)} | ${fmt(c.p50)} | ${fmt(c.p99)} |`);
   }
   const likeN = Math.min(10, queries);
   const likeCommon = summary(await likeScan(t, common.slice(0, likeN)));
