@@ -43,7 +43,19 @@ const SOURCES: readonly HarvestSource[] = ['get_peers', 'announce_peer', 'sample
 const TICK_MS = 1_000;
 
 
-/** One fetch attempt ended: fetched, or why it failed (`retry`: another attempt will follow). */
+/**
+ * One fetch attempt ended: fetched, or why it failed (`retry`: another attempt will follow).
+ * @example
+ * import { DHT } from 'btdht';
+ * import { Crawler, openCrawlStore, type CrawlFetchEvent } from 'btdht/crawl';
+ * const dht = new DHT();
+ * await dht.start();
+ * const crawler = new Crawler(dht, { store: await openCrawlStore('./crawl.sqlite') });
+ * crawler.on('fetch', (event: CrawlFetchEvent) => {
+ *   console.log(event.infohash, event.outcome, `attempt ${event.attempt}`, `${event.durationMs} ms`, event.retry ? '(will retry)' : '');
+ * });
+ * await crawler.start();
+ */
 export interface CrawlFetchEvent {
   infohash: string;
   outcome: 'fetched' | FetchFailure;
@@ -56,7 +68,18 @@ export interface CrawlFetchEvent {
   peers?: readonly PeerAttempt[];
 }
 
-/** What the crawler knows of one infohash now (`inspect`): for diagnostics. */
+/**
+ * What the crawler knows of one infohash now (`inspect`): for diagnostics.
+ * @example
+ * import { DHT } from 'btdht';
+ * import { Crawler, openCrawlStore, type CrawlerInfohashReport } from 'btdht/crawl';
+ * const dht = new DHT();
+ * await dht.start();
+ * const crawler = new Crawler(dht, { store: await openCrawlStore('./crawl.sqlite') });
+ * await crawler.start();
+ * const report: CrawlerInfohashReport = crawler.inspect('e3811b9539cacff680e418124272177c47477157');
+ * console.log(report.harvest, report.settled ? 'settled' : 'not settled', report.bySource);
+ */
 export interface CrawlerInfohashReport {
   /** The harvester's dedup: 'tracked' (record below), 'evicted' (seen, record dropped), 'new' (never seen). */
   harvest: SeenStatus;
