@@ -224,7 +224,7 @@ try {
   const after60 = live.filter((s) => s.t >= 60_000);
   const peakFirst = Math.max(...firstMinute.map((s) => s.rss));
   const peakAfter = Math.max(...after60.map((s) => s.rss));
-  const rssGrowth = after60.length > 0 ? peakAfter / peakFirst - 1 : NaN;
+  const rssGrowth = peakAfter / peakFirst - 1;
 
   say('');
   say(`crawler process (${values.backend} core, ${values.ids} ids, --duration ${duration}): RSS / CPU / torrents stored, every ${printEvery} s`);
@@ -248,7 +248,8 @@ try {
   line(share >= 0.95, `fetched ${fetched} of ${reachable.length} torrents with an honest seeder = ${(share * 100).toFixed(1)}% (goal ≥ 95%)`);
   line(hostileStored === 0 && wrongRows === 0, `stored ${hostileStored} of ${hostileOnly.length} torrents whose seeders are all hostile, ${wrongRows} wrong rows (goal 0)`);
   line(cpuPerTorrent <= 5, `CPU per verified torrent ${cpuPerTorrent.toFixed(2)} ms to the last one stored, ${cpuPerTorrentRun.toFixed(2)} ms over the whole run (goal ≤ 5 ms)`);
-  line(Number.isFinite(rssGrowth) && rssGrowth <= 0.1, `RSS flat after the first minute: peak ${(peakAfter / MiB).toFixed(1)} MiB after 60 s vs ${(peakFirst / MiB).toFixed(1)} MiB within it (${rssGrowth >= 0 ? '+' : ''}${(rssGrowth * 100).toFixed(1)}%; goal ≤ +10%)`);
+  if (after60.length === 0) say(`----  RSS flat after the first minute: not judged (the run ended before 60 s; use --duration 120 or more)`);
+  else line(rssGrowth <= 0.1, `RSS flat after the first minute: peak ${(peakAfter / MiB).toFixed(1)} MiB after 60 s vs ${(peakFirst / MiB).toFixed(1)} MiB within it (${rssGrowth >= 0 ? '+' : ''}${(rssGrowth * 100).toFixed(1)}%; goal ≤ +10%)`);
 } finally {
   if (crawler && crawler.exitCode === null) crawler.kill('SIGKILL');
   if (world.connected) world.send('stop');
