@@ -18,7 +18,7 @@
 import type { Core } from '../core/types.ts';
 import type { Endpoint } from '../ground/address.ts';
 import type { Clock } from '../ground/clock.ts';
-import { TABLE_METHOD_NAMES, TableMethod } from '../core/answer-types.ts';
+import { TABLE_METHOD_NAMES, TableMethod, type TableAnswerParts } from '../core/answer-types.ts';
 import { CLIENT_VERSION } from './constants.ts';
 import type { Hooks } from './hooks.ts';
 import { maxValuesFor, type MemoryPeerStore } from './peer-store.ts';
@@ -51,6 +51,8 @@ export interface TableAnswerDeps {
 export class TableAnswers {
   readonly #deps: TableAnswerDeps;
   #method: TableMethod = TableMethod.None;
+  /** Refilled for every answer (the core writes it out synchronously and keeps nothing): no object per answer. */
+  readonly #parts: TableAnswerParts = { id: new Uint8Array(0), ip: undefined, token: undefined, version: CLIENT_VERSION, values: undefined, valueLength: 0 };
 
   constructor(deps: TableAnswerDeps) {
     this.#deps = deps;
@@ -105,7 +107,13 @@ export class TableAnswers {
         }
       }
     }
-    const bytes = answers.answer(self.table, deps.k, { id, ip: deps.replies.compactOf(from), token, version: CLIENT_VERSION, values, valueLength });
+    const parts = this.#parts;
+    parts.id = id;
+    parts.ip = deps.replies.compactOf(from);
+    parts.token = token;
+    parts.values = values;
+    parts.valueLength = valueLength;
+    const bytes = answers.answer(self.table, deps.k, parts);
     deps.replies.sendAnswer(bytes, from);
   }
 }
