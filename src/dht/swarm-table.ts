@@ -25,13 +25,24 @@ export const NONE = -1;
 const INFOHASH_BYTES = 20;
 const FIRST_CAPACITY = 64;
 /**
- * Entry and infohash arrays are made at their cap at once, up to this many
- * entries (doubling beyond). Large zeroed arrays come from fresh pages the
- * OS maps on first touch, and entries are numbered from 0, so a table costs
- * RSS for what it holds, not for its cap; growing by copies instead leaves
- * every smaller copy in the allocator (RSS ~2x the table at its cap).
+ * Entry and infohash arrays start at FIRST_RESERVE entries, then are made at
+ * their cap at once, up to RESERVE_MAX entries (doubling beyond). Growing by
+ * doubling copies leaves every smaller copy in the allocator (RSS ~2x the
+ * table at its cap); one small first step does not. Reserving the cap on the
+ * first write is no option: a node's first announce_peer zeroed ~7 MiB per
+ * table on the receive path (calloc clears what it reuses), a stall of tens
+ * of ms, hundreds under load, per node that is announced to (50 loopback
+ * nodes in one process timed out every announce_peer behind it).
  */
+const FIRST_RESERVE = 1024;
 const RESERVE_MAX = 1 << 20;
+
+/** The next length of arrays of `current` entries, under `cap` entries: FIRST_RESERVE, then the cap (up to RESERVE_MAX), then doubling. */
+function nextCapacity(current: number, cap: number): number {
+  if (current === 0) return Math.min(cap, FIRST_RESERVE);
+  if (current < RESERVE_MAX) return Math.min(cap, RESERVE_MAX);
+  return Math.min(cap, current * 2);
+}
 
 export interface SwarmTableOptions {
   /** Bytes per entry. */
@@ -363,7 +374,7 @@ export class SwarmTable {
   }
 
   #growInfohashes(): void {
-    const capacity = this.#ihHead.length === 0 ? Math.min(this.#maxTotal + 1, RESERVE_MAX) : Math.min(this.#ihHead.length * 2, this.#maxTotal + 1);
+    const capacity = nextCapacity(this.#ihHead.length, this.#maxTotal + 1);
     this.#ihBytes = grow(this.#ihBytes, capacity * INFOHASH_BYTES);
     this.#ihHash = grow(this.#ihHash, capacity);
     this.#ihHead = grow(this.#ihHead, capacity);
@@ -374,7 +385,7 @@ export class SwarmTable {
 
   #growEntries(): void {
     // Never past the cap (+1: an entry is added before the cap evicts one).
-    const capacity = this.#owner.length === 0 ? Math.min(this.#maxTotal + 1, RESERVE_MAX) : Math.min(this.#owner.length * 2, this.#maxTotal + 1);
+    const capacity = nextCapacity(this.#owner.length, this.#maxTotal + 1);
     this.#data = grow(this.#data, capacity * this.entryBytes);
     this.#time = grow(this.#time, capacity);
     this.#tag = grow(this.#tag, capacity);

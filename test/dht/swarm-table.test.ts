@@ -170,6 +170,32 @@ describe('SwarmTable', () => {
     expect(grown).toBeLessThan(1_001 * 6 * 20 * 2);
   });
 
+  it('a first write reserves a small table, not its cap; past that, the cap at once (no chain of doubled copies)', () => {
+    // A node's first announce_peer goes through here on its receive path: zeroing the arrays of a
+    // 100,000-entry cap there stalled every node of a loopback swarm (test/dht/loopback.test.ts).
+    const table = new SwarmTable({ entryBytes: 6, keyBytes: 6, maxPerInfohash: 50, maxTotal: 100_000, expiryMs: 1e9, random: seededRandom(5) });
+    const random = seededRandom(11);
+    const infohash = new Uint8Array(20);
+    const peer = new Uint8Array(6);
+    const put = (n: number): void => {
+      for (let i = 0; i < n; i++) {
+        random(infohash);
+        random(peer);
+        table.put(infohash, peer, table.size);
+      }
+    };
+    put(1);
+    const first = table.footprint;
+    expect(first).toBeLessThan(256 * 1024);
+    put(2_000);
+    const atCap = table.footprint;
+    expect(atCap).toBeGreaterThan(100_000 * 6);
+    put(20_000);
+    // Only the hash slots (kept at most half full) grow with what is held; the arrays were made at the cap.
+    expect(table.size).toBe(22_001);
+    expect(table.footprint - atCap).toBeLessThanOrEqual(2 * 65_536 * 4);
+  });
+
   it('draws uniform samples of distinct infohashes', () => {
     const table = new SwarmTable({ entryBytes: 6, keyBytes: 6, maxPerInfohash: 5, maxTotal: 1_000, expiryMs: 1e9, random: seededRandom(5) });
     for (let n = 0; n < 40; n++) table.put(ih(n), entry(1, n), 0);
