@@ -24,15 +24,6 @@ import { randomInt } from '../ground/random.ts';
 export const NONE = -1;
 const INFOHASH_BYTES = 20;
 const FIRST_CAPACITY = 64;
-/**
- * Entry and infohash arrays are made at their cap at once, up to this many
- * entries (doubling beyond). Large zeroed arrays come from fresh pages the
- * OS maps on first touch, and entries are numbered from 0, so a table costs
- * RSS for what it holds, not for its cap; growing by copies instead leaves
- * every smaller copy in the allocator (RSS ~2x the table at its cap).
- */
-const RESERVE_MAX = 1 << 20;
-
 export interface SwarmTableOptions {
   /** Bytes per entry. */
   entryBytes: number;
@@ -363,7 +354,7 @@ export class SwarmTable {
   }
 
   #growInfohashes(): void {
-    const capacity = this.#ihHead.length === 0 ? Math.min(this.#maxTotal + 1, RESERVE_MAX) : Math.min(this.#ihHead.length * 2, this.#maxTotal + 1);
+    const capacity = nextCapacity(this.#ihHead.length, this.#maxTotal);
     this.#ihBytes = grow(this.#ihBytes, capacity * INFOHASH_BYTES);
     this.#ihHash = grow(this.#ihHash, capacity);
     this.#ihHead = grow(this.#ihHead, capacity);
@@ -373,8 +364,7 @@ export class SwarmTable {
   }
 
   #growEntries(): void {
-    // Never past the cap (+1: an entry is added before the cap evicts one).
-    const capacity = this.#owner.length === 0 ? Math.min(this.#maxTotal + 1, RESERVE_MAX) : Math.min(this.#owner.length * 2, this.#maxTotal + 1);
+    const capacity = nextCapacity(this.#owner.length, this.#maxTotal);
     this.#data = grow(this.#data, capacity * this.entryBytes);
     this.#time = grow(this.#time, capacity);
     this.#tag = grow(this.#tag, capacity);
@@ -419,6 +409,17 @@ export class SwarmTable {
     }
     slots[i] = 0;
   }
+}
+
+/**
+ * Arrays grow by doubling from FIRST_CAPACITY, never past the cap (+1: an
+ * entry is added before the cap evicts one). Not reserved at the cap: the
+ * zeroed arrays of a 100,000-entry cap cost ~5–15 ms CPU and megabytes of
+ * RSS on a node's first announce (the allocator touches them), whatever the
+ * node will hold; doubling copies each entry about once more in all.
+ */
+function nextCapacity(length: number, maxTotal: number): number {
+  return Math.min(Math.max(length * 2, FIRST_CAPACITY), maxTotal + 1);
 }
 
 function insertSlot(slots: Int32Array, hash: number, value: number): void {
