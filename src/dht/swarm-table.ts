@@ -23,7 +23,26 @@ import { randomInt } from '../ground/random.ts';
 
 export const NONE = -1;
 const INFOHASH_BYTES = 20;
+/** Arrays double from here while small (a node with few announces stays small)… */
 const FIRST_CAPACITY = 64;
+/**
+ * …and past this many entries jump to the cap, up to RESERVE_MAX (doubling
+ * beyond). Large zeroed arrays come from fresh pages the OS maps on first
+ * touch, so a table costs RSS for what it holds, not for its cap; growing a
+ * large table by copies instead leaves every copy in the allocator (RSS ~1.6x
+ * at the cap). Reserving the cap on the first write cost every fresh node
+ * ~6 ms CPU and MiBs of RSS on its first announce (measured in BENCHMARKS.md).
+ */
+const RESERVE_FROM = 4096;
+const RESERVE_MAX = 1 << 20;
+
+/** The next length of a table's arrays: never past the cap (+1: an entry is added before the cap evicts one). */
+function nextCapacity(length: number, maxTotal: number): number {
+  const doubled = Math.max(length * 2, FIRST_CAPACITY);
+  const capacity = doubled > RESERVE_FROM && length < RESERVE_MAX ? Math.max(doubled, RESERVE_MAX) : doubled;
+  return Math.min(capacity, maxTotal + 1);
+}
+
 export interface SwarmTableOptions {
   /** Bytes per entry. */
   entryBytes: number;
@@ -409,17 +428,6 @@ export class SwarmTable {
     }
     slots[i] = 0;
   }
-}
-
-/**
- * Arrays grow by doubling from FIRST_CAPACITY, never past the cap (+1: an
- * entry is added before the cap evicts one). Not reserved at the cap: the
- * zeroed arrays of a 100,000-entry cap cost ~5–15 ms CPU and megabytes of
- * RSS on a node's first announce (the allocator touches them), whatever the
- * node will hold; doubling copies each entry about once more in all.
- */
-function nextCapacity(length: number, maxTotal: number): number {
-  return Math.min(Math.max(length * 2, FIRST_CAPACITY), maxTotal + 1);
 }
 
 function insertSlot(slots: Int32Array, hash: number, value: number): void {
