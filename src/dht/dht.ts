@@ -257,7 +257,7 @@ export class DHT {
    */
   async addNode(endpoint: string | HostPort): Promise<boolean> {
     const to = resolveNumericEndpoint(endpoint, 'addNode');
-    const outcome = await stackTo(this.#running().stacks, to, 'addNode').rpc.query(to, 'ping', {});
+    const outcome = await stackTo(this.#running().stacks, to, 'addNode').transactions.query(to, 'ping', {});
     return outcome.kind === 'response';
   }
 
