@@ -136,7 +136,7 @@ export class DHT {
    * See and amend the answer to queries of `method` before it is encoded (once its entry or a query
    * hook made it): return nothing to send it as it is, or a decision to send instead. Returns a remover.
    * @example
-   * dht.onAnswer('ping', (answer) => ('response' in answer ? { response: answer.response, extra: { motto: 'hi' } } : undefined));
+   * dht.onAnswer('ping', (answer) => ('response' in answer ? { response: answer.response, extra: { motto: 1 } } : undefined));
    */
   onAnswer(method: string, hook: AnswerHook): () => void {
     return this.#node.hooks.onAnswer(method, hook);

@@ -57,7 +57,7 @@ export type ResponseHook = (response: KrpcResponse, from: Endpoint, query: Outgo
  * @example
  * import { type Answer } from 'btdht';
  * const refusal: Answer = { error: [201, 'not now'] };
- * const empty: Answer = { response: {}, extra: { note: 'nothing here' } };
+ * const empty: Answer = { response: {}, extra: { empty: 1 } };
  */
 export type Answer = { response: ResponseValues; extra?: BencodeDict | undefined } | { error: readonly [number, string] };
 
@@ -70,9 +70,10 @@ export type Answer = { response: ResponseValues; extra?: BencodeDict | undefined
  * @example
  * import { DHT, type AnswerHook } from 'btdht';
  * const dht = new DHT();
- * // Tell every pinger our client's motto.
- * const motto: AnswerHook = (answer) => ('response' in answer ? { response: answer.response, extra: { motto: 'hello' } } : undefined);
- * dht.onAnswer('ping', motto);
+ * // Tell every pinger how many pings we answered.
+ * let pings = 0;
+ * const count: AnswerHook = (answer) => ('response' in answer ? { response: answer.response, extra: { pings: ++pings } } : undefined);
+ * dht.onAnswer('ping', count);
  */
 export type AnswerHook = (answer: Answer, query: KrpcQuery, from: Endpoint) => QueryHookResult;
 
