@@ -48,12 +48,12 @@ export class Replies {
     this.sendAnswer(this.#deps.core.encodeKrpc(message), to);
   }
 
-  /** Send an encoded answer to a query from `to`. */
-  sendAnswer(bytes: Uint8Array, to: Endpoint): void {
+  /** Send an encoded answer to a query from `to`; `now`: the caller's clock reading, if it has one (the budget's). */
+  sendAnswer(bytes: Uint8Array, to: Endpoint, now?: number): void {
     const deps = this.#deps;
     deps.counters.datagramsOut++;
     deps.counters.bytesOut += bytes.length;
-    deps.budget?.spend(this.#keyOf(to));
+    deps.budget?.spend(this.#keyOf(to), now);
     deps.transport.send(bytes, to);
   }
 
