@@ -157,6 +157,7 @@ export class Rpc {
   /** Fail every outstanding query with 'closed' and refuse new ones. */
   close(): void {
     this.#deps.transactions.close();
+    this.#deps.replies.close();
   }
 
   #onResponse(message: KrpcResponse, from: Endpoint): void {

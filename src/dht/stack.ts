@@ -102,7 +102,7 @@ export function buildUpkeep(node: StackNode, shared: SharedParts, bound: Bound, 
   const { transport, local } = bound;
   const family = local.family as 4 | 6;
   const { counters, warn, emitter } = node;
-  const replies = new Replies({ core, transport, counters, budget: shared.budget });
+  const replies = new Replies({ core, transport, counters, budget: shared.budget, clock: o.clock });
   const transactions = new Transactions({
     core,
     transport,
