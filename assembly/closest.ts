@@ -2,7 +2,7 @@
  * closest(): the k nearest good-or-questionable nodes to a target, nearest
  * first, without sorting the table (docs/CORE-SPEC.md, "closest").
  */
-import { PAIRS, sort8 } from './sort8';
+import { KEYS, PAYLOAD_BITS, sort8 } from './sort8';
 import {
   BUCKET_HEAD,
   B_COUNT,
@@ -26,15 +26,19 @@ import {
 
 // closest(): candidates as (distance as three big-endian words, record) in `work`.
 const CANDIDATE: i32 = 24;
+/** The payload bits of a sort8 key: a record's slot in its bucket (0-7). */
+const SLOT_MASK: u64 = (1 << PAYLOAD_BITS) - 1;
 
 /**
  * The target's own bucket, when it holds 7 or 8 eligible nodes (a full bucket
- * at K = 8), ordered by the branch-free network on the top 64 bits of the
- * distances: the nearest min(eligible, k) record addresses go to the candidate
- * slots of `work`. Returns their count, or -1 to take the general path (other
- * sizes, or two keys equal, where only the full 160-bit compare decides).
+ * at K = 8), ordered by the branch-free network on the top 61 bits of the
+ * distances (the low 3 carry the record's slot). When it holds at least k,
+ * the nearest k go straight to `out` (as closest() writes them) and the count
+ * is returned; else all go to the candidate slots of `work` and -2 - count is
+ * returned. -1: take the general path (other sizes, or two keys equal above
+ * the slot bits, where only the full 160-bit compare decides).
  */
-function sortHome(table: usize, bucket: usize, target: usize, work: usize, k: i32): i32 {
+function sortHome(table: usize, bucket: usize, target: usize, k: i32, out: usize, work: usize, compact: bool): i32 {
   const size = i32At(bucket, B_COUNT);
   if (size < 7 || size > 8) return -1;
   const maxFailures = i32At(table, H_MAX_FAILURES);
@@ -44,23 +48,32 @@ function sortHome(table: usize, bucket: usize, target: usize, work: usize, k: i3
   for (let i = 0; i < size; i++) {
     const record = recordAt(nodes, i);
     if (load<i32>(record + R_FAILURES) >= maxFailures) continue;
-    const pair = PAIRS + (<usize>eligible << 4);
-    store<u64>(pair, bswap<u64>(load<u64>(record)) ^ t0);
-    store<u32>(pair, <u32>record, 8);
+    store<u64>(KEYS + (<usize>eligible << 3), ((bswap<u64>(load<u64>(record)) ^ t0) & ~SLOT_MASK) | <u64>i);
     eligible++;
   }
   if (eligible < 7) return -1;
-  if (eligible == 7) {
-    // One padding pair sorts last; a real key equal to it shows up as a tie.
-    store<u64>(PAIRS + 7 * 16, u64.MAX_VALUE);
-    store<u32>(PAIRS + 7 * 16, 0, 8);
-  }
+  // One padding key sorts last; a real key equal to it above the slot bits shows up as a tie.
+  if (eligible == 7) store<u64>(KEYS + 56, u64.MAX_VALUE);
   if (sort8()) return -1;
-  const count = eligible < k ? eligible : k;
-  for (let i = 0; i < count; i++) {
-    store<u32>(work + <usize>(i * CANDIDATE), load<u32>(PAIRS + (<usize>i << 4), 8), 20);
+  if (eligible < k) {
+    for (let i = 0; i < eligible; i++) {
+      store<u32>(work + <usize>(i * CANDIDATE), <u32>recordAt(nodes, <i32>(load<u64>(KEYS + (<usize>i << 3)) & SLOT_MASK)), 20);
+    }
+    return -eligible - 2;
   }
-  return count;
+  const addressLength = i32At(table, H_ADDRESS_LENGTH);
+  const entry = <usize>(20 + addressLength);
+  for (let i = 0; i < k; i++) {
+    const record = recordAt(nodes, <i32>(load<u64>(KEYS + (<usize>i << 3)) & SLOT_MASK));
+    if (compact) {
+      const to = out + <usize>i * entry;
+      copyId(to, record);
+      copyAddress(to + 20, record + R_ADDRESS, addressLength);
+    } else {
+      store<u32>(out + (<usize>i << 2), <u32>record);
+    }
+  }
+  return k;
 }
 
 /** Insert the bucket's eligible nodes into the sorted run [from, count) of `work`, at most k in all. */
@@ -136,8 +149,9 @@ export function closest(table: usize, args: usize, k: i32, out: usize, work: usi
     ref = load<i32>(cell + <usize>near);
   }
   const home = bucketAt(table, ~ref);
-  let count = sortHome(table, home, args, work, k);
-  if (count < 0) count = collect(table, home, args, work, 0, 0, k);
+  let count = sortHome(table, home, args, k, out, work, compact);
+  if (count >= 0) return count;
+  count = count == -1 ? collect(table, home, args, work, 0, 0, k) : -count - 2;
   while (count < k && top > 0) {
     top -= 4;
     ref = load<i32>(STACK + top);

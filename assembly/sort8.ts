@@ -1,183 +1,119 @@
 /**
- * Sorting network for up to 8 (key, value) pairs, branch-free: closest() sorts
- * the target's own bucket (k = 8 by default) this way, where an insertion sort
- * of random distances mispredicts about once per node. 19 compare-exchanges
- * (a valid 8-input network, checked exhaustively by the 0-1 principle); the
- * pairs live in locals, code written out by a generator.
+ * Sorting network for 8 u64 keys, branch-free: closest() sorts the target's
+ * own bucket (k = 8 by default) this way, where an insertion sort of random
+ * distances mispredicts about once per node. Each key carries its payload in
+ * its low bits (closest(): the record's slot in its bucket), so a
+ * compare-exchange is one compare and two selects on eight locals that fit the
+ * registers. 19 compare-exchanges (a valid 8-input network, checked
+ * exhaustively by the 0-1 principle); code written out by a generator.
  */
 
-/** In/out: 8 pairs of (u64 key, u32 value) at 16-byte stride. */
-export const PAIRS: usize = memory.data(8 * 16, 16);
+/** In/out: 8 u64 keys. */
+export const KEYS: usize = memory.data(8 * 8, 16);
+/** Low bits of a key that carry its payload, not its rank. */
+export const PAYLOAD_BITS: u64 = 3;
 
-/** Sort the 8 pairs at PAIRS by key, ascending; true if two keys are equal (their order is then arbitrary). */
+/**
+ * Sort the 8 keys at KEYS ascending; true if two keys agree above their
+ * PAYLOAD_BITS (their order is then not the order of what they stand for).
+ */
 export function sort8(): bool {
-  let k0 = load<u64>(PAIRS, 0);
-  let v0 = load<u32>(PAIRS, 8);
-  let k1 = load<u64>(PAIRS, 16);
-  let v1 = load<u32>(PAIRS, 24);
-  let k2 = load<u64>(PAIRS, 32);
-  let v2 = load<u32>(PAIRS, 40);
-  let k3 = load<u64>(PAIRS, 48);
-  let v3 = load<u32>(PAIRS, 56);
-  let k4 = load<u64>(PAIRS, 64);
-  let v4 = load<u32>(PAIRS, 72);
-  let k5 = load<u64>(PAIRS, 80);
-  let v5 = load<u32>(PAIRS, 88);
-  let k6 = load<u64>(PAIRS, 96);
-  let v6 = load<u32>(PAIRS, 104);
-  let k7 = load<u64>(PAIRS, 112);
-  let v7 = load<u32>(PAIRS, 120);
+  let k0 = load<u64>(KEYS, 0);
+  let k1 = load<u64>(KEYS, 8);
+  let k2 = load<u64>(KEYS, 16);
+  let k3 = load<u64>(KEYS, 24);
+  let k4 = load<u64>(KEYS, 32);
+  let k5 = load<u64>(KEYS, 40);
+  let k6 = load<u64>(KEYS, 48);
+  let k7 = load<u64>(KEYS, 56);
   let less = false;
-  let key: u64 = 0;
-  let value: u32 = 0;
+  let low: u64 = 0;
   less = k2 < k0;
-  key = select<u64>(k2, k0, less);
+  low = select<u64>(k2, k0, less);
   k2 = select<u64>(k0, k2, less);
-  k0 = key;
-  value = select<u32>(v2, v0, less);
-  v2 = select<u32>(v0, v2, less);
-  v0 = value;
+  k0 = low;
   less = k3 < k1;
-  key = select<u64>(k3, k1, less);
+  low = select<u64>(k3, k1, less);
   k3 = select<u64>(k1, k3, less);
-  k1 = key;
-  value = select<u32>(v3, v1, less);
-  v3 = select<u32>(v1, v3, less);
-  v1 = value;
+  k1 = low;
   less = k6 < k4;
-  key = select<u64>(k6, k4, less);
+  low = select<u64>(k6, k4, less);
   k6 = select<u64>(k4, k6, less);
-  k4 = key;
-  value = select<u32>(v6, v4, less);
-  v6 = select<u32>(v4, v6, less);
-  v4 = value;
+  k4 = low;
   less = k7 < k5;
-  key = select<u64>(k7, k5, less);
+  low = select<u64>(k7, k5, less);
   k7 = select<u64>(k5, k7, less);
-  k5 = key;
-  value = select<u32>(v7, v5, less);
-  v7 = select<u32>(v5, v7, less);
-  v5 = value;
+  k5 = low;
   less = k4 < k0;
-  key = select<u64>(k4, k0, less);
+  low = select<u64>(k4, k0, less);
   k4 = select<u64>(k0, k4, less);
-  k0 = key;
-  value = select<u32>(v4, v0, less);
-  v4 = select<u32>(v0, v4, less);
-  v0 = value;
+  k0 = low;
   less = k5 < k1;
-  key = select<u64>(k5, k1, less);
+  low = select<u64>(k5, k1, less);
   k5 = select<u64>(k1, k5, less);
-  k1 = key;
-  value = select<u32>(v5, v1, less);
-  v5 = select<u32>(v1, v5, less);
-  v1 = value;
+  k1 = low;
   less = k6 < k2;
-  key = select<u64>(k6, k2, less);
+  low = select<u64>(k6, k2, less);
   k6 = select<u64>(k2, k6, less);
-  k2 = key;
-  value = select<u32>(v6, v2, less);
-  v6 = select<u32>(v2, v6, less);
-  v2 = value;
+  k2 = low;
   less = k7 < k3;
-  key = select<u64>(k7, k3, less);
+  low = select<u64>(k7, k3, less);
   k7 = select<u64>(k3, k7, less);
-  k3 = key;
-  value = select<u32>(v7, v3, less);
-  v7 = select<u32>(v3, v7, less);
-  v3 = value;
+  k3 = low;
   less = k1 < k0;
-  key = select<u64>(k1, k0, less);
+  low = select<u64>(k1, k0, less);
   k1 = select<u64>(k0, k1, less);
-  k0 = key;
-  value = select<u32>(v1, v0, less);
-  v1 = select<u32>(v0, v1, less);
-  v0 = value;
+  k0 = low;
   less = k3 < k2;
-  key = select<u64>(k3, k2, less);
+  low = select<u64>(k3, k2, less);
   k3 = select<u64>(k2, k3, less);
-  k2 = key;
-  value = select<u32>(v3, v2, less);
-  v3 = select<u32>(v2, v3, less);
-  v2 = value;
+  k2 = low;
   less = k5 < k4;
-  key = select<u64>(k5, k4, less);
+  low = select<u64>(k5, k4, less);
   k5 = select<u64>(k4, k5, less);
-  k4 = key;
-  value = select<u32>(v5, v4, less);
-  v5 = select<u32>(v4, v5, less);
-  v4 = value;
+  k4 = low;
   less = k7 < k6;
-  key = select<u64>(k7, k6, less);
+  low = select<u64>(k7, k6, less);
   k7 = select<u64>(k6, k7, less);
-  k6 = key;
-  value = select<u32>(v7, v6, less);
-  v7 = select<u32>(v6, v7, less);
-  v6 = value;
+  k6 = low;
   less = k4 < k2;
-  key = select<u64>(k4, k2, less);
+  low = select<u64>(k4, k2, less);
   k4 = select<u64>(k2, k4, less);
-  k2 = key;
-  value = select<u32>(v4, v2, less);
-  v4 = select<u32>(v2, v4, less);
-  v2 = value;
+  k2 = low;
   less = k5 < k3;
-  key = select<u64>(k5, k3, less);
+  low = select<u64>(k5, k3, less);
   k5 = select<u64>(k3, k5, less);
-  k3 = key;
-  value = select<u32>(v5, v3, less);
-  v5 = select<u32>(v3, v5, less);
-  v3 = value;
+  k3 = low;
   less = k4 < k1;
-  key = select<u64>(k4, k1, less);
+  low = select<u64>(k4, k1, less);
   k4 = select<u64>(k1, k4, less);
-  k1 = key;
-  value = select<u32>(v4, v1, less);
-  v4 = select<u32>(v1, v4, less);
-  v1 = value;
+  k1 = low;
   less = k6 < k3;
-  key = select<u64>(k6, k3, less);
+  low = select<u64>(k6, k3, less);
   k6 = select<u64>(k3, k6, less);
-  k3 = key;
-  value = select<u32>(v6, v3, less);
-  v6 = select<u32>(v3, v6, less);
-  v3 = value;
+  k3 = low;
   less = k2 < k1;
-  key = select<u64>(k2, k1, less);
+  low = select<u64>(k2, k1, less);
   k2 = select<u64>(k1, k2, less);
-  k1 = key;
-  value = select<u32>(v2, v1, less);
-  v2 = select<u32>(v1, v2, less);
-  v1 = value;
+  k1 = low;
   less = k4 < k3;
-  key = select<u64>(k4, k3, less);
+  low = select<u64>(k4, k3, less);
   k4 = select<u64>(k3, k4, less);
-  k3 = key;
-  value = select<u32>(v4, v3, less);
-  v4 = select<u32>(v3, v4, less);
-  v3 = value;
+  k3 = low;
   less = k6 < k5;
-  key = select<u64>(k6, k5, less);
+  low = select<u64>(k6, k5, less);
   k6 = select<u64>(k5, k6, less);
-  k5 = key;
-  value = select<u32>(v6, v5, less);
-  v6 = select<u32>(v5, v6, less);
-  v5 = value;
-  store<u64>(PAIRS, k0, 0);
-  store<u32>(PAIRS, v0, 8);
-  store<u64>(PAIRS, k1, 16);
-  store<u32>(PAIRS, v1, 24);
-  store<u64>(PAIRS, k2, 32);
-  store<u32>(PAIRS, v2, 40);
-  store<u64>(PAIRS, k3, 48);
-  store<u32>(PAIRS, v3, 56);
-  store<u64>(PAIRS, k4, 64);
-  store<u32>(PAIRS, v4, 72);
-  store<u64>(PAIRS, k5, 80);
-  store<u32>(PAIRS, v5, 88);
-  store<u64>(PAIRS, k6, 96);
-  store<u32>(PAIRS, v6, 104);
-  store<u64>(PAIRS, k7, 112);
-  store<u32>(PAIRS, v7, 120);
-  return k0 == k1 || k1 == k2 || k2 == k3 || k3 == k4 || k4 == k5 || k5 == k6 || k6 == k7;
+  k5 = low;
+  store<u64>(KEYS, k0, 0);
+  store<u64>(KEYS, k1, 8);
+  store<u64>(KEYS, k2, 16);
+  store<u64>(KEYS, k3, 24);
+  store<u64>(KEYS, k4, 32);
+  store<u64>(KEYS, k5, 40);
+  store<u64>(KEYS, k6, 48);
+  store<u64>(KEYS, k7, 56);
+  // Sorted, so only neighbours can agree; no branches.
+  return ((k0 ^ k1) >> PAYLOAD_BITS == 0) | ((k1 ^ k2) >> PAYLOAD_BITS == 0) | ((k2 ^ k3) >> PAYLOAD_BITS == 0) |
+    ((k3 ^ k4) >> PAYLOAD_BITS == 0) | ((k4 ^ k5) >> PAYLOAD_BITS == 0) | ((k5 ^ k6) >> PAYLOAD_BITS == 0) |
+    ((k6 ^ k7) >> PAYLOAD_BITS == 0);
 }

@@ -39,6 +39,10 @@ export class Replies {
   readonly #ipField = new IpField();
   readonly #held = new Set<TimerHandle>();
   #closed = false;
+  /** The destination key of the last answer's endpoint: a busy asker gets many answers in a row (no string built per answer). */
+  #keyHost = '';
+  #keyPort = -1;
+  #key = '';
 
   constructor(deps: ReplyDeps) {
     this.#deps = deps;
@@ -59,7 +63,7 @@ export class Replies {
     const budget = this.#deps.budget;
     if (budget === undefined) this.#send(bytes, to);
     else if (!budget.holdsAnswers) {
-      budget.spend(destinationKey(to));
+      budget.spend(this.#keyOf(to));
       this.#send(bytes, to);
     } else this.#admit(budget, bytes, to);
   }
@@ -78,7 +82,7 @@ export class Replies {
 
   #admit(budget: DestinationBudget, bytes: Uint8Array, to: Endpoint): void {
     const deps = this.#deps;
-    const wait = this.#closed ? -1 : budget.admitAnswer(destinationKey(to));
+    const wait = this.#closed ? -1 : budget.admitAnswer(this.#keyOf(to));
     if (wait === 0) return this.#send(bytes, to);
     if (wait < 0 || this.#held.size >= MAX_HELD_ANSWERS || deps.clock === undefined) {
       deps.counters.drops.inc('answer-over-budget');
@@ -98,6 +102,15 @@ export class Replies {
     deps.counters.datagramsOut++;
     deps.counters.bytesOut += bytes.length;
     deps.transport.send(bytes, to);
+  }
+
+  #keyOf(to: Endpoint): string {
+    if (to.port !== this.#keyPort || to.host !== this.#keyHost) {
+      this.#keyHost = to.host;
+      this.#keyPort = to.port;
+      this.#key = destinationKey(to);
+    }
+    return this.#key;
   }
 
   /** The compact address of `to` (BEP 42 `ip`). A scratch view: encode it before the next call. */

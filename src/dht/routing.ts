@@ -237,11 +237,6 @@ export class RoutingUpkeep {
     }
   }
 
-  /** One of our queries to the node `id` timed out. */
-  onTimeout(id: Uint8Array): void {
-    // At the second failure in a row the table swaps in its newest cache entry itself.
-    this.#deps.self.table.failed(id);
-  }
 
   /** Ping a few questionable nodes, then refresh the buckets not changed (nor refreshed) for BUCKET_REFRESH_MS, a few at a time. */
   tick(): void {

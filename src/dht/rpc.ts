@@ -1,5 +1,5 @@
 /**
- * The receive path of one family's socket, and its queries out.
+ * The receive path of one family's socket.
  *
  * In: transport → size check ('oversize') → blocked source ('blocked') →
  * decode (the table-answers scan, or core.decodeKrpc) → a query through the
@@ -11,16 +11,15 @@
  * gets a 203 when a transaction id was recovered (and the source is within its
  * budget), otherwise it is a counted drop.
  *
- * Out: `query()` sends through the transactions; a query to a node we expect
- * an id from (`nodeId`) that times out counts against that node in this
- * family's table.
+ * Our queries out do not pass here: they leave through the family's
+ * transactions (transactions.ts), which this path settles.
  *
  * Every part is handed over at construction: nothing is wired in afterwards.
  */
 import type { Core } from '../core/types.ts';
 import type { Clock } from '../ground/clock.ts';
 import type { Endpoint } from '../ground/address.ts';
-import type { KrpcDecodeFailure, KrpcMessage, KrpcResponse, QueryArgs } from '../ground/messages.ts';
+import type { KrpcDecodeFailure, KrpcMessage, KrpcResponse } from '../ground/messages.ts';
 import { WANT_BOTH_BELOW } from './constants.ts';
 import type { QueryDispatcher } from './dispatch.ts';
 import type { Hooks } from './hooks.ts';
@@ -30,7 +29,7 @@ import type { RoutingUpkeep } from './routing.ts';
 import type { NodeCounters } from './stats.ts';
 import { errorCodeKey } from './stats.ts';
 import type { TableAnswers } from './table-answers.ts';
-import type { QueryOptions, QueryOutcome, Transactions } from './transactions.ts';
+import type { Transactions } from './transactions.ts';
 
 export type { QueryOptions, QueryOutcome } from './transactions.ts';
 export { detachResponse } from './transactions.ts';
@@ -80,24 +79,6 @@ export class Rpc {
 
   constructor(deps: RpcDeps) {
     this.#deps = deps;
-  }
-
-  /** Queries sent or queued, not yet answered (the `maxOutstanding` cap counts both). */
-  get outstanding(): number {
-    return this.#deps.transactions.outstanding;
-  }
-
-  /** Queries waiting for send budget. */
-  get queued(): number {
-    return this.#deps.transactions.queued;
-  }
-
-  /**
-   * Send a query and wait for its outcome. Never rejects for network reasons;
-   * throws TypeError (synchronously) when `args`/`extra` cannot be encoded.
-   */
-  query(to: Endpoint, method: string, args: QueryArgs, options: QueryOptions = {}): Promise<QueryOutcome> {
-    return this.#deps.transactions.query(to, method, args, options, this.#deps.routing);
   }
 
   /** The datagram handler: never throws. */
@@ -152,12 +133,6 @@ export class Rpc {
       deps.counters.drops.inc('internal');
       deps.onWarning(error instanceof Error ? error : new Error(String(error)));
     }
-  }
-
-  /** Fail every outstanding query with 'closed' and refuse new ones. */
-  close(): void {
-    this.#deps.transactions.close();
-    this.#deps.replies.close();
   }
 
   #onResponse(message: KrpcResponse, from: Endpoint): void {

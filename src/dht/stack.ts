@@ -32,22 +32,36 @@ import type { ResolvedOptions } from './options.ts';
 import type { Emitter } from './emitter.ts';
 import type { DHTEvents } from './events.ts';
 import type { Scrape } from './scrape/install.ts';
-import type { TraversalResult, TraversalStrategy } from './traversal.ts';
+import type { LookupRunner } from './lookups/runner.ts';
 import { IP_VOTE_TTL_MS } from './constants.ts';
 import { findNodeLookup } from './lookups/find-node.ts';
 
-export interface Stack {
+/**
+ * A family's parts that read nothing of another family's: its socket, our id
+ * and table there, the sending side (answers, our queries), its peer store
+ * and its external-IP vote. Built for every family before anything that reads
+ * them (the traversals, the routing upkeep, the extensions, the rpc).
+ */
+export interface FamilyBase {
   family: 4 | 6;
   transport: Transport;
   local: Endpoint;
   /** Our id (the node's, shared) and this family's routing table. */
   self: NodeSelf;
-  rpc: Rpc;
-  routing: RoutingUpkeep;
+  /** Answers to queries, encoded and sent. */
+  replies: Replies;
+  /** Our queries out (a timeout counts against the node in `self.table`). */
+  transactions: Transactions;
   /** Peers announced over this family (BEP 32: values never mix families). */
   peers: MemoryPeerStore;
   /** Our external IP of this family, as responders report it (BEP 42 `ip`). */
   voter: IpVoter;
+}
+
+/** One address family's half of a listening node: its base, its table upkeep and its receive path. */
+export interface Stack extends FamilyBase {
+  routing: RoutingUpkeep;
+  rpc: Rpc;
 }
 
 /** The stack of `family`, if the node runs one. */
@@ -64,8 +78,6 @@ export interface StackNode {
   hooks: Hooks;
   emitter: Emitter<DHTEvents>;
   warn: (error: Error) => void;
-  /** A traversal runner on this family's DHT. */
-  runOn: (family: 4 | 6) => (target: Uint8Array, strategy: TraversalStrategy, signal?: AbortSignal) => Promise<TraversalResult>;
   /** Routers answer but never enter the table (BEP 5). */
   isRouter: (from: Endpoint) => boolean;
 }
@@ -86,23 +98,14 @@ export interface SharedParts {
   addressReports: AddressReports;
 }
 
-/** A family's sending side and table upkeep: built for every family before any stack (each family's rpc reads the other's upkeep). */
-export interface FamilyUpkeep {
-  bound: Bound;
-  self: NodeSelf;
-  replies: Replies;
-  transactions: Transactions;
-  routing: RoutingUpkeep;
-}
-
-/** Replies and transactions, then the table upkeep that pings through the transactions. */
-export function buildUpkeep(node: StackNode, shared: SharedParts, bound: Bound, self: NodeSelf): FamilyUpkeep {
+/** A family's base: the sending side first (replies, transactions), then its peer store and IP vote. */
+export function buildBase(node: StackNode, sending: Pick<SharedParts, 'core' | 'pacer' | 'budget'>, bound: Bound, self: NodeSelf): FamilyBase {
   const o = node.options;
-  const { core, bep42 } = shared;
+  const { core, pacer, budget } = sending;
   const { transport, local } = bound;
   const family = local.family as 4 | 6;
-  const { counters, warn, emitter } = node;
-  const replies = new Replies({ core, transport, counters, budget: shared.budget, clock: o.clock });
+  const { counters, warn } = node;
+  const replies = new Replies({ core, transport, counters, budget, clock: o.clock });
   const transactions = new Transactions({
     core,
     transport,
@@ -112,39 +115,43 @@ export function buildUpkeep(node: StackNode, shared: SharedParts, bound: Bound, 
     self,
     timeoutMs: o.timeoutMs,
     maxOutstanding: o.maxOutstanding,
-    pacer: shared.pacer,
-    budget: shared.budget,
+    pacer,
+    budget,
     readOnly: o.readOnly,
     onWarning: warn,
   });
-  const routing = new RoutingUpkeep({
-    self,
+  const peers = new MemoryPeerStore({ random: o.random, maxPerInfohash: o.maxPeersPerInfohash, maxTotal: o.maxPeers, peerLength: family === 4 ? 6 : 18 });
+  const voter = new IpVoter({ threshold: o.bep42Votes, maxVoters: o.maxIpVoters, ttlMs: IP_VOTE_TTL_MS });
+  return { family, transport, local, self, replies, transactions, peers, voter };
+}
+
+/** A family's table upkeep: pings through its transactions, bucket refreshes by find_node lookups through `run` (this family's traversal runner). */
+export function buildRouting(node: StackNode, base: FamilyBase, bep42: Bep42Policy, run: LookupRunner): RoutingUpkeep {
+  const o = node.options;
+  const { emitter } = node;
+  return new RoutingUpkeep({
+    self: base.self,
     clock: o.clock,
     random: o.random,
-    ping: (to) => transactions.query(to, 'ping', {}),
-    refresh: (target) => findNodeLookup(node.runOn(family), target),
+    ping: (to) => base.transactions.query(to, 'ping', {}),
+    refresh: (target) => findNodeLookup(run, target),
     onNode: (info) => emitter.emit('node', info),
     isRouter: node.isRouter,
     maxPendingPings: o.maxPendingPings,
     bep42,
   });
-  return { bound, self, replies, transactions, routing };
 }
 
 /**
- * One family's stack over its upkeep: the peer store, the dispatcher, the
- * table answers, and last the rpc over all of them — each built with what it
- * needs, in the order data flows back; `routings` holds every family's upkeep.
+ * One family's stack over its base and upkeep: the dispatcher, the table
+ * answers, and last the rpc over all of them — each built with what it needs,
+ * in the order data flows back; `routings` holds every family's upkeep.
  */
-export function buildStack(node: StackNode, shared: SharedParts, upkeep: FamilyUpkeep, routings: FamilyRoutings): Stack {
+export function buildStack(node: StackNode, shared: SharedParts, base: FamilyBase, routing: RoutingUpkeep, routings: FamilyRoutings): Stack {
   const o = node.options;
   const { core } = shared;
-  const { bound, self, replies, transactions, routing } = upkeep;
-  const { transport, local } = bound;
-  const family = local.family as 4 | 6;
+  const { family, self, replies, transactions, peers } = base;
   const { counters, warn, hooks, emitter } = node;
-  const voter = new IpVoter({ threshold: o.bep42Votes, maxVoters: o.maxIpVoters, ttlMs: IP_VOTE_TTL_MS });
-  const peers = new MemoryPeerStore({ random: o.random, maxPerInfohash: o.maxPeersPerInfohash, maxTotal: o.maxPeers, peerLength: family === 4 ? 6 : 18 });
   const observe = (query: KrpcQuery, from: Endpoint): void => emitter.emit('query', { query, from });
   // BEP 43: a read-only node answers nothing.
   const dispatcher = o.readOnly
@@ -202,5 +209,5 @@ export function buildStack(node: StackNode, shared: SharedParts, upkeep: FamilyU
     addressReports: shared.addressReports,
     onWarning: warn,
   });
-  return { family, transport, local, self, rpc, routing, peers, voter };
+  return { ...base, routing, rpc };
 }

@@ -23,15 +23,25 @@ import { randomInt } from '../ground/random.ts';
 
 export const NONE = -1;
 const INFOHASH_BYTES = 20;
+/** Arrays double from here while small (a node with few announces stays small)… */
 const FIRST_CAPACITY = 64;
 /**
- * Entry and infohash arrays are made at their cap at once, up to this many
- * entries (doubling beyond). Large zeroed arrays come from fresh pages the
- * OS maps on first touch, and entries are numbered from 0, so a table costs
- * RSS for what it holds, not for its cap; growing by copies instead leaves
- * every smaller copy in the allocator (RSS ~2x the table at its cap).
+ * …and past this many entries jump to the cap, up to RESERVE_MAX (doubling
+ * beyond). Large zeroed arrays come from fresh pages the OS maps on first
+ * touch, so a table costs RSS for what it holds, not for its cap; growing a
+ * large table by copies instead leaves every copy in the allocator (RSS ~1.6x
+ * at the cap). Reserving the cap on the first write cost every fresh node
+ * ~6 ms CPU and MiBs of RSS on its first announce (measured in BENCHMARKS.md).
  */
+const RESERVE_FROM = 4096;
 const RESERVE_MAX = 1 << 20;
+
+/** The next length of a table's arrays: never past the cap (+1: an entry is added before the cap evicts one). */
+function nextCapacity(length: number, maxTotal: number): number {
+  const doubled = Math.max(length * 2, FIRST_CAPACITY);
+  const capacity = doubled > RESERVE_FROM && length < RESERVE_MAX ? Math.max(doubled, RESERVE_MAX) : doubled;
+  return Math.min(capacity, maxTotal + 1);
+}
 
 export interface SwarmTableOptions {
   /** Bytes per entry. */
@@ -363,7 +373,7 @@ export class SwarmTable {
   }
 
   #growInfohashes(): void {
-    const capacity = this.#ihHead.length === 0 ? Math.min(this.#maxTotal + 1, RESERVE_MAX) : Math.min(this.#ihHead.length * 2, this.#maxTotal + 1);
+    const capacity = nextCapacity(this.#ihHead.length, this.#maxTotal);
     this.#ihBytes = grow(this.#ihBytes, capacity * INFOHASH_BYTES);
     this.#ihHash = grow(this.#ihHash, capacity);
     this.#ihHead = grow(this.#ihHead, capacity);
@@ -373,8 +383,7 @@ export class SwarmTable {
   }
 
   #growEntries(): void {
-    // Never past the cap (+1: an entry is added before the cap evicts one).
-    const capacity = this.#owner.length === 0 ? Math.min(this.#maxTotal + 1, RESERVE_MAX) : Math.min(this.#owner.length * 2, this.#maxTotal + 1);
+    const capacity = nextCapacity(this.#owner.length, this.#maxTotal);
     this.#data = grow(this.#data, capacity * this.entryBytes);
     this.#time = grow(this.#time, capacity);
     this.#tag = grow(this.#tag, capacity);

@@ -7,7 +7,7 @@
  *
  * The fast way is taken only where it answers exactly as the dispatcher would
  * (dispatch.ts, handlers.ts): a plain query of one of these methods (the core
- * says so), no embedder hook for the method and no 'query' listener (those
+ * says so), no embedder hook (query or answer) for the method and no 'query' listener (those
  * see the message). Around the answer it
  * does what the dispatcher does: the method's counter, routing upkeep (unless
  * `ro=1`), the id we answer as (crawler mode: the nearest / the one the asker
@@ -63,7 +63,7 @@ export class TableAnswers {
     const deps = this.#deps;
     const method = (this.#method = deps.core.answers.scan(datagram));
     if (method === TableMethod.None) return false;
-    if (deps.hooks.queryHookCount > 0 && deps.hooks.queryHooks(TABLE_METHOD_NAMES[method]) !== undefined) return false;
+    if (deps.hooks.queryHookCount > 0 && deps.hooks.wraps(TABLE_METHOD_NAMES[method])) return false;
     if (deps.observed()) return false;
     return true;
   }

@@ -37,13 +37,8 @@ export type QueryOutcome =
 export interface QueryOptions {
   extra?: BencodeDict;
   timeoutMs?: number;
-  /** The id we expect to answer: told to `upkeep` if the query times out. */
+  /** The id we expect to answer: a timeout counts against it in this family's table. */
   nodeId?: Uint8Array;
-}
-
-/** The table's upkeep, told of a node that did not answer in time (routing.ts). */
-export interface TimeoutUpkeep {
-  onTimeout(nodeId: Uint8Array): void;
 }
 
 export interface TransactionDeps {
@@ -56,7 +51,12 @@ export interface TransactionDeps {
    * Our id, put in every query's `a.id` unless the caller set one (read per query: BEP 42 may
    * change it) — in crawler mode the id the destination already knows us by, if any.
    */
-  self: { readonly id: Uint8Array; readonly askedAs?: { idFor(to: Endpoint): Uint8Array | undefined } | undefined };
+  self: {
+    readonly id: Uint8Array;
+    readonly askedAs?: { idFor(to: Endpoint): Uint8Array | undefined } | undefined;
+    /** This family's routing table, told of a node that did not answer in time (at the second failure in a row it swaps in a cached node). */
+    readonly table: { failed(id: Uint8Array): unknown };
+  };
   timeoutMs: number;
   maxOutstanding: number;
   /** Send budget for our queries; none: unpaced. */
@@ -79,7 +79,6 @@ interface Transaction {
   to: Endpoint;
   query: OutgoingQuery;
   nodeId: Uint8Array | undefined;
-  upkeep: TimeoutUpkeep | undefined;
   /** Sent (not waiting in the pacer's queue). */
   sent: boolean;
   sentAt: number;
@@ -116,10 +115,10 @@ export class Transactions {
   /**
    * Send a query and wait for its outcome. Never rejects for network reasons;
    * throws TypeError (synchronously) when `args`/`extra` cannot be encoded.
-   * With `options.nodeId`, `upkeep` hears of a timeout right as the query
+   * With `options.nodeId`, the table hears of a timeout right as the query
    * settles (before whoever awaits it goes on).
    */
-  query(to: Endpoint, method: string, args: QueryArgs, options: QueryOptions = {}, upkeep?: TimeoutUpkeep): Promise<QueryOutcome> {
+  query(to: Endpoint, method: string, args: QueryArgs, options: QueryOptions = {}): Promise<QueryOutcome> {
     if (this.#closed) return Promise.resolve(CLOSED);
     const deps = this.#deps;
     if (this.#pending.size >= deps.maxOutstanding) {
@@ -149,7 +148,6 @@ export class Transactions {
         to,
         query,
         nodeId: options.nodeId,
-        upkeep,
         sent: false,
         sentAt: 0,
         timeoutMs: options.timeoutMs ?? deps.timeoutMs,
@@ -260,9 +258,9 @@ export class Transactions {
     tx.timer = undefined;
     this.#deps.counters.timeouts.inc(tx.query.q);
     this.#settle(tx, TIMEOUT);
-    if (tx.nodeId === undefined || tx.upkeep === undefined) return;
+    if (tx.nodeId === undefined) return;
     try {
-      tx.upkeep.onTimeout(tx.nodeId);
+      this.#deps.self.table.failed(tx.nodeId);
     } catch (error) {
       this.#deps.onWarning(error instanceof Error ? error : new Error(String(error)));
     }

@@ -422,6 +422,43 @@ describe.each(backends)('routing table on the %s backend', (backend) => {
       expect(t.closest(targets[4]!, 0).length).toBe(0);
     });
 
+    // A full bucket is ordered on the top 61 bits of the distances (the wasm backend's
+    // sorting network); distances that agree there must still come out in full order.
+    it.each([
+      ['differing in the first bits', 0],
+      ['agreeing on 61 bits, differing in the next 3', 61],
+      ['agreeing on 64 bits', 64],
+      ['agreeing on 150 bits', 150],
+    ])('orders a full bucket whose distances are %s', (_, shared) => {
+      const t = table();
+      const far = OWN.map((byte) => byte ^ 0xff); // the bucket away from OWN
+      const ids = Array.from({ length: 8 }, (_, i) => {
+        const id = random(20);
+        for (let bit = 0; bit < shared; bit++) {
+          const mask = 0x80 >> (bit & 7);
+          id[bit >> 3] = (id[bit >> 3]! & ~mask) | (far[bit >> 3]! & mask);
+        }
+        // make the 3 bits after the shared prefix distinct, and order them against insertion
+        for (let b = 0; b < 3 && shared + b < 160; b++) {
+          const bit = shared + b;
+          const mask = 0x80 >> (bit & 7);
+          id[bit >> 3] = (id[bit >> 3]! & ~mask) | ((((7 - i) >> (2 - b)) & 1) !== 0 ? mask : 0);
+        }
+        return id;
+      });
+      ids.forEach((id, i) => expect(t.add(id, address(i), i, true)).toBe(AddResult.Added));
+      for (const target of [far, ids[3]!, ids[7]!, idSharing(far, Math.min(shared + 1, 159), random(20))]) {
+        for (const k of [1, 7, 8, 20]) {
+          expect(compactIds(t.closest(target, k), 6)).toEqual(bruteClosest(t, target, k));
+          expect(hex(t.closestNodes(target, k))).toEqual(bruteClosest(t, target, k));
+        }
+      }
+      // one bad node: 7 eligible
+      t.failed(ids[2]!);
+      t.failed(ids[2]!);
+      for (const k of [1, 7, 8]) expect(compactIds(t.closest(far, k), 6)).toEqual(bruteClosest(t, far, k));
+    });
+
     it('writes id + address for each node', () => {
       const t = table();
       const a = random(20);

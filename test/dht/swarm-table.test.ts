@@ -170,6 +170,32 @@ describe('SwarmTable', () => {
     expect(grown).toBeLessThan(1_001 * 6 * 20 * 2);
   });
 
+  it('costs a few KB for its first entry whatever its cap, and keeps every entry while it grows', () => {
+    const table = new SwarmTable({ entryBytes: 6, keyBytes: 6, maxPerInfohash: 100_000, maxTotal: 100_000, expiryMs: 1e9, random: seededRandom(11) });
+    const random = seededRandom(12);
+    const infohash = new Uint8Array(20);
+    const peers: Uint8Array[] = [];
+    const add = (): void => {
+      const peer = new Uint8Array(6);
+      random(peer);
+      peers.push(peer);
+      table.put(infohash, peer, peers.length);
+    };
+    add();
+    // Not reserved at the cap (100,000 entries would be megabytes): a fresh node's first announce stays cheap.
+    expect(table.footprint).toBeLessThan(16 * 1024);
+    // Across the doublings and the jump to the reserve (past 4,096 entries).
+    while (peers.length < 10_000) add();
+    const ih = table.find(infohash);
+    expect(table.count(ih)).toBe(10_000);
+    let i = 0;
+    for (let e = table.first(ih); e !== NONE; e = table.next(e), i++) {
+      expect(table.data.subarray(e * 6, e * 6 + 6)).toEqual(peers[i]);
+      expect(table.findEntry(ih, peers[i]!)).toBe(e);
+    }
+    expect(i).toBe(10_000);
+  });
+
   it('draws uniform samples of distinct infohashes', () => {
     const table = new SwarmTable({ entryBytes: 6, keyBytes: 6, maxPerInfohash: 5, maxTotal: 1_000, expiryMs: 1e9, random: seededRandom(5) });
     for (let n = 0; n < 40; n++) table.put(ih(n), entry(1, n), 0);

@@ -17,6 +17,7 @@ const newChunk = (): Uint8Array => new Uint8Array(new ArrayBuffer(CHUNK));
 
 export class ResultPool {
   private chunk = newChunk();
+  private buffer = this.chunk.buffer;
   private used = 0;
 
   /** A copy of `view` (a whole view: see PrefixViews) that aliases nothing else. */
@@ -26,12 +27,13 @@ export class ResultPool {
     // A chunk whose buffer was transferred elsewhere is detached (length 0): start a new one.
     if (this.used + n > this.chunk.length) {
       this.chunk = newChunk();
+      this.buffer = this.chunk.buffer;
       this.used = 0;
     }
     const at = this.used;
     this.chunk.set(view, at);
     this.used = (at + n + 7) & ~7;
-    return this.chunk.subarray(at, at + n);
+    return new Uint8Array(this.buffer, at, n);
   }
 }
 

@@ -26,8 +26,8 @@ import { SourceLimiter } from '../rate-limit.ts';
 import { installSample } from '../sample/install.ts';
 import { installScrape } from '../scrape/install.ts';
 import type { ScrapeHost } from '../scrape/install.ts';
-import type { SharedParts, Stack, StackNode } from '../stack.ts';
-import { buildStack, buildUpkeep, stackOf } from '../stack.ts';
+import type { FamilyBase, SharedParts, Stack, StackNode } from '../stack.ts';
+import { buildBase, buildRouting, buildStack, stackOf } from '../stack.ts';
 import type { FamilyRoutings } from '../rpc.ts';
 import type { NodeCounters } from '../stats.ts';
 import type { SavedNode } from '../state.ts';
@@ -113,14 +113,31 @@ export function assemble(node: NodeContext, core: Core, bound: readonly Bound[])
   const selves = node.identity.open(core, bound.map(({ local }) => local.family as 4 | 6));
   const tables: FamilyTables = { 4: undefined, 6: undefined };
   bound.forEach(({ local }, i) => (tables[local.family as 4 | 6] = selves[i]));
-  // Filled below; the extensions and the runners read it per call.
-  const stacks: Stack[] = [];
-  const traversals = new Traversals({ options: o, counters: node.counters, emitter: node.emitter, self: node.identity, stacks, bep42, bootstrap: node.bootstrap });
-  // The extensions answer from our own table of the asker's family (read per call: BEP 42 may replace it).
+  const stackNode: StackNode = {
+    options: o,
+    counters: node.counters,
+    hooks: node.hooks,
+    emitter: node.emitter,
+    warn: node.warn,
+    isRouter: (from) => node.bootstrap.isRouter(from),
+  };
+  // Built in the order data flows back, each part with what it reads, complete.
+  // 1. Every family's base: socket, self, sending side, peer store, IP vote.
+  const families = bound.map((b, i) => buildBase(stackNode, { core, pacer, budget }, b, selves[i]!));
+  // 2. The traversal runners over them (our queries leave by a family's transactions).
+  const traversals = new Traversals({ options: o, counters: node.counters, emitter: node.emitter, self: node.identity, families, bep42, bootstrap: node.bootstrap });
+  // 3. Every family's table upkeep, refreshing through its runner — all of them before any rpc (BEP 32: a response over one family may list nodes for the other's table).
+  const routing = families.map((family) => buildRouting(stackNode, family, bep42, traversals.runOn(family.family)));
+  const routings: FamilyRoutings = { 4: undefined, 6: undefined };
+  families.forEach((family, i) => (routings[family.family] = routing[i]));
+  // 4. Who we are: responders' reports of our address (BEP 42 `ip`) may change our id and rebuild every family's table.
+  const identityStacks = families.map((family, i) => ({ family: family.family, self: family.self, voter: family.voter, routing: routing[i]! }));
+  const addressReports = { report: (family: 4 | 6, ip: Uint8Array, from: Endpoint) => node.identity.onAddressReport(core, identityStacks, family, ip, from) };
+  // 5. The extensions, answering from our own table of the asker's family (read per call: BEP 42 may replace it).
   const closestNodes = (target: Uint8Array, family: 4 | 6): Uint8Array => tables[family]?.table.closest(target, o.k) ?? NO_NODES;
-  // The extensions' answers: entries of every family's dispatch table, under the embedder's hooks.
+  // Their answers: entries of every family's dispatch table, under the embedder's hooks.
   const entries: SharedEntries = new Map();
-  const host = extensionHost(node, entries, stacks, traversals);
+  const host = extensionHost(node, entries, families, traversals);
   const items = installItems(host, { core, clock: o.clock, random: o.random, tokens, closestNodes, k: o.k });
   const scrape = installScrape(host, { core, clock: o.clock, closestNodes, k: o.k, standalone: false });
   const sample = installSample(host, {
@@ -131,39 +148,16 @@ export function assemble(node: NodeContext, core: Core, bound: readonly Bound[])
     k: o.k,
     source: {
       infohashes: (max, random) => {
-        const out = stacks[0]!.peers.infohashes(max, random);
-        const second = stacks[1];
+        const out = families[0]!.peers.infohashes(max, random);
+        const second = families[1];
         return second && out.length < max ? mergeInfohashes(out, second.peers.infohashes(max, random), max) : out;
       },
-      count: () => stacks.reduce((sum, stack) => sum + stack.peers.infohashCount, 0),
+      count: () => families.reduce((sum, family) => sum + family.peers.infohashCount, 0),
     },
   });
-  const shared: SharedParts = {
-    core,
-    limiter,
-    pacer,
-    budget,
-    bep42,
-    tokens,
-    tables,
-    scrape,
-    entries,
-    addressReports: { report: (family, ip, from) => node.identity.onAddressReport(core, stacks, family, ip, from) },
-  };
-  const stackNode: StackNode = {
-    options: o,
-    counters: node.counters,
-    hooks: node.hooks,
-    emitter: node.emitter,
-    warn: node.warn,
-    runOn: (family) => traversals.runOn(family),
-    isRouter: (from) => node.bootstrap.isRouter(from),
-  };
-  // Every family's upkeep first: a response over one family may list nodes for the other's table (BEP 32).
-  const upkeeps = bound.map((b, i) => buildUpkeep(stackNode, shared, b, selves[i]!));
-  const routings: FamilyRoutings = { 4: undefined, 6: undefined };
-  for (const upkeep of upkeeps) routings[upkeep.bound.local.family as 4 | 6] = upkeep.routing;
-  for (const upkeep of upkeeps) stacks.push(buildStack(stackNode, shared, upkeep, routings));
+  const shared: SharedParts = { core, limiter, pacer, budget, bep42, tokens, tables, scrape, entries, addressReports };
+  // 6. Last, each family's receive path over all of the above.
+  const stacks = families.map((family, i) => buildStack(stackNode, shared, family, routing[i]!, routings));
   const maintenance = new Maintenance(o, stacks, node.warn);
   return { core, stacks, primary: stacks[0]!, limiter, budget, bep42, tokens, items, scrape, sample, traversals, maintenance };
 }
@@ -182,7 +176,10 @@ export async function closeNode(parts: Running, stateSaver: StateSaver | undefin
   parts.sample.close();
   let saveFailure: unknown;
   await stateSaver?.close().catch((error: unknown) => (saveFailure = error));
-  for (const stack of parts.stacks) stack.rpc.close();
+  for (const stack of parts.stacks) {
+    stack.transactions.close();
+    stack.replies.close(); // answers held for a destination's budget (crawler mode)
+  }
   await Promise.all(parts.stacks.map((stack) => stack.transport.close()));
   detach(tableCounts(parts.stacks));
   for (const stack of parts.stacks) stack.self.table.dispose();
@@ -194,7 +191,7 @@ export async function closeNode(parts: Running, stateSaver: StateSaver | undefin
  * the dispatch table, queries through the stack of the destination's family,
  * traversals on the primary DHT — never back up through the public face.
  */
-function extensionHost(node: NodeContext, entries: SharedEntries, stacks: readonly Stack[], traversals: Traversals): ScrapeHost {
+function extensionHost(node: NodeContext, entries: SharedEntries, families: readonly FamilyBase[], traversals: Traversals): ScrapeHost {
   const identity = node.identity;
   return {
     get id() {
@@ -208,10 +205,10 @@ function extensionHost(node: NodeContext, entries: SharedEntries, stacks: readon
     },
     // None of the node's own extensions hooks a query: one that did would sit with the embedder's.
     onQuery: (method, hook) => node.hooks.onQuery(method, hook),
-    query: (endpoint, method, args, extra) => queryNode(stacks, resolveNumericEndpoint(endpoint, 'query'), method, args, extra),
+    query: (endpoint, method, args, extra) => queryNode(families, resolveNumericEndpoint(endpoint, 'query'), method, args, extra),
     lookup: (target, strategy, options) => traversals.primary(target, strategy, options?.signal),
-    nodes: () => nodeList(stacks, node.options.clock.now()),
-    address: (): Endpoint => ({ ...stacks[0]!.local }),
+    nodes: () => nodeList(families, node.options.clock.now()),
+    address: (): Endpoint => ({ ...families[0]!.local }),
     on: (event, listener) => node.emitter.on(event, listener),
   };
 }

@@ -120,7 +120,7 @@ export async function announce(parts: Running, o: ResolvedOptions, target: Uint8
       if (self && !isUnspecified(stack.local.host)) stack.peers.add(target, self, o.clock.now());
       const result = await announceLookup(
         parts.traversals.runOn(stack.family),
-        (to, args, nodeId) => stack.rpc.query(to, 'announce_peer', args, nodeId ? { nodeId } : {}),
+        (to, args, nodeId) => stack.transactions.query(to, 'announce_peer', args, nodeId ? { nodeId } : {}),
         target,
         { port, impliedPort, maxPeers: o.maxPeersPerLookup },
       );

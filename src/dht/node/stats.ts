@@ -13,7 +13,7 @@ import { MAX_STORED_ITEMS } from '../items/constants.ts';
 import type { ResolvedOptions } from '../options.ts';
 import type { NodeInfo } from '../routing.ts';
 import { MAX_SCRAPE_RECORDS } from '../scrape/constants.ts';
-import type { Stack } from '../stack.ts';
+import type { FamilyBase, Stack } from '../stack.ts';
 import type { SavedNode } from '../state.ts';
 import type { NodeCounters } from '../stats.ts';
 import { ASKED_AS_CAP } from './identity.ts';
@@ -70,16 +70,16 @@ export function nodeStats(view: StatsView): DHTStats {
       aborted: c.lookups.aborted.snapshot(),
       inFlight: c.lookups.inFlight,
     },
-    outstanding: perStack((stack) => stack.rpc.outstanding),
+    outstanding: perStack((stack) => stack.transactions.outstanding),
     peersStored: perStack((stack) => stack.peers.size),
     infohashesStored: perStack((stack) => stack.peers.infohashCount),
     // Per-family tables count once per stack, and so do their caps.
     tables: {
       routing: { size: perStack((stack) => stack.self.table.size), cap: stacks.length * MAX_BUCKETS * o.k },
       replacementCache: { size: cached, cap: stacks.length * MAX_BUCKETS * o.replacementCacheSize },
-      outstanding: { size: perStack((stack) => stack.rpc.outstanding), cap: stacks.length * o.maxOutstanding },
+      outstanding: { size: perStack((stack) => stack.transactions.outstanding), cap: stacks.length * o.maxOutstanding },
       // One pacer for the node: its queue is counted by every rpc that shares it.
-      sendQueue: { size: parts?.primary.rpc.queued ?? 0, cap: o.maxQueriesOutPerSecond > 0 ? o.maxQueuedQueries : 0 },
+      sendQueue: { size: parts?.primary.transactions.queued ?? 0, cap: o.maxQueriesOutPerSecond > 0 ? o.maxQueuedQueries : 0 },
       peers: { size: perStack((stack) => stack.peers.size), cap: stacks.length * o.maxPeers },
       infohashes: { size: perStack((stack) => stack.peers.infohashCount), cap: stacks.length * o.maxPeers },
       pendingPings: { size: perStack((stack) => stack.routing.pendingPings), cap: stacks.length * o.maxPendingPings },
@@ -111,7 +111,7 @@ export function bucketList(stacks: readonly Stack[], now: number): BucketStats[]
 }
 
 /** The nodes of the routing tables (copies) with their BEP 5 state. */
-export function nodeList(stacks: readonly Stack[], now: number): (NodeInfo & { state: NodeState })[] {
+export function nodeList(stacks: readonly Pick<FamilyBase, 'self'>[], now: number): (NodeInfo & { state: NodeState })[] {
   const out: (NodeInfo & { state: NodeState })[] = [];
   for (const stack of stacks) {
     const table = stack.self.table;

@@ -15,15 +15,16 @@ import type { Emitter } from '../emitter.ts';
 import type { DHTEvents } from '../events.ts';
 import type { ResolvedOptions } from '../options.ts';
 import { anySignal } from '../signals.ts';
-import type { Stack } from '../stack.ts';
+import type { FamilyBase } from '../stack.ts';
 import { stackOf } from '../stack.ts';
 import type { NodeCounters } from '../stats.ts';
 import { LookupLog } from '../lookup-log.ts';
 import { traverse } from '../traversal.ts';
+import type { LookupRunner } from '../lookups/runner.ts';
 import type { TraversalOptions, TraversalResult, TraversalStrategy } from '../traversal.ts';
 
 /** One traversal toward `target` on one family's DHT. */
-export type Runner = (target: Uint8Array, strategy: TraversalStrategy, signal?: AbortSignal) => Promise<TraversalResult>;
+export type Runner = LookupRunner;
 
 export interface TraversalDeps {
   options: ResolvedOptions;
@@ -31,8 +32,8 @@ export interface TraversalDeps {
   emitter: Emitter<DHTEvents>;
   /** Our primary id (read per traversal: BEP 42 may change it). */
   self: { readonly id: Uint8Array };
-  /** The node's stacks, the primary first. */
-  stacks: readonly Stack[];
+  /** Every family's base (socket, self, transactions), the primary first. */
+  families: readonly FamilyBase[];
   bep42: Bep42Policy;
   /** Where a family's traversal starts when its table is empty. */
   bootstrap: { addresses(family: 4 | 6): Endpoint[] };
@@ -55,7 +56,7 @@ export class Traversals {
   /** A runner on `family`'s DHT, seeded from its routing table (or the bootstrap addresses when it is empty). */
   runOn(family: 4 | 6): Runner {
     return (target, strategy, signal) => {
-      const stack = stackOf(this.#deps.stacks, family)!;
+      const stack = stackOf(this.#deps.families, family)!;
       const seeds = [];
       for (const node of stack.self.table.closestNodes(target, this.#deps.options.k * 2)) {
         const endpoint = decodeCompactAddress(node.address);
@@ -67,16 +68,16 @@ export class Traversals {
   }
 
   /** One traversal toward `target` on the primary family's DHT (extensions, `lookup()`). */
-  readonly primary: Runner = (target, strategy, signal) => this.runOn(this.#deps.stacks[0]!.family)(target, strategy, signal);
+  readonly primary: Runner = (target, strategy, signal) => this.runOn(this.#deps.families[0]!.family)(target, strategy, signal);
 
   /** Every family's runner: the dual-stack lookups run once per DHT, in parallel (BEP 32). */
   all(): Runner[] {
-    return this.#deps.stacks.map((stack) => this.runOn(stack.family));
+    return this.#deps.families.map((stack) => this.runOn(stack.family));
   }
 
   /** A traversal from the given seeds and addresses (bootstrap: saved nodes and routers). */
   seeded(
-    stack: Stack,
+    stack: FamilyBase,
     target: Uint8Array,
     seeds: readonly { id: Uint8Array; endpoint: Endpoint }[],
     addresses: readonly Endpoint[],
@@ -123,7 +124,7 @@ export class Traversals {
   }
 
   #options(
-    stack: Stack,
+    stack: FamilyBase,
     target: Uint8Array,
     seeds: readonly { id: Uint8Array; endpoint: Endpoint }[],
     addresses: readonly Endpoint[],
@@ -143,7 +144,7 @@ export class Traversals {
       query: (to, method, args, nodeId) => {
         const sent = this.#lookupArgs(stack, target, method, args);
         if (sent.id !== undefined) stack.self.askedAs?.record(to, sent.id);
-        return stack.rpc.query(to, method, sent, nodeId ? { nodeId } : {});
+        return stack.transactions.query(to, method, sent, nodeId ? { nodeId } : {});
       },
       local: stack.local,
       maxQueries: o.maxLookupQueries,
@@ -160,13 +161,13 @@ export class Traversals {
    * families while the other family's table is short (bootstrapping it from
    * this DHT), and only for the socket's own family after that.
    */
-  #lookupArgs(stack: Stack, target: Uint8Array, method: string, args: QueryArgs): QueryArgs {
+  #lookupArgs(stack: FamilyBase, target: Uint8Array, method: string, args: QueryArgs): QueryArgs {
     // Crawler mode: ask as our id nearest the target, so the nodes there learn (and route to) that one.
     const ids = stack.self.ids;
     if (ids !== undefined && args.id === undefined) args = { ...args, id: ids.nearest(target) };
-    const stacks = this.#deps.stacks;
-    if (stacks.length < 2 || args.want !== undefined || (method !== 'find_node' && method !== 'get_peers')) return args;
-    const other = stacks[0] === stack ? stacks[1]! : stacks[0]!;
+    const families = this.#deps.families;
+    if (families.length < 2 || args.want !== undefined || (method !== 'find_node' && method !== 'get_peers')) return args;
+    const other = families[0] === stack ? families[1]! : families[0]!;
     return other.self.table.size < WANT_BOTH_BELOW ? { ...args, want: WANT_BOTH } : args;
   }
 }
