@@ -24,9 +24,10 @@
  * answer takes its token like a query: sent later when the bucket is empty
  * (libtorrent's lookups go on past a 1 s "short timeout" and take a late
  * answer up to 15 s), dropped when it would wait longer than
- * `answers.maxWaitMs`; and a query leaves `answers.reserve` tokens for them,
- * refused rather than delayed (a waiting query would take the tokens of the
- * answers that come meanwhile).
+ * `answers.maxWaitMs`; and a query leaves `answers.reserve` tokens for them:
+ * it takes its token only when the reserve stays, and a query that must wait
+ * reserves nothing — it asks again when told (the answers that come
+ * meanwhile go first), within `maxWaitMs` in all.
  * Bounded: the least recently used destinations are forgotten first (a
  * forgotten one starts again with a full bucket).
  */
@@ -126,14 +127,34 @@ export class DestinationBudget {
 
   /**
    * A query to `key`: how long it must wait (0: send now), its token then
-   * reserved; -1 when it would wait longer than `maxWaitMs` (nothing reserved).
+   * reserved — holding answers, not reserved: ask again after the wait; -1
+   * when it would wait longer than `maxWaitMs` (nothing reserved).
    */
   reserve(key: string): number {
-    // Holding answers, a query never waits: a waiting query would take tokens before the answers that come meanwhile.
-    const wait = this.#take(key, this.#queryFloor, this.#answerWaitMs >= 0 ? 0 : this.#maxWaitMs);
+    const wait = this.#answerWaitMs >= 0 ? this.#poll(key) : this.#take(key, this.#queryFloor, this.#maxWaitMs);
     if (wait > 0) this.#delayed++;
     else if (wait < 0) this.#refused++;
     return wait;
+  }
+
+  /** A query's longest wait for its destination's budget. */
+  get maxWaitMs(): number {
+    return this.#maxWaitMs;
+  }
+
+  /**
+   * Holding answers: a query takes its token only when the bucket holds the
+   * reserve on top of it; else it is told how long to wait and must ask again
+   * then (nothing reserved: the answers that come meanwhile go first).
+   */
+  #poll(key: string): number {
+    const bucket = this.#bucket(key);
+    if (bucket.tokens >= this.#queryFloor) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    const wait = Math.ceil((this.#queryFloor - bucket.tokens) / this.#perMs);
+    return wait > this.#maxWaitMs ? -1 : wait;
   }
 
   /** Take one token once the bucket holds `floor`: the wait (0: now), or -1 past `maxWaitMs`. */
