@@ -84,6 +84,11 @@ export class DestinationBudget {
     return this.#answerWaitMs >= 0;
   }
 
+  /** A query's longest wait for its destination's budget. */
+  get maxWaitMs(): number {
+    return this.#maxWaitMs;
+  }
+
   /** Destinations remembered now. */
   get size(): number {
     return this.#buckets.size;
@@ -107,9 +112,9 @@ export class DestinationBudget {
     return this.#answersDropped;
   }
 
-  /** An answer to `key`, when answers are not held: sent at once, paid for now. */
-  spend(key: string): void {
-    const bucket = this.#bucket(key);
+  /** An answer to `key`, when answers are not held: sent at once, paid for now (`now`: the caller's clock reading, if it has one). */
+  spend(key: string, now: number = this.#clock.now()): void {
+    const bucket = this.#bucket(key, now);
     bucket.tokens = Math.max(bucket.tokens - 1, -this.#burst);
   }
 
@@ -118,10 +123,19 @@ export class DestinationBudget {
    * now), its token then reserved; -1 when it would wait longer than
    * `answers.maxWaitMs` (dropped: nothing reserved).
    */
-  admitAnswer(key: string): number {
-    const wait = this.#take(key, 1, this.#answerWaitMs);
-    if (wait > 0) this.#answersDelayed++;
-    else if (wait < 0) this.#answersDropped++;
+  admitAnswer(key: string, now: number = this.#clock.now()): number {
+    const bucket = this.#bucket(key, now);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    const wait = Math.ceil((1 - bucket.tokens) / this.#perMs);
+    if (wait > this.#answerWaitMs) {
+      this.#answersDropped++;
+      return -1;
+    }
+    bucket.tokens -= 1;
+    this.#answersDelayed++;
     return wait;
   }
 
@@ -131,47 +145,24 @@ export class DestinationBudget {
    * when it would wait longer than `maxWaitMs` (nothing reserved).
    */
   reserve(key: string): number {
-    const wait = this.#answerWaitMs >= 0 ? this.#poll(key) : this.#take(key, this.#queryFloor, this.#maxWaitMs);
-    if (wait > 0) this.#delayed++;
-    else if (wait < 0) this.#refused++;
-    return wait;
-  }
-
-  /** A query's longest wait for its destination's budget. */
-  get maxWaitMs(): number {
-    return this.#maxWaitMs;
-  }
-
-  /**
-   * Holding answers: a query takes its token only when the bucket holds the
-   * reserve on top of it; else it is told how long to wait and must ask again
-   * then (nothing reserved: the answers that come meanwhile go first).
-   */
-  #poll(key: string): number {
-    const bucket = this.#bucket(key);
-    if (bucket.tokens >= this.#queryFloor) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    const wait = Math.ceil((this.#queryFloor - bucket.tokens) / this.#perMs);
-    return wait > this.#maxWaitMs ? -1 : wait;
-  }
-
-  /** Take one token once the bucket holds `floor`: the wait (0: now), or -1 past `maxWaitMs`. */
-  #take(key: string, floor: number, maxWaitMs: number): number {
-    const bucket = this.#bucket(key);
+    const bucket = this.#bucket(key, this.#clock.now());
+    const floor = this.#queryFloor;
     if (bucket.tokens >= floor) {
       bucket.tokens -= 1;
       return 0;
     }
     const wait = Math.ceil((floor - bucket.tokens) / this.#perMs);
-    if (wait > maxWaitMs) return -1;
-    bucket.tokens -= 1;
+    if (wait > this.#maxWaitMs) {
+      this.#refused++;
+      return -1;
+    }
+    // Holding answers, a waiting query reserves nothing: the answers that come meanwhile go first.
+    if (this.#answerWaitMs < 0) bucket.tokens -= 1;
+    this.#delayed++;
     return wait;
   }
 
-  #bucket(key: string): Bucket {
-    const now = this.#clock.now();
+  #bucket(key: string, now: number): Bucket {
     // The same destination again (a busy asker): already the most recently used, no re-insert (a Map delete + set per answer showed at ~20% of the answer path's CPU).
     const last = this.#last;
     if (last !== undefined && key === this.#lastKey) {

@@ -58,14 +58,14 @@ export class Replies {
     this.sendAnswer(this.#deps.core.encodeKrpc(message), to);
   }
 
-  /** Send an encoded answer to a query from `to`. */
-  sendAnswer(bytes: Uint8Array, to: Endpoint): void {
+  /** Send an encoded answer to a query from `to`; `now`: the caller's clock reading, if it has one (the budget's). */
+  sendAnswer(bytes: Uint8Array, to: Endpoint, now?: number): void {
     const budget = this.#deps.budget;
     if (budget === undefined) this.#send(bytes, to);
     else if (!budget.holdsAnswers) {
-      budget.spend(this.#keyOf(to));
+      budget.spend(this.#keyOf(to), now);
       this.#send(bytes, to);
-    } else this.#admit(budget, bytes, to);
+    } else this.#admit(budget, bytes, to, now);
   }
 
   /** Answers waiting for their budget now. */
@@ -80,9 +80,9 @@ export class Replies {
     this.#held.clear();
   }
 
-  #admit(budget: DestinationBudget, bytes: Uint8Array, to: Endpoint): void {
+  #admit(budget: DestinationBudget, bytes: Uint8Array, to: Endpoint, now: number | undefined): void {
     const deps = this.#deps;
-    const wait = this.#closed ? -1 : budget.admitAnswer(this.#keyOf(to));
+    const wait = this.#closed ? -1 : budget.admitAnswer(this.#keyOf(to), now);
     if (wait === 0) return this.#send(bytes, to);
     if (wait < 0 || this.#held.size >= MAX_HELD_ANSWERS || deps.clock === undefined) {
       deps.counters.drops.inc('answer-over-budget');
