@@ -70,9 +70,9 @@ export class DestinationBudget {
     return this.#refused;
   }
 
-  /** An answer to `key`: sent at once, paid for now. */
-  spend(key: string): void {
-    const bucket = this.#bucket(key);
+  /** An answer to `key`: sent at once, paid for now (`now`: the caller's clock reading, if it has one). */
+  spend(key: string, now: number = this.#clock.now()): void {
+    const bucket = this.#bucket(key, now);
     bucket.tokens = Math.max(bucket.tokens - 1, -this.#burst);
   }
 
@@ -81,7 +81,7 @@ export class DestinationBudget {
    * reserved; -1 when it would wait longer than `maxWaitMs` (nothing reserved).
    */
   reserve(key: string): number {
-    const bucket = this.#bucket(key);
+    const bucket = this.#bucket(key, this.#clock.now());
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return 0;
@@ -96,8 +96,7 @@ export class DestinationBudget {
     return wait;
   }
 
-  #bucket(key: string): Bucket {
-    const now = this.#clock.now();
+  #bucket(key: string, now: number): Bucket {
     // The same destination again (a busy asker): already the most recently used, no re-insert (a Map delete + set per answer showed at ~20% of the answer path's CPU).
     const last = this.#last;
     if (last !== undefined && key === this.#lastKey) {

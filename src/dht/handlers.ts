@@ -1,7 +1,8 @@
 /**
  * The BEP 5 queries we answer: ping, find_node, get_peers, announce_peer. Each
  * handler runs after its arguments passed their declared shape (query-shapes.ts)
- * and answers through the replies (replies.ts), with one answer object per method reused
+ * and answers through the sink the dispatcher hands it (the replies, or the
+ * embedder's answer hooks in front of them), with one answer object per method reused
  * for every query (the encoder copies what it writes).
  */
 import type { KrpcQuery, ResponseValues } from '../ground/messages.ts';
@@ -15,7 +16,7 @@ import type { Replies } from './replies.ts';
 import type { NodeSelf } from './self.ts';
 import { idFor, idNear } from './self.ts';
 import { SHAPES, announcedPort } from './query-shapes.ts';
-import type { HandlerEntry } from './methods.ts';
+import type { AnswerSink, HandlerEntry } from './methods.ts';
 import type { ScrapeResponder } from './scrape/responder.ts';
 
 /** The routing tables of a node by address family (BEP 32: one per DHT it takes part in). */
@@ -44,7 +45,7 @@ export interface HandlerContext {
 
 /** The built-in dispatch table entries, one per BEP 5 query. */
 export function builtinHandlers(ctx: HandlerContext): Map<string, HandlerEntry> {
-  const { replies, self } = ctx;
+  const { self } = ctx;
   const peerLength = ctx.family === 4 ? 6 : 18;
   const maxValues = maxValuesFor(peerLength);
 
@@ -60,25 +61,25 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, HandlerEntry> 
       'ping',
       {
         shape: SHAPES.ping,
-        handle: (query, from) => replies.respond(query.t, clear(pingAnswer, idFor(self, from)), from),
+        handle: (query, from, out) => out.respond(query.t, clear(pingAnswer, idFor(self, from)), from),
       },
     ],
     [
       'find_node',
       {
         shape: SHAPES.find_node,
-        handle: (query, from) => replies.respond(query.t, withNodes(clear(findNodeAnswer, idNear(self, query.a.target!)), query.a.target!, query.a.want), from),
+        handle: (query, from, out) => out.respond(query.t, withNodes(clear(findNodeAnswer, idNear(self, query.a.target!)), query.a.target!, query.a.want), from),
       },
     ],
     [
       'get_peers',
       {
         shape: SHAPES.get_peers,
-        handle: (query, from) => {
+        handle: (query, from, out) => {
           // A view into the token manager's scratch: the encoder copies it.
           const token = ctx.tokens.issueFor(from.host);
           if (!token) {
-            replies.error(query.t, 202, 'cannot read your address', from);
+            out.error(query.t, 202, 'cannot read your address', from);
             return;
           }
           const infohash = query.a.info_hash!;
@@ -92,7 +93,7 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, HandlerEntry> 
           const values = flags?.noseed ? ofLength(scrape!.values(infohash, max, true), peerLength) : ctx.peers.infohashCount === 0 ? NO_VALUES : ctx.peers.get(infohash, max, ctx.clock.now());
           if (values.length > 0) r.values = values;
           // Nodes too, even with values: the asker keeps converging toward the infohash.
-          replies.respond(query.t, withNodes(r, infohash, query.a.want), from, flags?.scrape ? scrape!.extra(infohash) : undefined);
+          out.respond(query.t, withNodes(r, infohash, query.a.want), from, flags?.scrape ? scrape!.extra(infohash) : undefined);
         },
       },
     ],
@@ -100,22 +101,22 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, HandlerEntry> 
       'announce_peer',
       {
         shape: SHAPES.announce_peer,
-        handle: (query, from) => {
+        handle: (query, from, out) => {
           const args = query.a;
           if (!ctx.tokens.verifyFor(args.token!, from.host)) {
-            replies.error(query.t, 203, 'bad token', from);
+            out.error(query.t, 203, 'bad token', from);
             return;
           }
           const port = announcedPort(args, from.port);
           if (port === undefined) {
-            replies.error(query.t, 203, "bad or missing 'port'", from);
+            out.error(query.t, 203, "bad or missing 'port'", from);
             return;
           }
           const peer = encodeCompactAddress(from.host, port)!;
           ctx.peers.add(args.info_hash!, peer, ctx.clock.now());
           ctx.scrape?.recordAnnounce(query, from.host, port);
           ctx.onAnnounce(args.info_hash!, from.host, port);
-          replies.respond(query.t, { id: idNear(self, args.info_hash!) }, from);
+          out.respond(query.t, { id: idNear(self, args.info_hash!) }, from);
         },
       },
     ],
@@ -166,9 +167,9 @@ function clear(r: ResponseValues, id: Uint8Array): ResponseValues {
 }
 
 /** Answer an unknown method that names a target like find_node (libtorrent does the same, for forward compatibility). */
-export function answerLikeFindNode(ctx: HandlerContext, query: KrpcQuery, from: Endpoint): boolean {
+export function answerLikeFindNode(ctx: HandlerContext, query: KrpcQuery, from: Endpoint, out: AnswerSink): boolean {
   const target = query.a.target?.length === 20 ? query.a.target : query.a.info_hash?.length === 20 ? query.a.info_hash : undefined;
   if (!target) return false;
-  ctx.replies.respond(query.t, addNodes(ctx, { id: idNear(ctx.self, target) }, target, query.a.want), from);
+  out.respond(query.t, addNodes(ctx, { id: idNear(ctx.self, target) }, target, query.a.want), from);
   return true;
 }

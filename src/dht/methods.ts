@@ -9,16 +9,28 @@
  *   they are installed on by hand.
  *
  * Both have a declared argument shape, checked first (203), and both run
- * under the embedder's hooks for their method.
+ * under the embedder's hooks for their method: query hooks before (observe or
+ * take over), answer hooks after (see and amend what is sent). A handler
+ * answers through the sink it is handed: the replies, or the answer hooks
+ * in front of them when the method has some.
  */
 import type { Endpoint } from '../ground/address.ts';
-import type { KrpcQuery } from '../ground/messages.ts';
+import type { BencodeDict } from '../ground/bencode.ts';
+import type { KrpcQuery, ResponseValues } from '../ground/messages.ts';
 import type { QueryHook } from './hooks.ts';
 import type { Shape } from './query-shapes.ts';
 
+/** Where an entry's answer goes (replies.ts, or hooked-answers.ts in front of it). */
+export interface AnswerSink {
+  /** Answer with `r` (+ `extra` keys). The sink encodes synchronously and keeps nothing. */
+  respond(t: Uint8Array, r: ResponseValues, to: Endpoint, extra?: BencodeDict): void;
+  /** Answer with a KRPC error. */
+  error(t: Uint8Array, code: number, text: string, to: Endpoint): void;
+}
+
 export interface HandlerEntry {
   shape: Shape;
-  handle: (query: KrpcQuery, from: Endpoint) => void;
+  handle: (query: KrpcQuery, from: Endpoint, out: AnswerSink) => void;
 }
 
 export interface AnswerEntry {

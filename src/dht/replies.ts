@@ -29,6 +29,10 @@ export class Replies {
   readonly #response: OutgoingResponse = { y: 'r', t: new Uint8Array(0), r: {}, v: CLIENT_VERSION };
   readonly #error: OutgoingError = { y: 'e', t: new Uint8Array(0), e: { code: 0, message: '' }, v: CLIENT_VERSION };
   readonly #ipField = new IpField();
+  /** The destination key of the last answer's endpoint: a busy asker gets many answers in a row (no string built per answer). */
+  #keyHost = '';
+  #keyPort = -1;
+  #key = '';
 
   constructor(deps: ReplyDeps) {
     this.#deps = deps;
@@ -44,13 +48,22 @@ export class Replies {
     this.sendAnswer(this.#deps.core.encodeKrpc(message), to);
   }
 
-  /** Send an encoded answer to a query from `to`. */
-  sendAnswer(bytes: Uint8Array, to: Endpoint): void {
+  /** Send an encoded answer to a query from `to`; `now`: the caller's clock reading, if it has one (the budget's). */
+  sendAnswer(bytes: Uint8Array, to: Endpoint, now?: number): void {
     const deps = this.#deps;
     deps.counters.datagramsOut++;
     deps.counters.bytesOut += bytes.length;
-    deps.budget?.spend(destinationKey(to));
+    deps.budget?.spend(this.#keyOf(to), now);
     deps.transport.send(bytes, to);
+  }
+
+  #keyOf(to: Endpoint): string {
+    if (to.port !== this.#keyPort || to.host !== this.#keyHost) {
+      this.#keyHost = to.host;
+      this.#keyPort = to.port;
+      this.#key = destinationKey(to);
+    }
+    return this.#key;
   }
 
   /** The compact address of `to` (BEP 42 `ip`). A scratch view: encode it before the next call. */
@@ -67,7 +80,7 @@ export class Replies {
     message.e.message = text;
     deps.counters.errorsOut.inc(code);
     deps.counters.datagramsOut++;
-    deps.budget?.spend(destinationKey(to));
+    deps.budget?.spend(this.#keyOf(to));
     const bytes = deps.core.encodeKrpc(message);
     deps.counters.bytesOut += bytes.length;
     deps.transport.send(bytes, to);

@@ -26,6 +26,8 @@ export class NodeUdpTransport implements Transport {
   #handler: DatagramHandler | undefined;
   #local: Endpoint | undefined;
   #closing: Promise<void> | undefined;
+  /** The last host `#lookup` accepted: a busy peer is answered many times in a row, and isIP is a regex test. */
+  #lookedUp = '';
 
   constructor(options: UdpTransportOptions = {}) {
     this.#family = familyOf(options);
@@ -117,8 +119,13 @@ export class NodeUdpTransport implements Transport {
   };
 
   readonly #lookup = (host: string, _options: LookupOneOptions | number, callback: LookupCallback): void => {
+    if (host === this.#lookedUp) {
+      callback(null, host, this.#family);
+      return;
+    }
     const family = isIP(host);
     if (family === this.#family) {
+      this.#lookedUp = host;
       callback(null, host, family);
       return;
     }
