@@ -173,6 +173,7 @@ export function buildStack(node: StackNode, shared: SharedParts, base: FamilyBas
         hooks,
         routing,
         counters,
+        decode: (bytes) => core.decode(bytes),
         observe: () => (emitter.has('query') ? observe : undefined),
         onWarning: warn,
       });
