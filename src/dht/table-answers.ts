@@ -73,14 +73,14 @@ export class TableAnswers {
     return this.#deps.core.answers.message();
   }
 
-  /** Answer the query `accepts` took, from `from`. */
-  answer(from: Endpoint): void {
+  /** Answer the query `accepts` took, from `from`, at `now` (one clock reading for the whole answer). */
+  answer(from: Endpoint, now: number = this.#deps.clock.now()): void {
     const deps = this.#deps;
     const answers = deps.core.answers;
     const method = this.#method;
     deps.counters.queriesIn.inc(TABLE_METHOD_NAMES[method]);
     // BEP 43: a read-only node answers no queries, so it never enters our table.
-    if (!answers.readOnly) deps.routing.onQuery(answers.senderId(), from);
+    if (!answers.readOnly) deps.routing.onQuery(answers.senderId(), from, now);
     const self = deps.self;
     let id: Uint8Array;
     let token: Uint8Array | undefined;
@@ -92,7 +92,7 @@ export class TableAnswers {
       id = idNear(self, target);
       if (method === TableMethod.GetPeers) {
         // A view into the token manager's scratch: the writer copies it.
-        token = deps.tokens.issueFor(from.host);
+        token = deps.tokens.issueFor(from.host, now);
         if (!token) {
           const query = answers.message();
           if (query.y === 'q') deps.replies.error(query.t, 202, 'cannot read your address', from);
@@ -103,7 +103,7 @@ export class TableAnswers {
         // Peers of this infohash (a view of the store's scratch: written before the store runs again).
         if (deps.peers.infohashCount > 0) {
           valueLength = from.family === 4 ? 6 : 18;
-          values = deps.peers.compactPeers(target, maxValuesFor(valueLength), deps.clock.now());
+          values = deps.peers.compactPeers(target, maxValuesFor(valueLength), now);
         }
       }
     }
@@ -114,6 +114,6 @@ export class TableAnswers {
     parts.values = values;
     parts.valueLength = valueLength;
     const bytes = answers.answer(self.table, deps.k, parts);
-    deps.replies.sendAnswer(bytes, from);
+    deps.replies.sendAnswer(bytes, from, now);
   }
 }
