@@ -65,6 +65,19 @@ describe.each(backends)('KRPC on the %s backend', (backend) => {
       expect(m.ro).toBeUndefined();
     });
 
+    it.each([
+      ['id and target', `d1:ad2:id${str(ID)}6:target${str(HASH)}e1:q9:find_node1:t2:aa1:y1:qe`, { id: ID, target: HASH }],
+      ['id and info_hash', `d1:ad2:id${str(ID)}9:info_hash${str(HASH)}e1:q9:get_peers1:t2:aa1:y1:qe`, { id: ID, info_hash: HASH }],
+      ['id, info_hash and target', `d1:ad2:id${str(ID)}9:info_hash${str(HASH)}6:target${str(ID)}e1:q9:get_peers1:t2:aa1:y1:qe`, { id: ID, info_hash: HASH, target: ID }],
+      ['target and info_hash without id', `d1:ad9:info_hash${str(HASH)}6:target${str(ID)}e1:q9:get_peers1:t2:aa1:y1:qe`, { info_hash: HASH, target: ID }],
+      ['id and a token', `d1:ad2:id${str(ID)}5:token2:tke1:q4:ping1:t2:aa1:y1:qe`, { id: ID, token: 'tk' }],
+    ])('keeps every argument of a query with %s', (_, s, expected) => {
+      const m = expectMessage(decode(s));
+      if (m.y !== 'q') throw new Error('not a query');
+      expect(Object.fromEntries(Object.entries(m.a).map(([key, value]) => [key, text(value as Uint8Array)]))).toEqual(expected);
+      expect(plain(m)).toEqual(plain(referenceDecodeKrpc(latin1(s))));
+    });
+
     it('decodes from an offset view (a Buffer slice of a larger pool)', () => {
       const s = `d1:ad2:id${str(ID)}e1:q4:ping1:t2:aa1:y1:qe`;
       const pool = latin1(`junk${s}junk`);
