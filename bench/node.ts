@@ -12,12 +12,17 @@
  *
  *   npm run bench:node -- [--queries 50000] [--rounds 3] [--inflight 256]
  *                         [--only echo,bittorrent-dht,wasm,js] [--kinds ping,find_node,get_peers,get_peers-values]
- *                         [--profile wasm]
+ *                         [--profile wasm] [--syscalls]
  *
  * `--profile NAME` runs that server under `node --cpu-prof` and prints the
- * top self-time functions of its profile at the end.
+ * top self-time functions of its profile at the end. Its times are wall time
+ * (V8 samples on a wall-clock timer): a send that wakes the client and is
+ * preempted there shows up as time in `doSend` (see BENCHMARKS.md).
+ * `--syscalls` (Linux, `perf` on PATH, root or perf_event_paranoid ≤ 1)
+ * counts each server's syscalls and context switches over the measured rounds
+ * with `perf stat` and prints them per answer: CPU time, not wall time.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +48,21 @@ const KINDS = option('kinds', '');
 /** Issue #13 item 5: ping and find_node ≤ 1.10× the echo, get_peers with 50 stored peers ≤ 1.25× (get_peers from the table: the issue states none, 1.25× kept). */
 const goalFor = (kind: string): number => (kind === 'ping' || kind === 'find_node' ? 1.1 : 1.25);
 const STORED_PEERS = 50;
+const SYSCALLS = process.argv.includes('--syscalls');
+/** What `--syscalls` counts: the send/receive syscalls, the event loop's waits and watch changes (a send queued in libuv adds epoll_ctl), wakeups between threads. */
+const PERF_EVENTS = [
+  'task-clock',
+  'context-switches',
+  'syscalls:sys_enter_sendmsg',
+  'syscalls:sys_enter_sendmmsg',
+  'syscalls:sys_enter_recvmsg',
+  'syscalls:sys_enter_recvmmsg',
+  'syscalls:sys_enter_epoll_wait',
+  'syscalls:sys_enter_epoll_pwait',
+  'syscalls:sys_enter_epoll_ctl',
+  'syscalls:sys_enter_futex',
+  'syscalls:sys_enter_write',
+];
 
 interface ServerSpec {
   name: string;
@@ -183,6 +203,7 @@ async function main(): Promise<void> {
 
     // Warm up every server on every kind (JIT, caches, our client id into their tables).
     for (const kind of kinds) for (const s of servers) await client.run(s.target, kind.make, WARMUP, INFLIGHT);
+    const counters = SYSCALLS ? await Promise.all(servers.map((s) => PerfStat.start(s.child.pid!))) : [];
 
     const samples = new Map<string, Sample[]>();
     const backgrounds: number[] = [];
@@ -217,6 +238,11 @@ async function main(): Promise<void> {
       }
     }
     console.log(report(servers, kinds, samples));
+    if (SYSCALLS) {
+      const answered = servers.map((s) => [...samples.entries()].filter(([key]) => key.startsWith(`${s.spec.name}|`)).reduce((sum, [, list]) => sum + list.reduce((n, x) => n + x.round.answers, 0), 0));
+      const counts = await Promise.all(counters.map((c) => c?.stop()));
+      console.log(syscallReport(servers, counts, answered));
+    }
     const load = backgrounds.filter((b) => !Number.isNaN(b));
     if (load.length > 0) {
       console.log(`Other processes used ${(median(load) * 100).toFixed(0)}% of the machine's CPU during a median round (max ${(Math.max(...load) * 100).toFixed(0)}%): above ~5% the figures are noisy.`);
@@ -237,6 +263,68 @@ async function main(): Promise<void> {
       console.log(`\nBy file:\n\n${formatByFile(selfTimeByFile(files[0]))}`);
     }
   }
+}
+
+/** `perf stat` attached to one process until stopped; undefined when perf cannot run here. */
+class PerfStat {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly output: Promise<string>,
+  ) {}
+
+  static async start(pid: number): Promise<PerfStat | undefined> {
+    const child = spawn('perf', ['stat', '-x', ',', '-e', PERF_EVENTS.join(','), '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let text = '';
+    child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const output = new Promise<string>((resolve) => {
+      child.once('error', () => resolve(''));
+      child.once('exit', () => resolve(text));
+    });
+    // perf reports a failure to attach at once: give it a moment before the rounds start.
+    const early = await Promise.race([output.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 500))]);
+    if (early) {
+      console.error(`# --syscalls: perf stat could not run here (${text.trim().split('\n')[0] ?? 'not found'})`);
+      return undefined;
+    }
+    return new PerfStat(child, output);
+  }
+
+  /** Stop counting: event name → count. */
+  async stop(): Promise<Map<string, number>> {
+    this.child.kill('SIGINT');
+    const text = await this.output;
+    const counts = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      const [value, , event] = line.split(',');
+      if (event && value !== undefined && !Number.isNaN(Number(value))) counts.set(event, Number(value));
+    }
+    return counts;
+  }
+}
+
+function syscallReport(servers: Server[], counts: (Map<string, number> | undefined)[], answered: number[]): string {
+  const per = (c: Map<string, number>, event: string, n: number, scale = 1): string => {
+    const v = c.get(event);
+    return v === undefined ? '–' : ((v * scale) / n).toFixed(scale === 1 ? 3 : 2);
+  };
+  const lines = [
+    '',
+    `Per answer over the measured rounds (perf stat -p on each server: ${PERF_EVENTS.length} events):`,
+    '',
+    '| server | task-clock µs | sendmsg | recvmsg | epoll_(p)wait | epoll_ctl | futex | write | context switches |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  servers.forEach((s, i) => {
+    const c = counts[i];
+    const n = answered[i]!;
+    if (!c || n === 0) return;
+    const waits = (c.get('syscalls:sys_enter_epoll_wait') ?? 0) + (c.get('syscalls:sys_enter_epoll_pwait') ?? 0);
+    lines.push(
+      `| ${s.spec.name} | ${per(c, 'task-clock', n, 1000)} | ${per(c, 'syscalls:sys_enter_sendmsg', n)} | ${per(c, 'syscalls:sys_enter_recvmsg', n)} | ${(waits / n).toFixed(3)} | ` +
+        `${per(c, 'syscalls:sys_enter_epoll_ctl', n)} | ${per(c, 'syscalls:sys_enter_futex', n)} | ${per(c, 'syscalls:sys_enter_write', n)} | ${per(c, 'context-switches', n)} |`,
+    );
+  });
+  return lines.join('\n');
 }
 
 function report(servers: Server[], kinds: QueryKind[], samples: Map<string, Sample[]>): string {
