@@ -1,7 +1,7 @@
 /**
  * Incoming queries: one dispatch table keyed by method, with an explicit default.
  *
- *   `id` and the method's declared shape (203) → the embedder's query hooks
+ *   `id`, the method's declared shape and flags (203) → the embedder's query hooks
  *   (observe or take over) → routing upkeep → the method's entry (methods.ts:
  *   BEP 5's handlers, the node's BEP 44 / 51 answerers), or the default: a
  *   query naming a 20-byte `target` / `info_hash` is answered like find_node,
@@ -15,7 +15,8 @@
  */
 import type { KrpcQuery } from '../ground/messages.ts';
 import type { Endpoint } from '../ground/address.ts';
-import { checkShape } from './query-shapes.ts';
+import { NO_FLAGS, checkShape, readFlags } from './query-shapes.ts';
+import type { BencodeValue } from '../ground/bencode.ts';
 import type { HandlerContext } from './handlers.ts';
 import { answerLikeFindNode, builtinHandlers } from './handlers.ts';
 import type { Hooks, QueryHook, QueryHookResult } from './hooks.ts';
@@ -34,6 +35,8 @@ export interface DispatchDeps extends HandlerContext {
   onWarning: (error: Error) => void;
   /** Entries every family's table shares (the node's BEP 44 / 51 answerers). */
   shared?: SharedEntries;
+  /** Decodes a query's `a` when its bytes name a declared flag (BEP 33). */
+  decode: (bytes: Uint8Array) => BencodeValue;
 }
 
 export class QueryDispatcher {
@@ -60,11 +63,20 @@ export class QueryDispatcher {
       deps.replies.error(query.t, 203, id === undefined ? "missing argument 'id'" : `argument 'id' must be 20 bytes, got ${id.length}`, from);
       return;
     }
+    let flags = NO_FLAGS;
     if (entry) {
       const fault = checkShape(query.a, entry.shape);
       if (fault !== undefined) {
         deps.replies.error(query.t, 203, fault, from);
         return;
+      }
+      if ('flags' in entry && entry.flags) {
+        const read = readFlags(query, entry.flags, deps.decode);
+        if (typeof read === 'string') {
+          deps.replies.error(query.t, 203, read, from);
+          return;
+        }
+        flags = read;
       }
     }
     const observer = deps.observe();
@@ -76,7 +88,7 @@ export class QueryDispatcher {
     if (query.ro !== 1) deps.routing.onQuery(id, from);
     if (entry === undefined) {
       if (hooks || !answerLikeFindNode(deps, query, from, out)) out.error(query.t, 204, 'method unknown', from);
-    } else if ('handle' in entry) entry.handle(query, from, out);
+    } else if ('handle' in entry) entry.handle(query, from, out, flags);
     else this.#answer(entry.answer, entry.dropReason, query, from, out);
   }
 

@@ -14,8 +14,8 @@ import { maxValuesFor } from './peer-store.ts';
 import type { TokenManager } from './tokens.ts';
 import type { Replies } from './replies.ts';
 import type { NodeSelf } from './self.ts';
-import { idFor, idNear } from './self.ts';
-import { SHAPES, announcedPort } from './query-shapes.ts';
+import { answerId } from './self.ts';
+import { FLAGS, SHAPES, announcedPort } from './query-shapes.ts';
 import type { AnswerSink, HandlerEntry } from './methods.ts';
 import type { ScrapeResponder } from './scrape/responder.ts';
 
@@ -39,7 +39,7 @@ export interface HandlerContext {
   k: number;
   /** A peer stored by announce_peer (for the 'announce' event). */
   onAnnounce: (infohash: Uint8Array, host: string, port: number) => void;
-  /** BEP 33: scrape=1 / noseed=1 answers, seed records, the announce cap. */
+  /** BEP 33: scrape=1 / noseed=1 answers, seed records, the announce cap (its flags are declared on the entries while it is here). */
   scrape?: ScrapeResponder;
 }
 
@@ -61,21 +61,23 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, HandlerEntry> 
       'ping',
       {
         shape: SHAPES.ping,
-        handle: (query, from, out) => out.respond(query.t, clear(pingAnswer, idFor(self, from)), from),
+        handle: (query, from, out) => out.respond(query.t, clear(pingAnswer, answerId(self, from, query.a.id, undefined)), from),
       },
     ],
     [
       'find_node',
       {
         shape: SHAPES.find_node,
-        handle: (query, from, out) => out.respond(query.t, withNodes(clear(findNodeAnswer, idNear(self, query.a.target!)), query.a.target!, query.a.want), from),
+        handle: (query, from, out) => out.respond(query.t, withNodes(clear(findNodeAnswer, answerId(self, from, query.a.id, query.a.target!)), query.a.target!, query.a.want), from),
       },
     ],
     [
       'get_peers',
       {
         shape: SHAPES.get_peers,
-        handle: (query, from, out) => {
+        // BEP 33's part of get_peers, while it answers: scrape=1 (bloom filters), noseed=1 (peers before seeds).
+        ...(ctx.scrape ? { flags: FLAGS.get_peers } : {}),
+        handle: (query, from, out, flags) => {
           // A view into the token manager's scratch: the encoder copies it.
           const token = ctx.tokens.issueFor(from.host);
           if (!token) {
@@ -84,16 +86,14 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, HandlerEntry> 
           }
           const infohash = query.a.info_hash!;
           const scrape = ctx.scrape;
-          // BEP 33 flags: `a` is decoded only when its bytes name them, so plain queries stay fast.
-          const flags = scrape?.flags(query);
-          const r = clear(getPeersAnswer, idNear(self, infohash));
+          const r = clear(getPeersAnswer, answerId(self, from, query.a.id, infohash));
           // No token at the BEP 33 cap: nobody can announce more for this infohash.
           if (!scrape || scrape.acceptsAnnounces(infohash)) r.token = token;
-          const max = flags?.scrape ? scrape!.maxScrapeValues(ctx.family) : maxValues;
-          const values = flags?.noseed ? ofLength(scrape!.values(infohash, max, true), peerLength) : ctx.peers.infohashCount === 0 ? NO_VALUES : ctx.peers.get(infohash, max, ctx.clock.now());
+          const max = flags.scrape ? scrape!.maxScrapeValues(ctx.family) : maxValues;
+          const values = flags.noseed ? ofLength(scrape!.values(infohash, max, true), peerLength) : ctx.peers.infohashCount === 0 ? NO_VALUES : ctx.peers.get(infohash, max, ctx.clock.now());
           if (values.length > 0) r.values = values;
           // Nodes too, even with values: the asker keeps converging toward the infohash.
-          out.respond(query.t, withNodes(r, infohash, query.a.want), from, flags?.scrape ? scrape!.extra(infohash) : undefined);
+          out.respond(query.t, withNodes(r, infohash, query.a.want), from, flags.scrape ? scrape!.extra(infohash) : undefined);
         },
       },
     ],
@@ -101,7 +101,9 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, HandlerEntry> 
       'announce_peer',
       {
         shape: SHAPES.announce_peer,
-        handle: (query, from, out) => {
+        // BEP 33: seed=1 records the announcer as a seed.
+        ...(ctx.scrape ? { flags: FLAGS.announce_peer } : {}),
+        handle: (query, from, out, flags) => {
           const args = query.a;
           if (!ctx.tokens.verifyFor(args.token!, from.host)) {
             out.error(query.t, 203, 'bad token', from);
@@ -114,9 +116,9 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, HandlerEntry> 
           }
           const peer = encodeCompactAddress(from.host, port)!;
           ctx.peers.add(args.info_hash!, peer, ctx.clock.now());
-          ctx.scrape?.recordAnnounce(query, from.host, port);
+          ctx.scrape?.recordPeer(args.info_hash!, from.host, port, flags.seed);
           ctx.onAnnounce(args.info_hash!, from.host, port);
-          out.respond(query.t, { id: idNear(self, args.info_hash!) }, from);
+          out.respond(query.t, { id: answerId(self, from, args.id, args.info_hash!) }, from);
         },
       },
     ],
@@ -170,6 +172,6 @@ function clear(r: ResponseValues, id: Uint8Array): ResponseValues {
 export function answerLikeFindNode(ctx: HandlerContext, query: KrpcQuery, from: Endpoint, out: AnswerSink): boolean {
   const target = query.a.target?.length === 20 ? query.a.target : query.a.info_hash?.length === 20 ? query.a.info_hash : undefined;
   if (!target) return false;
-  out.respond(query.t, addNodes(ctx, { id: idNear(ctx.self, target) }, target, query.a.want), from);
+  out.respond(query.t, addNodes(ctx, { id: answerId(ctx.self, from, query.a.id, target) }, target, query.a.want), from);
   return true;
 }

@@ -5,6 +5,7 @@ import type { Core } from '../../src/core/types.ts';
 import type { KrpcDecodeFailure, KrpcError, KrpcMessage, KrpcQuery, KrpcResponse } from '../../src/ground/messages.ts';
 import { bytesKey } from '../../src/util/bytes.ts';
 import type { Answer } from '../../src/dht/hooks.ts';
+import type { BencodeDict } from '../../src/ground/bencode.ts';
 import { startTestNode, v4, id, flush } from './helpers.ts';
 import type { TestNode } from './helpers.ts';
 
@@ -239,5 +240,38 @@ describe.each(backends)('hooks (%s core)', (backend) => {
     });
     expect((node.ask({ y: 'q', t: T, q: 'find_node', a: { id: id(1), target: id(2) } }, alice)[0] as KrpcError).e.code).toBe(202);
     expect(warnings[0]?.message).toMatch(/answer hook for 'find_node' threw/);
+  });
+  it("BEP 33's part of get_peers / announce_peer is declared on their entries: its flags checked with the shape (203), then run under the method's hooks", () => {
+    let seen = 0;
+    node.dht.onQuery('get_peers', () => void seen++);
+    node.dht.onQuery('announce_peer', () => void seen++);
+    const getPeers = (extra?: BencodeDict): KrpcMessage | KrpcDecodeFailure | undefined =>
+      node.ask({ y: 'q', t: T, q: 'get_peers', a: { id: id(1), info_hash: id(9) }, ...(extra ? { extra } : {}) }, alice)[0];
+    const announce = (token: Uint8Array, extra: BencodeDict): KrpcMessage | KrpcDecodeFailure | undefined =>
+      node.ask({ y: 'q', t: T, q: 'announce_peer', a: { id: id(1), info_hash: id(9), token, port: 6881 }, extra }, alice)[0];
+    // Flags that are not 0 or 1 are a protocol error, like a bad argument: no hook sees them.
+    expect((getPeers({ scrape: 2 }) as KrpcError).e).toEqual({ code: 203, message: "argument 'scrape' must be 0 or 1" });
+    expect((getPeers({ noseed: new Uint8Array([1]) }) as KrpcError).e).toEqual({ code: 203, message: "argument 'noseed' must be 0 or 1" });
+    const token = (getPeers() as KrpcResponse).r.token!;
+    expect((announce(token, { seed: 5 }) as KrpcError).e).toEqual({ code: 203, message: "argument 'seed' must be 0 or 1" });
+    expect(seen).toBe(1);
+    expect(announce(token, { seed: 1 })?.y).toBe('r');
+    expect(seen).toBe(2);
+    // A scrape=1 answer (the filters, BEP 33) passes the method's answer hooks like the rest: here they take the filters out.
+    const extras: string[] = [];
+    const off = node.dht.onAnswer('get_peers', (answer) => {
+      if (!('response' in answer)) return undefined;
+      extras.push(Object.keys(answer.extra ?? {}).sort().join(','));
+      return { response: answer.response };
+    });
+    const bodyOf = (message: KrpcMessage | KrpcDecodeFailure | undefined): Record<string, unknown> => {
+      const r = message as KrpcResponse;
+      return core.decode(r.datagram.subarray(r.bodyStart, r.bodyEnd)) as Record<string, unknown>;
+    };
+    expect(bodyOf(getPeers({ scrape: 1 }))['BFsd']).toBeUndefined();
+    expect(extras).toEqual(['BFpe,BFsd']);
+    off();
+    expect((bodyOf(getPeers({ scrape: 1 }))['BFsd'] as Uint8Array).length).toBe(256);
+    expect(seen).toBe(4);
   });
 });

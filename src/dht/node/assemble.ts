@@ -12,7 +12,7 @@ import type { TimerHandle } from '../../ground/clock.ts';
 import { resolveNumericEndpoint } from '../../util/endpoint.ts';
 import { toHex } from '../../util/hex.ts';
 import { Bep42Policy } from '../bep42/trust.ts';
-import { DESTINATION_BURST, DESTINATION_MAX_TRACKED, DESTINATION_MAX_WAIT_MS, MAINTENANCE_INTERVAL_MS } from '../constants.ts';
+import { DESTINATION_ANSWER_MAX_WAIT_MS, DESTINATION_ANSWER_RESERVE, DESTINATION_BURST, DESTINATION_MAX_TRACKED, DESTINATION_MAX_WAIT_MS, MAINTENANCE_INTERVAL_MS } from '../constants.ts';
 import { DestinationBudget } from '../destination-budget.ts';
 import type { Emitter } from '../emitter.ts';
 import type { DHTEvents } from '../events.ts';
@@ -96,7 +96,17 @@ export function assemble(node: NodeContext, core: Core, bound: readonly Bound[])
   // What each remote node receives from us, whichever socket it leaves by.
   const budget =
     o.maxSendsPerNodePerSecond > 0
-      ? new DestinationBudget({ perSecond: o.maxSendsPerNodePerSecond, burst: DESTINATION_BURST, maxTracked: DESTINATION_MAX_TRACKED, maxWaitMs: DESTINATION_MAX_WAIT_MS }, o.clock)
+      ? new DestinationBudget(
+          {
+            perSecond: o.maxSendsPerNodePerSecond,
+            burst: DESTINATION_BURST,
+            maxTracked: DESTINATION_MAX_TRACKED,
+            maxWaitMs: DESTINATION_MAX_WAIT_MS,
+            // Crawler mode: our many ids meet a busy client in most of its lookups; our answers alone would get us banned.
+            ...(o.ids !== 1 ? { answers: { maxWaitMs: DESTINATION_ANSWER_MAX_WAIT_MS, reserve: DESTINATION_ANSWER_RESERVE } } : {}),
+          },
+          o.clock,
+        )
       : undefined;
   const bep42 = new Bep42Policy(o.bep42, (bytes) => core.crc32c(bytes));
   const tokens = new TokenManager((bytes) => core.sha1(bytes), o.clock, o.random);
@@ -166,7 +176,10 @@ export async function closeNode(parts: Running, stateSaver: StateSaver | undefin
   parts.sample.close();
   let saveFailure: unknown;
   await stateSaver?.close().catch((error: unknown) => (saveFailure = error));
-  for (const stack of parts.stacks) stack.transactions.close();
+  for (const stack of parts.stacks) {
+    stack.transactions.close();
+    stack.replies.close(); // answers held for a destination's budget (crawler mode)
+  }
   await Promise.all(parts.stacks.map((stack) => stack.transport.close()));
   detach(tableCounts(parts.stacks));
   for (const stack of parts.stacks) stack.self.table.dispose();
