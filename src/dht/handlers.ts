@@ -14,7 +14,7 @@ import { maxValuesFor } from './peer-store.ts';
 import type { TokenManager } from './tokens.ts';
 import type { Replies } from './replies.ts';
 import type { NodeSelf } from './self.ts';
-import { idFor, idNear } from './self.ts';
+import { answerId } from './self.ts';
 import { FLAGS, SHAPES, announcedPort } from './query-shapes.ts';
 import type { AnswerSink, HandlerEntry } from './methods.ts';
 import type { ScrapeResponder } from './scrape/responder.ts';
@@ -61,14 +61,14 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, HandlerEntry> 
       'ping',
       {
         shape: SHAPES.ping,
-        handle: (query, from, out) => out.respond(query.t, clear(pingAnswer, idFor(self, from)), from),
+        handle: (query, from, out) => out.respond(query.t, clear(pingAnswer, answerId(self, from, query.a.id, undefined)), from),
       },
     ],
     [
       'find_node',
       {
         shape: SHAPES.find_node,
-        handle: (query, from, out) => out.respond(query.t, withNodes(clear(findNodeAnswer, idNear(self, query.a.target!)), query.a.target!, query.a.want), from),
+        handle: (query, from, out) => out.respond(query.t, withNodes(clear(findNodeAnswer, answerId(self, from, query.a.id, query.a.target!)), query.a.target!, query.a.want), from),
       },
     ],
     [
@@ -86,7 +86,7 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, HandlerEntry> 
           }
           const infohash = query.a.info_hash!;
           const scrape = ctx.scrape;
-          const r = clear(getPeersAnswer, idNear(self, infohash));
+          const r = clear(getPeersAnswer, answerId(self, from, query.a.id, infohash));
           // No token at the BEP 33 cap: nobody can announce more for this infohash.
           if (!scrape || scrape.acceptsAnnounces(infohash)) r.token = token;
           const max = flags.scrape ? scrape!.maxScrapeValues(ctx.family) : maxValues;
@@ -118,7 +118,7 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, HandlerEntry> 
           ctx.peers.add(args.info_hash!, peer, ctx.clock.now());
           ctx.scrape?.recordPeer(args.info_hash!, from.host, port, flags.seed);
           ctx.onAnnounce(args.info_hash!, from.host, port);
-          out.respond(query.t, { id: idNear(self, args.info_hash!) }, from);
+          out.respond(query.t, { id: answerId(self, from, args.id, args.info_hash!) }, from);
         },
       },
     ],
@@ -172,6 +172,6 @@ function clear(r: ResponseValues, id: Uint8Array): ResponseValues {
 export function answerLikeFindNode(ctx: HandlerContext, query: KrpcQuery, from: Endpoint, out: AnswerSink): boolean {
   const target = query.a.target?.length === 20 ? query.a.target : query.a.info_hash?.length === 20 ? query.a.info_hash : undefined;
   if (!target) return false;
-  out.respond(query.t, addNodes(ctx, { id: idNear(ctx.self, target) }, target, query.a.want), from);
+  out.respond(query.t, addNodes(ctx, { id: answerId(ctx.self, from, query.a.id, target) }, target, query.a.want), from);
   return true;
 }

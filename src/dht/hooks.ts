@@ -86,44 +86,29 @@ export class Hooks {
   responseHookCount = 0;
 
   onQuery(method: string, hook: QueryHook): () => void {
-    if (typeof method !== 'string' || method === '') throw new TypeError('onQuery: method must be a non-empty string');
-    if (typeof hook !== 'function') throw new TypeError('onQuery: hook must be a function');
-    add(this.#query, method, hook);
-    this.queryHookCount++;
-    let registered = true;
-    return () => {
-      if (!registered) return;
-      registered = false;
-      remove(this.#query, method, hook);
-      this.queryHookCount--;
-    };
+    return this.#register('onQuery', this.#query, method, hook, (delta) => (this.queryHookCount += delta));
   }
 
   onAnswer(method: string, hook: AnswerHook): () => void {
-    if (typeof method !== 'string' || method === '') throw new TypeError('onAnswer: method must be a non-empty string');
-    if (typeof hook !== 'function') throw new TypeError('onAnswer: hook must be a function');
-    add(this.#answer, method, hook);
-    this.queryHookCount++;
-    let registered = true;
-    return () => {
-      if (!registered) return;
-      registered = false;
-      remove(this.#answer, method, hook);
-      this.queryHookCount--;
-    };
+    return this.#register('onAnswer', this.#answer, method, hook, (delta) => (this.queryHookCount += delta));
   }
 
   onResponse(method: string, hook: ResponseHook): () => void {
-    if (typeof method !== 'string' || method === '') throw new TypeError('onResponse: method must be a non-empty string');
-    if (typeof hook !== 'function') throw new TypeError('onResponse: hook must be a function');
-    add(this.#response, method, hook);
-    this.responseHookCount++;
+    return this.#register('onResponse', this.#response, method, hook, (delta) => (this.responseHookCount += delta));
+  }
+
+  /** Add `hook` to `map` (checked, counted); the remover takes it out once. */
+  #register<T>(what: string, map: Map<string, T[]>, method: string, hook: T, count: (delta: number) => void): () => void {
+    if (typeof method !== 'string' || method === '') throw new TypeError(`${what}: method must be a non-empty string`);
+    if (typeof hook !== 'function') throw new TypeError(`${what}: hook must be a function`);
+    add(map, method, hook);
+    count(1);
     let registered = true;
     return () => {
       if (!registered) return;
       registered = false;
-      remove(this.#response, method, hook);
-      this.responseHookCount--;
+      remove(map, method, hook);
+      count(-1);
     };
   }
 

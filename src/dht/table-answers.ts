@@ -25,7 +25,7 @@ import { maxValuesFor, type MemoryPeerStore } from './peer-store.ts';
 import type { RoutingUpkeep } from './routing.ts';
 import type { Replies } from './replies.ts';
 import type { NodeSelf } from './self.ts';
-import { idFor, idNear } from './self.ts';
+import { answerId, idFor, idNear } from './self.ts';
 import type { NodeCounters } from './stats.ts';
 import type { TokenManager } from './tokens.ts';
 import type { ScrapeResponder } from './scrape/responder.ts';
@@ -86,10 +86,11 @@ export class TableAnswers {
     let token: Uint8Array | undefined;
     let values: Uint8Array | undefined;
     let valueLength = 0;
-    if (method === TableMethod.Ping) id = idFor(self, from);
+    // One id per node (crawler mode, oneIdPerNode): the asker's own id picks ours.
+    if (method === TableMethod.Ping) id = self.perNode === true ? answerId(self, from, answers.senderId(), undefined) : idFor(self, from);
     else {
       const target = answers.target();
-      id = idNear(self, target);
+      id = self.perNode === true ? answerId(self, from, answers.senderId(), target) : idNear(self, target);
       if (method === TableMethod.GetPeers) {
         // A view into the token manager's scratch: the writer copies it.
         token = deps.tokens.issueFor(from.host, now);
