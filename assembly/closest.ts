@@ -16,6 +16,7 @@ import {
   H_SIZE,
   R_ADDRESS,
   R_FAILURES,
+  R_KEY,
   bitOf,
   bucketAt,
   copyAddress,
@@ -48,7 +49,7 @@ function sortHome(table: usize, bucket: usize, target: usize, k: i32, out: usize
   for (let i = 0; i < size; i++) {
     const record = recordAt(nodes, i);
     if (load<i32>(record + R_FAILURES) >= maxFailures) continue;
-    store<u64>(KEYS + (<usize>eligible << 3), ((bswap<u64>(load<u64>(record)) ^ t0) & ~SLOT_MASK) | <u64>i);
+    store<u64>(KEYS + (<usize>eligible << 3), ((load<u64>(record + R_KEY) ^ t0) & ~SLOT_MASK) | <u64>i);
     eligible++;
   }
   if (eligible < 7) return -1;
@@ -87,7 +88,7 @@ function collect(table: usize, bucket: usize, target: usize, work: usize, from: 
   for (let i = 0; i < size; i++) {
     const record = recordAt(nodes, i);
     if (load<i32>(record + R_FAILURES) >= maxFailures) continue;
-    const d0 = bswap<u64>(load<u64>(record)) ^ t0;
+    const d0 = load<u64>(record + R_KEY) ^ t0;
     const d1 = bswap<u64>(load<u64>(record, 8)) ^ t1;
     const d2 = bswap<u32>(load<u32>(record, 16)) ^ t2;
     let j = count;

@@ -39,6 +39,7 @@ import {
   RECORD,
   R_ADDRESS,
   R_FAILURES,
+  R_KEY,
   R_LAST_SEEN,
   R_RESPONDED,
   bitOf,
@@ -67,7 +68,7 @@ export const REJECTED: i32 = 3;
 export const NEED_GROW: i32 = -1;
 
 /** One record of scratch, to rotate a cache entry to the newest end. */
-const SPARE: usize = memory.data(64, 16);
+const SPARE: usize = memory.data(RECORD, 16);
 
 function find(first: usize, count: i32, id: usize): i32 {
   for (let i = 0; i < count; i++) if (sameId(recordAt(first, i), id)) return i;
@@ -88,6 +89,7 @@ function touch(record: usize, now: f64, responded: bool): bool {
 
 function writeRecord(record: usize, args: usize, addressLength: i32, now: f64, responded: bool): void {
   copyId(record, args);
+  store<u64>(record + R_KEY, bswap<u64>(load<u64>(args)));
   copyAddress(record + R_ADDRESS, args + 20, addressLength);
   store<u8>(record + R_RESPONDED, responded ? 1 : 0);
   store<i32>(record + R_FAILURES, 0);

@@ -12,7 +12,8 @@
  *   cells (the trie's branches): `capacity` of them, CELL bytes each: i32 bit | i32 zero | i32 one;
  *     a reference (root, zero, one) >= 0 is a cell index, < 0 the bucket ~reference
  *   ids: the registered ids, the primary among them, sorted, ID bytes each, `idCapacity` of them
- *   node record (RECORD bytes): id[20] | address[18] | u8 responded | i32 failures | f64 lastSeen
+ *   node record (RECORD bytes): id[20] | address[18] | u8 responded | i32 failures | f64 lastSeen | u64 key
+ *     (key: the id's first 8 bytes as a big-endian number, so closest() orders by distance without a byte swap per node)
  *
  * A trie of n buckets has n - 1 branches, so cells need no capacity of their own.
  */
@@ -44,7 +45,8 @@ export const R_ADDRESS: i32 = 20;
 export const R_RESPONDED: i32 = 38;
 export const R_FAILURES: i32 = 40;
 export const R_LAST_SEEN: i32 = 48;
-export const RECORD: i32 = 56;
+export const R_KEY: i32 = 56;
+export const RECORD: i32 = 64;
 
 export const CELL: i32 = 12;
 export const C_BIT: i32 = 0;

@@ -188,7 +188,7 @@ try {
   const hostile = (await ask<{ connections: Record<string, number> }>('hostile', 'hostile', 10_000)).connections;
   if (code !== 0) throw new Error(`btdht crawl exited ${code}: ${stderr().slice(-2000)}`);
   const summaryLine = stdout().trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  const summary = summaryLine !== undefined ? (JSON.parse(summaryLine) as { metadata: { fetched: number; failed: number; failures: Record<string, number> }; infohashes: { unique: number; uniqueBySource: Record<string, number> } }) : undefined;
+  const summary = summaryLine !== undefined ? (JSON.parse(summaryLine) as { metadata: { fetched: number; failed: number; failures: Record<string, number>; lookups?: number; lookupPeers?: number; holderAsks?: number; holderPeers?: number }; infohashes: { unique: number; uniqueBySource: Record<string, number> } }) : undefined;
 
   // 4. What was stored, checked against what the world seeded.
   const reader = new Database(db, { readonly: true });
@@ -235,6 +235,8 @@ try {
   say(`  exit  ${(last.rss / MiB).toFixed(1).padStart(9)} ${last.cpuMs.toFixed(0).padStart(8)}`);
   say('');
   say(`harvested ${summary?.infohashes.unique ?? '?'} infohashes (${JSON.stringify(summary?.infohashes.uniqueBySource ?? {})}); fetch failures ${JSON.stringify(summary?.metadata.failures ?? {})}`);
+  const m = summary?.metadata;
+  say(`peers found by: ${m?.holderAsks ?? '?'} get_peers straight to a sampling node (${m?.holderPeers ?? '?'} peers), ${m?.lookups ?? '?'} get_peers lookups (${m?.lookupPeers ?? '?'} peers)`);
   if (announced.length < torrents.length) say(`left out: ${torrents.length - announced.length} torrents whose announces reached no node`);
   say(`stored by kind: ${['honest', 'mixed', 'silent', 'refusing', 'lying'].map(byKind).join(', ')}; rows not matching the seeded torrent: ${wrongRows}`);
   say(`hostile seeders' connections accepted: ${JSON.stringify(hostile)}`);

@@ -22,7 +22,8 @@ import { median, pick, startOurSwarm, startTheirSwarm, within } from './loopback
 import type { Core } from '../src/core/types.ts';
 import { generateKeypair, signWith } from '../src/dht/items/index.ts';
 import { SimulatedNetwork } from '../src/transport/memory.ts';
-import { randomInt, seededRandom } from '../src/ground/random.ts';
+import { seededRandom } from '../src/ground/random.ts';
+import { randomBootstrap } from './sim-bootstrap.ts';
 
 ed.hashes.sha512 ??= (message) => sha512(message);
 
@@ -156,14 +157,13 @@ async function simulated(core: Core): Promise<Summary> {
   const net = new SimulatedNetwork({ seed: 44, latencyMs: [10, 80] });
   const random = seededRandom(4444);
   const nodes: DHT[] = [];
-  const address = (dht: DHT): string => `${dht.address().host}:${dht.address().port}`;
   const start = performance.now();
   try {
     for (let from = 0, size = 1; from < SIM_NODES; from += size, size = Math.min(100, size * 2)) {
       let ready = 0;
       const batch: DHT[] = [];
       for (let i = from; i < Math.min(SIM_NODES, from + size); i++) {
-        const bootstrap = nodes.length === 0 ? [] : [...new Set([0, 1, 2].map(() => address(nodes[randomInt(random, nodes.length)]!)))];
+        const bootstrap = randomBootstrap(nodes, random);
         const dht = new DHT({ core, transport: net.createTransport(), clock: net.clock, random: seededRandom(44 * 100_003 + i + 1), bootstrap, maintenance: false });
         dht.once('ready', () => ready++);
         batch.push(dht);

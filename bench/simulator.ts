@@ -23,6 +23,7 @@ import { SimulatedNetwork } from '../src/transport/memory.ts';
 import { DHT } from '../src/dht/dht.ts';
 import { encodeCompactAddress } from '../src/krpc/compact.ts';
 import { randomInt, seededRandom } from '../src/ground/random.ts';
+import { randomBootstrap } from './sim-bootstrap.ts';
 import { randomId } from '../src/util/id.ts';
 import { bucketRange, compareIds, prefixRange } from './harvest/keyspace.ts';
 
@@ -76,7 +77,6 @@ async function child(size: number): Promise<Result> {
   // The node builds its table through the core: keep a handle on it to fill it.
   const core: Core = { ...loaded, createRoutingTable: (options) => (lastTable = loaded.createRoutingTable(options)) };
   const swarm: DHT[] = [];
-  const address = (dht: DHT): string => `${dht.address().host}:${dht.address().port}`;
 
   if (JOIN === 'converged') {
     let ready = 0;
@@ -115,7 +115,7 @@ async function child(size: number): Promise<Result> {
       let ready = 0;
       const batch: DHT[] = [];
       for (let i = from; i < Math.min(size, from + batchSize); i++) {
-        const bootstrap = swarm.length === 0 ? [] : [...new Set([0, 1, 2].map(() => address(swarm[randomInt(random, swarm.length)]!)))];
+        const bootstrap = randomBootstrap(swarm, random);
         const dht = new DHT({ core, transport: net.createTransport(), clock: net.clock, random: seededRandom(i + 1), bootstrap });
         dht.once('ready', () => ready++);
         batch.push(dht);

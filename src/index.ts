@@ -14,7 +14,7 @@ export { DHT } from './dht/dht.ts';
 export type { BucketStats, DHTEvents, LookupEvent, DHTStats, PingResult, GetPeersOptions, AnnounceOptionsInput, TableSize } from './dht/dht.ts';
 export type { DHTOptions, Resolver, Bep42Mode } from './dht/options.ts';
 export type { NodeInfo } from './dht/routing.ts';
-export type { QueryHook, QueryHookResult, ResponseHook } from './dht/hooks.ts';
+export type { Answer, AnswerHook, QueryHook, QueryHookResult, ResponseHook } from './dht/hooks.ts';
 export type { Candidate, TraversalResult, TraversalStrategy } from './dht/traversal.ts';
 export type { Counts } from './dht/stats.ts';
 export type { PeerStore } from './dht/peer-store.ts';

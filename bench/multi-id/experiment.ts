@@ -12,6 +12,7 @@ import type { Core } from '../../src/core/types.ts';
 import { SimulatedNetwork } from '../../src/transport/memory.ts';
 import { DHT } from '../../src/dht/dht.ts';
 import { randomInt, seededRandom } from '../../src/ground/random.ts';
+import { nodeAddress, randomBootstrap } from '../sim-bootstrap.ts';
 import { randomId } from '../../src/util/id.ts';
 import { bytesKey } from '../../src/util/bytes.ts';
 
@@ -58,7 +59,6 @@ export async function runHarvestExperiment(options: HarvestExperimentOptions): P
   const net = new SimulatedNetwork({ seed, latencyMs: [10, 80] });
   const random = seededRandom(seed * 31 + 1);
   const swarm: DHT[] = [];
-  const address = (dht: DHT): string => `${dht.address().host}:${dht.address().port}`;
   const common = { core, clock: net.clock, maxQueriesPerIpPerSecond: 0 };
   const stopAll: DHT[] = [];
   try {
@@ -67,7 +67,7 @@ export async function runHarvestExperiment(options: HarvestExperimentOptions): P
       let ready = 0;
       const batch: DHT[] = [];
       for (let i = start; i < Math.min(options.nodes, start + size); i++) {
-        const bootstrap = swarm.length === 0 ? [] : [...new Set([0, 1, 2].map(() => address(swarm[randomInt(random, swarm.length)]!)))];
+        const bootstrap = randomBootstrap(swarm, random);
         const dht = new DHT({ ...common, transport: net.createTransport(), random: seededRandom(seed * 1_000_003 + i), bootstrap });
         dht.once('ready', () => ready++);
         batch.push(dht);
@@ -86,7 +86,7 @@ export async function runHarvestExperiment(options: HarvestExperimentOptions): P
         transport: net.createTransport(),
         random: seededRandom(seed * 7919 + n),
         ids,
-        bootstrap: [0, 1, 2].map(() => address(swarm[randomInt(random, swarm.length)]!)),
+        bootstrap: [0, 1, 2].map(() => nodeAddress(swarm[randomInt(random, swarm.length)]!)),
       });
       const seen = new Set<string>();
       const counts = { getPeers: 0, announces: 0 };

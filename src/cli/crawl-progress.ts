@@ -31,6 +31,11 @@ export interface CrawlSummary {
     alreadyFetched: number;
     dropped: number;
     failures: Record<FetchFailure, number>;
+    /** Where fetches found peers: get_peers straight to a node whose BEP 51 sample listed the infohash, and lookups (each with the peers they gave). */
+    holderAsks: number;
+    holderPeers: number;
+    lookups: number;
+    lookupPeers: number;
   };
   store: {
     kind: 'sqlite' | 'postgres';

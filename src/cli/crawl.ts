@@ -319,7 +319,7 @@ function summarize(flags: CrawlFlags, local: { host: string; port: number }, sta
     seconds: stats.uptimeMs / 1000,
     node: { host: local.host, port: local.port, ids: typeof flags.ids === 'number' ? flags.ids : flags.ids.length },
     infohashes: { unique: i.unique.get_peers + i.unique.announce_peer + i.unique.sample, uniqueBySource: i.unique, sightings: i.seen },
-    metadata: { enabled: m.enabled, fetched: m.fetched, failed: m.failed, retries: m.retries, alreadyFetched: m.alreadyFetched, dropped: m.dropped, failures: m.failures },
+    metadata: { enabled: m.enabled, fetched: m.fetched, failed: m.failed, retries: m.retries, alreadyFetched: m.alreadyFetched, dropped: m.dropped, failures: m.failures, holderAsks: m.holderAsks, holderPeers: m.holderPeers, lookups: m.lookups, lookupPeers: m.lookupPeers },
     store: {
       kind,
       target: redact(flags.db),

@@ -64,6 +64,9 @@ export interface CrawlerStats {
     /** get_peers lookups run for fetches, and the peers they gave. */
     lookups: number;
     lookupPeers: number;
+    /** get_peers sent straight to a node whose BEP 51 sample listed the infohash (before any lookup), and the peers they gave. */
+    holderAsks: number;
+    holderPeers: number;
     /** Fetched and failed per minute, over the last 60 s. */
     perMinute: { fetched: number; failed: number };
   };

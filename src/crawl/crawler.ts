@@ -23,6 +23,8 @@ import { resolveCrawlerOptions, type CrawlerOptions, type CrawlerSettings } from
 import type { CrawlerStats } from './crawler-stats.ts';
 import { FetchQueue, noteTried, peerKey, untriedFirst, type HeldEntry, type QueuedInfohash } from './fetch-queue.ts';
 import { Harvester } from './harvest/harvester.ts';
+import { SampleHolders } from './harvest/sample-holders.ts';
+import { decodeCompactPeers } from '../krpc/compact.ts';
 import type { SeenStatus } from './harvest/seen-set.ts';
 import { MetadataFetcher } from './metadata/fetcher.ts';
 import type { FetchFailure, FetchResult, PeerAddress, PeerAttempt } from './metadata/types.ts';
@@ -130,6 +132,8 @@ export class Crawler {
   readonly #queue: FetchQueue;
   readonly #swarm: SwarmHealth | undefined;
   readonly #settled: RecentSet;
+  readonly #holders = new SampleHolders();
+  #unhookSamples: (() => void) | undefined;
   readonly #rates = new RateWindow<RateKey>();
   readonly #running = new Set<Promise<void>>();
   readonly #events = new Emitter<CrawlerEvents>();
@@ -150,6 +154,8 @@ export class Crawler {
     fromStore: 0,
     lookups: 0,
     lookupPeers: 0,
+    holderAsks: 0,
+    holderPeers: 0,
     storeErrors: 0,
     filesWritten: 0,
     swarmRecorded: 0,
@@ -237,6 +243,7 @@ export class Crawler {
       (state) => new Error(`Crawler.start(): the crawler is ${state}`),
     );
     if (this.#life.signal.aborted) return; // stop() came first
+    if (this.#fetcher !== undefined) this.#unhookSamples = this.#dht.onResponse('sample_infohashes', (response, from) => this.#holders.note(response, from));
     this.#harvester.start({ walk: this.#settings.walk });
     this.#swarm?.start();
     this.#sample();
@@ -277,6 +284,7 @@ export class Crawler {
   stop(): Promise<void> {
     return this.#life.stop(async () => {
       if (this.#ticker !== undefined) clearInterval(this.#ticker);
+      this.#unhookSamples?.();
       await this.#harvester.stop();
       this.#swarm?.stop();
       this.#queue.clear();
@@ -331,6 +339,8 @@ export class Crawler {
         fromStore: c.fromStore,
         lookups: c.lookups,
         lookupPeers: c.lookupPeers,
+        holderAsks: c.holderAsks,
+        holderPeers: c.holderPeers,
         perMinute: { fetched: perMinute.fetched, failed: perMinute.failed },
       },
       ...(this.#swarm ? { swarm: { ...this.#swarm.stats(), recorded: c.swarmRecorded } } : {}),
@@ -575,23 +585,46 @@ export class Crawler {
   }
 
   /**
-   * The fetcher's peer source: a get_peers lookup, bounded in peers and time,
-   * streamed, so the first peer found is tried while the lookup goes on (and a
-   * fetch that succeeds ends the lookup: `signal`, sparing the send budget).
-   * Peers tried by an earlier attempt come after the others.
+   * The fetcher's peer source. First the nodes whose BEP 51 samples listed the
+   * infohash (they store its peers): one get_peers each, no lookup when they
+   * give peers — a retry, if these fail, looks up afresh. Else a get_peers
+   * lookup, bounded in peers and time, streamed, so the first peer found is
+   * tried while the lookup goes on (and a fetch that succeeds ends the lookup:
+   * `signal`, sparing the send budget). Peers tried by an earlier attempt come
+   * after the others.
    */
   async *#peersFor(infohash: Uint8Array, signal: AbortSignal): AsyncGenerator<PeerAddress, void, undefined> {
     if (this.#state !== 'running') return;
-    this.#counts.lookups++;
-    const tried = new Set(this.#queue.activeEntry(toHex(infohash))?.tried ?? []);
+    const hex = toHex(infohash);
+    const tried = new Set(this.#queue.activeEntry(hex)?.tried ?? []);
     const again: PeerAddress[] = [];
     let count = 0;
-    for await (const peer of this.#dht.peers(infohash, { signal: anySignal([signal, AbortSignal.timeout(this.#settings.lookupTimeoutMs)]) })) {
-      this.#counts.lookupPeers++;
-      const found = { host: peer.host, port: peer.port };
-      if (tried.has(peerKey(found))) again.push(found);
-      else yield found;
-      if (++count >= this.#settings.peersPerLookup) break;
+    for (const holder of this.#holders.take(hex)) {
+      if (signal.aborted || this.#state !== 'running') return;
+      this.#counts.holderAsks++;
+      let values;
+      try {
+        values = (await this.#dht.query(holder, 'get_peers', { info_hash: infohash })).r.values;
+      } catch {
+        continue; // no answer, or an error answer: the next holder, else the lookup
+      }
+      for (const found of decodeCompactPeers(values ?? [])) {
+        this.#counts.holderPeers++;
+        if (tried.has(peerKey(found))) again.push(found);
+        else yield found;
+        if (++count >= this.#settings.peersPerLookup) break;
+      }
+      if (count > 0) break;
+    }
+    if (count === 0) {
+      this.#counts.lookups++;
+      for await (const peer of this.#dht.peers(infohash, { signal: anySignal([signal, AbortSignal.timeout(this.#settings.lookupTimeoutMs)]) })) {
+        this.#counts.lookupPeers++;
+        const found = { host: peer.host, port: peer.port };
+        if (tried.has(peerKey(found))) again.push(found);
+        else yield found;
+        if (++count >= this.#settings.peersPerLookup) break;
+      }
     }
     yield* again;
   }

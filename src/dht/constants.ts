@@ -95,6 +95,13 @@ export const MAX_SENDS_PER_NODE_PER_SECOND = 3;
 export const DESTINATION_BURST = 10;
 /** A query that would wait longer than this for its destination's budget fails at once ('busy'). */
 export const DESTINATION_MAX_WAIT_MS = 5_000;
+/**
+ * Crawler mode: an answer over its destination's budget waits at most this long, else is dropped
+ * (libtorrent takes an answer up to 15 s late; its lookup goes on past a 1 s short timeout)…
+ */
+export const DESTINATION_ANSWER_MAX_WAIT_MS = 8_000;
+/** …and our own queries leave this many tokens of the budget to answers. */
+export const DESTINATION_ANSWER_RESERVE = 3;
 /** Destinations whose send budget is remembered at most (the least recently used forgotten first). */
 export const DESTINATION_MAX_TRACKED = 65_536;
 

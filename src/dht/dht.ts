@@ -3,7 +3,7 @@
  * concept each under node/ (sockets, identity, assemble, traversals,
  * bootstrap, peers, stats); a datagram never passes through here:
  *
- *   transport → rpc (receive, decode) → dispatch (hooks, handlers) → rpc (encode, send) → transport
+ *   transport → rpc (receive, decode) → dispatch (hooks, entry, answer hooks) → replies (encode, send) → transport
  *
  * Time comes only from `options.clock` and randomness from `options.random`,
  * so a simulated network on a virtual clock drives it deterministically.
@@ -22,9 +22,9 @@ import type { BucketStats } from './bucket-stats.ts';
 import { Emitter } from './emitter.ts';
 import type { AnnounceOptionsInput, DHTEvents, DHTStats, GetPeersOptions, PingResult } from './events.ts';
 import { Hooks } from './hooks.ts';
-import type { QueryHook, ResponseHook } from './hooks.ts';
+import type { AnswerHook, QueryHook, ResponseHook } from './hooks.ts';
 import type { FoundItem, MutableAddress, PutMutableOptions, PutSummary } from './items/install.ts';
-import { findNodeLookup, resultNodes } from './lookups/find-node.ts';
+import { findNodeEverywhere } from './lookups/find-node.ts';
 import type { DHTOptions, ResolvedOptions } from './options.ts';
 import { resolveOptions } from './options.ts';
 import type { NodeInfo } from './routing.ts';
@@ -40,7 +40,7 @@ import type { NodeContext } from './node/assemble.ts';
 import { Bootstrap } from './node/bootstrap.ts';
 import { Identity } from './node/identity.ts';
 import { announce, announceOptions, findPeers, lookupPeers, peerStream } from './node/peers.ts';
-import { pingNode, queryNode, stackTo } from './node/queries.ts';
+import { offerNode, pingNode, queryNode } from './node/queries.ts';
 import type { Running } from './node/running.ts';
 import { bucketList, nodeList, nodeStats, savedNodes } from './node/stats.ts';
 
@@ -133,8 +133,17 @@ export class DHT {
   }
 
   /**
+   * See and amend the answer to queries of `method` before it is encoded (once its entry or a query
+   * hook made it): return nothing to send it as it is, or a decision to send instead. Returns a remover.
+   * @example
+   * dht.onAnswer('ping', (answer) => ('response' in answer ? { response: answer.response, extra: { motto: 1 } } : undefined));
+   */
+  onAnswer(method: string, hook: AnswerHook): () => void {
+    return this.#node.hooks.onAnswer(method, hook);
+  }
+
+  /**
    * Observe the answers to our own queries of `method`.
-   *
    * @example
    * dht.onResponse('get_peers', (response, from) => console.log(from.host, response.r.values?.length ?? 0, 'peers'));
    */
@@ -237,15 +246,11 @@ export class DHT {
 
   /**
    * A find_node lookup: the k nodes nearest to `id` that answered, nearest first.
-   *
    * @example
    * const nearest = await dht.findNode(dht.id);
    */
   async findNode(id: Uint8Array | string, options: { signal?: AbortSignal } = {}): Promise<NodeInfo[]> {
-    const target = toId(id, 'findNode id');
-    // Each family's DHT (BEP 32): the IPv4 nodes first, then the IPv6 ones, each nearest first.
-    const results = await Promise.all(this.#running().traversals.all().map((run) => findNodeLookup(run, target, options.signal)));
-    return results.flatMap(resultNodes);
+    return findNodeEverywhere(this.#running().traversals.all(), toId(id, 'findNode id'), options.signal);
   }
 
   /**
@@ -256,9 +261,7 @@ export class DHT {
    * await dht.addNode('192.0.2.7:6881');
    */
   async addNode(endpoint: string | HostPort): Promise<boolean> {
-    const to = resolveNumericEndpoint(endpoint, 'addNode');
-    const outcome = await stackTo(this.#running().stacks, to, 'addNode').transactions.query(to, 'ping', {});
-    return outcome.kind === 'response';
+    return offerNode(this.#running().stacks, resolveNumericEndpoint(endpoint, 'addNode'));
   }
 
   /**
@@ -303,7 +306,6 @@ export class DHT {
 
   /**
    * Sign and store a mutable value (BEP 44) under `keypair` and `salt`.
-   *
    * @example
    * await dht.putMutable({ keypair: generateKeypair(), value: 'v1', salt: 'profile' });
    */
@@ -324,7 +326,6 @@ export class DHT {
 
   /**
    * Estimate seeds and peers of an infohash from the bloom filters of the nodes nearest it (BEP 33).
-   *
    * @example
    * const { seeds, peers } = await dht.scrape(infohash);
    */
@@ -349,7 +350,6 @@ export class DHT {
 
   /**
    * Walk the keyspace with sample_infohashes, yielding each infohash found once (BEP 51).
-   *
    * @example
    * for await (const infohash of dht.sampleWalk({ signal: AbortSignal.timeout(60_000) })) console.log(toHex(infohash));
    */
@@ -388,9 +388,7 @@ export class DHT {
   }
 
   #running(): Running {
-    if (this.#life.state !== 'running' || !this.#parts) {
-      throw new Error(`DHT: the node is ${this.#life.state}; call start() and wait for it first`);
-    }
+    if (this.#life.state !== 'running' || !this.#parts) throw new Error(`DHT: the node is ${this.#life.state}; call start() and wait for it first`);
     return this.#parts;
   }
 

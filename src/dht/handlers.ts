@@ -1,7 +1,8 @@
 /**
  * The BEP 5 queries we answer: ping, find_node, get_peers, announce_peer. Each
  * handler runs after its arguments passed their declared shape (query-shapes.ts)
- * and answers through the replies (replies.ts), with one answer object per method reused
+ * and answers through the sink the dispatcher hands it (the replies, or the
+ * embedder's answer hooks in front of them), with one answer object per method reused
  * for every query (the encoder copies what it writes).
  */
 import type { KrpcQuery, ResponseValues } from '../ground/messages.ts';
@@ -13,9 +14,9 @@ import { maxValuesFor } from './peer-store.ts';
 import type { TokenManager } from './tokens.ts';
 import type { Replies } from './replies.ts';
 import type { NodeSelf } from './self.ts';
-import { idFor, idNear } from './self.ts';
-import { SHAPES, announcedPort } from './query-shapes.ts';
-import type { HandlerEntry } from './methods.ts';
+import { answerId } from './self.ts';
+import { FLAGS, SHAPES, announcedPort } from './query-shapes.ts';
+import type { AnswerSink, HandlerEntry } from './methods.ts';
 import type { ScrapeResponder } from './scrape/responder.ts';
 
 /** The routing tables of a node by address family (BEP 32: one per DHT it takes part in). */
@@ -38,13 +39,13 @@ export interface HandlerContext {
   k: number;
   /** A peer stored by announce_peer (for the 'announce' event). */
   onAnnounce: (infohash: Uint8Array, host: string, port: number) => void;
-  /** BEP 33: scrape=1 / noseed=1 answers, seed records, the announce cap. */
+  /** BEP 33: scrape=1 / noseed=1 answers, seed records, the announce cap (its flags are declared on the entries while it is here). */
   scrape?: ScrapeResponder;
 }
 
 /** The built-in dispatch table entries, one per BEP 5 query. */
 export function builtinHandlers(ctx: HandlerContext): Map<string, HandlerEntry> {
-  const { replies, self } = ctx;
+  const { self } = ctx;
   const peerLength = ctx.family === 4 ? 6 : 18;
   const maxValues = maxValuesFor(peerLength);
 
@@ -60,39 +61,39 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, HandlerEntry> 
       'ping',
       {
         shape: SHAPES.ping,
-        handle: (query, from) => replies.respond(query.t, clear(pingAnswer, idFor(self, from)), from),
+        handle: (query, from, out) => out.respond(query.t, clear(pingAnswer, answerId(self, from, query.a.id, undefined)), from),
       },
     ],
     [
       'find_node',
       {
         shape: SHAPES.find_node,
-        handle: (query, from) => replies.respond(query.t, withNodes(clear(findNodeAnswer, idNear(self, query.a.target!)), query.a.target!, query.a.want), from),
+        handle: (query, from, out) => out.respond(query.t, withNodes(clear(findNodeAnswer, answerId(self, from, query.a.id, query.a.target!)), query.a.target!, query.a.want), from),
       },
     ],
     [
       'get_peers',
       {
         shape: SHAPES.get_peers,
-        handle: (query, from) => {
+        // BEP 33's part of get_peers, while it answers: scrape=1 (bloom filters), noseed=1 (peers before seeds).
+        ...(ctx.scrape ? { flags: FLAGS.get_peers } : {}),
+        handle: (query, from, out, flags) => {
           // A view into the token manager's scratch: the encoder copies it.
           const token = ctx.tokens.issueFor(from.host);
           if (!token) {
-            replies.error(query.t, 202, 'cannot read your address', from);
+            out.error(query.t, 202, 'cannot read your address', from);
             return;
           }
           const infohash = query.a.info_hash!;
           const scrape = ctx.scrape;
-          // BEP 33 flags: `a` is decoded only when its bytes name them, so plain queries stay fast.
-          const flags = scrape?.flags(query);
-          const r = clear(getPeersAnswer, idNear(self, infohash));
+          const r = clear(getPeersAnswer, answerId(self, from, query.a.id, infohash));
           // No token at the BEP 33 cap: nobody can announce more for this infohash.
           if (!scrape || scrape.acceptsAnnounces(infohash)) r.token = token;
-          const max = flags?.scrape ? scrape!.maxScrapeValues(ctx.family) : maxValues;
-          const values = flags?.noseed ? ofLength(scrape!.values(infohash, max, true), peerLength) : ctx.peers.infohashCount === 0 ? NO_VALUES : ctx.peers.get(infohash, max, ctx.clock.now());
+          const max = flags.scrape ? scrape!.maxScrapeValues(ctx.family) : maxValues;
+          const values = flags.noseed ? ofLength(scrape!.values(infohash, max, true), peerLength) : ctx.peers.infohashCount === 0 ? NO_VALUES : ctx.peers.get(infohash, max, ctx.clock.now());
           if (values.length > 0) r.values = values;
           // Nodes too, even with values: the asker keeps converging toward the infohash.
-          replies.respond(query.t, withNodes(r, infohash, query.a.want), from, flags?.scrape ? scrape!.extra(infohash) : undefined);
+          out.respond(query.t, withNodes(r, infohash, query.a.want), from, flags.scrape ? scrape!.extra(infohash) : undefined);
         },
       },
     ],
@@ -100,22 +101,24 @@ export function builtinHandlers(ctx: HandlerContext): Map<string, HandlerEntry> 
       'announce_peer',
       {
         shape: SHAPES.announce_peer,
-        handle: (query, from) => {
+        // BEP 33: seed=1 records the announcer as a seed.
+        ...(ctx.scrape ? { flags: FLAGS.announce_peer } : {}),
+        handle: (query, from, out, flags) => {
           const args = query.a;
           if (!ctx.tokens.verifyFor(args.token!, from.host)) {
-            replies.error(query.t, 203, 'bad token', from);
+            out.error(query.t, 203, 'bad token', from);
             return;
           }
           const port = announcedPort(args, from.port);
           if (port === undefined) {
-            replies.error(query.t, 203, "bad or missing 'port'", from);
+            out.error(query.t, 203, "bad or missing 'port'", from);
             return;
           }
           const peer = encodeCompactAddress(from.host, port)!;
           ctx.peers.add(args.info_hash!, peer, ctx.clock.now());
-          ctx.scrape?.recordAnnounce(query, from.host, port);
+          ctx.scrape?.recordPeer(args.info_hash!, from.host, port, flags.seed);
           ctx.onAnnounce(args.info_hash!, from.host, port);
-          replies.respond(query.t, { id: idNear(self, args.info_hash!) }, from);
+          out.respond(query.t, { id: answerId(self, from, args.id, args.info_hash!) }, from);
         },
       },
     ],
@@ -166,9 +169,9 @@ function clear(r: ResponseValues, id: Uint8Array): ResponseValues {
 }
 
 /** Answer an unknown method that names a target like find_node (libtorrent does the same, for forward compatibility). */
-export function answerLikeFindNode(ctx: HandlerContext, query: KrpcQuery, from: Endpoint): boolean {
+export function answerLikeFindNode(ctx: HandlerContext, query: KrpcQuery, from: Endpoint, out: AnswerSink): boolean {
   const target = query.a.target?.length === 20 ? query.a.target : query.a.info_hash?.length === 20 ? query.a.info_hash : undefined;
   if (!target) return false;
-  ctx.replies.respond(query.t, addNodes(ctx, { id: idNear(ctx.self, target) }, target, query.a.want), from);
+  out.respond(query.t, addNodes(ctx, { id: answerId(ctx.self, from, query.a.id, target) }, target, query.a.want), from);
   return true;
 }

@@ -1,7 +1,8 @@
 /**
  * Hooks in the spirit of the Python btdht's on_<msg>_query / on_<msg>_response:
  * embedders observe or take over the handling of any query, add new query
- * types, and watch the responses to their own queries.
+ * types, see and amend the answer the node is about to send, and watch the
+ * responses to their own queries.
  *
  * A query hook runs synchronously on the datagram's bytes: copy what you keep.
  */
@@ -50,44 +51,80 @@ export type QueryHook = (query: KrpcQuery, from: Endpoint) => QueryHookResult;
  */
 export type ResponseHook = (response: KrpcResponse, from: Endpoint, query: OutgoingQuery) => void;
 
+/**
+ * The answer the node is about to send to a query: a response (`r` values and
+ * extra keys) or a KRPC error.
+ * @example
+ * import { type Answer } from 'btdht';
+ * const refusal: Answer = { error: [201, 'not now'] };
+ * const empty: Answer = { response: {}, extra: { empty: 1 } };
+ */
+export type Answer = { response: ResponseValues; extra?: BencodeDict | undefined } | { error: readonly [number, string] };
+
+/**
+ * Sees the answer to a query of its method once the method's entry (or a
+ * query hook) produced it, before it is encoded: return nothing to send it as
+ * it is, or a decision to send instead (`{ response, extra? }`, `{ error }`,
+ * `{ drop: true }`). Runs synchronously: the answer's bytes are views the
+ * node reuses, so copy what you keep.
+ * @example
+ * import { DHT, type AnswerHook } from 'btdht';
+ * const dht = new DHT();
+ * // Tell every pinger how many pings we answered.
+ * let pings = 0;
+ * const count: AnswerHook = (answer) => ('response' in answer ? { response: answer.response, extra: { pings: ++pings } } : undefined);
+ * dht.onAnswer('ping', count);
+ */
+export type AnswerHook = (answer: Answer, query: KrpcQuery, from: Endpoint) => QueryHookResult;
+
 export class Hooks {
   readonly #query = new Map<string, QueryHook[]>();
+  readonly #answer = new Map<string, AnswerHook[]>();
   readonly #response = new Map<string, ResponseHook[]>();
-  /** Query hooks registered, all methods together: 0 keeps every query on the fast path. */
+  /** Query and answer hooks registered, all methods together: 0 keeps every query on the fast path. */
   queryHookCount = 0;
   responseHookCount = 0;
 
   onQuery(method: string, hook: QueryHook): () => void {
-    if (typeof method !== 'string' || method === '') throw new TypeError('onQuery: method must be a non-empty string');
-    if (typeof hook !== 'function') throw new TypeError('onQuery: hook must be a function');
-    add(this.#query, method, hook);
-    this.queryHookCount++;
-    let registered = true;
-    return () => {
-      if (!registered) return;
-      registered = false;
-      remove(this.#query, method, hook);
-      this.queryHookCount--;
-    };
+    return this.#register('onQuery', this.#query, method, hook, (delta) => (this.queryHookCount += delta));
+  }
+
+  onAnswer(method: string, hook: AnswerHook): () => void {
+    return this.#register('onAnswer', this.#answer, method, hook, (delta) => (this.queryHookCount += delta));
   }
 
   onResponse(method: string, hook: ResponseHook): () => void {
-    if (typeof method !== 'string' || method === '') throw new TypeError('onResponse: method must be a non-empty string');
-    if (typeof hook !== 'function') throw new TypeError('onResponse: hook must be a function');
-    add(this.#response, method, hook);
-    this.responseHookCount++;
+    return this.#register('onResponse', this.#response, method, hook, (delta) => (this.responseHookCount += delta));
+  }
+
+  /** Add `hook` to `map` (checked, counted); the remover takes it out once. */
+  #register<T>(what: string, map: Map<string, T[]>, method: string, hook: T, count: (delta: number) => void): () => void {
+    if (typeof method !== 'string' || method === '') throw new TypeError(`${what}: method must be a non-empty string`);
+    if (typeof hook !== 'function') throw new TypeError(`${what}: hook must be a function`);
+    add(map, method, hook);
+    count(1);
     let registered = true;
     return () => {
       if (!registered) return;
       registered = false;
-      remove(this.#response, method, hook);
-      this.responseHookCount--;
+      remove(map, method, hook);
+      count(-1);
     };
   }
 
   /** Query hooks of `method`, in registration order (undefined when none). */
   queryHooks(method: string): readonly QueryHook[] | undefined {
     return this.queryHookCount === 0 ? undefined : this.#query.get(method);
+  }
+
+  /** Answer hooks of `method`, in registration order (undefined when none). */
+  answerHooks(method: string): readonly AnswerHook[] | undefined {
+    return this.queryHookCount === 0 ? undefined : this.#answer.get(method);
+  }
+
+  /** Does any hook, before or after the entry, wrap queries of `method`? (The table answers step aside for those.) */
+  wraps(method: string): boolean {
+    return this.queryHookCount > 0 && (this.#query.has(method) || this.#answer.has(method));
   }
 
   responseHooks(method: string): readonly ResponseHook[] | undefined {

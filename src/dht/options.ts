@@ -121,6 +121,15 @@ export interface DHTOptions {
    * at each given prefix (hex digits, e.g. '3f' or '3f8').
    */
   ids?: number | readonly string[];
+  /**
+   * Crawler mode: each remote node meets us under one id (default false: we
+   * answer, and ask during a lookup, as our id nearest the target). That id is
+   * the one we first asked it as, else our id nearest its own — where its
+   * table keeps nodes best. For libtorrent, which keeps one entry per IP and
+   * evicts an entry whose id changes when it answers: with the default, every
+   * answer about another target swaps our id there and gets us evicted.
+   */
+  oneIdPerNode?: boolean;
 
   // Defences against a hostile network (docs/SECURITY.md). Every table that
   // grows with what others send has a cap here; the defaults suit a long-running
@@ -219,6 +228,7 @@ export interface ResolvedOptions {
   readOnly: boolean;
   /** How many ids, or their prefixes (hex). */
   ids: number | readonly string[];
+  oneIdPerNode: boolean;
   bep42: Bep42Mode;
   bep42Votes: number;
   maxDatagramBytes: number;
@@ -352,6 +362,7 @@ export function resolveOptions(options: DHTOptions = {}): ResolvedOptions {
     maintenance: options.maintenance ?? true,
     readOnly: options.readOnly ?? false,
     ids: resolveIds(options.ids),
+    oneIdPerNode: options.oneIdPerNode === true,
     bep42,
     bep42Votes: integer('bep42Votes', options.bep42Votes),
     maxDatagramBytes: integer('maxDatagramBytes', options.maxDatagramBytes),

@@ -3,9 +3,12 @@
  * by the core and sent by the transport, counted, and charged to the
  * requester's destination budget. Every response carries the requester's
  * address as `ip` (BEP 42, bep42/ip-field.ts). Scratch messages are reused for
- * every answer: encodeKrpc is synchronous, so nothing holds on to them.
+ * every answer: encodeKrpc is synchronous, so nothing holds on to them. When
+ * the budget holds answers (crawler mode), an answer over it waits for its
+ * token (a copy, on a timer; MAX_HELD_ANSWERS at most) or is dropped.
  */
 import type { Core } from '../core/types.ts';
+import type { Clock, TimerHandle } from '../ground/clock.ts';
 import type { BencodeDict } from '../ground/bencode.ts';
 import type { Endpoint } from '../ground/address.ts';
 import type { OutgoingError, OutgoingResponse, ResponseValues } from '../ground/messages.ts';
@@ -22,13 +25,20 @@ export interface ReplyDeps {
   counters: NodeCounters;
   /** What each destination receives from us (destination-budget.ts); none: unlimited. */
   budget?: DestinationBudget | undefined;
+  /** Times held answers (needed when the budget holds answers). */
+  clock?: Clock;
 }
+
+/** Answers waiting for their destination's budget at most, all destinations together. */
+export const MAX_HELD_ANSWERS = 4_096;
 
 export class Replies {
   readonly #deps: ReplyDeps;
   readonly #response: OutgoingResponse = { y: 'r', t: new Uint8Array(0), r: {}, v: CLIENT_VERSION };
   readonly #error: OutgoingError = { y: 'e', t: new Uint8Array(0), e: { code: 0, message: '' }, v: CLIENT_VERSION };
   readonly #ipField = new IpField();
+  readonly #held = new Set<TimerHandle>();
+  #closed = false;
   /** The destination key of the last answer's endpoint: a busy asker gets many answers in a row (no string built per answer). */
   #keyHost = '';
   #keyPort = -1;
@@ -48,12 +58,49 @@ export class Replies {
     this.sendAnswer(this.#deps.core.encodeKrpc(message), to);
   }
 
-  /** Send an encoded answer to a query from `to`. */
-  sendAnswer(bytes: Uint8Array, to: Endpoint): void {
+  /** Send an encoded answer to a query from `to`; `now`: the caller's clock reading, if it has one (the budget's). */
+  sendAnswer(bytes: Uint8Array, to: Endpoint, now?: number): void {
+    const budget = this.#deps.budget;
+    if (budget === undefined) this.#send(bytes, to);
+    else if (!budget.holdsAnswers) {
+      budget.spend(this.#keyOf(to), now);
+      this.#send(bytes, to);
+    } else this.#admit(budget, bytes, to, now);
+  }
+
+  /** Answers waiting for their budget now. */
+  get held(): number {
+    return this.#held.size;
+  }
+
+  /** Drop the answers still held (the socket is closing). */
+  close(): void {
+    this.#closed = true;
+    for (const timer of this.#held) timer.cancel();
+    this.#held.clear();
+  }
+
+  #admit(budget: DestinationBudget, bytes: Uint8Array, to: Endpoint, now: number | undefined): void {
+    const deps = this.#deps;
+    const wait = this.#closed ? -1 : budget.admitAnswer(this.#keyOf(to), now);
+    if (wait === 0) return this.#send(bytes, to);
+    if (wait < 0 || this.#held.size >= MAX_HELD_ANSWERS || deps.clock === undefined) {
+      deps.counters.drops.inc('answer-over-budget');
+      return;
+    }
+    // `bytes` may be the encoder's scratch: keep a copy.
+    const copy = bytes.slice();
+    const timer = deps.clock.setTimer(() => {
+      this.#held.delete(timer);
+      this.#send(copy, to);
+    }, wait);
+    this.#held.add(timer);
+  }
+
+  #send(bytes: Uint8Array, to: Endpoint): void {
     const deps = this.#deps;
     deps.counters.datagramsOut++;
     deps.counters.bytesOut += bytes.length;
-    deps.budget?.spend(this.#keyOf(to));
     deps.transport.send(bytes, to);
   }
 
@@ -79,10 +126,6 @@ export class Replies {
     message.e.code = code;
     message.e.message = text;
     deps.counters.errorsOut.inc(code);
-    deps.counters.datagramsOut++;
-    deps.budget?.spend(this.#keyOf(to));
-    const bytes = deps.core.encodeKrpc(message);
-    deps.counters.bytesOut += bytes.length;
-    deps.transport.send(bytes, to);
+    this.sendAnswer(deps.core.encodeKrpc(message), to);
   }
 }

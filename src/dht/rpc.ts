@@ -92,13 +92,13 @@ export class Rpc {
         return;
       }
       const limiter = deps.limiter;
-      // One clock read per datagram: the block check and the budget take share it.
-      const now = limiter ? deps.clock.now() : 0;
+      const fast = deps.tableAnswers;
+      // One clock read per datagram: the block check, the budget take and a table answer (routing, peers, destination budget) share it.
+      const now = limiter || fast ? deps.clock.now() : 0;
       if (limiter && limiter.blocked(from.host, now)) {
         deps.counters.drops.inc('blocked');
         return;
       }
-      const fast = deps.tableAnswers;
       let message: KrpcMessage | KrpcDecodeFailure;
       if (fast === undefined) message = deps.core.decodeKrpc(data);
       else if (!fast.accepts(data)) message = fast.message();
@@ -107,7 +107,7 @@ export class Rpc {
           deps.counters.drops.inc('rate');
           return;
         }
-        fast.answer(from);
+        fast.answer(from, now);
         return;
       }
       switch (message.y) {

@@ -105,7 +105,7 @@ export function buildBase(node: StackNode, sending: Pick<SharedParts, 'core' | '
   const { transport, local } = bound;
   const family = local.family as 4 | 6;
   const { counters, warn } = node;
-  const replies = new Replies({ core, transport, counters, budget });
+  const replies = new Replies({ core, transport, counters, budget, clock: o.clock });
   const transactions = new Transactions({
     core,
     transport,
@@ -173,6 +173,7 @@ export function buildStack(node: StackNode, shared: SharedParts, base: FamilyBas
         hooks,
         routing,
         counters,
+        decode: (bytes) => core.decode(bytes),
         observe: () => (emitter.has('query') ? observe : undefined),
         onWarning: warn,
       });

@@ -7,7 +7,7 @@
  *
  * The fast way is taken only where it answers exactly as the dispatcher would
  * (dispatch.ts, handlers.ts): a plain query of one of these methods (the core
- * says so), no embedder hook for the method and no 'query' listener (those
+ * says so), no embedder hook (query or answer) for the method and no 'query' listener (those
  * see the message). Around the answer it
  * does what the dispatcher does: the method's counter, routing upkeep (unless
  * `ro=1`), the id we answer as (crawler mode: the nearest / the one the asker
@@ -25,7 +25,7 @@ import { maxValuesFor, type MemoryPeerStore } from './peer-store.ts';
 import type { RoutingUpkeep } from './routing.ts';
 import type { Replies } from './replies.ts';
 import type { NodeSelf } from './self.ts';
-import { idFor, idNear } from './self.ts';
+import { answerId, idFor, idNear } from './self.ts';
 import type { NodeCounters } from './stats.ts';
 import type { TokenManager } from './tokens.ts';
 import type { ScrapeResponder } from './scrape/responder.ts';
@@ -63,7 +63,7 @@ export class TableAnswers {
     const deps = this.#deps;
     const method = (this.#method = deps.core.answers.scan(datagram));
     if (method === TableMethod.None) return false;
-    if (deps.hooks.queryHookCount > 0 && deps.hooks.queryHooks(TABLE_METHOD_NAMES[method]) !== undefined) return false;
+    if (deps.hooks.queryHookCount > 0 && deps.hooks.wraps(TABLE_METHOD_NAMES[method])) return false;
     if (deps.observed()) return false;
     return true;
   }
@@ -73,37 +73,38 @@ export class TableAnswers {
     return this.#deps.core.answers.message();
   }
 
-  /** Answer the query `accepts` took, from `from`. */
-  answer(from: Endpoint): void {
+  /** Answer the query `accepts` took, from `from`, at `now` (one clock reading for the whole answer). */
+  answer(from: Endpoint, now: number = this.#deps.clock.now()): void {
     const deps = this.#deps;
     const answers = deps.core.answers;
     const method = this.#method;
     deps.counters.queriesIn.inc(TABLE_METHOD_NAMES[method]);
     // BEP 43: a read-only node answers no queries, so it never enters our table.
-    if (!answers.readOnly) deps.routing.onQuery(answers.senderId(), from);
+    if (!answers.readOnly) deps.routing.onQuery(answers.senderId(), from, now);
     const self = deps.self;
     let id: Uint8Array;
     let token: Uint8Array | undefined;
     let values: Uint8Array | undefined;
     let valueLength = 0;
-    if (method === TableMethod.Ping) id = idFor(self, from);
+    // One id per node (crawler mode, oneIdPerNode): the asker's own id picks ours.
+    if (method === TableMethod.Ping) id = self.perNode === true ? answerId(self, from, answers.senderId(), undefined) : idFor(self, from);
     else {
       const target = answers.target();
-      id = idNear(self, target);
+      id = self.perNode === true ? answerId(self, from, answers.senderId(), target) : idNear(self, target);
       if (method === TableMethod.GetPeers) {
         // A view into the token manager's scratch: the writer copies it.
-        token = deps.tokens.issueFor(from.host);
+        token = deps.tokens.issueFor(from.host, now);
         if (!token) {
           const query = answers.message();
           if (query.y === 'q') deps.replies.error(query.t, 202, 'cannot read your address', from);
           return;
         }
         // No token at the BEP 33 cap: nobody can announce more for this infohash.
-        if (deps.scrape && !deps.scrape.acceptsAnnounces(target)) token = undefined;
+        if (deps.scrape && !deps.scrape.acceptsAnnounces(target, now)) token = undefined;
         // Peers of this infohash (a view of the store's scratch: written before the store runs again).
         if (deps.peers.infohashCount > 0) {
           valueLength = from.family === 4 ? 6 : 18;
-          values = deps.peers.compactPeers(target, maxValuesFor(valueLength), deps.clock.now());
+          values = deps.peers.compactPeers(target, maxValuesFor(valueLength), now);
         }
       }
     }
@@ -114,6 +115,6 @@ export class TableAnswers {
     parts.values = values;
     parts.valueLength = valueLength;
     const bytes = answers.answer(self.table, deps.k, parts);
-    deps.replies.sendAnswer(bytes, from);
+    deps.replies.sendAnswer(bytes, from, now);
   }
 }

@@ -59,10 +59,10 @@ export class TokenManager {
   /**
    * The token for the requester at `host` (an IP literal), or undefined if it
    * is none. A view valid until the next call: copy what you keep (the KRPC
-   * encoder copies it into the datagram).
+   * encoder copies it into the datagram). `now`: the caller's clock reading, if it has one.
    */
-  issueFor(host: string): Uint8Array | undefined {
-    this.#rotate();
+  issueFor(host: string, now: number = this.clock.now()): Uint8Array | undefined {
+    this.#rotate(now);
     if (host === this.#lastHost) return this.#last;
     const input = this.#inputFor(host);
     if (!input) return undefined;
@@ -81,8 +81,8 @@ export class TokenManager {
     return same(token, this.#hash(input, this.#current)) || same(token, this.#hash(input, this.#previous));
   }
 
-  #rotate(): void {
-    const periods = Math.floor((this.clock.now() - this.#rotatedAt) / TOKEN_ROTATION_MS);
+  #rotate(now: number = this.clock.now()): void {
+    const periods = Math.floor((now - this.#rotatedAt) / TOKEN_ROTATION_MS);
     if (periods <= 0) return;
     if (periods === 1) {
       const old = this.#previous;

@@ -167,10 +167,25 @@ export class Transactions {
       if (wait === 0) pace();
       else {
         // Waiting for the destination's budget: the timer is the transaction's until it leaves (settle cancels it).
-        tx.timer = deps.clock.setTimer(() => {
-          tx.timer = undefined;
-          if (this.#pending.get(tid) === tx) pace();
-        }, wait);
+        // A budget holding answers reserved nothing: ask it again then, within its longest wait in all.
+        const budget = deps.budget!;
+        const giveUpAt = deps.clock.now() + budget.maxWaitMs;
+        const waitFor = (ms: number): void => {
+          tx.timer = deps.clock.setTimer(() => {
+            tx.timer = undefined;
+            if (this.#pending.get(tid) !== tx) return;
+            if (!budget.holdsAnswers) return pace();
+            const again = budget.reserve(destinationKey(to));
+            if (again === 0) pace();
+            else if (again > 0 && deps.clock.now() + again <= giveUpAt) waitFor(again);
+            else {
+              this.#pending.delete(tid);
+              deps.counters.drops.inc('destination-busy');
+              resolve(BUSY);
+            }
+          }, ms);
+        };
+        waitFor(wait);
       }
     });
   }

@@ -5,7 +5,8 @@ import { latin1, plain, text } from '../helpers/bytes.ts';
 import { referenceDecodeKrpc } from '../helpers/reference-krpc.ts';
 import { loadCore, type Core } from '../../src/core/index.ts';
 import type { BencodeDict, BencodeInput } from '../../src/ground/bencode.ts';
-import type { KrpcDecodeFailure, KrpcMessage, OutgoingMessage } from '../../src/ground/messages.ts';
+import type { KrpcDecodeFailure, KrpcMessage, KrpcResponse, OutgoingMessage } from '../../src/ground/messages.ts';
+import { toHex } from '../../src/util/hex.ts';
 
 const ID = 'abcdefghij0123456789';
 const HASH = 'mnopqrstuvwxyz123456';
@@ -63,6 +64,19 @@ describe.each(backends)('KRPC on the %s backend', (backend) => {
       expect(m.bodyEnd).toBe(at(s, 'e1:q') + 1);
       expect(m.v).toBeUndefined();
       expect(m.ro).toBeUndefined();
+    });
+
+    it.each([
+      ['id and target', `d1:ad2:id${str(ID)}6:target${str(HASH)}e1:q9:find_node1:t2:aa1:y1:qe`, { id: ID, target: HASH }],
+      ['id and info_hash', `d1:ad2:id${str(ID)}9:info_hash${str(HASH)}e1:q9:get_peers1:t2:aa1:y1:qe`, { id: ID, info_hash: HASH }],
+      ['id, info_hash and target', `d1:ad2:id${str(ID)}9:info_hash${str(HASH)}6:target${str(ID)}e1:q9:get_peers1:t2:aa1:y1:qe`, { id: ID, info_hash: HASH, target: ID }],
+      ['target and info_hash without id', `d1:ad9:info_hash${str(HASH)}6:target${str(ID)}e1:q9:get_peers1:t2:aa1:y1:qe`, { info_hash: HASH, target: ID }],
+      ['id and a token', `d1:ad2:id${str(ID)}5:token2:tke1:q4:ping1:t2:aa1:y1:qe`, { id: ID, token: 'tk' }],
+    ])('keeps every argument of a query with %s', (_, s, expected) => {
+      const m = expectMessage(decode(s));
+      if (m.y !== 'q') throw new Error('not a query');
+      expect(Object.fromEntries(Object.entries(m.a).map(([key, value]) => [key, text(value as Uint8Array)]))).toEqual(expected);
+      expect(plain(m)).toEqual(plain(referenceDecodeKrpc(latin1(s))));
     });
 
     it('decodes from an offset view (a Buffer slice of a larger pool)', () => {
@@ -511,6 +525,42 @@ describe.each(backends)('KRPC decode fuzz on the %s backend', (backend) => {
           if (result.y === 'q') messages++;
           expect(plain(result)).toEqual(expected);
           expect(plain(js.decodeKrpc(datagram))).toEqual(expected);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(messages).toBeGreaterThan(3000);
+  });
+
+  it('matches the oracle on the one-pass response layout (assembly/krpc-fast.ts) and on every mutation of it', () => {
+    // Exactly `d[2:ip…]1:rd2:id20:…[5:nodes…][5:token…][6:valuesl…e]e1:t…[1:v…]1:y1:re`, then flipped, cut and grown.
+    const item = fc.oneof(fc.uint8Array({ minLength: 6, maxLength: 6 }), fc.uint8Array({ minLength: 18, maxLength: 18 }), fc.uint8Array({ maxLength: 12 }));
+    const canonical = fc.record({
+      ip: optional(fc.uint8Array({ minLength: 6, maxLength: 6 })),
+      r: fc.record(
+        {
+          id: fc.oneof(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.uint8Array({ minLength: 19, maxLength: 21 })),
+          nodes: fc.uint8Array({ maxLength: 26 * 9 }),
+          token: fc.uint8Array({ maxLength: 20 }),
+          values: fc.array(item, { maxLength: 60 }),
+        },
+        { requiredKeys: ['id'] },
+      ),
+      t: fc.uint8Array({ maxLength: 120 }),
+      v: optional(fc.uint8Array({ maxLength: 12 })),
+      y: fc.constant(latin1('r')),
+    });
+    let messages = 0;
+    fc.assert(
+      fc.property(canonical, mutations, fc.nat(), (dict, list, cut) => {
+        const whole = js.encode(dict as unknown as BencodeInput);
+        for (const datagram of [whole, mutate(whole, list), whole.subarray(0, cut % (whole.length + 1))]) {
+          const expected = plain(referenceDecodeKrpc(datagram));
+          const result = core.decodeKrpc(datagram);
+          if (result.y === 'r') messages++;
+          expect(plain(result)).toEqual(expected);
+          expect(plain(js.decodeKrpc(datagram))).toEqual(expected);
+          if (result.y === 'r' && result.r.values) expect(result.r.values.toArray().map(toHex)).toEqual([...(referenceDecodeKrpc(datagram) as KrpcResponse).r.values!].map(toHex));
         }
       }),
       { numRuns: 3000 },

@@ -66,8 +66,13 @@ describe(`crawl world, small (${NODES} nodes, ${TORRENTS} torrents with hostile 
         DEADLINE_MS,
         'every honest torrent stored and every hostile-only one tried',
       );
+      const { holderAsks, holderPeers } = crawler.stats().metadata;
       await crawler.stop();
       crawler = undefined;
+      // Every infohash came from a BEP 51 sample: its peers were asked of the sampling node first
+      // (one get_peers, no lookup); most answers give them (a lost datagram falls back to a lookup).
+      expect(holderAsks).toBeGreaterThanOrEqual(reachable.length);
+      expect(holderPeers).toBeGreaterThanOrEqual(reachable.length / 2);
 
       for (const t of reachable) {
         const row = await s.getTorrent(t.infohash);

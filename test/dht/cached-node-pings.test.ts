@@ -23,6 +23,7 @@ describe.each(backends)('queries from a node in the replacement cache (%s core)'
     /** Answer our pending ping to `to` (if any) as `sender`; returns how many pings we had sent it. */
     const answerPings = async (to: typeof first, sender: Uint8Array): Promise<number> => {
       let pings = 0;
+      await flush(); // our ping goes out after our answer
       for (const sent of transport.take()) {
         const message = core.decodeKrpc(sent.data);
         if (sent.to.host !== to.host || message.y !== 'q' || message.q !== 'ping') continue;

@@ -3,7 +3,8 @@
  * datagram loss. Ten of them (clients that stay) announce an infohash each and
  * re-announce every 10 minutes, as a BitTorrent client would. For the first
  * CHURN_MINUTES, every minute 1/40 of the original nodes leave (stopped) and
- * as many new ones join (bootstrapping off three random live nodes): half the
+ * as many new ones join (bootstrapping off three random live nodes, without
+ * waiting: test/helpers/sim-swarm.ts `joinOneByOne`): half the
  * network is replaced. Every 5 minutes, 50 get_peers lookups from random live
  * nodes look for a random announced infohash.
  *
@@ -16,10 +17,10 @@ import { describe, expect, it } from 'vitest';
 import { backends } from '../helpers/backends.ts';
 import { loadCore } from '../../src/core/index.ts';
 import { SimulatedNetwork } from '../../src/transport/memory.ts';
-import { DHT } from '../../src/dht/dht.ts';
+import type { DHT } from '../../src/dht/dht.ts';
 import { randomInt, seededRandom } from '../../src/ground/random.ts';
 import { randomId } from '../../src/util/id.ts';
-import { randomBootstrap } from '../helpers/sim-swarm.ts';
+import { joinOneByOne, type Newcomers } from '../helpers/sim-swarm.ts';
 
 const NODES = Number(process.env['CHURN_NODES'] ?? 2000);
 const CHURN_MINUTES = 20;
@@ -37,16 +38,13 @@ describe.each(backends)('churn: %s core', (backend) => {
     const random = seededRandom(77);
     const live: DHT[] = [];
     const departed = new Set<string>();
-    let nextSeed = 1;
+    // Newcomer i runs on seed i + 1; all draw their bootstrap nodes from the test's PRNG.
+    const how: Newcomers = { core, net, bootstrapRandom: random, nodeSeed: (i) => i + 1 };
+    let joined = 0;
     const address = (dht: DHT): string => `${dht.address().host}:${dht.address().port}`;
     const join = async (count: number): Promise<DHT[]> => {
-      const batch: DHT[] = [];
-      for (let i = 0; i < count; i++) {
-        const dht = new DHT({ core, transport: net.createTransport(), clock: net.clock, random: seededRandom(nextSeed++), bootstrap: randomBootstrap(live, random) });
-        await dht.start();
-        batch.push(dht);
-      }
-      live.push(...batch);
+      const batch = await joinOneByOne(how, live, count, joined);
+      joined += count;
       return batch;
     };
     const settle = async <T>(promises: Promise<T>[], timeoutMs = 120_000): Promise<T[]> => {

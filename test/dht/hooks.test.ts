@@ -4,6 +4,8 @@ import { loadCore } from '../../src/core/index.ts';
 import type { Core } from '../../src/core/types.ts';
 import type { KrpcDecodeFailure, KrpcError, KrpcMessage, KrpcQuery, KrpcResponse } from '../../src/ground/messages.ts';
 import { bytesKey } from '../../src/util/bytes.ts';
+import type { Answer } from '../../src/dht/hooks.ts';
+import type { BencodeDict } from '../../src/ground/bencode.ts';
 import { startTestNode, v4, id, flush } from './helpers.ts';
 import type { TestNode } from './helpers.ts';
 
@@ -163,5 +165,113 @@ describe.each(backends)('hooks (%s core)', (backend) => {
     takeOver();
     expect(get(id(4))[0]?.y).toBe('r');
     expect(node.dht.stats().queriesIn['get']).toBe(4);
+  });
+  it('answer hooks see the answer each entry made — the table-answered ones too — and may keep, amend or replace it', () => {
+    const seen: string[] = [];
+    const describe = (answer: Answer): string => ('error' in answer ? `error ${answer.error[0]}` : `response ${Object.keys(answer.response).filter((key) => answer.response[key as keyof typeof answer.response] !== undefined).sort().join(',')}`);
+    const offs = [
+      // Amended: the same answer with extra keys (our id stays).
+      node.dht.onAnswer('ping', (answer, query) => {
+        seen.push(`${query.q}: ${describe(answer)}`);
+        return 'response' in answer ? { response: answer.response, extra: { motto: 7 } } : undefined;
+      }),
+      // Kept as it is.
+      node.dht.onAnswer('find_node', (answer, query) => void seen.push(`${query.q}: ${describe(answer)}`)),
+      // Replaced by an error.
+      node.dht.onAnswer('get_peers', (answer, query) => {
+        seen.push(`${query.q}: ${describe(answer)}`);
+        return { error: [201, 'not today'] as const };
+      }),
+      // An entry's own error, dropped.
+      node.dht.onAnswer('announce_peer', (answer, query) => {
+        seen.push(`${query.q}: ${describe(answer)}`);
+        return { drop: true };
+      }),
+      // BEP 44's answerer, and the default for an unknown method naming a target.
+      node.dht.onAnswer('get', (answer, query) => void seen.push(`${query.q}: ${describe(answer)}`)),
+      node.dht.onAnswer('find_more', (answer, query) => void seen.push(`${query.q}: ${describe(answer)}`)),
+    ];
+    const [ping] = node.ask({ y: 'q', t: T, q: 'ping', a: { id: id(1) } }, alice);
+    const pong = ping as KrpcResponse;
+    expect(pong.r.id).toEqual(node.dht.id);
+    expect((core.decode(pong.datagram.subarray(pong.bodyStart, pong.bodyEnd)) as Record<string, unknown>)['motto']).toBe(7);
+    expect(node.ask({ y: 'q', t: T, q: 'find_node', a: { id: id(1), target: id(2) } }, alice)[0]?.y).toBe('r');
+    expect((node.ask({ y: 'q', t: T, q: 'get_peers', a: { id: id(1), info_hash: id(9) } }, alice)[0] as KrpcError).e).toEqual({ code: 201, message: 'not today' });
+    expect(node.ask({ y: 'q', t: T, q: 'announce_peer', a: { id: id(1), info_hash: id(9), token: new Uint8Array([1]), port: 6881 } }, alice)).toEqual([]);
+    expect(node.ask({ y: 'q', t: T, q: 'get', a: { id: id(1), target: id(4) } }, alice)[0]?.y).toBe('r');
+    expect(node.ask({ y: 'q', t: T, q: 'find_more', a: { id: id(1), target: id(4) } }, alice)[0]?.y).toBe('r');
+    // A malformed query never reaches an entry, so no answer hook sees its 203.
+    expect((node.ask({ y: 'q', t: T, q: 'find_node', a: { id: id(1) } }, alice)[0] as KrpcError).e.code).toBe(203);
+    expect(seen).toEqual([
+      'ping: response id',
+      'find_node: response id,nodes',
+      'get_peers: response id,nodes,token',
+      'announce_peer: error 203',
+      'get: response id,nodes,token',
+      'find_more: response id,nodes',
+    ]);
+    expect(node.dht.stats().drops.hook).toBe(1);
+    // Removed: the node's own answers again (ping without the extra key), and the hooks see nothing more.
+    for (const off of offs) off();
+    const [plain] = node.ask({ y: 'q', t: T, q: 'ping', a: { id: id(1) } }, alice);
+    const body = core.decode((plain as KrpcResponse).datagram.subarray((plain as KrpcResponse).bodyStart, (plain as KrpcResponse).bodyEnd)) as Record<string, unknown>;
+    expect(body['motto']).toBeUndefined();
+    expect(node.ask({ y: 'q', t: T, q: 'get_peers', a: { id: id(1), info_hash: id(9) } }, alice)[0]?.y).toBe('r');
+    expect(seen).toHaveLength(6);
+  });
+
+  it('answer hooks run after the query hooks: they see a query hook\'s decision, in order, and a throwing one gets 202', () => {
+    const warnings: Error[] = [];
+    node.dht.on('warning', (w) => warnings.push(w));
+    const seen: string[] = [];
+    node.dht.onQuery('ping', () => ({ response: {}, extra: { from: 1 } }));
+    node.dht.onAnswer('ping', (answer) => {
+      seen.push(`first ${'response' in answer ? JSON.stringify(answer.extra) : 'error'}`);
+      return { response: {}, extra: { from: 2 } };
+    });
+    node.dht.onAnswer('ping', (answer) => void seen.push(`second ${'response' in answer ? JSON.stringify(answer.extra) : 'error'}`));
+    const [pong] = node.ask({ y: 'q', t: T, q: 'ping', a: { id: id(1) } }, alice);
+    const r = pong as KrpcResponse;
+    expect(r.r.id).toEqual(node.dht.id);
+    expect((core.decode(r.datagram.subarray(r.bodyStart, r.bodyEnd)) as Record<string, unknown>)['from']).toBe(2);
+    expect(seen).toEqual(['first {"from":1}', 'second {"from":2}']);
+    node.dht.onAnswer('find_node', () => {
+      throw new Error('after boom');
+    });
+    expect((node.ask({ y: 'q', t: T, q: 'find_node', a: { id: id(1), target: id(2) } }, alice)[0] as KrpcError).e.code).toBe(202);
+    expect(warnings[0]?.message).toMatch(/answer hook for 'find_node' threw/);
+  });
+  it("BEP 33's part of get_peers / announce_peer is declared on their entries: its flags checked with the shape (203), then run under the method's hooks", () => {
+    let seen = 0;
+    node.dht.onQuery('get_peers', () => void seen++);
+    node.dht.onQuery('announce_peer', () => void seen++);
+    const getPeers = (extra?: BencodeDict): KrpcMessage | KrpcDecodeFailure | undefined =>
+      node.ask({ y: 'q', t: T, q: 'get_peers', a: { id: id(1), info_hash: id(9) }, ...(extra ? { extra } : {}) }, alice)[0];
+    const announce = (token: Uint8Array, extra: BencodeDict): KrpcMessage | KrpcDecodeFailure | undefined =>
+      node.ask({ y: 'q', t: T, q: 'announce_peer', a: { id: id(1), info_hash: id(9), token, port: 6881 }, extra }, alice)[0];
+    // Flags that are not 0 or 1 are a protocol error, like a bad argument: no hook sees them.
+    expect((getPeers({ scrape: 2 }) as KrpcError).e).toEqual({ code: 203, message: "argument 'scrape' must be 0 or 1" });
+    expect((getPeers({ noseed: new Uint8Array([1]) }) as KrpcError).e).toEqual({ code: 203, message: "argument 'noseed' must be 0 or 1" });
+    const token = (getPeers() as KrpcResponse).r.token!;
+    expect((announce(token, { seed: 5 }) as KrpcError).e).toEqual({ code: 203, message: "argument 'seed' must be 0 or 1" });
+    expect(seen).toBe(1);
+    expect(announce(token, { seed: 1 })?.y).toBe('r');
+    expect(seen).toBe(2);
+    // A scrape=1 answer (the filters, BEP 33) passes the method's answer hooks like the rest: here they take the filters out.
+    const extras: string[] = [];
+    const off = node.dht.onAnswer('get_peers', (answer) => {
+      if (!('response' in answer)) return undefined;
+      extras.push(Object.keys(answer.extra ?? {}).sort().join(','));
+      return { response: answer.response };
+    });
+    const bodyOf = (message: KrpcMessage | KrpcDecodeFailure | undefined): Record<string, unknown> => {
+      const r = message as KrpcResponse;
+      return core.decode(r.datagram.subarray(r.bodyStart, r.bodyEnd)) as Record<string, unknown>;
+    };
+    expect(bodyOf(getPeers({ scrape: 1 }))['BFsd']).toBeUndefined();
+    expect(extras).toEqual(['BFpe,BFsd']);
+    off();
+    expect((bodyOf(getPeers({ scrape: 1 }))['BFsd'] as Uint8Array).length).toBe(256);
+    expect(seen).toBe(4);
   });
 });

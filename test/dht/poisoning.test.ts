@@ -95,6 +95,7 @@ describe.each(backends)('poisoning (%s core)', (backend) => {
     const honest = v4('198.51.100.1', 6881);
     const honestId = id(0x10);
     node.transport.deliver(core.encodeKrpc({ y: 'q', t: T, q: 'ping', a: { id: honestId } }), honest);
+    await flush(); // our ping goes out after our answer
     const ping = node.transport.take().map((s) => core.decodeKrpc(s.data)).find((m): m is KrpcQuery => m.y === 'q')!;
     node.transport.deliver(core.encodeKrpc({ y: 'r', t: ping.t, r: { id: honestId } }), honest);
     await flush();

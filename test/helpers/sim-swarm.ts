@@ -1,8 +1,10 @@
 /**
  * A swarm of DHT nodes on the simulated network (the BEP 33/44/51, multi-id,
- * read-only, harvest and scale suites):
+ * read-only, harvest, scale and churn suites):
  * nodes join in growing batches, each bootstrapping off three random earlier
  * nodes, with `prepare` run on every node before it starts (to install hooks).
+ * `newcomer` makes one such node; `joinOneByOne` joins nodes to a running
+ * network without waiting for their bootstrap (churn).
  */
 import { expect } from 'vitest';
 import type { Core } from '../../src/core/types.ts';
@@ -10,7 +12,10 @@ import { SimulatedNetwork } from '../../src/transport/memory.ts';
 import type { SimulatedNetworkOptions } from '../../src/transport/memory.ts';
 import { DHT } from '../../src/dht/dht.ts';
 import type { DHTOptions } from '../../src/dht/options.ts';
-import { randomInt, seededRandom } from '../../src/ground/random.ts';
+import { seededRandom } from '../../src/ground/random.ts';
+import { randomBootstrap } from '../../bench/sim-bootstrap.ts';
+
+export { randomBootstrap } from '../../bench/sim-bootstrap.ts';
 import type { RandomSource } from '../../src/ground/random.ts';
 
 export interface Swarm {
@@ -37,35 +42,56 @@ export interface SwarmOptions {
   nodeSeed?: (index: number) => number;
 }
 
-/** A newcomer's bootstrap: three random nodes of `nodes` (fewer when the picks repeat), none for the first node. */
-export function randomBootstrap(nodes: readonly DHT[], random: RandomSource): string[] {
-  if (nodes.length === 0) return [];
-  return [...new Set([0, 1, 2].map(() => address(nodes[randomInt(random, nodes.length)]!)))];
+/** How newcomers are made: the network, the PRNG that picks their bootstrap nodes, each one's PRNG seed. */
+export interface Newcomers {
+  core: Core;
+  net: SimulatedNetwork;
+  /** Picks each newcomer's bootstrap nodes. */
+  bootstrapRandom: RandomSource;
+  /** The PRNG seed of newcomer `index`. */
+  nodeSeed: (index: number) => number;
+  node?: Partial<DHTOptions> | undefined;
 }
 
-function address(dht: DHT): string {
-  return `${dht.address().host}:${dht.address().port}`;
+/** Newcomer `index` (not started): bootstrapping off three random nodes of `earlier`. */
+export function newcomer(how: Newcomers, earlier: readonly DHT[], index: number): DHT {
+  const bootstrap = randomBootstrap(earlier, how.bootstrapRandom);
+  return new DHT({ core: how.core, transport: how.net.createTransport(), clock: how.net.clock, random: seededRandom(how.nodeSeed(index)), bootstrap, ...how.node });
+}
+
+/**
+ * `count` newcomers, numbered from `first`, joining the nodes of `live` (which
+ * they bootstrap off, not off each other): each started as soon as it is made,
+ * none waited for — their bootstrap goes on as the network runs. They are
+ * added to `live` once all started.
+ */
+export async function joinOneByOne(how: Newcomers, live: DHT[], count: number, first: number): Promise<DHT[]> {
+  const batch: DHT[] = [];
+  for (let i = 0; i < count; i++) {
+    const dht = newcomer(how, live, first + i);
+    await dht.start();
+    batch.push(dht);
+  }
+  live.push(...batch);
+  return batch;
 }
 
 export async function buildSwarm(options: SwarmOptions): Promise<Swarm> {
   const net = new SimulatedNetwork({ seed: options.seed ?? 1, latencyMs: [10, 80], ...options.network });
-  const random = options.bootstrapRandom ?? seededRandom((options.seed ?? 1) + 1000);
-  const nodeSeed = options.nodeSeed ?? ((i: number): number => (options.seed ?? 1) * 100_003 + i + 1);
+  const how: Newcomers = {
+    core: options.core,
+    net,
+    bootstrapRandom: options.bootstrapRandom ?? seededRandom((options.seed ?? 1) + 1000),
+    nodeSeed: options.nodeSeed ?? ((i: number): number => (options.seed ?? 1) * 100_003 + i + 1),
+    node: options.node,
+  };
   const nodes: DHT[] = [];
   const maxBatch = options.batch ?? 100;
   for (let start = 0, size = 1; start < options.size; start += size, size = Math.min(maxBatch, size * 2)) {
     let ready = 0;
     const batch: DHT[] = [];
     for (let i = start; i < Math.min(options.size, start + size); i++) {
-      const bootstrap = randomBootstrap(nodes, random);
-      const dht = new DHT({
-        core: options.core,
-        transport: net.createTransport(),
-        clock: net.clock,
-        random: seededRandom(nodeSeed(i)),
-        bootstrap,
-        ...options.node,
-      });
+      const dht = newcomer(how, nodes, i);
       dht.once('ready', () => ready++);
       options.prepare?.(dht, i, net);
       batch.push(dht);

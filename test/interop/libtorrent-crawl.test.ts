@@ -18,7 +18,9 @@ import { DHT } from '../../src/dht/dht.ts';
 import { Crawler, type CrawlFetchEvent } from '../../src/crawl/crawler.ts';
 import { openSqliteStore, type CrawlStore } from '../../src/crawl/store/index.ts';
 import type { FetchedTorrent } from '../../src/crawl/metadata/types.ts';
+import { createUdpTransport } from '../../src/transport/index.ts';
 import { startLibtorrentWorld, type LibtorrentWorld, type WorldTorrent } from './libtorrent/world.ts';
+import { traceSends } from './libtorrent/send-trace.ts';
 
 const CRAWL_DEADLINE_MS = 30_000;
 const EARLY_SEEDERS = 2;
@@ -46,7 +48,9 @@ describe('crawler against libtorrent nodes and seeders', () => {
 
   it('fetches and verifies all 20 distinct torrents (v1 and hybrid) within 30 s', async () => {
     const host = `127.${world.base}.1.1`;
-    const dht = new DHT({ host, port: 0, ids: 16, bootstrap: world.nodes.map((n) => ({ host: n.host, port: n.port })) });
+    // What we send each libtorrent member, replayed against its DoS blocker (by kind and id with the trace).
+    const sends = traceSends(await createUdpTransport({ host, port: 0 }), process.env['BTDHT_WORLD_TRACE'] === '1');
+    const dht = new DHT({ transport: sends.transport, ids: 16, bootstrap: world.nodes.map((n) => ({ host: n.host, port: n.port })) });
     await dht.start();
     let store: CrawlStore | undefined;
     let crawler: Crawler | undefined;
@@ -96,7 +100,8 @@ describe('crawler against libtorrent nodes and seeders', () => {
           `fetched ${stats.metadata.fetched}, failures ${JSON.stringify(stats.metadata.failures)}, peer failures ${JSON.stringify(stats.metadata.peerFailures)}, penalized ${stats.metadata.penalized}, retries ${stats.metadata.retries}, woken ${stats.metadata.woken}, joined ${stats.metadata.joined}, lookups ${stats.metadata.lookups}; ` +
           `seeders started (startSeeders resolved) at +${(seedersStartedIn / 1000).toFixed(1)} s; missing ${missing.map((t) => t.name).join(', ') || 'none'}\n` +
           `per torrent (times from the crawl's start): ${torrents.map((t) => explain(t)).join('\n  ')}\n` +
-          `world: ${JSON.stringify(report.members.map((m) => ({ role: m.role, host: m.host, announceIn: m.announceIn, dropped: m.messagesInDropped, banned: m.banned, watch: m.watch })))}`,
+          `world: ${JSON.stringify(report.members.map((m) => ({ role: m.role, host: m.host, announceIn: m.announceIn, dropped: m.messagesInDropped, banned: m.banned, watch: m.watch })))}\n` +
+          `our sends per member (max in 10 s; when its DoS blocker would ban us): ${JSON.stringify(sends.report())}`,
       );
       expect(missing.map((t) => `${t.name}: ${explain(t)}`)).toEqual([]);
       expect(elapsed).toBeLessThanOrEqual(CRAWL_DEADLINE_MS);

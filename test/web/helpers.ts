@@ -164,6 +164,8 @@ export const CRAWL_STATS: CrawlerStats = {
     fromStore: 0,
     lookups: 3,
     lookupPeers: 9,
+    holderAsks: 0,
+    holderPeers: 0,
     perMinute: { fetched: 0, failed: 0 },
   },
   connections: { open: 3, connecting: 1 },

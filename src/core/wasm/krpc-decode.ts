@@ -49,6 +49,9 @@ const HAS_WANT = 1 << 11;
 const HAS_NODES = 1 << 12;
 const HAS_NODES6 = 1 << 13;
 const HAS_VALUES = 1 << 14;
+/** A plain query has t, q, id and nothing else but target or info_hash (not both: checked apart). */
+const PLAIN_QUERY = HAS_T | HAS_Q | HAS_TARGET | HAS_INFO_HASH;
+const TARGET_AND_INFO_HASH = HAS_TARGET | HAS_INFO_HASH;
 
 const ERR_NOT_A_DICT = 13;
 const SEMANTIC_ERRORS: readonly KrpcDecodeErrorCode[] = ['not-a-dict', 'missing-field', 'wrong-type', 'unknown-type'];
@@ -107,8 +110,18 @@ export class KrpcDecoder {
 
   /** The message of the last scan (of `datagram`, which returned `status`). Never throws for a scanned datagram. */
   messageOf(datagram: Uint8Array, status: number): KrpcMessage | KrpcDecodeFailure {
-    this.buffer = datagram.buffer;
-    this.base = datagram.byteOffset;
+    const buffer = datagram.buffer;
+    const base = datagram.byteOffset;
+    if (status === 0) {
+      const s = this.mem.i32;
+      const at = this.mem.slots >>> 2;
+      const present = s[at + SLOT_PRESENT]!;
+      if (s[at + SLOT_Y] === 0 && (present & ~PLAIN_QUERY) === HAS_ID && (present & TARGET_AND_INFO_HASH) !== TARGET_AND_INFO_HASH) {
+        return plainQuery(datagram, buffer, base, s, at, present);
+      }
+    }
+    this.buffer = buffer;
+    this.base = base;
     try {
       return this.build(datagram, status);
     } finally {
@@ -215,6 +228,23 @@ export class KrpcDecoder {
     }
     return r;
   }
+}
+
+/**
+ * A plain query (the bulk of what a node receives: ping, find_node,
+ * get_peers) in one small function the JIT inlines whole: object literals of
+ * one shape, views made in place. Same message as build() makes for it.
+ */
+function plainQuery(datagram: Uint8Array, buffer: ArrayBufferLike, base: number, s: Int32Array, at: number, present: number): KrpcQuery {
+  const t = new Uint8Array(buffer, base + s[at + SLOT_T]!, s[at + SLOT_T + 1]! - s[at + SLOT_T]!);
+  const id = new Uint8Array(buffer, base + s[at + SLOT_ID]!, s[at + SLOT_ID + 1]! - s[at + SLOT_ID]!);
+  const a: QueryArgs =
+    present & HAS_TARGET
+      ? { id, target: new Uint8Array(buffer, base + s[at + SLOT_TARGET]!, s[at + SLOT_TARGET + 1]! - s[at + SLOT_TARGET]!) }
+      : present & HAS_INFO_HASH
+        ? { id, info_hash: new Uint8Array(buffer, base + s[at + SLOT_INFO_HASH]!, s[at + SLOT_INFO_HASH + 1]! - s[at + SLOT_INFO_HASH]!) }
+        : { id };
+  return { y: 'q', t, q: method(datagram, s, at), a, datagram, bodyStart: s[at + SLOT_BODY]!, bodyEnd: s[at + SLOT_BODY + 1]! };
 }
 
 function method(b: Uint8Array, s: Int32Array, at: number): string {

@@ -21,7 +21,7 @@ import type { ResultPool } from '../encode/pool.ts';
 // Mirror of assembly/table-layout.ts (checked against tableBytes at load).
 export const HEADER = 96;
 export const BUCKET_HEAD = 24;
-export const RECORD = 56;
+export const RECORD = 64;
 export const CELL = 12;
 const H_BUCKET_COUNT = 36;
 const H_SIZE = 40;

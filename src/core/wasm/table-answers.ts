@@ -25,6 +25,8 @@ export class WasmTableAnswerer implements TableAnswerer {
   private tEnd = 0;
   private idStart = 0;
   private targetStart = 0;
+  /** The target's view, made once per scan (the node reads it, then answer() again). */
+  private targetView: Uint8Array | undefined;
 
   constructor(
     private readonly mem: CoreMemory,
@@ -34,6 +36,7 @@ export class WasmTableAnswerer implements TableAnswerer {
 
   scan(datagram: Uint8Array): TableMethod {
     this.method = TableMethod.None;
+    this.targetView = undefined;
     this.readOnly = false;
     if (!(datagram instanceof Uint8Array)) {
       this.datagram = EMPTY;
@@ -78,7 +81,8 @@ export class WasmTableAnswerer implements TableAnswerer {
   }
 
   target(): Uint8Array {
-    return this.method === TableMethod.None || this.method === TableMethod.Ping ? EMPTY : new Uint8Array(this.datagram.buffer, this.datagram.byteOffset + this.targetStart, 20);
+    if (this.method === TableMethod.None || this.method === TableMethod.Ping) return EMPTY;
+    return (this.targetView ??= new Uint8Array(this.datagram.buffer, this.datagram.byteOffset + this.targetStart, 20));
   }
 
   message(): KrpcMessage | KrpcDecodeFailure {

@@ -15,3 +15,9 @@ export function resultNodes(result: TraversalResult): NodeInfo[] {
     port: candidate.endpoint.port,
   }));
 }
+
+/** A find_node lookup on each family's DHT (BEP 32): the IPv4 nodes first, then the IPv6 ones, each nearest first. */
+export async function findNodeEverywhere(runs: readonly LookupRunner[], target: Uint8Array, signal?: AbortSignal): Promise<NodeInfo[]> {
+  const results = await Promise.all(runs.map((run) => findNodeLookup(run, target, signal)));
+  return results.flatMap(resultNodes);
+}

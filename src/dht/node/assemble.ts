@@ -8,11 +8,10 @@
 import { loadCore } from '../../core/index.ts';
 import type { Core } from '../../core/types.ts';
 import type { Endpoint } from '../../ground/address.ts';
-import type { TimerHandle } from '../../ground/clock.ts';
 import { resolveNumericEndpoint } from '../../util/endpoint.ts';
 import { toHex } from '../../util/hex.ts';
 import { Bep42Policy } from '../bep42/trust.ts';
-import { DESTINATION_BURST, DESTINATION_MAX_TRACKED, DESTINATION_MAX_WAIT_MS, MAINTENANCE_INTERVAL_MS } from '../constants.ts';
+import { DESTINATION_ANSWER_MAX_WAIT_MS, DESTINATION_ANSWER_RESERVE, DESTINATION_BURST, DESTINATION_MAX_TRACKED, DESTINATION_MAX_WAIT_MS, MAINTENANCE_INTERVAL_MS } from '../constants.ts';
 import { DestinationBudget } from '../destination-budget.ts';
 import type { Emitter } from '../emitter.ts';
 import type { DHTEvents } from '../events.ts';
@@ -40,6 +39,7 @@ import { bindSockets } from './sockets.ts';
 import type { Bound } from './sockets.ts';
 import { nodeList, tableCounts } from './stats.ts';
 import { Traversals } from './traversals.ts';
+import { Maintenance } from './maintenance.ts';
 import type { Running } from './running.ts';
 
 /** What the node hands its assembly. */
@@ -96,7 +96,17 @@ export function assemble(node: NodeContext, core: Core, bound: readonly Bound[])
   // What each remote node receives from us, whichever socket it leaves by.
   const budget =
     o.maxSendsPerNodePerSecond > 0
-      ? new DestinationBudget({ perSecond: o.maxSendsPerNodePerSecond, burst: DESTINATION_BURST, maxTracked: DESTINATION_MAX_TRACKED, maxWaitMs: DESTINATION_MAX_WAIT_MS }, o.clock)
+      ? new DestinationBudget(
+          {
+            perSecond: o.maxSendsPerNodePerSecond,
+            burst: DESTINATION_BURST,
+            maxTracked: DESTINATION_MAX_TRACKED,
+            maxWaitMs: DESTINATION_MAX_WAIT_MS,
+            // Crawler mode: our many ids meet a busy client in most of its lookups; our answers alone would get us banned.
+            ...(o.ids !== 1 ? { answers: { maxWaitMs: DESTINATION_ANSWER_MAX_WAIT_MS, reserve: DESTINATION_ANSWER_RESERVE } } : {}),
+          },
+          o.clock,
+        )
       : undefined;
   const bep42 = new Bep42Policy(o.bep42, (bytes) => core.crc32c(bytes));
   const tokens = new TokenManager((bytes) => core.sha1(bytes), o.clock, o.random);
@@ -166,7 +176,10 @@ export async function closeNode(parts: Running, stateSaver: StateSaver | undefin
   parts.sample.close();
   let saveFailure: unknown;
   await stateSaver?.close().catch((error: unknown) => (saveFailure = error));
-  for (const stack of parts.stacks) stack.transactions.close();
+  for (const stack of parts.stacks) {
+    stack.transactions.close();
+    stack.replies.close(); // answers held for a destination's budget (crawler mode)
+  }
   await Promise.all(parts.stacks.map((stack) => stack.transport.close()));
   detach(tableCounts(parts.stacks));
   for (const stack of parts.stacks) stack.self.table.dispose();
@@ -198,45 +211,6 @@ function extensionHost(node: NodeContext, entries: SharedEntries, families: read
     address: (): Endpoint => ({ ...families[0]!.local }),
     on: (event, listener) => node.emitter.on(event, listener),
   };
-}
-
-/** Routine upkeep: each routing table's refreshes and pings, stored peers' expiry. */
-export class Maintenance {
-  readonly #options: ResolvedOptions;
-  readonly #stacks: readonly Stack[];
-  readonly #warn: (error: Error) => void;
-  #timer: TimerHandle | undefined;
-  #closed = false;
-
-  constructor(options: ResolvedOptions, stacks: readonly Stack[], warn: (error: Error) => void) {
-    this.#options = options;
-    this.#stacks = stacks;
-    this.#warn = warn;
-  }
-
-  start(): void {
-    if (!this.#closed && this.#options.maintenance) this.#schedule();
-  }
-
-  close(): void {
-    this.#closed = true;
-    this.#timer?.cancel();
-  }
-
-  #schedule(): void {
-    this.#timer = this.#options.clock.setTimer(() => {
-      if (this.#closed) return;
-      try {
-        for (const stack of this.#stacks) {
-          stack.routing.tick();
-          stack.peers.expire(this.#options.clock.now());
-        }
-      } catch (error) {
-        this.#warn(error instanceof Error ? error : new Error(String(error)));
-      }
-      this.#schedule();
-    }, MAINTENANCE_INTERVAL_MS);
-  }
 }
 
 const NO_NODES = new Uint8Array(0);

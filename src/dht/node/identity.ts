@@ -134,6 +134,7 @@ export class Identity {
     if (this.#ids) {
       self.ids = new NodeIdSet(this.#ids);
       self.askedAs = new AskedAs(ASKED_AS_CAP);
+      if (this.#options.oneIdPerNode) self.perNode = true;
     }
     return self;
   }

@@ -25,6 +25,12 @@ export async function queryNode(stacks: readonly Pick<FamilyBase, 'family' | 'tr
   return expectResponse(outcome, to, method);
 }
 
+/** Offer `to` to the routing table: a ping (it enters the table if it answers). True when it answered. */
+export async function offerNode(stacks: readonly Pick<FamilyBase, 'family' | 'transactions'>[], to: Endpoint): Promise<boolean> {
+  const outcome = await stackTo(stacks, to, 'addNode').transactions.query(to, 'ping', {});
+  return outcome.kind === 'response';
+}
+
 /** Ping `to`: its id and the round trip. */
 export async function pingNode(stacks: readonly Pick<FamilyBase, 'family' | 'transactions'>[], to: Endpoint): Promise<PingResult> {
   const outcome = await stackTo(stacks, to, 'ping').transactions.query(to, 'ping', {});

@@ -6,6 +6,7 @@
  * close(). BEP 32: a dual-stack node asks for both families (`want`) while the
  * other family's table is short.
  */
+import { askId } from '../self.ts';
 import type { Endpoint } from '../../ground/address.ts';
 import type { QueryArgs } from '../../ground/messages.ts';
 import { decodeCompactAddress } from '../../krpc/compact.ts';
@@ -142,7 +143,7 @@ export class Traversals {
       seeds,
       addresses,
       query: (to, method, args, nodeId) => {
-        const sent = this.#lookupArgs(stack, target, method, args);
+        const sent = this.#lookupArgs(stack, target, method, args, to, nodeId);
         if (sent.id !== undefined) stack.self.askedAs?.record(to, sent.id);
         return stack.transactions.query(to, method, sent, nodeId ? { nodeId } : {});
       },
@@ -161,10 +162,11 @@ export class Traversals {
    * families while the other family's table is short (bootstrapping it from
    * this DHT), and only for the socket's own family after that.
    */
-  #lookupArgs(stack: FamilyBase, target: Uint8Array, method: string, args: QueryArgs): QueryArgs {
-    // Crawler mode: ask as our id nearest the target, so the nodes there learn (and route to) that one.
+  #lookupArgs(stack: FamilyBase, target: Uint8Array, method: string, args: QueryArgs, to: Endpoint, nodeId: Uint8Array | undefined): QueryArgs {
+    // Crawler mode: ask as our id nearest the target, so the nodes there learn (and route to) that one —
+    // or, one id per node, the one it met before, else our id nearest its own.
     const ids = stack.self.ids;
-    if (ids !== undefined && args.id === undefined) args = { ...args, id: ids.nearest(target) };
+    if (ids !== undefined && args.id === undefined) args = { ...args, id: askId(stack.self, ids, to, nodeId, target) };
     const families = this.#deps.families;
     if (families.length < 2 || args.want !== undefined || (method !== 'find_node' && method !== 'get_peers')) return args;
     const other = families[0] === stack ? families[1]! : families[0]!;

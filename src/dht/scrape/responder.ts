@@ -1,5 +1,8 @@
 /**
- * The answering side of BEP 33, as calls the node's handlers make:
+ * The answering side of BEP 33, as calls the node's handlers make (the
+ * dispatch table declares BEP 33's flags on get_peers / announce_peer and
+ * reads them, query-shapes.ts `FLAGS`; a node it is installed on by hand reads
+ * them here):
  *
  * - get_peers: `flags(query)` reads `scrape` / `noseed`; with scrape=1 and
  *   records for the infohash, `extra(infohash)` gives `{ BFsd, BFpe }` to merge
@@ -15,6 +18,7 @@ import type { BencodeDict, BencodeValue } from '../../ground/bencode.ts';
 import type { KrpcQuery } from '../../ground/messages.ts';
 import type { AddressFamily } from '../../ground/address.ts';
 import type { Clock } from '../../ground/clock.ts';
+import { asciiKey, mentions } from '../query-shapes.ts';
 import type { ScrapeRecords } from './records.ts';
 
 export interface GetPeersFlags {
@@ -23,10 +27,9 @@ export interface GetPeersFlags {
 }
 
 const NO_FLAGS: GetPeersFlags = Object.freeze({ scrape: false, noseed: false });
-const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
-const KEY_SCRAPE = ascii('6:scrape');
-const KEY_NOSEED = ascii('6:noseed');
-const KEY_SEED = ascii('4:seed');
+const KEY_SCRAPE = asciiKey('scrape');
+const KEY_NOSEED = asciiKey('noseed');
+const KEY_SEED = asciiKey('seed');
 /** Bytes for `values` beside two 256-byte filters, so a scrape answer stays near 1 KB (BEP 33 warns about packet sizes). */
 const SCRAPE_VALUES_BYTES = 200;
 
@@ -54,8 +57,8 @@ export class ScrapeResponder {
   }
 
   /** May we take more announces for `infohash` (give a token)? False at the cap. */
-  acceptsAnnounces(infohash: Uint8Array): boolean {
-    return !this.records.isFull(infohash, this.clock.now());
+  acceptsAnnounces(infohash: Uint8Array, now: number = this.clock.now()): boolean {
+    return !this.records.isFull(infohash, now);
   }
 
   /** Compact peers for `values`, non-seeds first with `noseed`. */
@@ -72,7 +75,12 @@ export class ScrapeResponder {
   recordAnnounce(query: KrpcQuery, host: string, port: number): void {
     const infohash = query.a.info_hash;
     if (!infohash || infohash.length !== 20) return;
-    this.records.record(infohash, host, port, this.isSeed(query), this.clock.now());
+    this.recordPeer(infohash, host, port, this.isSeed(query));
+  }
+
+  /** An accepted announce whose `seed` flag was already read (the dispatch table's BEP 33 flags). */
+  recordPeer(infohash: Uint8Array, host: string, port: number, seed: boolean): void {
+    this.records.record(infohash, host, port, seed, this.clock.now());
   }
 
   /** Does an announce_peer query carry seed=1? */
@@ -88,15 +96,4 @@ export class ScrapeResponder {
       return undefined;
     }
   }
-}
-
-/** Do the bytes of the query's `a` contain `key` (a bencoded key)? */
-function mentions(query: KrpcQuery, key: Uint8Array): boolean {
-  const bytes = query.datagram;
-  const last = query.bodyEnd - key.length;
-  outer: for (let i = query.bodyStart; i <= last; i++) {
-    for (let j = 0; j < key.length; j++) if (bytes[i + j] !== key[j]) continue outer;
-    return true;
-  }
-  return false;
 }

@@ -16,6 +16,8 @@ import { seededRandom } from '../../../src/ground/random.ts';
 import { randomId } from '../../../src/util/id.ts';
 import { toHex } from '../../../src/util/hex.ts';
 import { buildSwarm } from '../../helpers/sim-swarm.ts';
+import bencode from 'bencode';
+import type { Transport } from '../../../src/transport/types.ts';
 import type { Swarm } from '../../helpers/sim-swarm.ts';
 
 const nearestOf = (ids: Uint8Array[], target: Uint8Array): Uint8Array => ids.reduce((best, id) => (compareDistance(target, id, best) < 0 ? id : best));
@@ -139,6 +141,65 @@ describe.each(backends)('crawler mode: many ids on one node (%s core)', (backend
       expect(table.constructor.name).toBe(backend === 'wasm' ? 'WasmRoutingTable' : 'SharedRoutingTable');
     } finally {
       await node.stop();
+    }
+  });
+
+  it('with oneIdPerNode, each remote node meets one id of ours: in our queries and in our answers, whatever the target', async () => {
+    // Every id we send each destination, read off the wire.
+    const seen = new Map<string, Set<string>>();
+    const inner = swarm.net.createTransport('127.99.0.5');
+    const transport: Transport = {
+      listen: (onDatagram) => inner.listen(onDatagram),
+      send(data, dest) {
+        const m = bencode.decode(data) as Record<string, Record<string, Uint8Array> | Uint8Array>;
+        const body = (m['a'] ?? m['r']) as Record<string, Uint8Array> | undefined;
+        if (body?.['id'] instanceof Uint8Array) {
+          const key = `${dest.host}:${dest.port}`;
+          seen.set(key, (seen.get(key) ?? new Set()).add(toHex(body['id'])));
+        }
+        inner.send(data, dest);
+      },
+      get local() {
+        return inner.local;
+      },
+      close: () => inner.close(),
+    };
+    const sticky = new Node({
+      core,
+      transport,
+      clock: swarm.net.clock,
+      random: seededRandom(7),
+      ids: 16,
+      oneIdPerNode: true,
+      bootstrap: swarm.nodes.slice(0, 3).map((d) => `${d.address().host}:${d.address().port}`),
+    });
+    await sticky.start();
+    try {
+      await swarm.net.runUntil(() => false, { timeoutMs: 60_000 });
+      const random = seededRandom(8);
+      for (let i = 0; i < 6; i++) {
+        const target = randomId(random);
+        await swarm.settle(sticky.lookup(target, { method: 'get_peers', args: { info_hash: target } }));
+      }
+      const at = `${sticky.address().host}:${sticky.address().port}`;
+      const asker = swarm.nodes[60]!;
+      const answeredAs = new Set<string>();
+      for (let i = 0; i < 8; i++) {
+        const target = randomId(random);
+        answeredAs.add(toHex((await swarm.settle(asker.query(at, 'get_peers', { info_hash: target }))).r.id!));
+        answeredAs.add(toHex((await swarm.settle(asker.query(at, 'find_node', { target }))).r.id!));
+      }
+      answeredAs.add(toHex((await swarm.settle(asker.ping(at))).id));
+      // One id for this asker across 8 targets and a ping (the default answers as the id nearest each target).
+      expect(answeredAs.size).toBe(1);
+      expect(sticky.ids.map(toHex)).toContain([...answeredAs][0]);
+      // Many destinations, many of our ids in use, but one per destination.
+      expect(seen.size).toBeGreaterThan(50);
+      const perDestination = [...seen.values()].map((ids) => ids.size);
+      expect(Math.max(...perDestination)).toBe(1);
+      expect(new Set([...seen.values()].flatMap((ids) => [...ids])).size).toBeGreaterThan(8);
+    } finally {
+      await sticky.stop();
     }
   });
 });
