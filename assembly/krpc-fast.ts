@@ -12,8 +12,8 @@
  * writes for it. Anything else (other keys, `ro`, longer lengths, any
  * deviation) returns false and takes the generic path, which decides.
  */
-import { HAS_ID, HAS_INFO_HASH, HAS_Q, HAS_T, HAS_TARGET, HAS_V } from './krpc';
-import { SLOT_BODY, SLOT_BODY_KEYS, SLOT_ID, SLOT_INFO_HASH, SLOT_METHOD, SLOT_PRESENT, SLOT_Q, SLOT_STATUS, SLOT_T, SLOT_TARGET, SLOT_V, SLOT_Y } from './krpc';
+import { HAS_ID, HAS_INFO_HASH, HAS_IP, HAS_NODES, HAS_Q, HAS_T, HAS_TARGET, HAS_TOKEN, HAS_V, HAS_VALUES } from './krpc';
+import { SLOT_BODY, SLOT_BODY_KEYS, SLOT_ID, SLOT_INFO_HASH, SLOT_IP, SLOT_METHOD, SLOT_NODES, SLOT_PRESENT, SLOT_Q, SLOT_STATUS, SLOT_T, SLOT_TARGET, SLOT_TOKEN, SLOT_V, SLOT_VALUES, SLOT_Y } from './krpc';
 import { methodId } from './krpc-keys';
 
 // Little-endian words of the fixed parts (bytes past a part's length masked off).
@@ -133,5 +133,129 @@ export function fastQuery(input: usize, len: i32, slots: usize): bool {
   if (present & HAS_V) range(slots, SLOT_V, vStart, vEnd);
   range(slots, SLOT_ID, 12, 32);
   if (argSlot != 0) range(slots, argSlot, arg, arg + 20);
+  return true;
+}
+
+// The common response, as little-endian words (7-byte ones masked with MASK7).
+const KEY_IP: u32 = 0x70693a32; // "2:ip"
+const KEY_R: u32 = 0x64723a31; // "1:rd" (the key and its dict's "d")
+const ID_KEY: u64 = 0x3a303264693a32; // "2:id20:"
+const KEY_NODES: u64 = 0x7365646f6e3a35; // "5:nodes"
+const KEY_TOKEN: u64 = 0x6e656b6f743a35; // "5:token"
+const KEY_VALUES: u64 = 0x7365756c61763a36; // "6:values"
+const TAIL_R: u64 = 0x65723a31793a31; // "1:y1:re"
+/** Tape entry of a list (mirror of assembly/bencode.ts KIND_LIST). */
+const KIND_LIST: i32 = 3;
+
+// @ts-ignore: decorator
+@inline function key7(input: usize, len: i32, p: i32, key: u64): bool {
+  return p + 7 <= len && (load<u64>(input + p) & MASK7) == key;
+}
+
+/**
+ * The common response in one pass:
+ *
+ *   d [2:ip <ip>] 1:r d 2:id 20:<id> [5:nodes <n>] [5:token <t>] [6:values l <v>* e] e
+ *     1:t <t> [1:v <v>] 1:y 1:r e
+ *
+ * (ping, find_node and get_peers answers; what a lookup or a crawler reads
+ * all day), with the same strictness as fastQuery. `values` gets one tape
+ * entry at index 0 (a list: its byte range and item count), which is all the
+ * host reads of it. Anything else returns false and takes the generic path.
+ */
+export function fastResponse(input: usize, len: i32, tape: usize, slots: usize): bool {
+  if (len < 12 + 20 + 1 + 3 + 2 + 7 || len > 65536 || load<u8>(input) != 0x64) return false;
+  let p: i32 = 1;
+  let present = HAS_T | HAS_ID;
+  let ipStart: i32 = 0;
+  let ipEnd: i32 = 0;
+  if (load<u32>(input + p) == KEY_IP) {
+    p = fastString(input, len, p + 4);
+    if (p < 0) return false;
+    ipStart = stringStart;
+    ipEnd = stringEnd;
+    present |= HAS_IP;
+  }
+  if (p + 4 + 7 + 20 > len || load<u32>(input + p) != KEY_R) return false;
+  const bodyStart = p + 3;
+  p += 4;
+  if ((load<u64>(input + p) & MASK7) != ID_KEY) return false;
+  p += 7;
+  const id = p;
+  p += 20;
+  let keys: i32 = 1;
+  let nodesStart: i32 = 0;
+  let nodesEnd: i32 = 0;
+  let tokenStart: i32 = 0;
+  let tokenEnd: i32 = 0;
+  if (key7(input, len, p, KEY_NODES)) {
+    p = fastString(input, len, p + 7);
+    if (p < 0) return false;
+    nodesStart = stringStart;
+    nodesEnd = stringEnd;
+    present |= HAS_NODES;
+    keys++;
+  }
+  if (key7(input, len, p, KEY_TOKEN)) {
+    p = fastString(input, len, p + 7);
+    if (p < 0) return false;
+    tokenStart = stringStart;
+    tokenEnd = stringEnd;
+    present |= HAS_TOKEN;
+    keys++;
+  }
+  let listStart: i32 = 0;
+  let count: i32 = 0;
+  if (p + 9 <= len && load<u64>(input + p) == KEY_VALUES && load<u8>(input + p + 8) == 0x6c) {
+    p += 8;
+    listStart = p;
+    p++;
+    while (p < len && load<u8>(input + p) != 0x65) {
+      p = fastString(input, len, p);
+      if (p < 0) return false;
+      count++;
+    }
+    if (p >= len) return false;
+    p++;
+    present |= HAS_VALUES;
+    keys++;
+  }
+  const listEnd = p;
+  if (p >= len || load<u8>(input + p) != 0x65) return false;
+  const bodyEnd = ++p;
+  if (!key3(input, len, p, KEY_T)) return false;
+  p = fastString(input, len, p + 3);
+  if (p < 0) return false;
+  const tStart = stringStart;
+  const tEnd = stringEnd;
+  let vStart: i32 = 0;
+  let vEnd: i32 = 0;
+  if (key3(input, len, p, KEY_V)) {
+    p = fastString(input, len, p + 3);
+    if (p < 0) return false;
+    vStart = stringStart;
+    vEnd = stringEnd;
+    present |= HAS_V;
+  }
+  if (p + 7 != len || (load<u64>(input + p) & MASK7) != TAIL_R) return false;
+
+  store<i32>(slots + (<usize>SLOT_STATUS << 2), 0);
+  store<i32>(slots + (<usize>SLOT_Y << 2), 1);
+  store<i32>(slots + (<usize>SLOT_PRESENT << 2), present);
+  store<i32>(slots + (<usize>SLOT_BODY_KEYS << 2), keys);
+  range(slots, SLOT_BODY, bodyStart, bodyEnd);
+  range(slots, SLOT_T, tStart, tEnd);
+  if (present & HAS_V) range(slots, SLOT_V, vStart, vEnd);
+  if (present & HAS_IP) range(slots, SLOT_IP, ipStart, ipEnd);
+  range(slots, SLOT_ID, id, id + 20);
+  if (present & HAS_NODES) range(slots, SLOT_NODES, nodesStart, nodesEnd);
+  if (present & HAS_TOKEN) range(slots, SLOT_TOKEN, tokenStart, tokenEnd);
+  if (present & HAS_VALUES) {
+    store<i32>(tape, KIND_LIST);
+    store<i32>(tape, listStart, 4);
+    store<i32>(tape, count + 1, 8);
+    store<i32>(tape, listEnd, 12);
+    range(slots, SLOT_VALUES, 0, count + 1);
+  }
   return true;
 }

@@ -8,7 +8,7 @@ import { KIND_DICT, KIND_INT, KIND_LIST, KIND_STR, errorOffset, scan } from './b
 import { F_A, F_E, F_ID, F_IMPLIED_PORT, F_INFO_HASH, F_IP, F_NODES, F_NODES6, F_PORT } from './krpc-keys';
 import { F_Q, F_R, F_RO, F_T, F_TARGET, F_TOKEN, F_V, F_VALUES, F_WANT, F_Y } from './krpc-keys';
 import { bodyField, methodId, topField } from './krpc-keys';
-import { fastQuery } from './krpc-fast';
+import { fastQuery, fastResponse } from './krpc-fast';
 
 export const ERR_NOT_A_DICT: i32 = 13;
 export const ERR_MISSING_FIELD: i32 = 14;
@@ -199,7 +199,7 @@ function checkBody(tape: usize, input: usize, slots: usize, body: i32, isQuery: 
  * KRPC checks into `slots`. Returns 0 or an error id (also in SLOT_STATUS).
  */
 export function decodeKrpc(input: usize, len: i32, tape: usize, slots: usize): i32 {
-  if (fastQuery(input, len, slots)) return 0;
+  if (fastQuery(input, len, slots) || fastResponse(input, len, tape, slots)) return 0;
   setI32(slots, SLOT_PRESENT, 0);
   const scanned = scan(input, len, tape);
   if (scanned != 0) return fault(slots, scanned, errorOffset, 0);

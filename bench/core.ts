@@ -122,6 +122,20 @@ for (const [kbucket, k] of [[kbucket8, 8], [kbucket20, 20]] as const) {
   );
 }
 
+// Where closest's time goes on wasm: the same selection left as a view of linear
+// memory (what a table answer copies straight into its datagram), no result copy.
+const wasmTable = tables[0] as unknown as { closestView?: (target: Uint8Array, k: number) => Uint8Array };
+if (wasmTable.closestView) {
+  const view = wasmTable.closestView.bind(wasmTable);
+  results.push(
+    compare({
+      operation: 'closest 8, K=8, as a view of linear memory (no result copy; the table answer path)',
+      anchor: { name: 'k-bucket closest(8), K=8', run: (n) => { let r; for (let i = 0; i < n; i++) r = kbucket8.closest(targets[i & 255]!, 8); return r; } },
+      ours: [{ name: 'closestView (wasm)', run: (n: number) => { let r; for (let i = 0; i < n; i++) r = view(targets[i & 255]!, 8); return r; } }],
+    }),
+  );
+}
+
 // The receive path without the socket: a query in, its answer out (bench/answer-path.ts).
 const queries = [
   ['ping', cores[0]!.encodeKrpc({ y: 'q', t, q: 'ping', a: { id: randomBytes(20) } })],

@@ -8,16 +8,22 @@
  * Servers, each a child process: a bare node:dgram echo (the floor),
  * bittorrent-dht 11.0.12, and our node on the wasm and on the js core, the
  * last three with 1,000 nodes in their routing table. Rounds are interleaved
- * (every server and query kind once per round); medians are printed.
+ * (every server and query kind once per round, each round's queries in
+ * `--slices` turns, the servers alternating); medians are printed.
  *
- *   npm run bench:node -- [--queries 50000] [--rounds 3] [--inflight 256]
+ *   npm run bench:node -- [--queries 50000] [--rounds 3] [--slices 10] [--inflight 256]
  *                         [--only echo,bittorrent-dht,wasm,js] [--kinds ping,find_node,get_peers,get_peers-values]
- *                         [--profile wasm]
+ *                         [--profile wasm] [--syscalls]
  *
  * `--profile NAME` runs that server under `node --cpu-prof` and prints the
- * top self-time functions of its profile at the end.
+ * top self-time functions of its profile at the end. Its times are wall time
+ * (V8 samples on a wall-clock timer): a send that wakes the client and is
+ * preempted there shows up as time in `doSend` (see BENCHMARKS.md).
+ * `--syscalls` (Linux, `perf` on PATH, root or perf_event_paranoid ≤ 1)
+ * counts each server's syscalls and context switches over the measured rounds
+ * with `perf stat` and prints them per answer: CPU time, not wall time.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +49,23 @@ const KINDS = option('kinds', '');
 /** Issue #13 item 5: ping and find_node ≤ 1.10× the echo, get_peers with 50 stored peers ≤ 1.25× (get_peers from the table: the issue states none, 1.25× kept). */
 const goalFor = (kind: string): number => (kind === 'ping' || kind === 'find_node' ? 1.1 : 1.25);
 const STORED_PEERS = 50;
+/** Each round's queries per server and kind are sent in this many slices, the servers taking turns. */
+const SLICES = Math.max(1, Number(option('slices', '10')));
+const SYSCALLS = process.argv.includes('--syscalls');
+/** What `--syscalls` counts: the send/receive syscalls, the event loop's waits and watch changes (a send queued in libuv adds epoll_ctl), wakeups between threads. */
+const PERF_EVENTS = [
+  'task-clock',
+  'context-switches',
+  'syscalls:sys_enter_sendmsg',
+  'syscalls:sys_enter_sendmmsg',
+  'syscalls:sys_enter_recvmsg',
+  'syscalls:sys_enter_recvmmsg',
+  'syscalls:sys_enter_epoll_wait',
+  'syscalls:sys_enter_epoll_pwait',
+  'syscalls:sys_enter_epoll_ctl',
+  'syscalls:sys_enter_futex',
+  'syscalls:sys_enter_write',
+];
 
 interface ServerSpec {
   name: string;
@@ -183,6 +206,7 @@ async function main(): Promise<void> {
 
     // Warm up every server on every kind (JIT, caches, our client id into their tables).
     for (const kind of kinds) for (const s of servers) await client.run(s.target, kind.make, WARMUP, INFLIGHT);
+    const counters = SYSCALLS ? await Promise.all(servers.map((s) => PerfStat.start(s.child.pid!))) : [];
 
     const samples = new Map<string, Sample[]>();
     const backgrounds: number[] = [];
@@ -190,19 +214,33 @@ async function main(): Promise<void> {
       for (const kind of kinds) {
         // Rotate the order each round so no server always runs first.
         const order = servers.map((_, i) => servers[(i + round) % servers.length]!);
+        // A round's queries go in slices, the servers taking turns slice by slice: a neighbour's burst of a
+        // second or two then falls on every server alike instead of on whichever had the whole round then.
+        const totals = new Map<Server, { used: number; client: number; other: number; result: RoundResult }>();
+        for (let slice = 0; slice < SLICES; slice++) {
+          const count = Math.floor(QUERIES / SLICES) + (slice < QUERIES % SLICES ? 1 : 0);
+          for (const s of order) {
+            const before = await s.cpu();
+            const clientBefore = process.cpuUsage();
+            const busyBefore = machineBusy();
+            const part = await client.run(s.target, kind.make, count, INFLIGHT);
+            const busyAfter = machineBusy();
+            const clientUsage = process.cpuUsage(clientBefore);
+            const used = (await s.cpu()) - before;
+            const clientUs = clientUsage.user + clientUsage.system;
+            // What other processes took meanwhile (µs of CPU): a noisy neighbour shows here.
+            const other = busyBefore === undefined || busyAfter === undefined ? Number.NaN : Math.max(0, busyAfter - busyBefore - used - clientUs);
+            const sum = totals.get(s) ?? { used: 0, client: 0, other: 0, result: { sent: 0, answers: 0, errors: 0, lost: 0, wallMs: 0 } };
+            sum.used += used;
+            sum.client += clientUs;
+            sum.other += other;
+            for (const field of ['sent', 'answers', 'errors', 'lost', 'wallMs'] as const) sum.result[field] += part[field];
+            totals.set(s, sum);
+          }
+        }
         for (const s of order) {
-          const before = await s.cpu();
-          const clientBefore = process.cpuUsage();
-          const busyBefore = machineBusy();
-          const result = await client.run(s.target, kind.make, QUERIES, INFLIGHT);
-          const busyAfter = machineBusy();
-          const clientUsage = process.cpuUsage(clientBefore);
-          const used = (await s.cpu()) - before;
-          // What other processes took meanwhile, as a share of the machine: a noisy neighbour shows here.
-          const background =
-            busyBefore === undefined || busyAfter === undefined
-              ? Number.NaN
-              : Math.max(0, busyAfter - busyBefore - used - clientUsage.user - clientUsage.system) / (result.wallMs * 1000 * cpus().length);
+          const { used, client: clientUs, other, result } = totals.get(s)!;
+          const background = other / (result.wallMs * 1000 * cpus().length);
           backgrounds.push(background);
           const key = `${s.spec.name}|${kind.name}`;
           const list = samples.get(key) ?? [];
@@ -211,12 +249,17 @@ async function main(): Promise<void> {
           console.error(
             `# round ${round + 1} ${kind.name.padEnd(18)} ${s.spec.name.padEnd(15)} ${(used / result.answers).toFixed(2).padStart(8)} µs/answer  ` +
               `${result.answers} answers, ${result.errors} errors, ${result.lost} lost, ${Math.round((result.answers / result.wallMs) * 1000)} answers/s, ` +
-              `client ${((clientUsage.user + clientUsage.system) / result.answers).toFixed(1)} µs/answer, other processes ${(background * 100).toFixed(0)}% of the machine`,
+              `client ${(clientUs / result.answers).toFixed(1)} µs/answer, other processes ${(background * 100).toFixed(0)}% of the machine`,
           );
         }
       }
     }
     console.log(report(servers, kinds, samples));
+    if (SYSCALLS) {
+      const answered = servers.map((s) => [...samples.entries()].filter(([key]) => key.startsWith(`${s.spec.name}|`)).reduce((sum, [, list]) => sum + list.reduce((n, x) => n + x.round.answers, 0), 0));
+      const counts = await Promise.all(counters.map((c) => c?.stop()));
+      console.log(syscallReport(servers, counts, answered));
+    }
     const load = backgrounds.filter((b) => !Number.isNaN(b));
     if (load.length > 0) {
       console.log(`Other processes used ${(median(load) * 100).toFixed(0)}% of the machine's CPU during a median round (max ${(Math.max(...load) * 100).toFixed(0)}%): above ~5% the figures are noisy.`);
@@ -237,6 +280,68 @@ async function main(): Promise<void> {
       console.log(`\nBy file:\n\n${formatByFile(selfTimeByFile(files[0]))}`);
     }
   }
+}
+
+/** `perf stat` attached to one process until stopped; undefined when perf cannot run here. */
+class PerfStat {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly output: Promise<string>,
+  ) {}
+
+  static async start(pid: number): Promise<PerfStat | undefined> {
+    const child = spawn('perf', ['stat', '-x', ',', '-e', PERF_EVENTS.join(','), '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let text = '';
+    child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const output = new Promise<string>((resolve) => {
+      child.once('error', () => resolve(''));
+      child.once('exit', () => resolve(text));
+    });
+    // perf reports a failure to attach at once: give it a moment before the rounds start.
+    const early = await Promise.race([output.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 500))]);
+    if (early) {
+      console.error(`# --syscalls: perf stat could not run here (${text.trim().split('\n')[0] ?? 'not found'})`);
+      return undefined;
+    }
+    return new PerfStat(child, output);
+  }
+
+  /** Stop counting: event name → count. */
+  async stop(): Promise<Map<string, number>> {
+    this.child.kill('SIGINT');
+    const text = await this.output;
+    const counts = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      const [value, , event] = line.split(',');
+      if (event && value !== undefined && !Number.isNaN(Number(value))) counts.set(event, Number(value));
+    }
+    return counts;
+  }
+}
+
+function syscallReport(servers: Server[], counts: (Map<string, number> | undefined)[], answered: number[]): string {
+  const per = (c: Map<string, number>, event: string, n: number, scale = 1): string => {
+    const v = c.get(event);
+    return v === undefined ? '–' : ((v * scale) / n).toFixed(scale === 1 ? 3 : 2);
+  };
+  const lines = [
+    '',
+    `Per answer over the measured rounds (perf stat -p on each server: ${PERF_EVENTS.length} events):`,
+    '',
+    '| server | task-clock µs | sendmsg | recvmsg | epoll_(p)wait | epoll_ctl | futex | write | context switches |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  servers.forEach((s, i) => {
+    const c = counts[i];
+    const n = answered[i]!;
+    if (!c || n === 0) return;
+    const waits = (c.get('syscalls:sys_enter_epoll_wait') ?? 0) + (c.get('syscalls:sys_enter_epoll_pwait') ?? 0);
+    lines.push(
+      `| ${s.spec.name} | ${per(c, 'task-clock', n, 1000)} | ${per(c, 'syscalls:sys_enter_sendmsg', n)} | ${per(c, 'syscalls:sys_enter_recvmsg', n)} | ${(waits / n).toFixed(3)} | ` +
+        `${per(c, 'syscalls:sys_enter_epoll_ctl', n)} | ${per(c, 'syscalls:sys_enter_futex', n)} | ${per(c, 'syscalls:sys_enter_write', n)} | ${per(c, 'context-switches', n)} |`,
+    );
+  });
+  return lines.join('\n');
 }
 
 function report(servers: Server[], kinds: QueryKind[], samples: Map<string, Sample[]>): string {
@@ -286,7 +391,7 @@ function report(servers: Server[], kinds: QueryKind[], samples: Map<string, Samp
   const errors = [...samples.values()].flat().reduce((sum, s) => sum + s.round.errors, 0);
   lines.push(
     '',
-    `Server CPU µs per answer (user + system, all threads), median of ${ROUNDS} interleaved rounds of ${QUERIES} queries, ${INFLIGHT} in flight; ` +
+    `Server CPU µs per answer (user + system, all threads), median of ${ROUNDS} interleaved rounds of ${QUERIES} queries (in ${SLICES} slices, the servers taking turns), ${INFLIGHT} in flight; ` +
       `ratios are medians of the per-round ratios (both servers measured in the same round); ${lost} queries lost, ${errors} error answers in all rounds.`,
   );
   return lines.join('\n');

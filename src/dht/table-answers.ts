@@ -100,7 +100,7 @@ export class TableAnswers {
           return;
         }
         // No token at the BEP 33 cap: nobody can announce more for this infohash.
-        if (deps.scrape && !deps.scrape.acceptsAnnounces(target)) token = undefined;
+        if (deps.scrape && !deps.scrape.acceptsAnnounces(target, now)) token = undefined;
         // Peers of this infohash (a view of the store's scratch: written before the store runs again).
         if (deps.peers.infohashCount > 0) {
           valueLength = from.family === 4 ? 6 : 18;

@@ -5,7 +5,8 @@ import { latin1, plain, text } from '../helpers/bytes.ts';
 import { referenceDecodeKrpc } from '../helpers/reference-krpc.ts';
 import { loadCore, type Core } from '../../src/core/index.ts';
 import type { BencodeDict, BencodeInput } from '../../src/ground/bencode.ts';
-import type { KrpcDecodeFailure, KrpcMessage, OutgoingMessage } from '../../src/ground/messages.ts';
+import type { KrpcDecodeFailure, KrpcMessage, KrpcResponse, OutgoingMessage } from '../../src/ground/messages.ts';
+import { toHex } from '../../src/util/hex.ts';
 
 const ID = 'abcdefghij0123456789';
 const HASH = 'mnopqrstuvwxyz123456';
@@ -524,6 +525,42 @@ describe.each(backends)('KRPC decode fuzz on the %s backend', (backend) => {
           if (result.y === 'q') messages++;
           expect(plain(result)).toEqual(expected);
           expect(plain(js.decodeKrpc(datagram))).toEqual(expected);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(messages).toBeGreaterThan(3000);
+  });
+
+  it('matches the oracle on the one-pass response layout (assembly/krpc-fast.ts) and on every mutation of it', () => {
+    // Exactly `d[2:ip…]1:rd2:id20:…[5:nodes…][5:token…][6:valuesl…e]e1:t…[1:v…]1:y1:re`, then flipped, cut and grown.
+    const item = fc.oneof(fc.uint8Array({ minLength: 6, maxLength: 6 }), fc.uint8Array({ minLength: 18, maxLength: 18 }), fc.uint8Array({ maxLength: 12 }));
+    const canonical = fc.record({
+      ip: optional(fc.uint8Array({ minLength: 6, maxLength: 6 })),
+      r: fc.record(
+        {
+          id: fc.oneof(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.uint8Array({ minLength: 19, maxLength: 21 })),
+          nodes: fc.uint8Array({ maxLength: 26 * 9 }),
+          token: fc.uint8Array({ maxLength: 20 }),
+          values: fc.array(item, { maxLength: 60 }),
+        },
+        { requiredKeys: ['id'] },
+      ),
+      t: fc.uint8Array({ maxLength: 120 }),
+      v: optional(fc.uint8Array({ maxLength: 12 })),
+      y: fc.constant(latin1('r')),
+    });
+    let messages = 0;
+    fc.assert(
+      fc.property(canonical, mutations, fc.nat(), (dict, list, cut) => {
+        const whole = js.encode(dict as unknown as BencodeInput);
+        for (const datagram of [whole, mutate(whole, list), whole.subarray(0, cut % (whole.length + 1))]) {
+          const expected = plain(referenceDecodeKrpc(datagram));
+          const result = core.decodeKrpc(datagram);
+          if (result.y === 'r') messages++;
+          expect(plain(result)).toEqual(expected);
+          expect(plain(js.decodeKrpc(datagram))).toEqual(expected);
+          if (result.y === 'r' && result.r.values) expect(result.r.values.toArray().map(toHex)).toEqual([...(referenceDecodeKrpc(datagram) as KrpcResponse).r.values!].map(toHex));
         }
       }),
       { numRuns: 3000 },

@@ -2,7 +2,7 @@
  * The house rules of src/ (scripts/check-imports.ts) run in the suite: a
  * forbidden import or an import loop anywhere in src/ fails this file.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,11 @@ describe('house rules over src/', () => {
       expect(graph.has(file), file).toBe(true);
     }
     expect(graph.get('index.ts')).toContain('dht/dht.ts');
+  });
+
+  it('dht/dht.ts is the public face only: at most 400 lines (#13 item 1; its parts live in files of their own)', () => {
+    const lines = readFileSync(join(SRC, 'dht', 'dht.ts'), 'utf8').trimEnd().split('\n').length;
+    expect(lines).toBeLessThanOrEqual(400);
   });
 
   it('each known exception matches an import of today', () => {

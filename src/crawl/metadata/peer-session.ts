@@ -22,6 +22,8 @@ const HANDSHAKE_BUDGET = 256 * 1024;
 /** Per piece: message framing and the bencoded header in front of the data. */
 const PIECE_OVERHEAD = 128;
 
+const SESSION_ENDED = new Error('the peer session ended');
+
 export interface PeerSessionLimits {
   connectTimeoutMs: number;
   /** From the start of connect to verified metadata. */
@@ -85,7 +87,8 @@ export function fetchFromPeer(
       if (settled) return;
       settled = true;
       outcome = result;
-      connectAbort.abort();
+      // Only a connect still under way has anything to abort (abort() without a reason builds a DOMException).
+      if (connecting) connectAbort.abort(SESSION_ENDED);
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       if (reserved > 0) context.memory.release(reserved);

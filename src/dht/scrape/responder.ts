@@ -57,8 +57,8 @@ export class ScrapeResponder {
   }
 
   /** May we take more announces for `infohash` (give a token)? False at the cap. */
-  acceptsAnnounces(infohash: Uint8Array): boolean {
-    return !this.records.isFull(infohash, this.clock.now());
+  acceptsAnnounces(infohash: Uint8Array, now: number = this.clock.now()): boolean {
+    return !this.records.isFull(infohash, now);
   }
 
   /** Compact peers for `values`, non-seeds first with `noseed`. */
