@@ -61,9 +61,21 @@ export interface Result {
   ours: { name: string; ns: number; speedup: number; goal?: number }[];
 }
 
+/**
+ * Run `c` for at least `ms` of CPU. WASM functions start in a baseline tier and
+ * are recompiled by an optimizing one on a background thread, which on a busy
+ * machine can take longer than one calibration: without this, the first case
+ * calling into WASM is partly timed in the baseline tier.
+ */
+function warm(c: Case, ms: number): void {
+  const n = calibrate(c);
+  const start = cpuMs();
+  while (cpuMs() - start < ms) sink = c.run(n);
+}
+
 export function compare(comparison: Comparison, rounds = 9): Result {
   const cases = [comparison.anchor, ...comparison.ours];
-  for (const c of cases) calibrate(c); // warm up the JIT
+  for (const c of cases) warm(c, 150); // warm up the JIT (both tiers, anchor and ours alike)
   const sizes = cases.map(calibrate);
   const samples = cases.map(() => [] as number[]);
   for (let round = 0; round < rounds; round++) {

@@ -8,7 +8,6 @@
 import { loadCore } from '../../core/index.ts';
 import type { Core } from '../../core/types.ts';
 import type { Endpoint } from '../../ground/address.ts';
-import type { TimerHandle } from '../../ground/clock.ts';
 import { resolveNumericEndpoint } from '../../util/endpoint.ts';
 import { toHex } from '../../util/hex.ts';
 import { Bep42Policy } from '../bep42/trust.ts';
@@ -40,6 +39,7 @@ import { bindSockets } from './sockets.ts';
 import type { Bound } from './sockets.ts';
 import { nodeList, tableCounts } from './stats.ts';
 import { Traversals } from './traversals.ts';
+import { Maintenance } from './maintenance.ts';
 import type { Running } from './running.ts';
 
 /** What the node hands its assembly. */
@@ -211,45 +211,6 @@ function extensionHost(node: NodeContext, entries: SharedEntries, families: read
     address: (): Endpoint => ({ ...families[0]!.local }),
     on: (event, listener) => node.emitter.on(event, listener),
   };
-}
-
-/** Routine upkeep: each routing table's refreshes and pings, stored peers' expiry. */
-export class Maintenance {
-  readonly #options: ResolvedOptions;
-  readonly #stacks: readonly Stack[];
-  readonly #warn: (error: Error) => void;
-  #timer: TimerHandle | undefined;
-  #closed = false;
-
-  constructor(options: ResolvedOptions, stacks: readonly Stack[], warn: (error: Error) => void) {
-    this.#options = options;
-    this.#stacks = stacks;
-    this.#warn = warn;
-  }
-
-  start(): void {
-    if (!this.#closed && this.#options.maintenance) this.#schedule();
-  }
-
-  close(): void {
-    this.#closed = true;
-    this.#timer?.cancel();
-  }
-
-  #schedule(): void {
-    this.#timer = this.#options.clock.setTimer(() => {
-      if (this.#closed) return;
-      try {
-        for (const stack of this.#stacks) {
-          stack.routing.tick();
-          stack.peers.expire(this.#options.clock.now());
-        }
-      } catch (error) {
-        this.#warn(error instanceof Error ? error : new Error(String(error)));
-      }
-      this.#schedule();
-    }, MAINTENANCE_INTERVAL_MS);
-  }
 }
 
 const NO_NODES = new Uint8Array(0);
