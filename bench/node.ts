@@ -22,6 +22,8 @@
  * `--syscalls` (Linux, `perf` on PATH, root or perf_event_paranoid ≤ 1)
  * counts each server's syscalls and context switches over the measured rounds
  * with `perf stat` and prints them per answer: CPU time, not wall time.
+ * BENCH_SERVER_ARGS (environment): extra node flags for the servers, e.g.
+ * `--trace-gc` (NODE_OPTIONS refuses it).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -102,7 +104,7 @@ class Server {
   }
 
   static async start(spec: ServerSpec, profileDir: string | undefined): Promise<Server> {
-    const execArgv = ['--import', 'tsx'];
+    const execArgv = ['--import', 'tsx', ...(process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean)];
     if (profileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
     const child = fork(spec.file, spec.args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const ready = await new Promise<Extract<ServerMessage, { type: 'ready' }>>((resolve, reject) => {
