@@ -428,9 +428,13 @@ export class Crawler {
    * A new infohash, inside the node's receive path: queue it, fetch later. One
    * seen only in a get_peers query is speculative (most are lookups for
    * nothing): last lane, after a grace in which the announce that follows a
-   * client's get_peers usually arrives. The querier is not tried as a peer:
-   * libtorrent, asked for a torrent it does not have, closes every later
-   * connection from our address too (test/interop/libtorrent-crawl).
+   * client's get_peers usually arrives. The querier is not tried as a peer
+   * (not built yet). Measured against libtorrent 2.0: a handshake for a torrent
+   * it lacks leaves no mark (later connections from our IP are taken), but with
+   * its default allow_multiple_connections_per_ip=false a second connection
+   * from our IP to a torrent while one is open gets no handshake — a querier
+   * attempt must not overlap another connection to that host for the same
+   * torrent (a hybrid's two infohashes are one torrent there).
    */
   #onNew(infohash: string, source: HarvestSource, peers: readonly PeerAddress[]): void {
     if (this.#fetcher === undefined || this.#state !== 'running' || this.#settled.has(infohash)) return;

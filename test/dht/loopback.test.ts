@@ -47,6 +47,12 @@ describe.each(backends)('loopback UDP swarm (%s core)', (backend) => {
       await within(Promise.all(ready), 20_000, 'bootstrap');
       // Let the early nodes meet the late ones (what a bucket refresh would do in time).
       await within(Promise.all(swarm.map((d) => d.findNode(d.id))), 20_000, 'second pass');
+      // Under load a node's lookups may all time out (500 ms) and leave it nearly alone; its upkeep would
+      // look up its id again on its next tick, a minute away. Those passes here, a bounded number.
+      const short = (): DHT[] => swarm.filter((d) => d.stats().nodes < 4);
+      for (let pass = 0; pass < 5 && short().length > 0; pass++) {
+        await within(Promise.all(short().map((d) => d.findNode(d.id))), 20_000, `pass ${pass + 3}`);
+      }
       const sizes = swarm.map((d) => d.stats().nodes);
       expect(Math.min(...sizes)).toBeGreaterThanOrEqual(4);
 

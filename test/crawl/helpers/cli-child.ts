@@ -33,11 +33,11 @@ export async function runCli(args: string[], ms: number): Promise<{ code: number
   return { code, signal, stdout: child.stdout(), stderr: child.stderr() };
 }
 
-/** Poll `check` every 100 ms until it returns true; throws with `what` after `ms`. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+/** Poll `check` every 100 ms until it returns true; throws with `what` after `ms` (and what `printed` returns then, e.g. the child's stderr). */
+export async function waitUntil(check: () => boolean | Promise<boolean>, ms: number, what: string, printed?: () => string): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${printed ? `; it printed:\n${printed()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
