@@ -112,7 +112,17 @@ export function fetchFromPeer(
     const start = (): void => {
       const w = new context.wire.Wire('tcpOutgoing');
       wire = w;
-      w.on('data', (chunk: Uint8Array) => stream?.write(chunk));
+      // The wire emits each message apart (handshake, extended handshake, requests): the ones of
+      // one turn go out in one socket write, not a syscall each.
+      let pending: Uint8Array[] = [];
+      const flush = (): void => {
+        const chunks = pending;
+        pending = [];
+        if (!settled) stream?.write(chunks.length === 1 ? chunks[0]! : concat(chunks));
+      };
+      w.on('data', (chunk: Uint8Array) => {
+        if (pending.push(chunk) === 1) queueMicrotask(flush);
+      });
       let handshaken = false;
       w.on('error', () => fail('garbage'));
       // bittorrent-protocol ends the wire itself on what it cannot parse.
@@ -199,6 +209,18 @@ export function fetchFromPeer(
         },
       );
   });
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
 
 function connectFailure(error: unknown): PeerFailure {
