@@ -63,6 +63,31 @@ let stringEnd: i32 = 0;
   return p + 3 <= len && (load<u32>(input + p) & MASK3) == key;
 }
 
+/** Ranges of the last `fastTail`: `t`, and `v` when `tailHasV`. */
+let tailTStart: i32 = 0;
+let tailTEnd: i32 = 0;
+let tailVStart: i32 = 0;
+let tailVEnd: i32 = 0;
+let tailHasV = false;
+
+/** The message's end at p: `1:t…`, an optional `1:v…`, then the 7-byte `tail` ending the input exactly. */
+// @ts-ignore: decorator
+@inline function fastTail(input: usize, len: i32, p: i32, tail: u64): bool {
+  if (!key3(input, len, p, KEY_T)) return false;
+  p = fastString(input, len, p + 3);
+  if (p < 0) return false;
+  tailTStart = stringStart;
+  tailTEnd = stringEnd;
+  tailHasV = key3(input, len, p, KEY_V);
+  if (tailHasV) {
+    p = fastString(input, len, p + 3);
+    if (p < 0) return false;
+    tailVStart = stringStart;
+    tailVEnd = stringEnd;
+  }
+  return p + 7 == len && (load<u64>(input + p) & MASK7) == tail;
+}
+
 // @ts-ignore: decorator
 @inline function range(slots: usize, slot: i32, start: i32, end: i32): void {
   store<i32>(slots + (<usize>slot << 2), start);
@@ -106,21 +131,8 @@ export function fastQuery(input: usize, len: i32, slots: usize): bool {
   if (p < 0) return false;
   const qStart = stringStart;
   const qEnd = stringEnd;
-  if (!key3(input, len, p, KEY_T)) return false;
-  p = fastString(input, len, p + 3);
-  if (p < 0) return false;
-  const tStart = stringStart;
-  const tEnd = stringEnd;
-  let vStart: i32 = 0;
-  let vEnd: i32 = 0;
-  if (key3(input, len, p, KEY_V)) {
-    p = fastString(input, len, p + 3);
-    if (p < 0) return false;
-    vStart = stringStart;
-    vEnd = stringEnd;
-    present |= HAS_V;
-  }
-  if (p + 7 != len || (load<u64>(input + p) & MASK7) != TAIL) return false;
+  if (!fastTail(input, len, p, TAIL)) return false;
+  if (tailHasV) present |= HAS_V;
 
   store<i32>(slots + (<usize>SLOT_STATUS << 2), 0);
   store<i32>(slots + (<usize>SLOT_Y << 2), 0);
@@ -128,9 +140,9 @@ export function fastQuery(input: usize, len: i32, slots: usize): bool {
   store<i32>(slots + (<usize>SLOT_METHOD << 2), methodId(input + qStart, qEnd - qStart));
   store<i32>(slots + (<usize>SLOT_BODY_KEYS << 2), keys);
   range(slots, SLOT_BODY, 4, bodyEnd);
-  range(slots, SLOT_T, tStart, tEnd);
+  range(slots, SLOT_T, tailTStart, tailTEnd);
   range(slots, SLOT_Q, qStart, qEnd);
-  if (present & HAS_V) range(slots, SLOT_V, vStart, vEnd);
+  if (present & HAS_V) range(slots, SLOT_V, tailVStart, tailVEnd);
   range(slots, SLOT_ID, 12, 32);
   if (argSlot != 0) range(slots, argSlot, arg, arg + 20);
   return true;
@@ -223,29 +235,16 @@ export function fastResponse(input: usize, len: i32, tape: usize, slots: usize):
   const listEnd = p;
   if (p >= len || load<u8>(input + p) != 0x65) return false;
   const bodyEnd = ++p;
-  if (!key3(input, len, p, KEY_T)) return false;
-  p = fastString(input, len, p + 3);
-  if (p < 0) return false;
-  const tStart = stringStart;
-  const tEnd = stringEnd;
-  let vStart: i32 = 0;
-  let vEnd: i32 = 0;
-  if (key3(input, len, p, KEY_V)) {
-    p = fastString(input, len, p + 3);
-    if (p < 0) return false;
-    vStart = stringStart;
-    vEnd = stringEnd;
-    present |= HAS_V;
-  }
-  if (p + 7 != len || (load<u64>(input + p) & MASK7) != TAIL_R) return false;
+  if (!fastTail(input, len, p, TAIL_R)) return false;
+  if (tailHasV) present |= HAS_V;
 
   store<i32>(slots + (<usize>SLOT_STATUS << 2), 0);
   store<i32>(slots + (<usize>SLOT_Y << 2), 1);
   store<i32>(slots + (<usize>SLOT_PRESENT << 2), present);
   store<i32>(slots + (<usize>SLOT_BODY_KEYS << 2), keys);
   range(slots, SLOT_BODY, bodyStart, bodyEnd);
-  range(slots, SLOT_T, tStart, tEnd);
-  if (present & HAS_V) range(slots, SLOT_V, vStart, vEnd);
+  range(slots, SLOT_T, tailTStart, tailTEnd);
+  if (present & HAS_V) range(slots, SLOT_V, tailVStart, tailVEnd);
   if (present & HAS_IP) range(slots, SLOT_IP, ipStart, ipEnd);
   range(slots, SLOT_ID, id, id + 20);
   if (present & HAS_NODES) range(slots, SLOT_NODES, nodesStart, nodesEnd);

@@ -501,6 +501,26 @@ describe.each(backends)('KRPC decode fuzz on the %s backend', (backend) => {
     expect(messages).toBeGreaterThan(100);
   });
 
+  /** The one-pass layouts against the oracle and the js backend: each canonical datagram whole, mutated and cut. */
+  const agreesOnLayout = (canonical: fc.Arbitrary<Record<string, unknown>>, y: 'q' | 'r'): void => {
+    let messages = 0;
+    fc.assert(
+      fc.property(canonical, mutations, fc.nat(), (dict, list, cut) => {
+        const whole = js.encode(dict as unknown as BencodeInput);
+        for (const datagram of [whole, mutate(whole, list), whole.subarray(0, cut % (whole.length + 1))]) {
+          const expected = plain(referenceDecodeKrpc(datagram));
+          const result = core.decodeKrpc(datagram);
+          if (result.y === y) messages++;
+          expect(plain(result)).toEqual(expected);
+          expect(plain(js.decodeKrpc(datagram))).toEqual(expected);
+          if (result.y === 'r' && result.r.values) expect(result.r.values.toArray().map(toHex)).toEqual([...(referenceDecodeKrpc(datagram) as KrpcResponse).r.values!].map(toHex));
+        }
+      }),
+      { numRuns: 3000 },
+    );
+    expect(messages).toBeGreaterThan(3000);
+  };
+
   it('matches the oracle on the one-pass query layout (assembly/krpc-fast.ts) and on every mutation of it', () => {
     // Exactly `d1:ad2:id20:…[6:target|9:info_hash]e1:q…1:t…[1:v…]1:y1:qe`, then flipped, cut and grown.
     const canonical = fc.record({
@@ -515,21 +535,7 @@ describe.each(backends)('KRPC decode fuzz on the %s backend', (backend) => {
       v: optional(fc.uint8Array({ maxLength: 12 })),
       y: fc.constant(latin1('q')),
     });
-    let messages = 0;
-    fc.assert(
-      fc.property(canonical, mutations, fc.nat(), (dict, list, cut) => {
-        const whole = js.encode(dict as unknown as BencodeInput);
-        for (const datagram of [whole, mutate(whole, list), whole.subarray(0, cut % (whole.length + 1))]) {
-          const expected = plain(referenceDecodeKrpc(datagram));
-          const result = core.decodeKrpc(datagram);
-          if (result.y === 'q') messages++;
-          expect(plain(result)).toEqual(expected);
-          expect(plain(js.decodeKrpc(datagram))).toEqual(expected);
-        }
-      }),
-      { numRuns: 3000 },
-    );
-    expect(messages).toBeGreaterThan(3000);
+    agreesOnLayout(canonical, 'q');
   });
 
   it('matches the oracle on the one-pass response layout (assembly/krpc-fast.ts) and on every mutation of it', () => {
@@ -550,22 +556,7 @@ describe.each(backends)('KRPC decode fuzz on the %s backend', (backend) => {
       v: optional(fc.uint8Array({ maxLength: 12 })),
       y: fc.constant(latin1('r')),
     });
-    let messages = 0;
-    fc.assert(
-      fc.property(canonical, mutations, fc.nat(), (dict, list, cut) => {
-        const whole = js.encode(dict as unknown as BencodeInput);
-        for (const datagram of [whole, mutate(whole, list), whole.subarray(0, cut % (whole.length + 1))]) {
-          const expected = plain(referenceDecodeKrpc(datagram));
-          const result = core.decodeKrpc(datagram);
-          if (result.y === 'r') messages++;
-          expect(plain(result)).toEqual(expected);
-          expect(plain(js.decodeKrpc(datagram))).toEqual(expected);
-          if (result.y === 'r' && result.r.values) expect(result.r.values.toArray().map(toHex)).toEqual([...(referenceDecodeKrpc(datagram) as KrpcResponse).r.values!].map(toHex));
-        }
-      }),
-      { numRuns: 3000 },
-    );
-    expect(messages).toBeGreaterThan(3000);
+    agreesOnLayout(canonical, 'r');
   });
 
   it('agrees with the generic decoder on every bencode fault', () => {
