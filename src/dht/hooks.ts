@@ -82,15 +82,15 @@ export class Hooks {
   readonly #answer = new Map<string, AnswerHook[]>();
   readonly #response = new Map<string, ResponseHook[]>();
   /** Query and answer hooks registered, all methods together: 0 keeps every query on the fast path. */
-  queryHookCount = 0;
+  wrapHookCount = 0;
   responseHookCount = 0;
 
   onQuery(method: string, hook: QueryHook): () => void {
-    return this.#register('onQuery', this.#query, method, hook, (delta) => (this.queryHookCount += delta));
+    return this.#register('onQuery', this.#query, method, hook, (delta) => (this.wrapHookCount += delta));
   }
 
   onAnswer(method: string, hook: AnswerHook): () => void {
-    return this.#register('onAnswer', this.#answer, method, hook, (delta) => (this.queryHookCount += delta));
+    return this.#register('onAnswer', this.#answer, method, hook, (delta) => (this.wrapHookCount += delta));
   }
 
   onResponse(method: string, hook: ResponseHook): () => void {
@@ -114,17 +114,17 @@ export class Hooks {
 
   /** Query hooks of `method`, in registration order (undefined when none). */
   queryHooks(method: string): readonly QueryHook[] | undefined {
-    return this.queryHookCount === 0 ? undefined : this.#query.get(method);
+    return this.wrapHookCount === 0 ? undefined : this.#query.get(method);
   }
 
   /** Answer hooks of `method`, in registration order (undefined when none). */
   answerHooks(method: string): readonly AnswerHook[] | undefined {
-    return this.queryHookCount === 0 ? undefined : this.#answer.get(method);
+    return this.wrapHookCount === 0 ? undefined : this.#answer.get(method);
   }
 
   /** Does any hook, before or after the entry, wrap queries of `method`? (The table answers step aside for those.) */
   wraps(method: string): boolean {
-    return this.queryHookCount > 0 && (this.#query.has(method) || this.#answer.has(method));
+    return this.wrapHookCount > 0 && (this.#query.has(method) || this.#answer.has(method));
   }
 
   responseHooks(method: string): readonly ResponseHook[] | undefined {

@@ -63,7 +63,7 @@ export class TableAnswers {
     const deps = this.#deps;
     const method = (this.#method = deps.core.answers.scan(datagram));
     if (method === TableMethod.None) return false;
-    if (deps.hooks.queryHookCount > 0 && deps.hooks.wraps(TABLE_METHOD_NAMES[method])) return false;
+    if (deps.hooks.wraps(TABLE_METHOD_NAMES[method])) return false;
     if (deps.observed()) return false;
     return true;
   }

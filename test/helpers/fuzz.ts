@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { concatBytes } from '@noble/hashes/utils.js';
 
 /** mulberry32: a small, fast, seedable PRNG (not for anything but tests). */
 export class Prng {
@@ -63,18 +64,6 @@ export function loadCorpus(): CorpusEntry[] {
 const TOKENS = ['d', 'e', 'l', 'i', 'i0e', 'i-1e', '0:', '1:', '20:', '26:', '2:id', '1:t', '1:y', '1:q', '1:r', '1:a', '1:e', '4:ping', '5:nodes', '6:values', '5:token', '2:ip', 'i99999999999e', '9999999:']
   .map((token) => Uint8Array.from(token, (c) => c.charCodeAt(0)));
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /**
  * One mutation of `base` (two or three, one time in four), or, one time in
  * ten, random bytes. `other` supplies splices. Mostly single mutations: many
@@ -111,23 +100,23 @@ function mutateOnce(data: Uint8Array, other: Uint8Array, prng: Prng): Uint8Array
       return data.slice(0, prng.int(n));
     case 3:
       // Random bytes inserted.
-      return concat(data.subarray(0, at), prng.bytes(1 + prng.int(16)), data.subarray(at));
+      return concatBytes(data.subarray(0, at), prng.bytes(1 + prng.int(16)), data.subarray(at));
     case 4:
       // A bencode token inserted.
-      return concat(data.subarray(0, at), prng.pick(TOKENS), data.subarray(at));
+      return concatBytes(data.subarray(0, at), prng.pick(TOKENS), data.subarray(at));
     case 5: {
       // A range deleted.
       const end = Math.min(n, at + 1 + prng.int(24));
-      return concat(data.subarray(0, at), data.subarray(end));
+      return concatBytes(data.subarray(0, at), data.subarray(end));
     }
     case 6: {
       // A range duplicated.
       const end = Math.min(n, at + 1 + prng.int(32));
-      return concat(data.subarray(0, end), data.subarray(at, end), data.subarray(end));
+      return concatBytes(data.subarray(0, end), data.subarray(at, end), data.subarray(end));
     }
     case 7:
       // Spliced: a prefix of one datagram, a suffix of another.
-      return concat(data.subarray(0, at), other.subarray(prng.int(other.length + 1)));
+      return concatBytes(data.subarray(0, at), other.subarray(prng.int(other.length + 1)));
     case 8: {
       // A digit (length prefix, integer) bent.
       const digits: number[] = [];

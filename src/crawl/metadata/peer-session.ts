@@ -14,6 +14,7 @@ import { useGuardedMetadata } from './guarded-ut-metadata.ts';
 import type { PeerAddress, PeerFailure } from './types.ts';
 import { verifyInfo, type VerifiedBy } from './verify.ts';
 import type { WireLibraries } from './wire-libraries.ts';
+import { concatBytes } from '@noble/hashes/utils.js';
 
 /** BEP 9 piece size. */
 const PIECE_BYTES = 16_384;
@@ -118,7 +119,7 @@ export function fetchFromPeer(
       const flush = (): void => {
         const chunks = pending;
         pending = [];
-        if (!settled) stream?.write(chunks.length === 1 ? chunks[0]! : concat(chunks));
+        if (!settled) stream?.write(chunks.length === 1 ? chunks[0]! : concatBytes(...chunks));
       };
       w.on('data', (chunk: Uint8Array) => {
         if (pending.push(chunk) === 1) queueMicrotask(flush);
@@ -209,18 +210,6 @@ export function fetchFromPeer(
         },
       );
   });
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const chunk of chunks) length += chunk.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
 
 function connectFailure(error: unknown): PeerFailure {

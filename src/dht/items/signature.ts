@@ -10,6 +10,7 @@
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from './constants.ts';
+import { concatBytes } from '@noble/hashes/utils.js';
 
 // noble's synchronous API needs a SHA-512; keep one the embedder may have set.
 ed.hashes.sha512 ??= (message) => sha512(message);
@@ -48,9 +49,9 @@ export function signWithExpandedKey(message: Uint8Array, expanded: Uint8Array): 
   const L = ed.Point.CURVE().n;
   const scalar = littleEndian(expanded.subarray(0, 32)) % L;
   const publicKey = ed.Point.BASE.multiply(scalar).toBytes();
-  const r = littleEndian(sha512(concat(expanded.subarray(32, 64), message))) % L;
+  const r = littleEndian(sha512(concatBytes(expanded.subarray(32, 64), message))) % L;
   const R = ed.Point.BASE.multiply(r).toBytes(); // r = 0 (odds 2^-252) throws
-  const k = littleEndian(sha512(concat(R, publicKey, message))) % L;
+  const k = littleEndian(sha512(concatBytes(R, publicKey, message))) % L;
   const S = (r + k * scalar) % L;
   const signature = new Uint8Array(SIGNATURE_BYTES);
   signature.set(R, 0);
@@ -88,14 +89,3 @@ function littleEndian(bytes: Uint8Array): bigint {
   return value;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
