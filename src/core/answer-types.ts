@@ -103,4 +103,12 @@ export interface TableAnswerer {
    * an IPv6 table), ping only `id`. A fresh array.
    */
   answer(table: RoutingTable, k: number, parts: TableAnswerParts): Uint8Array;
+  /**
+   * `answer`'s bytes written in the core's scratch memory: a view, valid until
+   * the next answer, for a sender that is done with them when its send returns
+   * (Transport.sendScratch). If the sender keeps them, call `kept()`.
+   */
+  answerScratch(table: RoutingTable, k: number, parts: TableAnswerParts): Uint8Array;
+  /** The bytes of the last `answerScratch` stay with their reader: later answers are written elsewhere. */
+  kept(): void;
 }

@@ -114,7 +114,9 @@ export class TableAnswers {
     parts.token = token;
     parts.values = values;
     parts.valueLength = valueLength;
-    const bytes = answers.answer(self.table, deps.k, parts);
-    deps.replies.sendAnswer(bytes, from, now);
+    const replies = deps.replies;
+    if (!replies.sendsScratch) replies.sendAnswer(answers.answer(self.table, deps.k, parts), from, now);
+    // No fresh array per answer: the transport copies it out (or keeps it, and the core writes on elsewhere).
+    else if (!replies.sendScratchAnswer(answers.answerScratch(self.table, deps.k, parts), from, now)) answers.kept();
   }
 }
