@@ -54,8 +54,12 @@ export class TableAnswers {
   /** Refilled for every answer (the core writes it out synchronously and keeps nothing): no object per answer. */
   readonly #parts: TableAnswerParts = { id: new Uint8Array(0), ip: undefined, token: undefined, version: CLIENT_VERSION, values: undefined, valueLength: 0 };
 
+  /** queriesIn's slot of each TableMethod (index 0 unused): counted without a dictionary lookup. */
+  readonly #counted: number[];
+
   constructor(deps: TableAnswerDeps) {
     this.#deps = deps;
+    this.#counted = TABLE_METHOD_NAMES.map((name) => (name === '' ? -1 : deps.counters.queriesIn.slot(name)));
   }
 
   /** Scan `datagram`; true when `answer` may answer it. Otherwise `message()` is the scanned message. */
@@ -78,7 +82,7 @@ export class TableAnswers {
     const deps = this.#deps;
     const answers = deps.core.answers;
     const method = this.#method;
-    deps.counters.queriesIn.inc(TABLE_METHOD_NAMES[method]);
+    deps.counters.queriesIn.incSlot(this.#counted[method]!);
     // BEP 43: a read-only node answers no queries, so it never enters our table.
     if (!answers.readOnly) deps.routing.onQuery(answers.senderId(), from, now);
     const self = deps.self;
