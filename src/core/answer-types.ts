@@ -68,6 +68,12 @@ export interface TableAnswerParts {
   values?: Uint8Array | undefined;
   /** Bytes per peer in `values`: 6 (IPv4) or 18 (IPv6). */
   valueLength?: number;
+  /**
+   * get_peers: the stored peers already as bencoded list items (`6:` and 6
+   * bytes, or `18:` and 18 bytes, each), back to back: written between the
+   * `values` list's `l` and `e` in one copy. When given, `values` is not read.
+   */
+  valueItems?: Uint8Array | undefined;
 }
 
 /**

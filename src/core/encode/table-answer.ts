@@ -59,7 +59,13 @@ export class TableAnswerWriter {
       }
       const values = parts.values;
       const length = parts.valueLength ?? 0;
-      if (values !== undefined && values.length >= length && length > 0 && length < 100) {
+      const items = parts.valueItems;
+      if (items !== undefined) {
+        if (items.length > 0) {
+          w.raw(KEY_VALUES);
+          w.list(items);
+        }
+      } else if (values !== undefined && values.length >= length && length > 0 && length < 100) {
         // The stored peers as a list of byte strings, straight from their packed copy.
         w.raw(KEY_VALUES);
         w.packedList(values, length);

@@ -154,6 +154,17 @@ export class ByteWriter {
     this.pos = p;
   }
 
+  /** `l<items>e`: list items already bencoded, back to back, in one copy. */
+  list(items: Uint8Array): void {
+    const n = items.length;
+    this.room(n + 2);
+    const buf = this.buf;
+    buf[this.pos++] = 0x6c;
+    buf.set(items, this.pos);
+    this.pos += n;
+    buf[this.pos++] = 0x65;
+  }
+
   /**
    * A list of byte strings packed back to back in `packed`, `length` bytes
    * each (1–99): `l<length>:<bytes>…e` in one pass, one room check.
