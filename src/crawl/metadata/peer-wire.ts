@@ -100,6 +100,11 @@ export class PeerWire {
     return out;
   }
 
+  /** Bytes held for a message not yet whole (bounded by MAX_MESSAGE_BYTES + the handshake). */
+  get bufferedBytes(): number {
+    return this.#headFilled + (this.#body?.length ?? 0);
+  }
+
   /** Stop reading: nothing more reaches the hooks. */
   end(): void {
     this.#ended = true;
