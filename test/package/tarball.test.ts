@@ -95,7 +95,7 @@ describe('npm install btdht (the packed tarball, into a fresh folder)', () => {
     expect(fetcher.stderr).toBe('');
     expect([fetcher.code, fetcher.stdout.trim()]).toEqual([0, 'fetcher ready']);
     // The demo's seeders use bittorrent-protocol and ut_metadata.
-    const demo = await inApp(process.execPath, ['node_modules/btdht/bin/btdht.js', 'crawl-demo', '--nodes', '2', '--torrents', '1', '--duration', '5']);
+    const demo = await inApp(process.execPath, ['node_modules/btdht/bin/btdht.js', 'crawl-demo', '--nodes', '3', '--torrents', '1', '--duration', '5']);
     expect(demo.code).not.toBe(0);
     expect(demo.stderr).toContain("The crawl demo's seeder needs bittorrent-protocol and ut_metadata");
     expect(demo.stderr).toContain('npm install bittorrent-protocol ut_metadata');
