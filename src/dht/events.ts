@@ -150,7 +150,15 @@ export interface DHTStats {
     scrapeRecords: TableSize;
     /** Crawler mode: which of our ids each recently queried address knows us by. */
     askedAs: TableSize;
+    /** Crawler mode: answers waiting for their destination's send budget. */
+    heldAnswers: TableSize;
   };
+  /**
+   * What the per-destination send budget did since start (destination-budget.ts): queries
+   * that waited for it or were refused ('destination-busy'), and in crawler mode answers
+   * that waited or were dropped past their longest wait (also drop 'answer-over-budget').
+   */
+  destinationBudget: { queriesDelayed: number; queriesRefused: number; answersDelayed: number; answersDropped: number };
   /** Source IPs blocked now for flooding, and blocks since start. */
   blockedIps: number;
   blocks: number;

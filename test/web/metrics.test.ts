@@ -74,6 +74,7 @@ describe('/metrics exposition', () => {
       btdht_invalid_messages_total: 'counter',
       btdht_rate_limit_blocks_total: 'counter',
       btdht_rate_limit_blocked_ips: 'gauge',
+      btdht_destination_budget_total: 'counter',
       btdht_table_entries: 'gauge',
       btdht_table_capacity: 'gauge',
       btdht_crawl_infohashes_seen_total: 'counter',

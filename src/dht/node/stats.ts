@@ -11,6 +11,7 @@ import { DESTINATION_MAX_TRACKED, MAX_BUCKETS } from '../constants.ts';
 import type { DHTStats } from '../events.ts';
 import { MAX_STORED_ITEMS } from '../items/constants.ts';
 import type { ResolvedOptions } from '../options.ts';
+import { MAX_HELD_ANSWERS } from '../replies.ts';
 import type { NodeInfo } from '../routing.ts';
 import { MAX_SCRAPE_RECORDS } from '../scrape/constants.ts';
 import type { FamilyBase, Stack } from '../stack.ts';
@@ -91,6 +92,13 @@ export function nodeStats(view: StatsView): DHTStats {
       items: { size: parts?.items.store.size ?? 0, cap: MAX_STORED_ITEMS },
       askedAs: { size: perStack((stack) => stack.self.askedAs?.size ?? 0), cap: view.identity.multi ? stacks.length * ASKED_AS_CAP : 0 },
       scrapeRecords: { size: parts?.scrape.records.size ?? 0, cap: parts?.scrape.records.cap ?? MAX_SCRAPE_RECORDS },
+      heldAnswers: { size: perStack((stack) => stack.replies.held), cap: parts?.budget?.holdsAnswers ? stacks.length * MAX_HELD_ANSWERS : 0 },
+    },
+    destinationBudget: {
+      queriesDelayed: parts?.budget?.delayed ?? 0,
+      queriesRefused: parts?.budget?.refused ?? 0,
+      answersDelayed: parts?.budget?.answersDelayed ?? 0,
+      answersDropped: parts?.budget?.answersDropped ?? 0,
     },
     blockedIps: parts?.limiter?.blockedCount(now) ?? 0,
     blocks: parts?.limiter?.blocks ?? 0,

@@ -48,6 +48,7 @@ export class DhtMetrics {
   readonly #invalid: Totals;
   readonly #blockedIps: Levels;
   readonly #blocks: Totals;
+  readonly #budget: Totals;
   readonly #externalIp: Levels;
   readonly #ipVoters: Levels;
   readonly #ipVotes: Levels;
@@ -98,6 +99,7 @@ export class DhtMetrics {
     this.#invalid = m.counter('btdht_invalid_messages_total', 'Datagrams that are not KRPC messages, by decode failure', ['kind']);
     this.#blockedIps = m.gauge('btdht_rate_limit_blocked_ips', 'Source IPs blocked now for going over their query budget');
     this.#blocks = m.counter('btdht_rate_limit_blocks_total', 'Source IPs blocked for flooding, since start');
+    this.#budget = m.counter('btdht_destination_budget_total', "Sends the per-destination budget made wait or turned away, by kind (query, answer) and outcome (delayed; refused: a query given up, dropped: an answer past its longest wait)", ['kind', 'outcome']);
     this.#externalIp = m.gauge('btdht_external_ip_info', 'Our external IP as voted by responders (BEP 42), 1 per family once voted', ['family', 'ip']);
     this.#ipVoters = m.gauge('btdht_bep42_ip_voters', 'Responder networks (/24, /64) whose vote on our external IP is held (BEP 42), by family', ['family']);
     this.#ipVotes = m.gauge('btdht_bep42_external_ip_votes', 'Votes held for the adopted external IP (0 before one is adopted), by family', ['family']);
@@ -196,6 +198,12 @@ export class DhtMetrics {
     for (const [reason, count] of Object.entries(stats.drops)) if (reason.startsWith(DECODE)) this.#invalid.add({ kind: reason.slice(DECODE.length) }, count);
     this.#blockedIps.set(stats.blockedIps);
     this.#blocks.set(stats.blocks);
+    const budget = stats.destinationBudget;
+    this.#budget.reset();
+    this.#budget.add({ kind: 'query', outcome: 'delayed' }, budget.queriesDelayed);
+    this.#budget.add({ kind: 'query', outcome: 'refused' }, budget.queriesRefused);
+    this.#budget.add({ kind: 'answer', outcome: 'delayed' }, budget.answersDelayed);
+    this.#budget.add({ kind: 'answer', outcome: 'dropped' }, budget.answersDropped);
   }
 
   #bep42(stats: DHTStats): void {
