@@ -2,7 +2,7 @@
  * closest(): the k nearest good-or-questionable nodes to a target, nearest
  * first, without sorting the table (docs/CORE-SPEC.md, "closest").
  */
-import { KEYS, PAYLOAD_BITS, sort8 } from './sort8';
+import { KEYS, PAYLOAD_BITS, nearest8, sort8 } from './sort8';
 import {
   BUCKET_HEAD,
   B_COUNT,
@@ -75,6 +75,15 @@ function sortHome(table: usize, bucket: usize, target: usize, k: i32, out: usize
     }
   }
   return k;
+}
+
+/** Whether none of a full bucket's 8 nodes has failed maxFailures times (one branch for all 8). */
+function allEligible(table: usize, bucket: usize): bool {
+  const maxFailures = i32At(table, H_MAX_FAILURES);
+  const nodes = bucket + BUCKET_HEAD;
+  let bad = 0;
+  for (let i = 0; i < 8; i++) bad |= <i32>(load<i32>(recordAt(nodes, i) + R_FAILURES) >= maxFailures);
+  return bad == 0;
 }
 
 /** Insert the bucket's eligible nodes into the sorted run [from, count) of `work`, at most k in all. */
@@ -150,6 +159,10 @@ export function closest(table: usize, args: usize, k: i32, out: usize, work: usi
     ref = load<i32>(cell + <usize>near);
   }
   const home = bucketAt(table, ~ref);
+  if (k <= 8 && i32At(home, B_COUNT) == 8 && allEligible(table, home)) {
+    const entry = compact ? <usize>(20 + i32At(table, H_ADDRESS_LENGTH)) : 0;
+    if (nearest8(home + BUCKET_HEAD, bswap<u64>(load<u64>(args)), k, out, entry, compact)) return k;
+  }
   let count = sortHome(table, home, args, k, out, work, compact);
   if (count >= 0) return count;
   count = count == -1 ? collect(table, home, args, work, 0, 0, k) : -count - 2;

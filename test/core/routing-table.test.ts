@@ -467,6 +467,23 @@ describe.each(backends)('routing table on the %s backend', (backend) => {
       expect(toHex(out)).toBe(toHex(a) + toHex(address(77)));
       expect(t.closestNodes(a, 8)).toEqual([{ id: a, address: address(77), lastSeen: 0, responded: true, failures: 0 }]);
     });
+
+    // The whole bytes, addresses included, for every k up to a full bucket: the wasm
+    // backend writes a full bucket's answer with word moves per address length.
+    it.each([6, 18] as const)('writes id + address of each node of full buckets, k 1 to 9 (%i-byte addresses)', (addressLength) => {
+      const t = table({ addressLength });
+      const addressOf = (i: number): Uint8Array => Uint8Array.from({ length: addressLength }, (_, j) => (i * 31 + j * 7 + 1) & 0xff);
+      for (let i = 0; i < 400; i++) t.add(random(20), addressOf(i), i, true);
+      const nodes = t.nodes();
+      expect(t.buckets().filter((b) => b.size === 8).length).toBeGreaterThan(3);
+      for (const target of [random(20), random(20), idSharing(OWN, 3, random(20)), nodes[0]!.id]) {
+        const sorted = [...nodes].sort((a, b) => compareDistance(target, a.id, b.id));
+        for (let k = 1; k <= 9; k++) {
+          const expected = sorted.slice(0, k).map((n) => toHex(n.id) + toHex(n.address)).join('');
+          expect(toHex(t.closest(target, k))).toBe(expected);
+        }
+      }
+    });
   });
 });
 
