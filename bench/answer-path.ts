@@ -43,6 +43,8 @@ function declining(answers: TableAnswerer): TableAnswerer {
     target: () => answers.target(),
     message: () => answers.message(),
     answer: (table, k, parts) => answers.answer(table, k, parts),
+    answerScratch: (table, k, parts) => answers.answerScratch(table, k, parts),
+    kept: () => answers.kept(),
   };
 }
 

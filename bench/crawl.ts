@@ -43,6 +43,7 @@ const { values } = parseArgs({
     ids: { type: 'string', default: '16' },
     'print-every': { type: 'string', default: '5' },
     'cpu-prof': { type: 'string' },
+    datagrams: { type: 'boolean', default: false },
   },
 });
 const nodes = Number(values.nodes);
@@ -60,6 +61,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/btdht.js');
 if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build:ts` first (npm run bench:crawl does)');
 const PROBE = join(ROOT, 'bench/crawl/probe.mjs');
+const DATAGRAMS = join(ROOT, 'bench/crawl/datagrams.mjs');
 const CRAWLER_HOST = `127.${net}.200.1`;
 
 interface Sample {
@@ -80,10 +82,11 @@ interface CrawlerRun {
 }
 
 /** `btdht crawl` from dist/ with the probe loaded; its report comes on fd 3. */
-function startCrawler(db: string, bootstrap: string, seconds: number, cpuProf?: string): CrawlerRun {
+function startCrawler(db: string, bootstrap: string, seconds: number, cpuProf?: string, datagrams = false): CrawlerRun {
   const args = [
     ...(cpuProf !== undefined ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : []),
     '--import', PROBE,
+    ...(datagrams ? ['--import', DATAGRAMS] : []),
     BIN, 'crawl',
     '--db', db,
     '--bootstrap', bootstrap,
@@ -95,7 +98,7 @@ function startCrawler(db: string, bootstrap: string, seconds: number, cpuProf?: 
     '--duration', String(seconds),
     '--json',
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: { ...process.env, BTDHT_PROBE_MS: '1000' } });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env: { ...process.env, BTDHT_PROBE_MS: '1000' } });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -114,6 +117,31 @@ async function lastProbe(run: CrawlerRun): Promise<{ cpuMs: number; rss: number 
   if (code !== 0) throw new Error(`idle btdht crawl exited ${code}: ${run.stderr().slice(-2000)}`);
   return last;
 }
+interface DatagramReport {
+  sent: Record<string, number>;
+  received: Record<string, number>;
+  sentById: Record<string, Record<string, number>>;
+  destinations: Record<string, { destinations: number; askedAgain: number; underSeveralIds: number; mostToOne: number }>;
+  ids: number;
+}
+
+/** The crawler's datagrams over the whole run (--datagrams), by kind, per torrent stored. */
+function sayDatagrams(report: DatagramReport, stored: number): void {
+  const per = (n: number): string => (n / Math.max(1, stored)).toFixed(2);
+  const total = (table: Record<string, number>): number => Object.values(table).reduce((a, b) => a + b, 0);
+  say(`datagrams over the whole run (${stored} torrents stored): sent ${total(report.sent)} (${per(total(report.sent))} per torrent), received ${total(report.received)} (${per(total(report.received))}); ${report.ids} ids of ours seen in what was sent`);
+  say('  kind                          sent  per torrent   received  per torrent   ids used');
+  for (const kind of [...new Set([...Object.keys(report.sent), ...Object.keys(report.received)])].sort()) {
+    const s = report.sent[kind] ?? 0;
+    const r = report.received[kind] ?? 0;
+    const idsUsed = Object.keys(report.sentById[kind] ?? {}).length;
+    say(`  ${kind.padEnd(26)} ${String(s).padStart(7)} ${per(s).padStart(12)} ${String(r).padStart(10)} ${per(r).padStart(12)} ${String(idsUsed).padStart(10)}`);
+  }
+  for (const [method, d] of Object.entries(report.destinations)) {
+    say(`  q:${method}: ${d.destinations} destinations, ${d.askedAgain} asked more than once (most ${d.mostToOne} times), ${d.underSeveralIds} under more than one of our ids`);
+  }
+}
+
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -156,8 +184,10 @@ try {
   // 2. The crawler: a real `btdht crawl`, the probe reporting on fd 3.
   const db = join(dir, 'crawl.sqlite');
   const crawlStarted = Date.now();
-  const run = startCrawler(db, bootstrap.join(','), duration, values['cpu-prof']);
+  const run = startCrawler(db, bootstrap.join(','), duration, values['cpu-prof'], values.datagrams);
   crawler = run.child;
+  let datagramLine = '';
+  if (values.datagrams) createInterface({ input: run.child.stdio[4] as NodeJS.ReadableStream }).on('line', (line) => (datagramLine = line));
   const exited = run.exited;
   // 3. Samples: the probe's CPU and RSS, beside the torrents in the database at that moment.
   const samples: Sample[] = [];
@@ -240,6 +270,7 @@ try {
   if (announced.length < torrents.length) say(`left out: ${torrents.length - announced.length} torrents whose announces reached no node`);
   say(`stored by kind: ${['honest', 'mixed', 'silent', 'refusing', 'lying'].map(byKind).join(', ')}; rows not matching the seeded torrent: ${wrongRows}`);
   say(`hostile seeders' connections accepted: ${JSON.stringify(hostile)}`);
+  if (datagramLine !== '') sayDatagrams(JSON.parse(datagramLine) as DatagramReport, finalStored);
   const cpuPerTorrentNet = (cpuToDone - idleLast.cpuMs) / Math.max(1, finalStored);
   say(`process fixed cost (same command, nobody to crawl, ${BASELINE_S} s): ${idleLast.cpuMs.toFixed(0)} ms CPU, ${(idleLast.rss / MiB).toFixed(1)} MiB RSS at exit; without it: ${cpuPerTorrentNet.toFixed(2)} ms CPU per verified torrent`);
   say(`CPU: ${cpuToDone.toFixed(0)} ms to the last torrent stored (t ${(done.t / 1000).toFixed(0)} s), of it ${live[0]?.cpuMs.toFixed(0)} ms by the first sample (process start); ${last.cpuMs.toFixed(0)} ms over the whole run`);

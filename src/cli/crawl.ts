@@ -15,12 +15,11 @@ import { Crawler } from '../crawl/crawler.ts';
 import { CRAWLER_DEFAULTS, type CrawlerOptions } from '../crawl/crawler-options.ts';
 import type { CrawlerStats } from '../crawl/crawler-stats.ts';
 import { isPostgresUrl } from '../crawl/store/open.ts';
-import { openPostgresStore } from '../crawl/store/postgres.ts';
 import { openSqliteStore } from '../crawl/store/sqlite.ts';
 import type { CrawlStore } from '../crawl/store/types.ts';
 import { DEFAULT_CRAWL_DB, redact } from './crawl-flags.ts';
 import { ListenError, parseListenAddress, type ListenAddress } from '../web/listen.ts';
-import { MetricsServer } from '../web/metrics-server.ts';
+import type { MetricsServer } from '../web/metrics-server.ts';
 import type { MetricsHub } from '../web/metrics/hub.ts';
 import { newMetricsHub } from './metrics.ts';
 import { EXIT } from './exit.ts';
@@ -30,7 +29,7 @@ import { addTableOptions, dhtOptionsOf } from './settings.ts';
 import { createLogWriter } from './log-writer.ts';
 import { Retention } from '../crawl/retention.ts';
 import { IndexOpenError } from '../web/index/reader.ts';
-import { startIndex, type RunningIndex } from './serve-index.ts';
+import type { RunningIndex } from './serve-index.ts';
 import { ProgressReporter, formatSummary, type CrawlSummary, type ProgressStream } from './crawl-progress.ts';
 
 export { collectBootstrap, DEFAULT_CRAWL_DB, parseConcurrency, parseDb, parseDuration, parseHost, parseIds, parseSchema, redact } from './crawl-flags.ts';
@@ -119,7 +118,7 @@ export function checkCrawlFlags(flags: CrawlFlags): void {
 async function openStore(flags: CrawlFlags): Promise<CrawlStore> {
   try {
     return isPostgresUrl(flags.db)
-      ? await openPostgresStore({ url: flags.db, ...(flags.dbSchema ? { schema: flags.dbSchema } : {}) })
+      ? await (await import('../crawl/store/postgres.ts')).openPostgresStore({ url: flags.db, ...(flags.dbSchema ? { schema: flags.dbSchema } : {}) })
       : await openSqliteStore({ path: flags.db });
   } catch (error) {
     throw new CrawlSetupError(`cannot open the database ${redact(flags.db)}: ${error instanceof Error ? error.message : String(error)}`);
@@ -158,6 +157,8 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
   try {
     if (flags.serve !== undefined) {
       try {
+        // Loaded on use, as the metrics server and the PostgreSQL store are: a plain crawl starts without them.
+        const { startIndex } = await import('./serve-index.ts');
         index = await startIndex(flags.db, flags.serve, { ...(flags.dbSchema !== undefined ? { schema: flags.dbSchema } : {}), what: '--serve' });
       } catch (error) {
         if (error instanceof ListenError || error instanceof IndexOpenError) throw new CrawlSetupError(error.message);
@@ -287,6 +288,7 @@ export async function runCrawl(flags: CrawlFlags, io: CrawlIO, options: CrawlRun
 
 async function startMetricsServer(address: ListenAddress, hub: MetricsHub): Promise<MetricsServer> {
   try {
+    const { MetricsServer } = await import('../web/metrics-server.ts');
     return await MetricsServer.start(address, { hub, title: 'btdht crawl' });
   } catch (error) {
     if (error instanceof ListenError) throw new CrawlSetupError(error.message);

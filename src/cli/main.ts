@@ -2,24 +2,41 @@
  * The `btdht` command. One file per subcommand; this one only wires them and
  * turns errors into exit codes (exit.ts): a usage error (bad flag, config
  * file, state file) exits 2, a CliError its own code, anything else 1.
+ *
+ * A subcommand's file (and what it imports: the node, the crawler, SQLite,
+ * the web index) is loaded only when that subcommand runs: `btdht crawl`
+ * does not compile the index server or the demo swarm. Help and unknown
+ * commands load them all, so commander can list and suggest every one.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { registerNode } from './node.ts';
-import { registerGetPeers } from './get-peers.ts';
-import { registerAnnounce } from './announce.ts';
-import { registerPing } from './ping.ts';
-import { registerDemo } from './demo.ts';
-import { registerPut } from './put.ts';
-import { registerGet } from './get.ts';
-import { registerKeygen } from './keygen.ts';
-import { registerScrape } from './scrape.ts';
-import { registerCrawl } from './crawl.ts';
-import { registerCrawlDemo } from './crawl-demo.ts';
-import { registerServe } from './serve.ts';
 import { CliError, EXIT } from './exit.ts';
 
 export { InvalidArgumentError };
+
+type Register = (program: Command) => void;
+
+/** Every subcommand, in the order help lists them, with how to load its file. */
+const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
+  ['node', async () => (await import('./node.ts')).registerNode],
+  ['get-peers', async () => (await import('./get-peers.ts')).registerGetPeers],
+  ['announce', async () => (await import('./announce.ts')).registerAnnounce],
+  ['ping', async () => (await import('./ping.ts')).registerPing],
+  ['demo', async () => (await import('./demo.ts')).registerDemo],
+  ['put', async () => (await import('./put.ts')).registerPut],
+  ['get', async () => (await import('./get.ts')).registerGet],
+  ['keygen', async () => (await import('./keygen.ts')).registerKeygen],
+  ['scrape', async () => (await import('./scrape.ts')).registerScrape],
+  ['crawl', async () => (await import('./crawl.ts')).registerCrawl],
+  ['crawl-demo', async () => (await import('./crawl-demo.ts')).registerCrawlDemo],
+  ['serve', async () => (await import('./serve.ts')).registerServe],
+];
+
+/** The subcommands to register for `argv`: the one it names, else all of them. */
+async function registersFor(argv: string[]): Promise<Register[]> {
+  const named = COMMANDS.find(([name]) => name === argv[2]);
+  return Promise.all((named !== undefined ? [named] : COMMANDS).map(([, load]) => load()));
+}
 
 /** The package's version (package.json sits two folders up from src/cli and dist/cli alike). */
 export function packageVersion(): string {
@@ -36,18 +53,7 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError('(btdht <command> --help shows the usage)')
     // Throw instead of exiting, so the exit code is decided below (commander's own is 1 for usage errors).
     .exitOverride();
-  registerNode(program);
-  registerGetPeers(program);
-  registerAnnounce(program);
-  registerPing(program);
-  registerDemo(program);
-  registerPut(program);
-  registerGet(program);
-  registerKeygen(program);
-  registerScrape(program);
-  registerCrawl(program);
-  registerCrawlDemo(program);
-  registerServe(program);
+  for (const register of await registersFor(argv)) register(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -1,6 +1,6 @@
 /** `--metrics HOST:PORT` for `btdht node` and `btdht crawl`: Prometheus text at /metrics, the live dashboard at /. */
 import { ListenError, type ListenAddress } from '../web/listen.ts';
-import { MetricsServer } from '../web/metrics-server.ts';
+import type { MetricsServer } from '../web/metrics-server.ts';
 import type { MetricsHub } from '../web/metrics/hub.ts';
 import { EXIT } from './exit.ts';
 import { importOptional } from '../util/optional-dependency.ts';
@@ -23,6 +23,7 @@ export async function newMetricsHub(): Promise<MetricsHub> {
 export async function startMetrics(address: ListenAddress | undefined, hub: MetricsHub, title: string, print: (line: string) => void): Promise<MetricsServer | undefined | 'failed'> {
   if (address === undefined) return undefined;
   try {
+    const { MetricsServer } = await import('../web/metrics-server.ts');
     const server = await MetricsServer.start(address, { hub, title });
     print(`metrics: ${server.url}/metrics, dashboard: ${server.url}/`);
     return server;

@@ -121,6 +121,15 @@ describe.each(backends)('table answers on the %s backend', (backend) => {
           expect(core.answers.scan(datagram)).toBe(method);
           const answer = core.answers.answer(table, 8, parts);
           expect(plain(answer)).toEqual(plain(core.encodeKrpc(expected)));
+          // The same bytes written in scratch memory, and with the peers handed in as list items (`values` then unread).
+          expect(plain(core.answers.answerScratch(table, 8, parts))).toEqual(plain(answer));
+          if (parts.values) {
+            const prefix = parts.valueLength === 6 ? [0x36, 0x3a] : [0x31, 0x38, 0x3a];
+            const items: number[] = [];
+            for (let at = 0; at < parts.values.length; at += parts.valueLength) items.push(...prefix, ...parts.values.subarray(at, at + parts.valueLength));
+            const asItems = { ...parts, values: prng.bytes(parts.values.length), valueItems: Uint8Array.from(items) };
+            expect(plain(core.answers.answer(table, 8, asItems))).toEqual(plain(answer));
+          }
           if (target) expect(table.closest(target, 8).length).toBe(8 * (20 + table.addressLength));
         }
       }

@@ -59,13 +59,25 @@ export class JsTableAnswerer implements TableAnswerer {
   }
 
   answer(table: RoutingTable, k: number, parts: TableAnswerParts): Uint8Array {
+    return this.write(table, k, parts, false);
+  }
+
+  answerScratch(table: RoutingTable, k: number, parts: TableAnswerParts): Uint8Array {
+    return this.write(table, k, parts, true);
+  }
+
+  kept(): void {
+    this.writer.abandon();
+  }
+
+  private write(table: RoutingTable, k: number, parts: TableAnswerParts, scratch: boolean): Uint8Array {
     const query = this.last;
     if (this.method === TableMethod.None || query.y !== 'q') throw new Error('answer: the last scan was not a table query');
     const nodes = this.method === TableMethod.Ping ? undefined : table.closest(this.target(), k);
     const t = query.t;
     const datagram = query.datagram;
     const tStart = t.byteOffset - datagram.byteOffset;
-    return this.writer.write(datagram, tStart, tStart + t.length, nodes, table.addressLength === 18, parts);
+    return this.writer.write(datagram, tStart, tStart + t.length, nodes, table.addressLength === 18, parts, scratch);
   }
 }
 

@@ -92,12 +92,24 @@ export class WasmTableAnswerer implements TableAnswerer {
   }
 
   answer(table: RoutingTable, k: number, parts: TableAnswerParts): Uint8Array {
+    return this.write(table, k, parts, false);
+  }
+
+  answerScratch(table: RoutingTable, k: number, parts: TableAnswerParts): Uint8Array {
+    return this.write(table, k, parts, true);
+  }
+
+  kept(): void {
+    this.writer.abandon();
+  }
+
+  private write(table: RoutingTable, k: number, parts: TableAnswerParts, scratch: boolean): Uint8Array {
     if (this.method === TableMethod.None) throw new Error('answer: the last scan was not a table query');
     let nodes: Uint8Array | undefined;
     if (this.method !== TableMethod.Ping) {
       const target = this.target();
       nodes = table instanceof WasmRoutingTable ? table.closestView(target, k) : table.closest(target, k);
     }
-    return this.writer.write(this.datagram, this.tStart, this.tEnd, nodes, table.addressLength === 18, parts);
+    return this.writer.write(this.datagram, this.tStart, this.tEnd, nodes, table.addressLength === 18, parts, scratch);
   }
 }

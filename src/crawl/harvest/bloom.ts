@@ -64,6 +64,10 @@ export class BloomFilter {
   }
 
   has(key: string): boolean {
+    // Empty (nothing evicted yet, the whole of a short crawl): no probe. The
+    // bit array is megabytes the OS maps on first touch, so probing it would
+    // fault pages in (and grow RSS) only to read zeros.
+    if (this.#added === 0) return false;
     const a = hash32(key, this.#seedA);
     const b = hash32(key, this.#seedB) | 1;
     for (let i = 0; i < this.probes; i++) {

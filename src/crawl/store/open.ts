@@ -1,9 +1,9 @@
 /**
  * One string picks the backend, as the CLI's `--db` does: a postgres:// or
  * postgresql:// URL opens PostgreSQL, anything else is a SQLite file path.
+ * Each backend's module is loaded when a store of its kind is opened (the CLI
+ * reads isPostgresUrl from here and must not load both).
  */
-import { openPostgresStore } from './postgres.ts';
-import { openSqliteStore } from './sqlite.ts';
 import type { CrawlStore } from './types.ts';
 
 /**
@@ -23,6 +23,7 @@ export function isPostgresUrl(target: string): boolean {
  * await store.counts(); // { infohashes, torrents }
  * await store.close();
  */
-export function openCrawlStore(target: string): Promise<CrawlStore> {
-  return isPostgresUrl(target) ? openPostgresStore({ url: target }) : openSqliteStore({ path: target });
+export async function openCrawlStore(target: string): Promise<CrawlStore> {
+  if (isPostgresUrl(target)) return (await import('./postgres.ts')).openPostgresStore({ url: target });
+  return (await import('./sqlite.ts')).openSqliteStore({ path: target });
 }
