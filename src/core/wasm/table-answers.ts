@@ -9,6 +9,7 @@ import { TableMethod, type TableAnswerer, type TableAnswerParts } from '../answe
 import type { RoutingTable } from '../routing-types.ts';
 import type { TableAnswerWriter } from '../encode/table-answer.ts';
 import type { CoreMemory } from './memory.ts';
+import { viewOf } from '../../ground/views.ts';
 import type { KrpcDecoder } from './krpc-decode.ts';
 import { HAS_ID, HAS_INFO_HASH, HAS_RO, HAS_TARGET, SLOT_BODY_KEYS, SLOT_ID, SLOT_INFO_HASH, SLOT_METHOD, SLOT_PRESENT, SLOT_RO, SLOT_T, SLOT_TARGET, SLOT_Y } from './krpc-decode.ts';
 import { WasmRoutingTable } from './routing.ts';
@@ -78,7 +79,7 @@ export class WasmTableAnswerer implements TableAnswerer {
   }
 
   senderId(): Uint8Array {
-    return this.method === TableMethod.None ? EMPTY : new Uint8Array(this.datagram.buffer, this.datagram.byteOffset + this.idStart, 20);
+    return this.method === TableMethod.None ? EMPTY : viewOf(this.datagram, this.idStart, 20);
   }
 
   senderIdInto(out: Uint8Array): void {
@@ -91,7 +92,7 @@ export class WasmTableAnswerer implements TableAnswerer {
 
   target(): Uint8Array {
     if (this.method === TableMethod.None || this.method === TableMethod.Ping) return EMPTY;
-    return (this.targetView ??= new Uint8Array(this.datagram.buffer, this.datagram.byteOffset + this.targetStart, 20));
+    return (this.targetView ??= viewOf(this.datagram, this.targetStart, 20));
   }
 
   message(): KrpcMessage | KrpcDecodeFailure {
