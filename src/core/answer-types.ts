@@ -100,6 +100,10 @@ export interface TableAnswerer {
   senderId(): Uint8Array;
   /** The last scanned find_node `target` / get_peers `info_hash` (a view of the datagram). */
   target(): Uint8Array;
+  /** `senderId()` copied into `out` (20 bytes): no view made, for a caller with its own scratch. */
+  senderIdInto(out: Uint8Array): void;
+  /** `target()` copied into `out` (20 bytes; unchanged for a ping). */
+  targetInto(out: Uint8Array): void;
   /** The last scanned datagram as `decodeKrpc` gives it (without scanning it again). */
   message(): KrpcMessage | KrpcDecodeFailure;
   /**

@@ -54,6 +54,8 @@ export class TableAnswers {
   /** Refilled for every answer (the core writes it out synchronously and keeps nothing): no object per answer. */
   readonly #parts: TableAnswerParts = { id: new Uint8Array(0), ip: undefined, token: undefined, version: CLIENT_VERSION, valueItems: undefined };
 
+  readonly #sender = new Uint8Array(20);
+  readonly #target = new Uint8Array(20);
   /** queriesIn's slot of each TableMethod (index 0 unused): counted without a dictionary lookup. */
   readonly #counted: number[];
 
@@ -84,15 +86,19 @@ export class TableAnswers {
     const method = this.#method;
     deps.counters.queriesIn.incSlot(this.#counted[method]!);
     // BEP 43: a read-only node answers no queries, so it never enters our table.
-    if (!answers.readOnly) deps.routing.onQuery(answers.senderId(), from, now);
+    // The asker's id and the target as copies in our scratch (no view per answer): read here, kept by nobody.
+    const sender = this.#sender;
+    answers.senderIdInto(sender);
+    if (!answers.readOnly) deps.routing.onQuery(sender, from, now);
     const self = deps.self;
     let id: Uint8Array;
     let token: Uint8Array | undefined;
     let values: Uint8Array | undefined;
     // One id per node (crawler mode, oneIdPerNode): the asker's own id picks ours.
-    if (method === TableMethod.Ping) id = self.perNode === true ? answerId(self, from, answers.senderId(), undefined) : idFor(self, from);
+    if (method === TableMethod.Ping) id = self.perNode === true ? answerId(self, from, sender, undefined) : idFor(self, from);
     else {
-      const target = answers.target();
+      const target = this.#target;
+      answers.targetInto(target);
       id = self.perNode === true ? answerId(self, from, answers.senderId(), target) : idNear(self, target);
       if (method === TableMethod.GetPeers) {
         // A view into the token manager's scratch: the writer copies it.

@@ -87,6 +87,13 @@ describe.each(backends)('table answers on the %s backend', (backend) => {
     expect(answers.scan(datagram)).toBe(method);
     expect(plain(answers.senderId())).toEqual(plain(message.a.id));
     expect(plain(answers.target())).toEqual(plain(method === TableMethod.Ping ? new Uint8Array(0) : method === TableMethod.FindNode ? message.a.target : message.a.info_hash));
+    // The same bytes copied into the caller's scratch; a ping leaves the target scratch as it was.
+    const sender = new Uint8Array(20).fill(0xee);
+    const target = new Uint8Array(20).fill(0xee);
+    answers.senderIdInto(sender);
+    answers.targetInto(target);
+    expect(plain(sender)).toEqual(plain(message.a.id));
+    expect(plain(target)).toEqual(plain(method === TableMethod.Ping ? new Uint8Array(20).fill(0xee) : answers.target()));
   });
 
   it('answers as encodeKrpc writes the same response (IPv4 and IPv6 tables, with and without ip, token, v, stored peers)', () => {

@@ -44,6 +44,8 @@ describe.each(backends)('table answers on a node (%s core)', (backend) => {
       },
       senderId: () => inner.senderId(),
       target: () => inner.target(),
+      senderIdInto: (out) => inner.senderIdInto(out),
+      targetInto: (out) => inner.targetInto(out),
       message: () => {
         decodes++;
         return inner.message();

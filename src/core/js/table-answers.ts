@@ -47,6 +47,15 @@ export class JsTableAnswerer implements TableAnswerer {
     return this.last.y === 'q' ? this.last.a.id ?? EMPTY : EMPTY;
   }
 
+  senderIdInto(out: Uint8Array): void {
+    out.set(this.senderId());
+  }
+
+  targetInto(out: Uint8Array): void {
+    const target = this.target();
+    if (target.length === 20) out.set(target);
+  }
+
   target(): Uint8Array {
     if (this.last.y !== 'q') return EMPTY;
     if (this.method === TableMethod.FindNode) return this.last.a.target ?? EMPTY;
