@@ -20,13 +20,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromHex } from '../../src/util/hex.ts';
 import { parseInfo } from '../../src/crawl/metadata/info-dict.ts';
-import { fetchFromPeer, type PeerSessionContext } from '../../src/crawl/metadata/peer-session.ts';
+import { fetchFromPeer, type PeerSessionContext, type PeerSessionResult } from '../../src/crawl/metadata/peer-session.ts';
 import { verifyInfo } from '../../src/crawl/metadata/verify.ts';
 import { loadWireLibraries } from '../../src/crawl/metadata/wire-libraries.ts';
 import { PeerWire } from '../../src/crawl/metadata/peer-wire.ts';
 import type { WireLibraries } from '../../src/crawl/metadata/wire-libraries.ts';
 import { useGuardedMetadata } from './guarded-ut-metadata.ts';
-import { fetchFromPeerWithLibraries } from './library-session.ts';
+import { fetchFromPeerWithLibraries, type LibrarySessionContext } from './library-session.ts';
 import { createTcpConnector } from '../../src/transport/detect-tcp.ts';
 import type { TcpConnector } from '../../src/transport/tcp.ts';
 import { openSqliteStore } from '../../src/crawl/store/index.ts';
@@ -75,38 +75,27 @@ async function run(session: Session, peers: Peer[], count: number): Promise<{ us
 
 const LIMITS = { connectTimeoutMs: 5000, peerTimeoutMs: 20_000, maxMetadataSize: 10 * 1024 * 1024 };
 
-function leanSession(tcp: TcpConnector): Session {
-  const context: PeerSessionContext = {
-    tcp,
+type SessionFn<C> = (infohash: Uint8Array, peer: Peer, context: C, signal: AbortSignal) => Promise<PeerSessionResult>;
+
+/** A session function bound to a context of its own (no caps that the bench would hit), as Session. */
+function bind<C extends PeerSessionContext>(session: SessionFn<C>, context: Omit<C, keyof PeerSessionContext> & { tcp: TcpConnector }): Session {
+  const full = {
     peerId: new Uint8Array(20).fill(7),
     limits: LIMITS,
     counters: { connecting: 0, open: 0, bytesReceived: 0 },
     memory: { reserve: () => true, release: () => {} },
-  };
+    ...context,
+  } as unknown as C;
   const signal = new AbortController().signal;
   setMaxListeners(0, signal);
   return async (infohash, peer) => {
-    const r = await fetchFromPeer(infohash, peer, context, signal);
+    const r = await session(infohash, peer, full, signal);
     return r.ok ? r.info : undefined;
   };
 }
 
-function librarySession(tcp: TcpConnector, wire: WireLibraries): Session {
-  const context = {
-    tcp,
-    wire,
-    peerId: new Uint8Array(20).fill(7),
-    limits: { connectTimeoutMs: 5000, peerTimeoutMs: 20_000, maxMetadataSize: 10 * 1024 * 1024 },
-    counters: { connecting: 0, open: 0, bytesReceived: 0 },
-    memory: { reserve: () => true, release: () => {} },
-  };
-  const signal = new AbortController().signal;
-  setMaxListeners(0, signal);
-  return async (infohash, peer) => {
-    const r = await fetchFromPeerWithLibraries(infohash, peer, context, signal);
-    return r.ok ? r.info : undefined;
-  };
-}
+const leanSession = (tcp: TcpConnector): Session => bind(fetchFromPeer, { tcp });
+const librarySession = (tcp: TcpConnector, wire: WireLibraries): Session => bind<LibrarySessionContext>(fetchFromPeerWithLibraries, { tcp, wire });
 
 /** PeerWire alone: the recorded bytes in, the assembled dictionary out (synchronous). */
 function replayLean(infohash: Uint8Array, chunks: Uint8Array[]): void {

@@ -169,7 +169,8 @@ export function fetchFromPeer(
   });
 }
 
-function connectFailure(error: unknown): PeerFailure {
+/** A failed connect's reason, as the fetcher counts it. */
+export function connectFailure(error: unknown): PeerFailure {
   if (!(error instanceof TcpError)) return 'connect-failed';
   switch (error.code) {
     case 'timeout':
