@@ -41,8 +41,12 @@ function declining(answers: TableAnswerer): TableAnswerer {
     },
     senderId: () => answers.senderId(),
     target: () => answers.target(),
+    senderIdInto: (out) => answers.senderIdInto(out),
+    targetInto: (out) => answers.targetInto(out),
     message: () => answers.message(),
     answer: (table, k, parts) => answers.answer(table, k, parts),
+    answerScratch: (table, k, parts) => answers.answerScratch(table, k, parts),
+    kept: () => answers.kept(),
   };
 }
 

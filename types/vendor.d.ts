@@ -2,7 +2,13 @@
 declare module 'bencode' {
   const bencode: {
     encode(value: unknown): Uint8Array;
-    decode(bytes: Uint8Array, encoding?: string): unknown;
+    decode: {
+      (bytes: Uint8Array, encoding?: string): unknown;
+      /** Decode bytes[start, end) (a copy of that range). */
+      (bytes: Uint8Array, start: number, end: number, encoding?: string): unknown;
+      /** Where the last decode stopped, relative to its start: the first byte after the value. */
+      position: number;
+    };
   };
   export default bencode;
 }

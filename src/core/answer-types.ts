@@ -68,6 +68,12 @@ export interface TableAnswerParts {
   values?: Uint8Array | undefined;
   /** Bytes per peer in `values`: 6 (IPv4) or 18 (IPv6). */
   valueLength?: number;
+  /**
+   * get_peers: the stored peers already as bencoded list items (`6:` and 6
+   * bytes, or `18:` and 18 bytes, each), back to back: written between the
+   * `values` list's `l` and `e` in one copy. When given, `values` is not read.
+   */
+  valueItems?: Uint8Array | undefined;
 }
 
 /**
@@ -94,6 +100,10 @@ export interface TableAnswerer {
   senderId(): Uint8Array;
   /** The last scanned find_node `target` / get_peers `info_hash` (a view of the datagram). */
   target(): Uint8Array;
+  /** `senderId()` copied into `out` (20 bytes): no view made, for a caller with its own scratch. */
+  senderIdInto(out: Uint8Array): void;
+  /** `target()` copied into `out` (20 bytes; unchanged for a ping). */
+  targetInto(out: Uint8Array): void;
   /** The last scanned datagram as `decodeKrpc` gives it (without scanning it again). */
   message(): KrpcMessage | KrpcDecodeFailure;
   /**
@@ -103,4 +113,12 @@ export interface TableAnswerer {
    * an IPv6 table), ping only `id`. A fresh array.
    */
   answer(table: RoutingTable, k: number, parts: TableAnswerParts): Uint8Array;
+  /**
+   * `answer`'s bytes written in the core's scratch memory: a view, valid until
+   * the next answer, for a sender that is done with them when its send returns
+   * (Transport.sendScratch). If the sender keeps them, call `kept()`.
+   */
+  answerScratch(table: RoutingTable, k: number, parts: TableAnswerParts): Uint8Array;
+  /** The bytes of the last `answerScratch` stay with their reader: later answers are written elsewhere. */
+  kept(): void;
 }

@@ -259,7 +259,7 @@ export class Crawler {
 
   /** Wait for the node's bootstrap (a walk needs a routing table to start from), then read the store. */
   async #prepare(): Promise<void> {
-    // Fetching needs the optional peer-wire libraries: say what to install before anything starts.
+    // A runtime without TCP cannot fetch: say so before anything starts.
     await this.#fetcher?.ready();
     if (!this.#dht.ready) {
       await new Promise<void>((resolve) => {

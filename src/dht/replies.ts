@@ -61,11 +61,30 @@ export class Replies {
   /** Send an encoded answer to a query from `to`; `now`: the caller's clock reading, if it has one (the budget's). */
   sendAnswer(bytes: Uint8Array, to: Endpoint, now?: number): void {
     const budget = this.#deps.budget;
-    if (budget === undefined) this.#send(bytes, to);
+    if (budget === undefined) this.#send(bytes, to, false);
     else if (!budget.holdsAnswers) {
       budget.spend(this.#keyOf(to), now);
-      this.#send(bytes, to);
-    } else this.#admit(budget, bytes, to, now);
+      this.#send(bytes, to, false);
+    } else this.#admit(budget, bytes, to, now, false);
+  }
+
+  /** The transport sends from scratch memory (Transport.sendScratch): answers need not be fresh arrays. */
+  get sendsScratch(): boolean {
+    return this.#deps.transport.sendScratch !== undefined;
+  }
+
+  /**
+   * `sendAnswer` for bytes in the caller's scratch memory (only when
+   * `sendsScratch`): false when the transport kept them, and the caller must
+   * not write there again. An answer held for its budget is a copy.
+   */
+  sendScratchAnswer(bytes: Uint8Array, to: Endpoint, now?: number): boolean {
+    const budget = this.#deps.budget;
+    if (budget !== undefined) {
+      if (budget.holdsAnswers) return this.#admit(budget, bytes, to, now, true);
+      budget.spend(this.#keyOf(to), now);
+    }
+    return this.#send(bytes, to, true);
   }
 
   /** Answers waiting for their budget now. */
@@ -80,28 +99,33 @@ export class Replies {
     this.#held.clear();
   }
 
-  #admit(budget: DestinationBudget, bytes: Uint8Array, to: Endpoint, now: number | undefined): void {
+  /** Send now, hold a copy for later, or drop; false only when a scratch send kept `bytes`. */
+  #admit(budget: DestinationBudget, bytes: Uint8Array, to: Endpoint, now: number | undefined, scratch: boolean): boolean {
     const deps = this.#deps;
     const wait = this.#closed ? -1 : budget.admitAnswer(this.#keyOf(to), now);
-    if (wait === 0) return this.#send(bytes, to);
+    if (wait === 0) return this.#send(bytes, to, scratch);
     if (wait < 0 || this.#held.size >= MAX_HELD_ANSWERS || deps.clock === undefined) {
       deps.counters.drops.inc('answer-over-budget');
-      return;
+      return true;
     }
     // `bytes` may be the encoder's scratch: keep a copy.
     const copy = bytes.slice();
     const timer = deps.clock.setTimer(() => {
       this.#held.delete(timer);
-      this.#send(copy, to);
+      this.#send(copy, to, false);
     }, wait);
     this.#held.add(timer);
+    return true;
   }
 
-  #send(bytes: Uint8Array, to: Endpoint): void {
+  /** `scratch`: through Transport.sendScratch (false: it kept `bytes`). */
+  #send(bytes: Uint8Array, to: Endpoint, scratch: boolean): boolean {
     const deps = this.#deps;
     deps.counters.datagramsOut++;
     deps.counters.bytesOut += bytes.length;
+    if (scratch) return deps.transport.sendScratch!(bytes, to);
     deps.transport.send(bytes, to);
+    return true;
   }
 
   #keyOf(to: Endpoint): string {

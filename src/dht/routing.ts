@@ -193,7 +193,7 @@ export class RoutingUpkeep {
       .then(() => (this.#selfLookup = false));
   }
 
-  /** A node with `id` (20 bytes, checked) queried us; `now`: the receive path's clock reading, if it has one. */
+  /** A node with `id` (20 bytes, checked; read now, never kept: it may be scratch) queried us; `now`: the receive path's clock reading, if it has one. */
   onQuery(id: Uint8Array, from: Endpoint, now: number = this.#deps.clock.now()): void {
     if (this.#deps.self.table.seen(id, now, false) || this.#closed) return;
     if (this.#pinging.size >= this.#deps.maxPendingPings) return;
@@ -296,7 +296,8 @@ export class RoutingUpkeep {
     const endpoint = decodeCompactAddress(stale.address);
     if (!endpoint) return;
     this.#probing.add(key);
-    this.#probe(stale.id, endpoint, key, id, 0);
+    // A copy: `id` may be the caller's scratch (onQuery's), and the probe outlives this call.
+    this.#probe(stale.id, endpoint, key, id.slice(), 0);
   }
 
   /** Ping a questionable node (twice if need be); then, for a `newcomer` waiting in the cache, check its bucket again. */

@@ -40,7 +40,7 @@ export interface TableAnswerDeps {
   counters: NodeCounters;
   routing: RoutingUpkeep;
   tokens: TokenManager;
-  /** Read packed (compactPeers), the way the dispatcher's `get` draws them. */
+  /** Read as list items (peerItems), drawn the way the dispatcher's `get` draws them. */
   peers: MemoryPeerStore;
   scrape?: ScrapeResponder | undefined;
   replies: Replies;
@@ -52,10 +52,16 @@ export class TableAnswers {
   readonly #deps: TableAnswerDeps;
   #method: TableMethod = TableMethod.None;
   /** Refilled for every answer (the core writes it out synchronously and keeps nothing): no object per answer. */
-  readonly #parts: TableAnswerParts = { id: new Uint8Array(0), ip: undefined, token: undefined, version: CLIENT_VERSION, values: undefined, valueLength: 0 };
+  readonly #parts: TableAnswerParts = { id: new Uint8Array(0), ip: undefined, token: undefined, version: CLIENT_VERSION, valueItems: undefined };
+
+  readonly #sender = new Uint8Array(20);
+  readonly #target = new Uint8Array(20);
+  /** queriesIn's slot of each TableMethod (index 0 unused): counted without a dictionary lookup. */
+  readonly #counted: number[];
 
   constructor(deps: TableAnswerDeps) {
     this.#deps = deps;
+    this.#counted = TABLE_METHOD_NAMES.map((name) => (name === '' ? -1 : deps.counters.queriesIn.slot(name)));
   }
 
   /** Scan `datagram`; true when `answer` may answer it. Otherwise `message()` is the scanned message. */
@@ -78,18 +84,21 @@ export class TableAnswers {
     const deps = this.#deps;
     const answers = deps.core.answers;
     const method = this.#method;
-    deps.counters.queriesIn.inc(TABLE_METHOD_NAMES[method]);
+    deps.counters.queriesIn.incSlot(this.#counted[method]!);
     // BEP 43: a read-only node answers no queries, so it never enters our table.
-    if (!answers.readOnly) deps.routing.onQuery(answers.senderId(), from, now);
+    // The asker's id and the target as copies in our scratch (no view per answer): read here, kept by nobody.
+    const sender = this.#sender;
+    answers.senderIdInto(sender);
+    if (!answers.readOnly) deps.routing.onQuery(sender, from, now);
     const self = deps.self;
     let id: Uint8Array;
     let token: Uint8Array | undefined;
     let values: Uint8Array | undefined;
-    let valueLength = 0;
     // One id per node (crawler mode, oneIdPerNode): the asker's own id picks ours.
-    if (method === TableMethod.Ping) id = self.perNode === true ? answerId(self, from, answers.senderId(), undefined) : idFor(self, from);
+    if (method === TableMethod.Ping) id = self.perNode === true ? answerId(self, from, sender, undefined) : idFor(self, from);
     else {
-      const target = answers.target();
+      const target = this.#target;
+      answers.targetInto(target);
       id = self.perNode === true ? answerId(self, from, answers.senderId(), target) : idNear(self, target);
       if (method === TableMethod.GetPeers) {
         // A view into the token manager's scratch: the writer copies it.
@@ -101,20 +110,18 @@ export class TableAnswers {
         }
         // No token at the BEP 33 cap: nobody can announce more for this infohash.
         if (deps.scrape && !deps.scrape.acceptsAnnounces(target, now)) token = undefined;
-        // Peers of this infohash (a view of the store's scratch: written before the store runs again).
-        if (deps.peers.infohashCount > 0) {
-          valueLength = from.family === 4 ? 6 : 18;
-          values = deps.peers.compactPeers(target, maxValuesFor(valueLength), now);
-        }
+        // Peers of this infohash, as list items (a view of the store's scratch: written before the store runs again).
+        if (deps.peers.infohashCount > 0) values = deps.peers.peerItems(target, maxValuesFor(from.family === 4 ? 6 : 18), now);
       }
     }
     const parts = this.#parts;
     parts.id = id;
     parts.ip = deps.replies.compactOf(from);
     parts.token = token;
-    parts.values = values;
-    parts.valueLength = valueLength;
-    const bytes = answers.answer(self.table, deps.k, parts);
-    deps.replies.sendAnswer(bytes, from, now);
+    parts.valueItems = values;
+    const replies = deps.replies;
+    if (!replies.sendsScratch) replies.sendAnswer(answers.answer(self.table, deps.k, parts), from, now);
+    // No fresh array per answer: the transport copies it out (or keeps it, and the core writes on elsewhere).
+    else if (!replies.sendScratchAnswer(answers.answerScratch(self.table, deps.k, parts), from, now)) answers.kept();
   }
 }

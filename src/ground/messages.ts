@@ -7,6 +7,7 @@
  * and stay readable through `body` (the raw bencoded `a` / `r` dictionary).
  */
 import type { BencodeDict } from './bencode.ts';
+import { viewOf } from './views.ts';
 
 /**
  * Arguments of a query (`a`), the fields of BEP 5 plus BEP 32's `want`.
@@ -154,8 +155,7 @@ class ValuesIterator implements Iterator<Uint8Array> {
     }
     this.#p = start + length;
     this.#left--;
-    // Not subarray: its species lookup costs as much as the view itself.
-    return { done: false, value: new Uint8Array(b.buffer, b.byteOffset + start, length) };
+    return { done: false, value: viewOf(b, start, length) };
   }
 }
 

@@ -14,6 +14,18 @@ import type { DatagramHandler, Transport } from './types.ts';
 /** A big kernel queue absorbs bursts (a crawler's replies arrive in waves). */
 const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Node's dgram copies a datagram into the kernel inside send() unless libuv
+ * queues it (the socket's buffer is full), and then getSendQueueCount() > 0
+ * until it is sent. Bun and Deno run this adapter with their own dgram: there
+ * a scratch send is not offered (the node sends fresh arrays).
+ */
+const SCRATCH_SENDS =
+  typeof (globalThis as { Bun?: unknown }).Bun === 'undefined' &&
+  typeof (globalThis as { Deno?: unknown }).Deno === 'undefined' &&
+  typeof process !== 'undefined' &&
+  typeof process.versions?.node === 'string';
+
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
 
 export class NodeUdpTransport implements Transport {
@@ -86,6 +98,15 @@ export class NodeUdpTransport implements Transport {
       this.#report(toError(error));
     }
   }
+
+  /** Transport.sendScratch, on Node only (see SCRATCH_SENDS): `data` is free again unless a send is queued. */
+  readonly sendScratch: ((data: Uint8Array, to: Endpoint) => boolean) | undefined = SCRATCH_SENDS
+    ? (data, to) => {
+        this.send(data, to);
+        const socket = this.#socket;
+        return socket === undefined || socket.getSendQueueCount() === 0;
+      }
+    : undefined;
 
   close(): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;

@@ -35,6 +35,14 @@ export interface Transport {
    * The socket may still read `data` after this returns: do not modify it afterwards.
    */
   send(data: Uint8Array, to: Endpoint): void;
+  /**
+   * Send one datagram from the caller's scratch memory, which the caller will
+   * write again after this returns. Returns true when the transport is done
+   * with `data` (the OS copied it), false when it still holds a reference (a
+   * send queued for later): the caller must then leave `data` alone for good.
+   * Optional: a transport that cannot tell leaves it out and gets `send`.
+   */
+  sendScratch?(data: Uint8Array, to: Endpoint): boolean;
   /** The bound address, once listening. */
   readonly local: Endpoint | undefined;
   /** Stop receiving and release the socket. Idempotent. */

@@ -87,6 +87,13 @@ describe.each(backends)('table answers on the %s backend', (backend) => {
     expect(answers.scan(datagram)).toBe(method);
     expect(plain(answers.senderId())).toEqual(plain(message.a.id));
     expect(plain(answers.target())).toEqual(plain(method === TableMethod.Ping ? new Uint8Array(0) : method === TableMethod.FindNode ? message.a.target : message.a.info_hash));
+    // The same bytes copied into the caller's scratch; a ping leaves the target scratch as it was.
+    const sender = new Uint8Array(20).fill(0xee);
+    const target = new Uint8Array(20).fill(0xee);
+    answers.senderIdInto(sender);
+    answers.targetInto(target);
+    expect(plain(sender)).toEqual(plain(message.a.id));
+    expect(plain(target)).toEqual(plain(method === TableMethod.Ping ? new Uint8Array(20).fill(0xee) : answers.target()));
   });
 
   it('answers as encodeKrpc writes the same response (IPv4 and IPv6 tables, with and without ip, token, v, stored peers)', () => {
@@ -121,6 +128,15 @@ describe.each(backends)('table answers on the %s backend', (backend) => {
           expect(core.answers.scan(datagram)).toBe(method);
           const answer = core.answers.answer(table, 8, parts);
           expect(plain(answer)).toEqual(plain(core.encodeKrpc(expected)));
+          // The same bytes written in scratch memory, and with the peers handed in as list items (`values` then unread).
+          expect(plain(core.answers.answerScratch(table, 8, parts))).toEqual(plain(answer));
+          if (parts.values) {
+            const prefix = parts.valueLength === 6 ? [0x36, 0x3a] : [0x31, 0x38, 0x3a];
+            const items: number[] = [];
+            for (let at = 0; at < parts.values.length; at += parts.valueLength) items.push(...prefix, ...parts.values.subarray(at, at + parts.valueLength));
+            const asItems = { ...parts, values: prng.bytes(parts.values.length), valueItems: Uint8Array.from(items) };
+            expect(plain(core.answers.answer(table, 8, asItems))).toEqual(plain(answer));
+          }
           if (target) expect(table.closest(target, 8).length).toBe(8 * (20 + table.addressLength));
         }
       }

@@ -78,6 +78,30 @@ describe('MemoryPeerStore', () => {
     expect(a.map(bytesKey)).not.toEqual(b.map(bytesKey));
   });
 
+  it('peerItems: the same draw as compactPeers, each peer as a bencoded list item (IPv4 and IPv6, all or a subset)', () => {
+    for (const length of [6, 18] as const) {
+      for (const count of [3, 500]) {
+        const packed = new MemoryPeerStore({ random: seededRandom(5), peerLength: length });
+        const items = new MemoryPeerStore({ random: seededRandom(5), peerLength: length });
+        for (let i = 0; i < count; i++) {
+          const p = length === 6 ? peer(i) : encodeCompactAddress(`fd00::${(i + 1).toString(16)}`, 6881)!;
+          packed.add(ih(1), p, 0);
+          items.add(ih(1), p, 0);
+        }
+        for (let round = 0; round < 3; round++) {
+          const want = packed.compactPeers(ih(1), 100, 0).slice();
+          const got = items.peerItems(ih(1), 100, 0).slice();
+          const prefix = length === 6 ? '6:' : '18:';
+          const expected: number[] = [];
+          for (let at = 0; at < want.length; at += length) expected.push(...Buffer.from(prefix), ...want.subarray(at, at + length));
+          expect(Buffer.from(got).toString('hex')).toBe(Buffer.from(expected).toString('hex'));
+          expect(want.length).toBe(Math.min(count, 100) * length);
+        }
+        expect(items.peerItems(ih(2), 100, 0)).toHaveLength(0);
+      }
+    }
+  });
+
   it('sizes get_peers answers to a packet: 100 IPv4 peers, fewer IPv6 ones', () => {
     expect(maxValuesFor(6)).toBe(100);
     expect(maxValuesFor(18)).toBeLessThan(100);

@@ -13,7 +13,9 @@ import type { TableAnswerer } from '../../src/core/answer-types.ts';
 import type { KrpcResponse, OutgoingQuery } from '../../src/ground/messages.ts';
 import type { Endpoint } from '../../src/ground/address.ts';
 import { toHex } from '../../src/util/hex.ts';
-import { id, startTestNode, v4 } from './helpers.ts';
+import { DHT } from '../../src/dht/dht.ts';
+import { seededRandom } from '../../src/ground/random.ts';
+import { FakeTransport, ManualClock, flush, id, startTestNode, v4 } from './helpers.ts';
 import type { TestNode } from './helpers.ts';
 
 const alice = v4('192.0.2.1', 4000);
@@ -42,6 +44,8 @@ describe.each(backends)('table answers on a node (%s core)', (backend) => {
       },
       senderId: () => inner.senderId(),
       target: () => inner.target(),
+      senderIdInto: (out) => inner.senderIdInto(out),
+      targetInto: (out) => inner.targetInto(out),
       message: () => {
         decodes++;
         return inner.message();
@@ -50,6 +54,11 @@ describe.each(backends)('table answers on a node (%s core)', (backend) => {
         answered++;
         return inner.answer(table, k, parts);
       },
+      answerScratch: (table, k, parts) => {
+        answered++;
+        return inner.answerScratch(table, k, parts);
+      },
+      kept: () => inner.kept(),
     };
     let table: ReturnType<Core['createRoutingTable']> | undefined;
     core = {
@@ -168,5 +177,54 @@ describe.each(backends)('table answers on a node (%s core)', (backend) => {
     }
     // The short id got the dispatcher's 203.
     expect(core.decodeKrpc(send(others[3]!, alice).answers[0]!)).toMatchObject({ y: 'e', e: { code: 203 } });
+  });
+});
+
+/** A FakeTransport that sends from the node's scratch memory and keeps every third datagram (a send queued by the OS layer). */
+class ScratchTransport extends FakeTransport {
+  /** Every datagram handed to sendScratch, uncopied, with a copy made at the send and whether it was kept. */
+  readonly scratch: Array<{ data: Uint8Array; copy: Uint8Array; kept: boolean }> = [];
+
+  sendScratch(data: Uint8Array, to: Endpoint): boolean {
+    const kept = this.scratch.length % 3 === 2;
+    this.scratch.push({ data, copy: data.slice(), kept });
+    this.send(data, to);
+    return !kept;
+  }
+}
+
+describe.each(backends)('table answers sent from scratch memory (%s core)', (backend) => {
+  it('answers as fresh arrays would, and never writes again where the transport kept a datagram', async () => {
+    const core = await loadCore(backend);
+    const transport = new ScratchTransport();
+    const dht = new DHT({ core, transport, clock: new ManualClock(), random: seededRandom(7), bootstrap: [], maintenance: false, id: 'aa'.repeat(20) });
+    await dht.start();
+    await flush();
+    try {
+      const queries: OutgoingQuery[] = [];
+      for (let i = 0; i < 30; i++) {
+        const t = Uint8Array.of(i, i + 1);
+        const a = { id: id(1 + (i % 5)) };
+        queries.push(i % 3 === 0 ? { y: 'q', t, q: 'ping', a } : i % 3 === 1 ? { y: 'q', t, q: 'find_node', a: { ...a, target: id(i) } } : { y: 'q', t, q: 'get_peers', a: { ...a, info_hash: id(i) } });
+      }
+      transport.take();
+      for (const query of queries) transport.deliver(core.encodeKrpc(query), alice);
+      const fast = transport.take().filter((sent) => sent.to.port === alice.port && core.decodeKrpc(sent.data).y === 'r');
+      expect(fast).toHaveLength(queries.length);
+      expect(transport.scratch).toHaveLength(queries.length);
+      // What the transport kept still holds the answer it was given.
+      const kept = transport.scratch.filter((s) => s.kept);
+      expect(kept.length).toBe(10);
+      for (const s of kept) expect(toHex(s.data)).toBe(toHex(s.copy));
+      // The same answers through the dispatcher (hooks send the methods there), as fresh arrays.
+      const offs = ['ping', 'find_node', 'get_peers'].map((method) => dht.onQuery(method, () => undefined));
+      for (const query of queries) transport.deliver(core.encodeKrpc(query), alice);
+      for (const off of offs) off();
+      const slow = transport.take().filter((sent) => sent.to.port === alice.port && core.decodeKrpc(sent.data).y === 'r');
+      expect(transport.scratch).toHaveLength(queries.length);
+      expect(slow.map((sent) => toHex(sent.data))).toEqual(fast.map((sent) => toHex(sent.data)));
+    } finally {
+      await dht.stop();
+    }
   });
 });

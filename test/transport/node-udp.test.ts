@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { NodeUdpTransport } from '../../src/transport/node-udp.ts';
 import type { Endpoint } from '../../src/ground/address.ts';
 
@@ -141,6 +143,50 @@ describe('NodeUdpTransport on loopback', () => {
     }
     expect(seen.size).toBeGreaterThanOrEqual(950);
     expect([...seen].every((i) => i >= 0 && i < 1000)).toBe(true);
+  });
+
+  it('sendScratch (Node only): the datagram is copied out inside the call, so the caller may write its buffer at once', async () => {
+    const a = transport('127.0.0.1');
+    const b = transport('127.0.0.1');
+    if (onDeno) {
+      expect(a.sendScratch).toBeUndefined();
+      return;
+    }
+    const got: string[] = [];
+    await a.listen(() => {});
+    const localB = await b.listen((data) => got.push(Buffer.from(data).toString()));
+    const scratch = new Uint8Array(5);
+    const free: boolean[] = [];
+    for (const word of ['alpha', 'bravo', 'delta']) {
+      scratch.set(new TextEncoder().encode(word));
+      free.push(a.sendScratch!(scratch, localB));
+    }
+    scratch.fill(0x58);
+    expect(free).toEqual([true, true, true]);
+    expect(await waitFor(() => got.length === 3, 2000)).toBe(true);
+    expect(got).toEqual(['alpha', 'bravo', 'delta']);
+  });
+
+  it('sendScratch says the transport kept the datagram when Node queues the send (node --test-udp-no-try-send)', async () => {
+    if (onDeno) return;
+    // Node's own switch for its queued send path: every send waits in libuv's queue, holding the buffer.
+    const script = `
+      import { NodeUdpTransport } from ${JSON.stringify(new URL('../../src/transport/node-udp.ts', import.meta.url).href)};
+      const a = new NodeUdpTransport({ host: '127.0.0.1' });
+      const b = new NodeUdpTransport({ host: '127.0.0.1' });
+      const got = [];
+      await a.listen(() => {});
+      const to = await b.listen((data) => got.push(Buffer.from(data).toString()));
+      const scratch = new TextEncoder().encode('kept!');
+      const free = a.sendScratch(scratch, to);
+      const deadline = Date.now() + 5000;
+      while (got.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      console.log(JSON.stringify({ free, got }));
+      await a.close();
+      await b.close();
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--test-udp-no-try-send', '--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 });
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ free: false, got: ['kept!'] });
   });
 
   it('works over IPv6 loopback', async () => {

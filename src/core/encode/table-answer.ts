@@ -26,8 +26,17 @@ export class TableAnswerWriter {
     this.w = new ByteWriter(results);
   }
 
-  /** `t` is `datagram[tStart, tEnd)`; `nodes` (undefined for ping) goes under `nodes6` when `ipv6`. */
-  write(datagram: Uint8Array, tStart: number, tEnd: number, nodes: Uint8Array | undefined, ipv6: boolean, parts: TableAnswerParts): Uint8Array {
+  /** The bytes of the last `write(…, true)` are kept by their reader: the next answers go to fresh memory. */
+  abandon(): void {
+    this.w.abandon();
+  }
+
+  /**
+   * `t` is `datagram[tStart, tEnd)`; `nodes` (undefined for ping) goes under
+   * `nodes6` when `ipv6`. `scratch`: the answer as a view of the writer's
+   * buffer, valid until the next write (otherwise a fresh array).
+   */
+  write(datagram: Uint8Array, tStart: number, tEnd: number, nodes: Uint8Array | undefined, ipv6: boolean, parts: TableAnswerParts, scratch = false): Uint8Array {
     const w = this.w;
     w.pos = 0;
     try {
@@ -50,7 +59,13 @@ export class TableAnswerWriter {
       }
       const values = parts.values;
       const length = parts.valueLength ?? 0;
-      if (values !== undefined && values.length >= length && length > 0 && length < 100) {
+      const items = parts.valueItems;
+      if (items !== undefined) {
+        if (items.length > 0) {
+          w.raw(KEY_VALUES);
+          w.list(items);
+        }
+      } else if (values !== undefined && values.length >= length && length > 0 && length < 100) {
         // The stored peers as a list of byte strings, straight from their packed copy.
         w.raw(KEY_VALUES);
         w.packedList(values, length);
@@ -63,7 +78,7 @@ export class TableAnswerWriter {
         w.bytes(parts.version);
       }
       w.raw(TAIL_R);
-      return w.take();
+      return scratch ? w.view() : w.take();
     } finally {
       w.pos = 0;
     }

@@ -32,6 +32,23 @@ export class ByteWriter {
     return out;
   }
 
+  /**
+   * The bytes written, as a view of the writer's buffer (no copy), valid until
+   * the next write; the writer is reset.
+   */
+  view(): Uint8Array {
+    const out = this.views.get(this.pos);
+    if (this.buf.length > KEEP_AT_MOST) this.replace(new Uint8Array(INITIAL));
+    this.pos = 0;
+    return out;
+  }
+
+  /** The last `view()` stays with whoever holds it: write on in fresh memory. */
+  abandon(): void {
+    this.replace(new Uint8Array(INITIAL));
+    this.pos = 0;
+  }
+
   private replace(buf: Uint8Array): void {
     this.buf = buf;
     this.views.reset(buf, 0);
@@ -135,6 +152,17 @@ export class ByteWriter {
       p += n;
     }
     this.pos = p;
+  }
+
+  /** `l<items>e`: list items already bencoded, back to back, in one copy. */
+  list(items: Uint8Array): void {
+    const n = items.length;
+    this.room(n + 2);
+    const buf = this.buf;
+    buf[this.pos++] = 0x6c;
+    buf.set(items, this.pos);
+    this.pos += n;
+    buf[this.pos++] = 0x65;
   }
 
   /**

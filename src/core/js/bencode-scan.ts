@@ -9,6 +9,7 @@
  */
 import { MAX_DEPTH, MAX_INTEGER_DIGITS, MAX_ITEMS } from '../bencode-types.ts';
 import { type DecodeErrorCode } from '../../ground/bencode.ts';
+import { bufferOf, byteOffsetOf } from '../../ground/views.ts';
 import { bodyKeyIndex, topKeyIndex, TOP_A, TOP_R } from './krpc-fields.ts';
 
 export const CH_0 = 0x30;
@@ -61,8 +62,8 @@ export class BencodeScanner {
     this.bytes = bytes;
     this.len = bytes.length;
     this.items = 0;
-    this.buffer = bytes.buffer;
-    this.base = bytes.byteOffset;
+    this.buffer = bufferOf(bytes);
+    this.base = byteOffsetOf(bytes);
   }
 
   /**

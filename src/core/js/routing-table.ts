@@ -126,11 +126,11 @@ function snapshot(e: Entry): RoutingNode {
 }
 
 /**
- * closest() results are carved from shared 8 KiB blocks (a view on an existing
+ * closest() results are carved from shared 32 KiB blocks (a view on an existing
  * ArrayBuffer costs a fraction of a fresh allocation), as the core's results
  * are: each result is its own range; a held result keeps its block alive.
  */
-const BLOCK_SIZE = 8192;
+const BLOCK_SIZE = 32768;
 let block = new ArrayBuffer(BLOCK_SIZE);
 let blockUsed = 0;
 

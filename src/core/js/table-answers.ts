@@ -47,6 +47,15 @@ export class JsTableAnswerer implements TableAnswerer {
     return this.last.y === 'q' ? this.last.a.id ?? EMPTY : EMPTY;
   }
 
+  senderIdInto(out: Uint8Array): void {
+    out.set(this.senderId());
+  }
+
+  targetInto(out: Uint8Array): void {
+    const target = this.target();
+    if (target.length === 20) out.set(target);
+  }
+
   target(): Uint8Array {
     if (this.last.y !== 'q') return EMPTY;
     if (this.method === TableMethod.FindNode) return this.last.a.target ?? EMPTY;
@@ -59,13 +68,25 @@ export class JsTableAnswerer implements TableAnswerer {
   }
 
   answer(table: RoutingTable, k: number, parts: TableAnswerParts): Uint8Array {
+    return this.write(table, k, parts, false);
+  }
+
+  answerScratch(table: RoutingTable, k: number, parts: TableAnswerParts): Uint8Array {
+    return this.write(table, k, parts, true);
+  }
+
+  kept(): void {
+    this.writer.abandon();
+  }
+
+  private write(table: RoutingTable, k: number, parts: TableAnswerParts, scratch: boolean): Uint8Array {
     const query = this.last;
     if (this.method === TableMethod.None || query.y !== 'q') throw new Error('answer: the last scan was not a table query');
     const nodes = this.method === TableMethod.Ping ? undefined : table.closest(this.target(), k);
     const t = query.t;
     const datagram = query.datagram;
     const tStart = t.byteOffset - datagram.byteOffset;
-    return this.writer.write(datagram, tStart, tStart + t.length, nodes, table.addressLength === 18, parts);
+    return this.writer.write(datagram, tStart, tStart + t.length, nodes, table.addressLength === 18, parts, scratch);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { KrpcDecodeErrorCode, KrpcDecodeFailure, KrpcError, KrpcMessage, KrpcQuery, KrpcResponse, QueryArgs, ReceivedValues } from '../../ground/messages.ts';
 import { ValuesView } from '../../ground/messages.ts';
+import { bufferOf, byteOffsetOf } from '../../ground/views.ts';
 import { latin1Decode } from '../latin1.ts';
 import { DECODE_ERRORS } from './bencode.ts';
 import type { CoreMemory } from './memory.ts';
@@ -64,14 +65,6 @@ const FIELDS = [
 const METHODS = ['', 'ping', 'find_node', 'get_peers', 'announce_peer', 'get', 'put', 'sample_infohashes'] as const;
 
 const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-/**
- * The typed-array getters of `buffer` and `byteOffset`, called directly: V8
- * (11.x) inlines such a call, not the property read (a LoadIC into a builtin,
- * ~10-15 ns each, a quarter of a ping's decode).
- */
-const TYPED_ARRAY = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const bufferOf = Object.getOwnPropertyDescriptor(TYPED_ARRAY, 'buffer')!.get as (this: Uint8Array) => ArrayBufferLike;
-const byteOffsetOf = Object.getOwnPropertyDescriptor(TYPED_ARRAY, 'byteOffset')!.get as (this: Uint8Array) => number;
 const EMPTY_BUFFER = new ArrayBuffer(0);
 
 export class KrpcDecoder {
@@ -118,8 +111,8 @@ export class KrpcDecoder {
 
   /** The message of the last scan (of `datagram`, which returned `status`). Never throws for a scanned datagram. */
   messageOf(datagram: Uint8Array, status: number): KrpcMessage | KrpcDecodeFailure {
-    const buffer = bufferOf.call(datagram);
-    const base = byteOffsetOf.call(datagram);
+    const buffer = bufferOf(datagram);
+    const base = byteOffsetOf(datagram);
     if (status === 0) {
       const s = this.mem.i32;
       const at = this.mem.slots >>> 2;

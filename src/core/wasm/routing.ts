@@ -40,6 +40,8 @@ const NEED_GROW = -1;
 /** Buckets a new region holds; doubled when a split needs more. */
 const INITIAL_CAPACITY = 16;
 const ID_LENGTH = 20;
+/** Most nodes asked of closest() whose answer always fits OUTPUT (38 B each) and WORK (24 B each). */
+const FIXED_K = 1024;
 
 const STATES: readonly NodeState[] = ['good', 'questionable', 'bad'];
 const FAILED: readonly ('failed' | 'bad' | 'removed')[] = ['failed', 'bad', 'removed'];
@@ -249,21 +251,31 @@ export class WasmRoutingTable implements RoutingTable {
     return mem.exports.tableClosest(table, args, want, out, work, compact ? 1 : 0);
   }
 
-  closest(target: Uint8Array, k: number): Uint8Array {
+  /**
+   * The selection as compact node info; returns a view of it in linear memory.
+   * The common case in a few steps: a whole number of nodes whose answer fits
+   * OUTPUT and WORK, on a live table, for a 20-byte target.
+   */
+  private selectCompact(target: Uint8Array, k: number): Uint8Array {
+    const region = this.region;
+    const mem = this.mem;
+    if (region !== undefined && (k | 0) === k && k >= 1 && k <= FIXED_K && isId(target)) {
+      const count = mem.exports.tableClosest(region.ptr, this.putId(target), k, mem.output, mem.work, 1);
+      return mem.outputViews.get(count * (ID_LENGTH + this.addressLength));
+    }
     const count = this.select(target, k, true);
     const out = this.selected;
     const n = count * (ID_LENGTH + this.addressLength);
-    const mem = this.mem;
-    return this.results.take(out === mem.output ? mem.outputViews.get(n) : mem.u8.subarray(out, out + n));
+    return out === mem.output ? mem.outputViews.get(n) : mem.u8.subarray(out, out + n);
+  }
+
+  closest(target: Uint8Array, k: number): Uint8Array {
+    return this.results.take(this.selectCompact(target, k));
   }
 
   /** `closest` as a view of linear memory, valid until the next call into the core (the answer writer copies it). */
   closestView(target: Uint8Array, k: number): Uint8Array {
-    const count = this.select(target, k, true);
-    const out = this.selected;
-    const n = count * (ID_LENGTH + this.addressLength);
-    const mem = this.mem;
-    return out === mem.output ? mem.outputViews.get(n) : mem.u8.subarray(out, out + n);
+    return this.selectCompact(target, k);
   }
 
   closestNodes(target: Uint8Array, k: number): RoutingNode[] {

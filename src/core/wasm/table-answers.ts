@@ -9,6 +9,7 @@ import { TableMethod, type TableAnswerer, type TableAnswerParts } from '../answe
 import type { RoutingTable } from '../routing-types.ts';
 import type { TableAnswerWriter } from '../encode/table-answer.ts';
 import type { CoreMemory } from './memory.ts';
+import { viewOf } from '../../ground/views.ts';
 import type { KrpcDecoder } from './krpc-decode.ts';
 import { HAS_ID, HAS_INFO_HASH, HAS_RO, HAS_TARGET, SLOT_BODY_KEYS, SLOT_ID, SLOT_INFO_HASH, SLOT_METHOD, SLOT_PRESENT, SLOT_RO, SLOT_T, SLOT_TARGET, SLOT_Y } from './krpc-decode.ts';
 import { WasmRoutingTable } from './routing.ts';
@@ -27,6 +28,7 @@ export class WasmTableAnswerer implements TableAnswerer {
   private targetStart = 0;
   /** The target's view, made once per scan (the node reads it, then answer() again). */
   private targetView: Uint8Array | undefined;
+  private readonly targetBytes = new Uint8Array(20);
 
   constructor(
     private readonly mem: CoreMemory,
@@ -77,12 +79,20 @@ export class WasmTableAnswerer implements TableAnswerer {
   }
 
   senderId(): Uint8Array {
-    return this.method === TableMethod.None ? EMPTY : new Uint8Array(this.datagram.buffer, this.datagram.byteOffset + this.idStart, 20);
+    return this.method === TableMethod.None ? EMPTY : viewOf(this.datagram, this.idStart, 20);
+  }
+
+  senderIdInto(out: Uint8Array): void {
+    if (this.method !== TableMethod.None) copy20(this.datagram, this.idStart, out);
+  }
+
+  targetInto(out: Uint8Array): void {
+    if (this.method !== TableMethod.None && this.method !== TableMethod.Ping) copy20(this.datagram, this.targetStart, out);
   }
 
   target(): Uint8Array {
     if (this.method === TableMethod.None || this.method === TableMethod.Ping) return EMPTY;
-    return (this.targetView ??= new Uint8Array(this.datagram.buffer, this.datagram.byteOffset + this.targetStart, 20));
+    return (this.targetView ??= viewOf(this.datagram, this.targetStart, 20));
   }
 
   message(): KrpcMessage | KrpcDecodeFailure {
@@ -92,12 +102,34 @@ export class WasmTableAnswerer implements TableAnswerer {
   }
 
   answer(table: RoutingTable, k: number, parts: TableAnswerParts): Uint8Array {
+    return this.write(table, k, parts, false);
+  }
+
+  answerScratch(table: RoutingTable, k: number, parts: TableAnswerParts): Uint8Array {
+    return this.write(table, k, parts, true);
+  }
+
+  kept(): void {
+    this.writer.abandon();
+  }
+
+  private write(table: RoutingTable, k: number, parts: TableAnswerParts, scratch: boolean): Uint8Array {
     if (this.method === TableMethod.None) throw new Error('answer: the last scan was not a table query');
     let nodes: Uint8Array | undefined;
     if (this.method !== TableMethod.Ping) {
-      const target = this.target();
+      // The table copies the target into linear memory: a scratch copy of it here, not a view per answer.
+      const target = this.targetBytes;
+      copy20(this.datagram, this.targetStart, target);
       nodes = table instanceof WasmRoutingTable ? table.closestView(target, k) : table.closest(target, k);
     }
-    return this.writer.write(this.datagram, this.tStart, this.tEnd, nodes, table.addressLength === 18, parts);
+    return this.writer.write(this.datagram, this.tStart, this.tEnd, nodes, table.addressLength === 18, parts, scratch);
   }
+}
+
+/** 20 bytes of `from` at `at` into `out` (unrolled: cheaper than a view or a loop at this size). */
+function copy20(from: Uint8Array, at: number, out: Uint8Array): void {
+  out[0] = from[at]!; out[1] = from[at + 1]!; out[2] = from[at + 2]!; out[3] = from[at + 3]!; out[4] = from[at + 4]!;
+  out[5] = from[at + 5]!; out[6] = from[at + 6]!; out[7] = from[at + 7]!; out[8] = from[at + 8]!; out[9] = from[at + 9]!;
+  out[10] = from[at + 10]!; out[11] = from[at + 11]!; out[12] = from[at + 12]!; out[13] = from[at + 13]!; out[14] = from[at + 14]!;
+  out[15] = from[at + 15]!; out[16] = from[at + 16]!; out[17] = from[at + 17]!; out[18] = from[at + 18]!; out[19] = from[at + 19]!;
 }

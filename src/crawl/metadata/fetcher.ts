@@ -15,7 +15,6 @@ import { parseInfo } from './info-dict.ts';
 import { PenaltyBox } from './penalty-box.ts';
 import { fetchFromPeer, type MetadataMemory, type PeerSessionContext, type SessionCounters } from './peer-session.ts';
 import { ConnectionSlots } from './slots.ts';
-import { loadWireLibraries } from './wire-libraries.ts';
 import {
   HOSTILE_FAILURES,
   type FetchFailure,
@@ -79,8 +78,6 @@ const PEER_FAILURES: readonly PeerFailure[] = [
 
 interface Job {
   promise: Promise<FetchResult>;
-  /** What fetch() hands out (every caller of one infohash the same): rejects when the libraries are missing. */
-  given?: Promise<FetchResult>;
   addPeers(peers: Iterable<PeerAddress>): void;
   cancel(): void;
 }
@@ -90,7 +87,7 @@ type Settings = typeof METADATA_DEFAULTS;
 /**
  * @example
  * import { MetadataFetcher } from 'btdht/crawl';
- * const fetcher = new MetadataFetcher(); // needs bittorrent-protocol and ut_metadata installed
+ * const fetcher = new MetadataFetcher();
  * const result = await fetcher.fetch('e3811b9539cacff680e418124272177c47477157', [{ host: '127.0.0.1', port: 6881 }]);
  * if (result.ok) console.log(result.torrent.name, result.torrent.files);
  * await fetcher.close();
@@ -151,14 +148,14 @@ export class MetadataFetcher {
     const running = this.#jobs.get(hex);
     if (running !== undefined) {
       running.addPeers(peers);
-      return (running.given ??= this.#withLibraries(running));
+      return running.promise;
     }
     if (this.#closed) return Promise.resolve(this.#failure(hex, 'aborted', []));
     if (this.#jobs.size >= this.#settings.maxPending) return Promise.resolve(this.#failure(hex, 'overloaded', []));
     const job = this.#startJob(bytes, hex);
     this.#jobs.set(hex, job);
     job.addPeers(peers);
-    return (job.given ??= this.#withLibraries(job));
+    return job.promise;
   }
 
   /**
@@ -174,23 +171,12 @@ export class MetadataFetcher {
   }
 
   /**
-   * Resolves once the peer-wire libraries (bittorrent-protocol, ut_metadata:
-   * optional peer dependencies) are loaded; rejects, saying what to install,
-   * when they are not. `fetch` rejects the same way.
+   * Resolves once the runtime's TCP transport is loaded; rejects on a runtime
+   * without one. The fetcher needs no optional package: it speaks the peer
+   * wire itself (peer-wire.ts).
    */
   async ready(): Promise<void> {
-    await loadWireLibraries();
-  }
-
-  // A fetch without the libraries rejects with the install hint (and is cancelled).
-  #withLibraries(job: Job): Promise<FetchResult> {
-    return loadWireLibraries().then(
-      () => job.promise,
-      (error: unknown) => {
-        job.cancel();
-        throw error;
-      },
-    );
+    await this.#tcp;
   }
 
   /** Is a peer's IP being skipped right now? */
@@ -295,13 +281,11 @@ export class MetadataFetcher {
       let slotAt = askedAt;
       const timed = (): { waitedMs: number; ms: number } => ({ waitedMs: slotAt - askedAt, ms: Date.now() - slotAt });
       try {
-        const wire = await loadWireLibraries();
         const tcp = await this.#tcp;
         const release = await this.#slots.acquire(peerKey(peer), controller.signal);
         slotAt = Date.now();
         const context: PeerSessionContext = {
           tcp,
-          wire,
           peerId: this.#peerId,
           limits: settings,
           counters: this.#counters,

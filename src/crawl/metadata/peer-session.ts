@@ -1,23 +1,15 @@
 /**
  * One peer, one infohash: connect over TCP, BitTorrent handshake with the
- * extension bit (BEP 10), ut_metadata (BEP 9), verify. bittorrent-protocol
- * frames the wire; our TCP stream is glued to it by hand (bytes in, bytes out),
- * which is all the duplex it needs. Always settles, always closes the stream.
- * A byte budget bounds what a peer can make us buffer: the library would hold
- * a 4 GiB message length until the bytes arrive.
+ * extension bit (BEP 10), ut_metadata (BEP 9), verify. PeerWire reads and
+ * writes the messages; this glues it to the TCP stream, bounds time and bytes,
+ * and always settles, always closing the stream. A byte budget bounds what a
+ * peer can make us read: repeated pieces, bitfields, noise.
  */
-import type Wire from 'bittorrent-protocol';
-import type { HandshakeExtensions } from 'bittorrent-protocol';
 import { TcpError, type TcpConnector, type TcpStream } from '../../transport/tcp.ts';
-import { toHex } from '../../util/hex.ts';
-import { useGuardedMetadata } from './guarded-ut-metadata.ts';
+import { PeerWire, PIECE_BYTES } from './peer-wire.ts';
 import type { PeerAddress, PeerFailure } from './types.ts';
 import { verifyInfo, type VerifiedBy } from './verify.ts';
-import type { WireLibraries } from './wire-libraries.ts';
-import { concatBytes } from '@noble/hashes/utils.js';
 
-/** BEP 9 piece size. */
-const PIECE_BYTES = 16_384;
 /** Before metadata_size is known: handshake, a bitfield (50 KB for 400k pieces), the extended handshake. */
 const HANDSHAKE_BUDGET = 256 * 1024;
 /** Per piece: message framing and the bencoded header in front of the data. */
@@ -47,8 +39,6 @@ export interface MetadataMemory {
 
 export interface PeerSessionContext {
   tcp: TcpConnector;
-  /** bittorrent-protocol and ut_metadata, loaded (loadWireLibraries). */
-  wire: WireLibraries;
   peerId: Uint8Array;
   limits: PeerSessionLimits;
   counters: SessionCounters;
@@ -67,7 +57,6 @@ export function fetchFromPeer(
 ): Promise<PeerSessionResult> {
   return new Promise((resolve) => {
     const { counters, limits } = context;
-    const infohashHex = toHex(infohash);
     let settled = false;
     let outcome: PeerSessionResult | undefined;
     // The result is handed back once the socket is really gone, so a released
@@ -76,7 +65,7 @@ export function fetchFromPeer(
     let streamClosed = false;
     const connectAbort = new AbortController();
     let stream: TcpStream | undefined;
-    let wire: Wire | undefined;
+    let wire: PeerWire | undefined;
     let received = 0;
     let budget = HANDSHAKE_BUDGET;
     let reserved = 0;
@@ -94,13 +83,7 @@ export function fetchFromPeer(
       signal.removeEventListener('abort', onAbort);
       if (reserved > 0) context.memory.release(reserved);
       reserved = 0;
-      if (wire !== undefined) {
-        try {
-          wire.destroy();
-        } catch {
-          // A wire that is already tearing itself down.
-        }
-      }
+      wire?.end();
       stream?.close();
       settle();
     };
@@ -110,33 +93,11 @@ export function fetchFromPeer(
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) return fail('aborted');
 
-    const start = (): void => {
-      const w = new context.wire.Wire('tcpOutgoing');
-      wire = w;
-      // The wire emits each message apart (handshake, extended handshake, requests): the ones of
-      // one turn go out in one socket write, not a syscall each.
-      let pending: Uint8Array[] = [];
-      const flush = (): void => {
-        const chunks = pending;
-        pending = [];
-        if (!settled) stream?.write(chunks.length === 1 ? chunks[0]! : concatBytes(...chunks));
-      };
-      w.on('data', (chunk: Uint8Array) => {
-        if (pending.push(chunk) === 1) queueMicrotask(flush);
-      });
-      let handshaken = false;
-      w.on('error', () => fail('garbage'));
-      // bittorrent-protocol ends the wire itself on what it cannot parse.
-      w.on('finish', () => fail(handshaken ? 'garbage' : 'bad-handshake'));
-      w.on('handshake', (peerInfohash: string, _peerId: string, extensions: HandshakeExtensions) => {
-        handshaken = true;
-        if (peerInfohash !== infohashHex) fail('other-torrent');
-        else if (!extensions.extended) fail('no-extensions');
-      });
-      w.on('extended', (ext: string) => {
-        if (ext === 'handshake' && !w.peerExtendedMapping['ut_metadata']) fail('no-metadata');
-      });
-      useGuardedMetadata(context.wire, w, {
+    const start = (open: TcpStream): void => {
+      wire = new PeerWire(infohash, context.peerId, {
+        send(bytes) {
+          if (!settled) open.write(bytes);
+        },
         announce(size) {
           // BEP 10 allows a second extended handshake; it may not move the size or the byte budget.
           if (reserved > 0) {
@@ -154,7 +115,7 @@ export function fetchFromPeer(
           }
           reserved = size;
           const pieces = Math.ceil(size / PIECE_BYTES);
-          // Room for every piece twice (the library re-requests after rejects), nothing more.
+          // Room for every piece twice (a reject is asked again), nothing more.
           budget = received + HANDSHAKE_BUDGET + 2 * (size + pieces * PIECE_OVERHEAD);
           return true;
         },
@@ -165,7 +126,7 @@ export function fetchFromPeer(
         },
         fail,
       });
-      w.handshake(infohash, context.peerId, { dht: true });
+      open.write(wire.opening());
     };
 
     counters.connecting++;
@@ -178,11 +139,7 @@ export function fetchFromPeer(
             received += chunk.length;
             counters.bytesReceived += chunk.length;
             if (received > budget) return fail('flood');
-            try {
-              wire.write(chunk);
-            } catch {
-              fail('garbage');
-            }
+            wire.receive(chunk);
           },
           onClose() {
             counters.open--;
@@ -200,7 +157,7 @@ export function fetchFromPeer(
           connecting = false;
           stream = s;
           if (settled) s.close();
-          else start();
+          else start(s);
         },
         (error: unknown) => {
           counters.connecting--;

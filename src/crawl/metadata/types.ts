@@ -173,7 +173,7 @@ export interface MetadataFetcherOptions {
   peerTimeoutMs?: number;
   /** One infohash's time, all peers included (default 60 s). */
   totalTimeoutMs?: number;
-  /** Largest metadata accepted, bytes (default 10 MiB; ut_metadata itself stops at 10^7). */
+  /** Largest metadata accepted, bytes (default 10 MiB). */
   maxMetadataSize?: number;
   /** How long a hostile peer's IP is skipped (default 10 min). */
   penaltyMs?: number;

@@ -1,8 +1,9 @@
 /**
  * The field's peer-wire libraries (bittorrent-protocol frames the BitTorrent
- * wire, ut_metadata speaks BEP 9 over it). Only fetching torrents needs them,
- * so they are optional peer dependencies, imported on first use: a DHT user
- * installs neither, and a crawler without them is told what to install.
+ * wire, ut_metadata speaks BEP 9 over it). Only the crawl demo's seeder uses
+ * them (the fetcher speaks the few messages it needs itself, peer-wire.ts), so
+ * they are optional peer dependencies, imported on first use: a DHT or
+ * crawler user installs neither, and the demo without them says what to install.
  */
 import type Wire from 'bittorrent-protocol';
 import type utMetadata from 'ut_metadata';
@@ -36,7 +37,7 @@ async function importBoth(): Promise<WireLibraries> {
     missing.push('ut_metadata');
   }
   if (wire.status === 'rejected' || metadata.status === 'rejected') {
-    throw new MissingDependencyError('Fetching torrents from peers (BEP 9)', missing);
+    throw new MissingDependencyError("The crawl demo's seeder", missing);
   }
   return { Wire: wire.value.default, utMetadata: metadata.value.default };
 }

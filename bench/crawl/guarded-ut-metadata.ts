@@ -1,4 +1,7 @@
 /**
+ * The anchor of bench/crawl/session.ts: the BEP 9 session as it was up to
+ * session 4, over bittorrent-protocol + ut_metadata.
+ *
  * ut_metadata (the field's BEP 9 extension) with the guards a crawler needs
  * around it. The library stays in charge of the exchange (request every piece,
  * assemble, tolerate some rejects); this subclass
@@ -13,8 +16,8 @@
  */
 import type Wire from 'bittorrent-protocol';
 import type { HandshakeExtensions, WireExtensionClass } from 'bittorrent-protocol';
-import type { PeerFailure } from './types.ts';
-import type { WireLibraries } from './wire-libraries.ts';
+import type { PeerFailure } from '../../src/crawl/metadata/types.ts';
+import type { WireLibraries } from '../../src/crawl/metadata/wire-libraries.ts';
 
 /** What the session learns from the extension. */
 export interface MetadataHooks {
