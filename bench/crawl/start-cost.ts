@@ -28,7 +28,7 @@ function once(dir: string, db: string): Promise<{ firstSend: number; exit: numbe
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     let report = '';
     let err = '';
-    child.stdio[3]!.setEncoding('utf8').on('data', (c: string) => (report += c));
+    (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8').on('data', (c: string) => (report += c));
     child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
     const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.once('exit', (code) => {
