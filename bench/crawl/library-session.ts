@@ -12,11 +12,12 @@
  */
 import type Wire from 'bittorrent-protocol';
 import type { HandshakeExtensions } from 'bittorrent-protocol';
-import { TcpError, type TcpConnector, type TcpStream } from '../../src/transport/tcp.ts';
+import type { TcpStream } from '../../src/transport/tcp.ts';
+import { connectFailure, type PeerSessionContext, type PeerSessionResult } from '../../src/crawl/metadata/peer-session.ts';
 import { toHex } from '../../src/util/hex.ts';
 import { useGuardedMetadata } from './guarded-ut-metadata.ts';
 import type { PeerAddress, PeerFailure } from '../../src/crawl/metadata/types.ts';
-import { verifyInfo, type VerifiedBy } from '../../src/crawl/metadata/verify.ts';
+import { verifyInfo } from '../../src/crawl/metadata/verify.ts';
 import type { WireLibraries } from '../../src/crawl/metadata/wire-libraries.ts';
 import { concatBytes } from '@noble/hashes/utils.js';
 
@@ -29,44 +30,15 @@ const PIECE_OVERHEAD = 128;
 
 const SESSION_ENDED = new Error('the peer session ended');
 
-export interface PeerSessionLimits {
-  connectTimeoutMs: number;
-  /** From the start of connect to verified metadata. */
-  peerTimeoutMs: number;
-  maxMetadataSize: number;
-}
-
-/** Shared, mutable counters the fetcher reads for its stats. */
-export interface SessionCounters {
-  connecting: number;
-  open: number;
-  bytesReceived: number;
-}
-
-/** Metadata buffers in flight, all sessions together: a cap on what many big claims can pin. */
-export interface MetadataMemory {
-  reserve(bytes: number): boolean;
-  release(bytes: number): void;
-}
-
-export interface PeerSessionContext {
-  tcp: TcpConnector;
-  /** bittorrent-protocol and ut_metadata, loaded (loadWireLibraries). */
+/** The lean session's context, plus the loaded libraries. */
+export interface LibrarySessionContext extends PeerSessionContext {
   wire: WireLibraries;
-  peerId: Uint8Array;
-  limits: PeerSessionLimits;
-  counters: SessionCounters;
-  memory: MetadataMemory;
 }
-
-export type PeerSessionResult =
-  | { ok: true; info: Uint8Array; verifiedBy: VerifiedBy }
-  | { ok: false; reason: PeerFailure };
 
 export function fetchFromPeerWithLibraries(
   infohash: Uint8Array,
   peer: PeerAddress,
-  context: PeerSessionContext,
+  context: LibrarySessionContext,
   signal: AbortSignal,
 ): Promise<PeerSessionResult> {
   return new Promise((resolve) => {
@@ -214,18 +186,4 @@ export function fetchFromPeerWithLibraries(
         },
       );
   });
-}
-
-function connectFailure(error: unknown): PeerFailure {
-  if (!(error instanceof TcpError)) return 'connect-failed';
-  switch (error.code) {
-    case 'timeout':
-      return 'connect-timeout';
-    case 'refused':
-      return 'connect-refused';
-    case 'aborted':
-      return 'aborted';
-    default:
-      return 'connect-failed';
-  }
 }

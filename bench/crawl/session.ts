@@ -20,13 +20,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromHex } from '../../src/util/hex.ts';
 import { parseInfo } from '../../src/crawl/metadata/info-dict.ts';
-import { fetchFromPeer, type PeerSessionContext } from '../../src/crawl/metadata/peer-session.ts';
+import { fetchFromPeer, type PeerSessionContext, type PeerSessionResult } from '../../src/crawl/metadata/peer-session.ts';
 import { verifyInfo } from '../../src/crawl/metadata/verify.ts';
 import { loadWireLibraries } from '../../src/crawl/metadata/wire-libraries.ts';
 import { PeerWire } from '../../src/crawl/metadata/peer-wire.ts';
 import type { WireLibraries } from '../../src/crawl/metadata/wire-libraries.ts';
 import { useGuardedMetadata } from './guarded-ut-metadata.ts';
-import { fetchFromPeerWithLibraries } from './library-session.ts';
+import { fetchFromPeerWithLibraries, type LibrarySessionContext } from './library-session.ts';
 import { createTcpConnector } from '../../src/transport/detect-tcp.ts';
 import type { TcpConnector } from '../../src/transport/tcp.ts';
 import { openSqliteStore } from '../../src/crawl/store/index.ts';
@@ -75,38 +75,27 @@ async function run(session: Session, peers: Peer[], count: number): Promise<{ us
 
 const LIMITS = { connectTimeoutMs: 5000, peerTimeoutMs: 20_000, maxMetadataSize: 10 * 1024 * 1024 };
 
-function leanSession(tcp: TcpConnector): Session {
-  const context: PeerSessionContext = {
-    tcp,
+type SessionFn<C> = (infohash: Uint8Array, peer: Peer, context: C, signal: AbortSignal) => Promise<PeerSessionResult>;
+
+/** A session function bound to a context of its own (no caps that the bench would hit), as Session. */
+function bind<C extends PeerSessionContext>(session: SessionFn<C>, context: Omit<C, keyof PeerSessionContext> & { tcp: TcpConnector }): Session {
+  const full = {
     peerId: new Uint8Array(20).fill(7),
     limits: LIMITS,
     counters: { connecting: 0, open: 0, bytesReceived: 0 },
     memory: { reserve: () => true, release: () => {} },
-  };
+    ...context,
+  } as unknown as C;
   const signal = new AbortController().signal;
   setMaxListeners(0, signal);
   return async (infohash, peer) => {
-    const r = await fetchFromPeer(infohash, peer, context, signal);
+    const r = await session(infohash, peer, full, signal);
     return r.ok ? r.info : undefined;
   };
 }
 
-function librarySession(tcp: TcpConnector, wire: WireLibraries): Session {
-  const context = {
-    tcp,
-    wire,
-    peerId: new Uint8Array(20).fill(7),
-    limits: { connectTimeoutMs: 5000, peerTimeoutMs: 20_000, maxMetadataSize: 10 * 1024 * 1024 },
-    counters: { connecting: 0, open: 0, bytesReceived: 0 },
-    memory: { reserve: () => true, release: () => {} },
-  };
-  const signal = new AbortController().signal;
-  setMaxListeners(0, signal);
-  return async (infohash, peer) => {
-    const r = await fetchFromPeerWithLibraries(infohash, peer, context, signal);
-    return r.ok ? r.info : undefined;
-  };
-}
+const leanSession = (tcp: TcpConnector): Session => bind(fetchFromPeer, { tcp });
+const librarySession = (tcp: TcpConnector, wire: WireLibraries): Session => bind<LibrarySessionContext>(fetchFromPeerWithLibraries, { tcp, wire });
 
 /** PeerWire alone: the recorded bytes in, the assembled dictionary out (synchronous). */
 function replayLean(infohash: Uint8Array, chunks: Uint8Array[]): void {
@@ -176,6 +165,32 @@ async function perCallUs(n: number, body: (i: number) => unknown): Promise<numbe
   return (cpuMs(start) * 1000) / n;
 }
 
+const STORE_BATCH = 100;
+
+/** CPU per torrent row written by the SQLite store, 19 batches timed after one warm-up; optionally with its FTS5 triggers dropped. */
+async function storeWriteUs(path: string, records: TorrentRecord[], fts: boolean): Promise<number> {
+  const store = await openSqliteStore({ path });
+  if (!fts) {
+    const { default: Database } = await import('better-sqlite3');
+    const raw = new Database(path);
+    raw.exec('DROP TRIGGER torrents_fts_insert');
+    raw.close();
+  }
+  let cpu = 0;
+  let stored = 0;
+  for (let b = 0; b < 20; b++) {
+    const batch = records.slice(0, STORE_BATCH).map((r, i) => ({ ...r, infohash: (b * STORE_BATCH + i).toString(16).padStart(40, '0'), fetchedAt: Date.now() }));
+    const start = process.cpuUsage();
+    await store.write({ torrents: batch });
+    if (b > 0) {
+      cpu += cpuMs(start);
+      stored += STORE_BATCH;
+    }
+  }
+  await store.close();
+  return (cpu * 1000) / stored;
+}
+
 function pct(part: number, whole: number): string {
   return `${((100 * part) / whole).toFixed(0)}%`;
 }
@@ -234,31 +249,23 @@ async function main(): Promise<void> {
     const parseUs = await perCallUs(N, (i) => {
       if (parseInfo(infos[i % peers.length]!) === undefined) throw new Error('parse');
     });
-    const store = await openSqliteStore({ path: join(dir, 'store.sqlite') });
-    const BATCH = 100;
     const records: TorrentRecord[] = peers.map((p, i) => {
       const t = parseInfo(infos[i]!)!;
       return { infohash: p.infohash, name: t.name, size: t.totalSize, files: t.files, fetchedAt: 0, peer: { host: p.host, port: p.port } };
     });
-    let storeCpu = 0;
-    let stored = 0;
-    for (let b = 0; b < 20; b++) {
-      const batch = records.slice(0, BATCH).map((r, i) => ({ ...r, infohash: (b * BATCH + i).toString(16).padStart(40, '0'), fetchedAt: Date.now() }));
-      const start = process.cpuUsage();
-      await store.write({ torrents: batch });
-      if (b > 0) {
-        storeCpu += cpuMs(start);
-        stored += BATCH;
-      }
+    // The store's write per torrent, with its full-text index triggers and (beside it) without.
+    const storeRuns: Record<'fts' | 'noFts', number[]> = { fts: [], noFts: [] };
+    for (let r = 0; r < 4; r++) {
+      const fts = r % 2 === 0;
+      storeRuns[fts ? 'fts' : 'noFts'].push(await storeWriteUs(join(dir, `store-${r}.sqlite`), records, fts));
     }
-    await store.close();
-    const storeUs = (storeCpu * 1000) / stored;
+    const storeUs = median(storeRuns.fts);
     const floorUs = median(floor);
     for (const [name, session, wireCost] of [['lean', median(a), leanWireUs], ['library', median(b), wireUs]] as const) {
       const rest = session - wireCost - verifyUs - floorUs;
       console.log(`${name} session ${session.toFixed(0)} µs = TCP floor ${floorUs.toFixed(0)} (${pct(floorUs, session)}) + wire (recorded bytes replayed) ${wireCost.toFixed(1)} (${pct(wireCost, session)}) + SHA-1 verify ${verifyUs.toFixed(1)} (${pct(verifyUs, session)}) + the rest (more writes/reads than the floor, session code, timers) ${rest.toFixed(0)} (${pct(rest, session)})`);
     }
-    console.log(`after the session: parseInfo (bencode decode of the info dict) ${parseUs.toFixed(0)} µs; SQLite store write ${storeUs.toFixed(0)} µs per torrent (batches of ${BATCH})`);
+    console.log(`after the session: parseInfo (bencode decode of the info dict) ${parseUs.toFixed(0)} µs; SQLite store write ${storeUs.toFixed(0)} µs per torrent (batches of ${STORE_BATCH}; runs ${storeRuns.fts.map((x) => x.toFixed(0)).join(', ')}), without the FTS5 triggers ${storeRuns.noFts.map((x) => x.toFixed(0)).join(', ')} µs`);
   } finally {
     child.kill();
     rmSync(dir, { recursive: true, force: true });

@@ -160,18 +160,18 @@ describe('PeerWire', () => {
     expect(run.maxBuffered).toBe(0);
   });
 
-  it('asks a rejected piece again, twice the piece count in all, then fails as rejected', () => {
-    const size = 2 * PIECE_BYTES + 5; // three pieces: six asks again
-    const rejects = Array.from({ length: 7 }, () => extended(OUR_UT_METADATA, { msg_type: 2, piece: 1 }));
-    const run = feed(start(), concat(handshake(), extendedHandshake(size), ...rejects));
-    expect(run.sent).toHaveLength(2 + 6);
+  it('ends at the first reject, as rejected, without asking again', () => {
+    const size = 2 * PIECE_BYTES + 5; // three pieces
+    const run = feed(start(), concat(handshake(), extendedHandshake(size), piece(randomMetadata(size, 5), 0), extended(OUR_UT_METADATA, { msg_type: 2, piece: 1 }), extended(OUR_UT_METADATA, { msg_type: 2, piece: 2 })));
+    expect(run.sent).toHaveLength(2);
     expect(run.failures).toEqual(['rejected']);
+    expect(run.assembled).toEqual([]);
   });
 
-  it('takes a piece once: a repeat changes nothing, and a busy peer may still complete', () => {
+  it('takes a piece once: a repeat changes nothing', () => {
     const metadata = randomMetadata(PIECE_BYTES + 10, 3);
     const wrong = metadata.slice(0, PIECE_BYTES).fill(0);
-    const run = feed(start(), concat(handshake(), extendedHandshake(metadata.length), piece(metadata, 0), extended(OUR_UT_METADATA, { msg_type: 1, piece: 0 }, wrong), extended(OUR_UT_METADATA, { msg_type: 2, piece: 1 }), piece(metadata, 1)));
+    const run = feed(start(), concat(handshake(), extendedHandshake(metadata.length), piece(metadata, 0), extended(OUR_UT_METADATA, { msg_type: 1, piece: 0 }, wrong), piece(metadata, 1)));
     expect(run.failures).toEqual([]);
     expect(run.assembled).toEqual([metadata]);
   });

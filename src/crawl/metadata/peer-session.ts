@@ -115,7 +115,7 @@ export function fetchFromPeer(
           }
           reserved = size;
           const pieces = Math.ceil(size / PIECE_BYTES);
-          // Room for every piece twice (a reject is asked again), nothing more.
+          // Room for every piece twice (a repeated piece is skipped, not refused), nothing more.
           budget = received + HANDSHAKE_BUDGET + 2 * (size + pieces * PIECE_OVERHEAD);
           return true;
         },
@@ -169,7 +169,8 @@ export function fetchFromPeer(
   });
 }
 
-function connectFailure(error: unknown): PeerFailure {
+/** A failed connect's reason, as the fetcher counts it. */
+export function connectFailure(error: unknown): PeerFailure {
   if (!(error instanceof TcpError)) return 'connect-failed';
   switch (error.code) {
     case 'timeout':

@@ -80,7 +80,6 @@ export class PeerWire {
   #metadata: Uint8Array | undefined;
   #have: Uint8Array | undefined;
   #missing = 0;
-  #rejectsLeft = 0;
 
   constructor(infohash: Uint8Array, peerId: Uint8Array, hooks: PeerWireHooks) {
     this.#infohash = infohash;
@@ -201,7 +200,6 @@ export class PeerWire {
     const pieces = Math.ceil(size / PIECE_BYTES);
     this.#have = new Uint8Array(pieces);
     this.#missing = pieces;
-    this.#rejectsLeft = 2 * pieces; // as ut_metadata: a few rejects are a busy peer, more are a refusal
     const requests: Uint8Array[] = [];
     let total = 0;
     for (let piece = 0; piece < pieces; piece++) {
@@ -247,10 +245,10 @@ export class PeerWire {
         return;
       }
       case 2:
-        if (!isIndex(piece, have.length)) return this.#fail('garbage');
-        if (this.#rejectsLeft-- > 0) this.#hooks.send(this.#request(piece));
-        else this.#fail('rejected');
-        return;
+        // A reject means the peer has no metadata to give (BEP 9): asking again at once gets
+        // another reject (webtorrent's ut_metadata and libtorrent both), so the session ends
+        // here; the crawler's retry comes back later, when the peer may have it.
+        return this.#fail(isIndex(piece, have.length) ? 'rejected' : 'garbage');
       default:
         return; // a request (we serve no metadata) or a type of a later extension
     }

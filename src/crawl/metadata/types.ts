@@ -80,7 +80,7 @@ export type PeerFailure =
   | 'no-metadata' // no ut_metadata, or no metadata_size
   | 'too-large' // metadata_size above the cap, or not a size at all
   | 'over-budget' // all metadata buffers together would pass the fetcher's memory cap
-  | 'rejected' // the peer kept rejecting our requests
+  | 'rejected' // the peer rejected a request: it has no metadata to give (yet)
   | 'flood' // more bytes than the metadata needs
   | 'garbage' // messages the extension could not make sense of
   | 'wrong-hash' // assembled metadata does not hash to the infohash
