@@ -67,6 +67,8 @@ const CRAWLER_HOST = `127.${net}.200.1`;
 interface Sample {
   t: number;
   cpuMs: number;
+  /** Of it, in the kernel (system time). */
+  systemMs: number;
   rss: number;
   stored: number;
 }
@@ -206,9 +208,8 @@ try {
   };
   const probe = createInterface({ input: run.child.stdio[3] as NodeJS.ReadableStream });
   probe.on('line', (line) => {
-    const s = JSON.parse(line) as { t: number; cpuMs: number; rss: number; final: boolean };
-    if (!s.final) samples.push({ t: s.t, cpuMs: s.cpuMs, rss: s.rss, stored: storedNow() });
-    else samples.push({ t: s.t, cpuMs: s.cpuMs, rss: s.rss, stored: -1 });
+    const s = JSON.parse(line) as { t: number; cpuMs: number; systemMs: number; rss: number; final: boolean };
+    samples.push({ t: s.t, cpuMs: s.cpuMs, systemMs: s.systemMs, rss: s.rss, stored: s.final ? -1 : storedNow() });
   });
   const killer = setTimeout(() => crawler?.kill('SIGKILL'), (duration + 60) * 1000);
   const code = await exited;
@@ -273,7 +274,7 @@ try {
   if (datagramLine !== '') sayDatagrams(JSON.parse(datagramLine) as DatagramReport, finalStored);
   const cpuPerTorrentNet = (cpuToDone - idleLast.cpuMs) / Math.max(1, finalStored);
   say(`process fixed cost (same command, nobody to crawl, ${BASELINE_S} s): ${idleLast.cpuMs.toFixed(0)} ms CPU, ${(idleLast.rss / MiB).toFixed(1)} MiB RSS at exit; without it: ${cpuPerTorrentNet.toFixed(2)} ms CPU per verified torrent`);
-  say(`CPU: ${cpuToDone.toFixed(0)} ms to the last torrent stored (t ${(done.t / 1000).toFixed(0)} s), of it ${live[0]?.cpuMs.toFixed(0)} ms by the first sample (process start); ${last.cpuMs.toFixed(0)} ms over the whole run`);
+  say(`CPU: ${cpuToDone.toFixed(0)} ms to the last torrent stored (t ${(done.t / 1000).toFixed(0)} s), of it ${live[0]?.cpuMs.toFixed(0)} ms by the first sample (process start) and ${done.systemMs.toFixed(0)} ms in the kernel (system time); ${last.cpuMs.toFixed(0)} ms over the whole run`);
   say(`throughput: ${perCoreHour.toFixed(0)} torrents per CPU-hour (per core); wall: ${finalStored} in ${wallS.toFixed(0)} s from the first stored (${((finalStored / wallS) * 3600).toFixed(0)}/h)`);
   say(`load (uptime) at the end: ${load()} on ${cpus().length} cores; crawl ${((Date.now() - crawlStarted) / 1000).toFixed(0)} s`);
   say('');

@@ -135,7 +135,7 @@ export class RoutingUpkeep {
     if (this.#deps.isRouter(from)) return;
     const address = encodeCompactAddress(from.host, from.port);
     if (!address || address.length !== table.addressLength) return;
-    const trusted = bep42.trusted(id, from.host);
+    const trusted = bep42.trustedAddress(id, address);
     if (!trusted && bep42.mode === 'enforce') {
       bep42.refused++;
       this.#remember(id, from, now);
@@ -167,8 +167,7 @@ export class RoutingUpkeep {
     let victim: RoutingNode | undefined;
     for (const node of table.closestNodes(newcomer, table.k)) {
       if (sharedBits(node.id, newcomer) < depth) continue; // another bucket
-      const endpoint = decodeCompactAddress(node.address);
-      if (!endpoint || bep42.trusted(node.id, endpoint.host)) continue;
+      if (bep42.trustedAddress(node.id, node.address)) continue;
       if (!victim || node.lastSeen < victim.lastSeen) victim = node;
     }
     if (!victim) return false;

@@ -4,6 +4,8 @@ import { seededBytes } from '../helpers/bytes.ts';
 import { fromHex } from '../../src/util/hex.ts';
 import { loadCore } from '../../src/core/index.ts';
 import { bep42NodeId, bep42Prefix, isBep42Compliant, isBep42Exempt } from '../../src/dht/bep42/id-rule.ts';
+import { Bep42Policy } from '../../src/dht/bep42/trust.ts';
+import { encodeCompactAddress } from '../../src/krpc/compact.ts';
 
 const ip = (dotted: string): Uint8Array => Uint8Array.from(dotted.split('.'), Number);
 
@@ -68,6 +70,35 @@ describe.each(backends)('BEP 42 node ids with the %s backend crc32c', (backend) 
     expect(bep42Prefix(a, 5, crc32c)).toBe(bep42Prefix(b, 5, crc32c));
     expect(bep42Prefix(a, 5, crc32c)).not.toBe(bep42Prefix(a, 4, crc32c));
     expect(() => bep42Prefix(new Uint8Array(5), 0, crc32c)).toThrow(RangeError);
+  });
+});
+
+describe.each(backends)('BEP 42 trust read from a compact address (%s backend crc32c)', (backend) => {
+  it('agrees with the check by host text: compliant, not, exempt, IPv4 and IPv6, every mode', async () => {
+    const { crc32c } = await loadCore(backend);
+    const hosts = ['124.31.75.21', '21.75.31.124', '127.0.0.1', '8.8.8.8', '2001:db8::1', 'fe80::1', '::1'];
+    const random = seededBytes(7);
+    const ids = [...vectors.map(([, , example]) => fromHex(example)), random(20)];
+    for (const host of hosts) {
+      // A compliant id for each host too, so both answers occur for every kind of address.
+      const bytes = encodeCompactAddress(host, 6881)!;
+      ids.push(bep42NodeId(bytes.subarray(0, bytes.length - 2), random(20), crc32c));
+    }
+    let trustedCount = 0;
+    for (const mode of ['off', 'prefer', 'enforce'] as const) {
+      const policy = new Bep42Policy(mode, crc32c);
+      for (const host of hosts) {
+        const compact = encodeCompactAddress(host, 6881)!;
+        for (const id of ids) {
+          const byText = policy.trusted(id, host);
+          expect(policy.trustedAddress(id, compact), `${mode} ${host}`).toBe(byText);
+          if (byText) trustedCount++;
+        }
+      }
+    }
+    const total = 3 * hosts.length * ids.length;
+    expect(trustedCount).toBeGreaterThan(total / 3); // 'off' alone trusts a third
+    expect(trustedCount).toBeLessThan(total);
   });
 });
 

@@ -45,7 +45,7 @@ describe(`sampleWalk over ${NODES} simulated nodes holding ${INFOHASHES} infohas
       prepare: (dht, i, net) => {
         sources[i] = new InfohashList();
         // Only the walker needs a walk; every node answers.
-        samples[i] = installSample(dht, { core, source: sources[i], clock: net.clock, random: seededRandom(i + 1) });
+        samples[i] = installSample(dht, { source: sources[i], clock: net.clock, random: seededRandom(i + 1) });
       },
     });
     const built = Date.now();

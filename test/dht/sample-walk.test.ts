@@ -50,7 +50,7 @@ describe.each(backends)(`sampleWalk on a simulated network of ${NODES} nodes (%s
       node: { maintenance: false },
       prepare: (dht, i, net) => {
         sources[i] = new InfohashList();
-        samples[i] = installSample(dht, { core, source: sources[i], clock: net.clock, random: seededRandom(i + 7) });
+        samples[i] = installSample(dht, { source: sources[i], clock: net.clock, random: seededRandom(i + 7) });
       },
     });
     stored = seedInfohashes(swarm.nodes, sources, INFOHASHES, seededRandom(5));
@@ -108,7 +108,7 @@ describe.each(backends)(`sampleWalk on a simulated network of ${NODES} nodes (%s
 
   it('memory stays within its caps: a small frontier and asked-memory still end the walk', async () => {
     const host = swarm.nodes[5]!;
-    const walker = new SampleWalker(host, { clock: swarm.net.clock, decode: (b) => core.decode(b), random: seededRandom(1), maxAsked: 50, maxFrontier: 30, maxSeen: 100 });
+    const walker = new SampleWalker(host, { clock: swarm.net.clock, random: seededRandom(1), maxAsked: 50, maxFrontier: 30, maxSeen: 100 });
     const found = await collect(swarm, walker.walk({ maxQueries: 200 }));
     expect(walker.remembered).toBeLessThanOrEqual(50);
     expect(walker.stats.queried).toBeLessThanOrEqual(200);

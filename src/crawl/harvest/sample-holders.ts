@@ -10,10 +10,10 @@
 import type { Endpoint } from '../../ground/address.ts';
 import type { KrpcResponse } from '../../ground/messages.ts';
 import { toHex } from '../../util/hex.ts';
+import { scanSampleFields } from '../../dht/sample/scan.ts';
 
 /** Holders kept per infohash (the first ones to list it). */
 const HOLDERS_PER_INFOHASH = 2;
-const SAMPLES_KEY = [0x37, 0x3a, 0x73, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x73]; // '7:samples'
 
 export class SampleHolders {
   readonly #cap: number;
@@ -57,52 +57,9 @@ export class SampleHolders {
 
 /**
  * The byte range of the `samples` string in the bencoded dictionary at
- * `start` (a top-level key only), or undefined. The decoder has checked the
- * dictionary; every read is still bounded by `end`.
+ * `start` (a top-level key only), or undefined: the walker's own reader
+ * (dht/sample/scan.ts), every read bounded by `end`.
  */
 export function samplesOf(bytes: Uint8Array, start: number, end: number): { start: number; end: number } | undefined {
-  if (bytes[start] !== 0x64) return undefined; // 'd'
-  let p = start + 1;
-  while (p < end && bytes[p] !== 0x65) {
-    const keyAt = p;
-    p = skipValue(bytes, p, end); // the key
-    if (p < 0) return undefined;
-    const isSamples = p - keyAt === SAMPLES_KEY.length && SAMPLES_KEY.every((c, i) => bytes[keyAt + i] === c);
-    const valueAt = p;
-    p = skipValue(bytes, p, end);
-    if (p < 0) return undefined;
-    if (isSamples) {
-      const colon = bytes.indexOf(0x3a, valueAt);
-      if (bytes[valueAt]! < 0x30 || bytes[valueAt]! > 0x39 || colon < 0 || colon >= p) return undefined;
-      return { start: colon + 1, end: p };
-    }
-  }
-  return undefined;
-}
-
-/** The offset after the bencoded value at `p`, or -1 if it runs past `end` or is not bencode. */
-function skipValue(b: Uint8Array, p: number, end: number): number {
-  const c = b[p];
-  if (c === 0x69) {
-    // i<digits>e
-    const e = b.indexOf(0x65, p);
-    return e < 0 || e >= end ? -1 : e + 1;
-  }
-  if (c === 0x6c || c === 0x64) {
-    p++;
-    while (p < end && b[p] !== 0x65) {
-      p = skipValue(b, p, end);
-      if (p < 0) return -1;
-    }
-    return p < end ? p + 1 : -1;
-  }
-  let n = 0;
-  let digits = 0;
-  while (p < end && b[p]! >= 0x30 && b[p]! <= 0x39 && digits < 10) {
-    n = n * 10 + (b[p++]! - 0x30);
-    digits++;
-  }
-  if (digits === 0 || b[p] !== 0x3a) return -1;
-  const after = p + 1 + n;
-  return after > end ? -1 : after;
+  return scanSampleFields(bytes, start, end)?.samples;
 }

@@ -80,5 +80,11 @@ export function ipBytes(host: string): Uint8Array | undefined {
 export function complies(id: Uint8Array, host: string, crc32c: Crc32c): boolean {
   const ip = ipBytes(host);
   if (!ip) return false;
+  return compliesIp(id, ip, crc32c);
+}
+
+/** `complies` for an IP already in bytes (4 or 16, e.g. a compact address's first bytes): no text to parse. */
+export function compliesIp(id: Uint8Array, ip: Uint8Array, crc32c: Crc32c): boolean {
+  if (ip.length !== 4 && ip.length !== 16) return false;
   return isBep42Exempt(ip) || isBep42Compliant(id, ip, crc32c);
 }

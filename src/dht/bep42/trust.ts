@@ -14,7 +14,7 @@
  * IPv6 equivalents).
  */
 import type { Crc32c } from './id-rule.ts';
-import { complies } from './id-rule.ts';
+import { complies, compliesIp } from './id-rule.ts';
 import type { Bep42Mode } from '../options.ts';
 
 export class Bep42Policy {
@@ -31,5 +31,15 @@ export class Bep42Policy {
   trusted(id: Uint8Array, host: string): boolean {
     if (this.mode === 'off') return true;
     return complies(id, host, this.crc32c);
+  }
+
+  /**
+   * `trusted` for a node known by its compact address (IP then 2 port bytes),
+   * as routing table entries are: read straight from the bytes (the routing
+   * upkeep checks a bucket's k nodes for each newcomer that finds it full).
+   */
+  trustedAddress(id: Uint8Array, compact: Uint8Array): boolean {
+    if (this.mode === 'off') return true;
+    return compliesIp(id, compact.subarray(0, compact.length - 2), this.crc32c);
   }
 }

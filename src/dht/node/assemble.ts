@@ -141,7 +141,6 @@ export function assemble(node: NodeContext, core: Core, bound: readonly Bound[])
   const items = installItems(host, { core, clock: o.clock, random: o.random, tokens, closestNodes, k: o.k });
   const scrape = installScrape(host, { core, clock: o.clock, closestNodes, k: o.k, standalone: false });
   const sample = installSample(host, {
-    core,
     clock: o.clock,
     random: o.random,
     closestNodes,

@@ -3,7 +3,6 @@
  * nodes it names), ask one node directly, or ask every node a traversal
  * toward a target meets.
  */
-import type { BencodeDict, BencodeValue } from '../../ground/bencode.ts';
 import type { KrpcResponse } from '../../ground/messages.ts';
 import type { CompactNode } from '../../krpc/compact.ts';
 import { decodeCompactNodes } from '../../krpc/compact.ts';
@@ -12,6 +11,7 @@ import { bytesKey } from '../../util/bytes.ts';
 import type { Candidate, TraversalResult, TraversalStrategy } from '../traversal.ts';
 import type { ExtensionHost } from '../items/host.ts';
 import { MAX_SAMPLE_INTERVAL_SECONDS } from './constants.ts';
+import { scanSampleFields } from './scan.ts';
 
 /**
  * @example
@@ -33,39 +33,34 @@ export interface SampleAnswer {
   nodes: CompactNode[];
 }
 
-/** Read a sample_infohashes answer, trusting nothing. */
-export function readSampleAnswer(response: KrpcResponse, decode: (bytes: Uint8Array) => BencodeValue, family: AddressFamily): SampleAnswer {
-  let r: BencodeDict | undefined;
-  try {
-    const value = decode(response.datagram.subarray(response.bodyStart, response.bodyEnd));
-    if (typeof value === 'object' && !(value instanceof Uint8Array) && !Array.isArray(value)) r = value;
-  } catch {
-    r = undefined;
-  }
-  const raw = r?.['samples'];
+/**
+ * Read a sample_infohashes answer, trusting nothing: `nodes` as the KRPC
+ * decoder gave them, the BEP 51 fields read in place from the answer's bytes
+ * (scan.ts). Each sample is a copy (the caller keeps them; the datagram is
+ * reused).
+ */
+export function readSampleAnswer(response: KrpcResponse, family: AddressFamily): SampleAnswer {
+  const bytes = response.datagram;
+  const fields = scanSampleFields(bytes, response.bodyStart, response.bodyEnd);
+  const raw = fields?.samples;
   const samples: Uint8Array[] = [];
-  if (raw instanceof Uint8Array) for (let offset = 0; offset + 20 <= raw.length; offset += 20) samples.push(raw.slice(offset, offset + 20));
-  const num = r?.['num'];
-  const interval = r?.['interval'];
+  if (raw !== undefined) for (let offset = raw.start; offset + 20 <= raw.end; offset += 20) samples.push(bytes.slice(offset, offset + 20));
+  const num = fields?.num;
+  const interval = fields?.interval;
   const compact = family === 4 ? response.r.nodes : response.r.nodes6;
   return {
-    supported: raw instanceof Uint8Array,
+    supported: raw !== undefined,
     samples,
-    num: typeof num === 'number' && num >= 0 ? num : -1,
-    interval: typeof interval === 'number' && interval > 0 ? Math.min(interval, MAX_SAMPLE_INTERVAL_SECONDS) : 0,
+    num: num !== undefined && num >= 0 ? num : -1,
+    interval: interval !== undefined && interval > 0 ? Math.min(interval, MAX_SAMPLE_INTERVAL_SECONDS) : 0,
     nodes: compact ? decodeCompactNodes(compact, family) : [],
   };
 }
 
 /** Ask one node for samples (its nearest nodes are those to `target`). */
-export async function sampleFrom(
-  host: Pick<ExtensionHost, 'query'>,
-  to: Endpoint,
-  target: Uint8Array,
-  decode: (bytes: Uint8Array) => BencodeValue,
-): Promise<SampleAnswer> {
+export async function sampleFrom(host: Pick<ExtensionHost, 'query'>, to: Endpoint, target: Uint8Array): Promise<SampleAnswer> {
   const response = await host.query(to, 'sample_infohashes', { target });
-  return readSampleAnswer(response, decode, to.family);
+  return readSampleAnswer(response, to.family);
 }
 
 /**
@@ -87,7 +82,6 @@ export interface SampleLookupResult extends TraversalResult {
 export async function sampleLookup(
   host: Pick<ExtensionHost, 'lookup' | 'address'>,
   target: Uint8Array,
-  decode: (bytes: Uint8Array) => BencodeValue,
   options: { signal?: AbortSignal; maxSamples?: number } = {},
 ): Promise<SampleLookupResult> {
   const seen = new Map<string, Uint8Array>();
@@ -98,7 +92,7 @@ export async function sampleLookup(
     method: 'sample_infohashes',
     args: { target },
     onResponse(_candidate: Candidate, response: KrpcResponse) {
-      const answer = readSampleAnswer(response, decode, family);
+      const answer = readSampleAnswer(response, family);
       if (answer.supported) supported++;
       for (const sample of answer.samples) if (seen.size < maxSamples) seen.set(bytesKey(sample), sample);
       return undefined;

@@ -1,9 +1,8 @@
 /**
- * BEP 51 on a node: `installSample(dht, { core, source })` answers
+ * BEP 51 on a node: `installSample(dht, { source })` answers
  * sample_infohashes from `source` (the node's peer store), and gives the
  * client: `sampleInfohashes(node | target)` and `sampleWalk({ signal })`.
  */
-import type { Core } from '../../core/types.ts';
 import type { Clock } from '../../ground/clock.ts';
 import { realClock } from '../../ground/clock.ts';
 import type { Endpoint } from '../../ground/address.ts';
@@ -24,7 +23,6 @@ import type { SampleWalkOptions, SampleWalkerOptions } from './walk.ts';
 import { SampleWalker } from './walk.ts';
 
 export interface SampleOptions {
-  core: Pick<Core, 'decode'>;
   /** What we answer from; without it we answer no sample_infohashes (the node's default handling applies). */
   source?: InfohashSource;
   clock?: Clock;
@@ -36,7 +34,7 @@ export interface SampleOptions {
   /** Answers per second, node-wide (default 50). */
   answersPerSecond?: number;
   /** Walk memory caps. */
-  walker?: Omit<SampleWalkerOptions, 'clock' | 'decode' | 'random'>;
+  walker?: Omit<SampleWalkerOptions, 'clock' | 'random'>;
 }
 
 export interface Sample {
@@ -52,7 +50,6 @@ export interface Sample {
 
 export function installSample(host: ExtensionHost, options: SampleOptions): Sample {
   const clock = options.clock ?? realClock;
-  const decode = (bytes: Uint8Array): ReturnType<Core['decode']> => options.core.decode(bytes);
   const off: (() => void)[] = [];
   if (options.source) {
     off.push(
@@ -71,16 +68,16 @@ export function installSample(host: ExtensionHost, options: SampleOptions): Samp
       ),
     );
   }
-  const walker = new SampleWalker(host, { clock, decode, ...(options.random ? { random: options.random } : {}), ...options.walker });
+  const walker = new SampleWalker(host, { clock, ...(options.random ? { random: options.random } : {}), ...options.walker });
   return {
     walker,
     sampleInfohashes(node, sampleOptions = {}) {
       const to: Endpoint = resolveNumericEndpoint(node, 'sampleInfohashes');
-      return sampleFrom(host, to, sampleOptions.target ?? host.id, decode);
+      return sampleFrom(host, to, sampleOptions.target ?? host.id);
     },
     /** Samples from every node a traversal toward `target` (20 bytes or 40 hex) meets. */
   sampleInfohashesNear(target, lookupOptions = {}) {
-      return sampleLookup(host, toId(target, 'sample target'), decode, lookupOptions);
+      return sampleLookup(host, toId(target, 'sample target'), lookupOptions);
     },
     sampleWalk(walkOptions) {
       return walker.walk(walkOptions);

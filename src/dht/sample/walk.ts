@@ -19,7 +19,6 @@
  * (oldest forgotten first), and sending pauses while WALK_HIGH_WATER
  * infohashes wait for the consumer.
  */
-import type { BencodeValue } from '../../ground/bencode.ts';
 import { ipFamily } from '../../ground/address.ts';
 import type { Clock } from '../../ground/clock.ts';
 import type { Endpoint } from '../../ground/address.ts';
@@ -43,7 +42,6 @@ export interface SampleWalkerOptions {
   clock: Clock;
   /** For query targets (default crypto). */
   random?: RandomSource;
-  decode: (bytes: Uint8Array) => BencodeValue;
   /** Nodes remembered as asked (default 200000). */
   maxAsked?: number;
   /** Infohashes remembered per walk for deduplication (default 1000000). */
@@ -206,7 +204,7 @@ export class SampleWalker {
         if (stop.signal.aborted) return;
         if (outcome.kind === 'response') {
           stats.answered++;
-          const answer = readSampleAnswer(outcome.response, this.#options.decode, local.family);
+          const answer = readSampleAnswer(outcome.response, local.family);
           if (answer.supported) stats.supported++;
           remember(entry.key, answer.interval > 0 ? answer.interval * 1000 : this.#defaultIntervalMs);
           for (const sample of answer.samples) {
