@@ -122,6 +122,22 @@ for (const [kbucket, k] of [[kbucket8, 8], [kbucket20, 20]] as const) {
   );
 }
 
+// The same selection written into a buffer the caller owns (closestInto, like
+// TextEncoder.encodeInto): a datagram writer's or a lookup's own bytes, reused
+// call after call; no result allocated, later calls never change bytes it kept elsewhere.
+const intoBuffers = cores.map(() => new Uint8Array(8 * 26));
+results.push(
+  compare({
+    operation: "closest 8, K=8, into the caller's buffer",
+    anchor: { name: 'k-bucket closest(8), K=8', run: (n) => { let r; for (let i = 0; i < n; i++) r = kbucket8.closest(targets[i & 255]!, 8); return r; } },
+    ours: cores.map((core, c) => ({
+      name: `closestInto (${core.backend})`,
+      goal: goal(core, 10, 10),
+      run: (n: number) => { const out = intoBuffers[c]!; let r = 0; for (let i = 0; i < n; i++) r += tables[c]!.closestInto(targets[i & 255]!, 8, out); return r; },
+    })),
+  }),
+);
+
 // Where closest's time goes on wasm: the same selection left as a view of linear
 // memory (what a table answer copies straight into its datagram), no result copy.
 const wasmTable = tables[0] as unknown as { closestView?: (target: Uint8Array, k: number) => Uint8Array };

@@ -176,6 +176,8 @@ export interface BucketInfo {
  * const id = crypto.getRandomValues(new Uint8Array(20));
  * table.add(id, new Uint8Array([192, 0, 2, 1, 0x1a, 0xe1]), Date.now(), true);
  * table.closest(id, 8); // compact node info of the 8 nearest (26 bytes each)
+ * const out = new Uint8Array(8 * 26);
+ * table.closestInto(id, 8, out); // the same bytes into a buffer of ours: 26 (bytes written)
  * table.failed(id); // 'failed' (bad after maxFailures in a row)
  * table.dispose();
  */
@@ -223,6 +225,23 @@ export interface RoutingTable {
    * excluded, as concatenated compact node info (20-byte id + address).
    */
   closest(target: Uint8Array, k: number): Uint8Array;
+  /**
+   * `closest` written into the caller's buffer (like TextEncoder.encodeInto):
+   * the same bytes at the start of `out`, and the count of bytes written. The
+   * caller owns them: later calls never change them, and nothing is allocated.
+   * `out` must have room for min(k, size) nodes of 20 + addressLength bytes
+   * (room for k nodes is always enough), else RangeError and nothing written;
+   * TypeError for a target that is not 20 bytes or an `out` that is not a Uint8Array.
+   * @example
+   * import { loadCore } from 'btdht/core';
+   * const core = await loadCore();
+   * const table = core.createRoutingTable({ id: crypto.getRandomValues(new Uint8Array(20)) });
+   * table.add(crypto.getRandomValues(new Uint8Array(20)), new Uint8Array([192, 0, 2, 1, 0x1a, 0xe1]), Date.now(), true);
+   * const out = new Uint8Array(8 * (20 + table.addressLength)); // room for 8 nodes, reused for every answer
+   * const written = table.closestInto(crypto.getRandomValues(new Uint8Array(20)), 8, out);
+   * const nodes = out.subarray(0, written); // 26 bytes: the one node, as closest() would return it
+   */
+  closestInto(target: Uint8Array, k: number, out: Uint8Array): number;
   /** Same selection as `closest`, as objects (for seeding lookups). */
   closestNodes(target: Uint8Array, k: number): RoutingNode[];
   /**

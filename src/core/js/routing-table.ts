@@ -29,6 +29,7 @@ import {
   checkRegisteredId,
   resolveRoutingTableOptions,
 } from '../routing-types.ts';
+import { checkClosestOut, closestWant } from '../closest-room.ts';
 
 const ID_LENGTH = 20;
 /** Deepest prefix a bucket may have: its range is two ids, so one more split gains nothing (the core's 160-bucket cap). */
@@ -507,6 +508,16 @@ export class SharedRoutingTable implements RoutingTable {
     const out = output(count * width);
     for (let i = 0; i < count; i++) out.set(this.picked[i]!.compact, i * width);
     return out;
+  }
+
+  closestInto(target: Uint8Array, k: number, out: Uint8Array): number {
+    if (!isId(target)) throw new TypeError('closest target must be 20 bytes');
+    const width = ID_LENGTH + this.addressLength;
+    checkClosestOut(out, closestWant(k, this.count), width);
+    const count = this.select(target, k);
+    const picked = this.picked;
+    for (let i = 0; i < count; i++) out.set(picked[i]!.compact, i * width);
+    return count * width;
   }
 
   closestNodes(target: Uint8Array, k: number): RoutingNode[] {

@@ -16,6 +16,7 @@ import {
   resolveRoutingTableOptions,
 } from '../routing-types.ts';
 import type { CoreMemory } from './memory.ts';
+import { checkClosestOut, closestWant } from '../closest-room.ts';
 import type { ResultPool } from '../encode/pool.ts';
 
 // Mirror of assembly/table-layout.ts (checked against tableBytes at load).
@@ -276,6 +277,31 @@ export class WasmRoutingTable implements RoutingTable {
   /** `closest` as a view of linear memory, valid until the next call into the core (the answer writer copies it). */
   closestView(target: Uint8Array, k: number): Uint8Array {
     return this.selectCompact(target, k);
+  }
+
+  /**
+   * `closest` into the caller's buffer: one `set` from a kept view of OUTPUT
+   * (one per length, made once), no view or result allocated per call.
+   */
+  closestInto(target: Uint8Array, k: number, out: Uint8Array): number {
+    const region = this.region;
+    const mem = this.mem;
+    const width = ID_LENGTH + this.addressLength;
+    // The common case, as selectCompact's: checks in line, the export straight into OUTPUT.
+    if (region !== undefined && (k | 0) === k && k >= 1 && k <= FIXED_K && isId(target) && out instanceof Uint8Array) {
+      const size = mem.i32[(region.ptr + H_SIZE) >>> 2]!;
+      if (out.length >= (k < size ? k : size) * width) {
+        const n = mem.exports.tableClosest(region.ptr, this.putId(target), k, mem.output, mem.work, 1) * width;
+        out.set(mem.outputViews.get(n));
+        return n;
+      }
+    }
+    const table = this.table();
+    if (!isId(target)) throw new TypeError('closest target must be 20 bytes');
+    checkClosestOut(out, closestWant(k, mem.i32[(table + H_SIZE) >>> 2]!), width);
+    const answer = this.selectCompact(target, k);
+    out.set(answer);
+    return answer.length;
   }
 
   closestNodes(target: Uint8Array, k: number): RoutingNode[] {
