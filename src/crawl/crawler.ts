@@ -531,7 +531,7 @@ export class Crawler {
     const torrent = result.torrent;
     // A hybrid is one torrent under two infohashes: stored once, under its v1 hash,
     // whichever it was found by; the other hash is settled too, so never fetched again.
-    const keys = torrentKeys(torrent.info, torrent.version);
+    const keys = torrentKeys(torrent.info, torrent.version, { infohash: torrent.infohash, by: torrent.verifiedBy });
     const others = dhtKeys(keys).filter((k) => k !== torrent.infohash);
     const twice = others.some((k) => this.#settled.has(k)); // its other hash was fetched meanwhile
     this.#settled.add(torrent.infohash);

@@ -18,11 +18,16 @@ export interface TorrentKeys {
   infohashV2?: string;
 }
 
-/** The keys of a verified info dictionary of this version (as parseInfo reports it). */
-export function torrentKeys(info: Uint8Array, version: 1 | 2 | 'hybrid'): TorrentKeys {
-  if (version === 1) return { infohash: toHex(sha1(info)) };
+/**
+ * The keys of a verified info dictionary of this version (as parseInfo reports it).
+ * `verified`: the infohash it was verified against by SHA-1 (the fetcher's check),
+ * so the SHA-1 need not be computed again.
+ */
+export function torrentKeys(info: Uint8Array, version: 1 | 2 | 'hybrid', verified?: { infohash: string; by: 'sha1' | 'sha256' }): TorrentKeys {
+  const v1 = (): string => (verified?.by === 'sha1' ? verified.infohash : toHex(sha1(info)));
+  if (version === 1) return { infohash: v1() };
   const v2 = toHex(sha256(info));
-  return { infohash: version === 'hybrid' ? toHex(sha1(info)) : v2.slice(0, 40), infohashV2: v2 };
+  return { infohash: version === 'hybrid' ? v1() : v2.slice(0, 40), infohashV2: v2 };
 }
 
 /** Every 40-hex infohash the DHT may carry for these keys: the row key, and the truncated v2 hash if it differs. */
