@@ -22,7 +22,7 @@
 import { ipFamily } from '../../ground/address.ts';
 import type { Clock } from '../../ground/clock.ts';
 import type { Endpoint } from '../../ground/address.ts';
-import { bytesKey } from '../../util/bytes.ts';
+import { bytesEqual, bytesKey } from '../../util/bytes.ts';
 import type { RandomSource } from '../../ground/random.ts';
 import { cryptoRandom, randomInt } from '../../ground/random.ts';
 import { randomIdInPrefix } from '../../util/id.ts';
@@ -150,7 +150,7 @@ export class SampleWalker {
 
     const offer = (id: Uint8Array, endpoint: Endpoint): void => {
       const key = addressKey(endpoint);
-      if (key === localKey || endpoint.port === 0 || inFrontier.has(key) || bytesKey(id) === bytesKey(self)) return;
+      if (key === localKey || endpoint.port === 0 || inFrontier.has(key) || bytesEqual(id, self)) return;
       const until = this.#asked.get(key);
       if (until !== undefined && until > clock.now()) {
         stats.skipped++;
