@@ -79,10 +79,25 @@ export class JsTableAnswerer implements TableAnswerer {
     this.writer.abandon();
   }
 
+  /** Where closest() writes for an answer (the writer copies it): no pooled result per answer. */
+  private nodesOut = new Uint8Array(0);
+  /** Views of nodesOut by length, made once (a table answer's length repeats). */
+  private nodesViews: Uint8Array[] = [];
+
+  private closest(table: RoutingTable, k: number): Uint8Array {
+    const room = Math.max(1, Math.ceil(k)) * (20 + table.addressLength);
+    if (this.nodesOut.length < room) {
+      this.nodesOut = new Uint8Array(room);
+      this.nodesViews = [];
+    }
+    const n = table.closestInto(this.target(), k, this.nodesOut);
+    return (this.nodesViews[n] ??= this.nodesOut.subarray(0, n));
+  }
+
   private write(table: RoutingTable, k: number, parts: TableAnswerParts, scratch: boolean): Uint8Array {
     const query = this.last;
     if (this.method === TableMethod.None || query.y !== 'q') throw new Error('answer: the last scan was not a table query');
-    const nodes = this.method === TableMethod.Ping ? undefined : table.closest(this.target(), k);
+    const nodes = this.method === TableMethod.Ping ? undefined : this.closest(table, k);
     const t = query.t;
     const datagram = query.datagram;
     const tStart = t.byteOffset - datagram.byteOffset;
