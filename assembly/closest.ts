@@ -192,3 +192,20 @@ export function closest(table: usize, args: usize, k: i32, out: usize, work: usi
   }
   return count;
 }
+
+/** The target of closestWords, as the host passed it. */
+const TARGET: usize = memory.data(20, 16);
+
+/**
+ * closest() into compact node info for a target passed as five little-endian
+ * words (its bytes 0-3, 4-7, …): the host hands them over as arguments instead
+ * of writing 20 bytes into linear memory one by one.
+ */
+export function closestWords(table: usize, w0: u32, w1: u32, w2: u32, w3: u32, w4: u32, k: i32, out: usize, work: usize): i32 {
+  store<u32>(TARGET, w0);
+  store<u32>(TARGET, w1, 4);
+  store<u32>(TARGET, w2, 8);
+  store<u32>(TARGET, w3, 12);
+  store<u32>(TARGET, w4, 16);
+  return closest(table, TARGET, k, out, work, true);
+}

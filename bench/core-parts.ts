@@ -87,7 +87,7 @@ results.push(
     anchor: { name: 'k-bucket closest(8)', run: (n) => { let r; for (let i = 0; i < n; i++) r = kbucket.closest(targets[i & 255]!, 8); return r; } },
     ours: [
       { name: '1. the wasm call (target already in linear memory)', run: (n) => { let r = 0; for (let i = 0; i < n; i++) r += wasmCall(i); return r; } },
-      { name: '2. closestView: + argument checks, target copy, a view of OUTPUT', run: (n) => { let r; for (let i = 0; i < n; i++) r = internals.closestView(targets[i & 255]!, 8); return r; } },
+      { name: '2. closestView: + argument checks, the target as five word arguments, a view of OUTPUT', run: (n) => { let r; for (let i = 0; i < n; i++) r = internals.closestView(targets[i & 255]!, 8); return r; } },
       { name: '2b. closestView + out.set into one 208-byte buffer', run: (n) => { const out = new Uint8Array(ANSWER); for (let i = 0; i < n; i++) out.set(internals.closestView(targets[i & 255]!, 8)); return out; } },
       { name: '2c. closestInto (the same, as the API)', run: (n) => { const out = new Uint8Array(ANSWER); let r = 0; for (let i = 0; i < n; i++) r += routing.closestInto(targets[i & 255]!, 8, out); return r; } },
       {

@@ -43,12 +43,14 @@ export interface CoreExports {
   tableState(table: number, args: number, now: number): number;
   tableStalest(table: number, args: number, now: number): number;
   tableClosest(table: number, args: number, k: number, out: number, work: number, compact: number): number;
+  /** tableClosest into compact node info, the target as five little-endian words (bytes 0-3, 4-7, …). */
+  tableClosestWords(table: number, w0: number, w1: number, w2: number, w3: number, w4: number, k: number, out: number, work: number): number;
 }
 
 const FUNCTIONS = [
   'heapBase', 'scan', 'decodeKrpc', 'sha1', 'crc32c', 'tableBytes', 'tableInit', 'tableMove', 'tableAdd',
   'tableSeen', 'tableFailed', 'tableRemove', 'tableFind', 'tableState', 'tableStalest', 'tableClosest',
-  'tableRegister', 'tableUnregister', 'tableDepthOf',
+  'tableClosestWords', 'tableRegister', 'tableUnregister', 'tableDepthOf',
 ] as const;
 
 /** Check an instance's exports against the contract (a stale build/core.wasm fails here, not later). */

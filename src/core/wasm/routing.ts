@@ -253,6 +253,25 @@ export class WasmRoutingTable implements RoutingTable {
   }
 
   /**
+   * The common case's selection into OUTPUT as compact node info; returns the
+   * count. The target goes as five words (arguments), not 20 byte stores into ARGS.
+   */
+  private nearest(table: number, t: Uint8Array, k: number): number {
+    const mem = this.mem;
+    return mem.exports.tableClosestWords(
+      table,
+      t[0]! | (t[1]! << 8) | (t[2]! << 16) | (t[3]! << 24),
+      t[4]! | (t[5]! << 8) | (t[6]! << 16) | (t[7]! << 24),
+      t[8]! | (t[9]! << 8) | (t[10]! << 16) | (t[11]! << 24),
+      t[12]! | (t[13]! << 8) | (t[14]! << 16) | (t[15]! << 24),
+      t[16]! | (t[17]! << 8) | (t[18]! << 16) | (t[19]! << 24),
+      k,
+      mem.output,
+      mem.work,
+    );
+  }
+
+  /**
    * The selection as compact node info; returns a view of it in linear memory.
    * The common case in a few steps: a whole number of nodes whose answer fits
    * OUTPUT and WORK, on a live table, for a 20-byte target.
@@ -261,8 +280,7 @@ export class WasmRoutingTable implements RoutingTable {
     const region = this.region;
     const mem = this.mem;
     if (region !== undefined && (k | 0) === k && k >= 1 && k <= FIXED_K && isId(target)) {
-      const count = mem.exports.tableClosest(region.ptr, this.putId(target), k, mem.output, mem.work, 1);
-      return mem.outputViews.get(count * (ID_LENGTH + this.addressLength));
+      return mem.outputViews.get(this.nearest(region.ptr, target, k) * (ID_LENGTH + this.addressLength));
     }
     const count = this.select(target, k, true);
     const out = this.selected;
@@ -291,7 +309,7 @@ export class WasmRoutingTable implements RoutingTable {
     if (region !== undefined && (k | 0) === k && k >= 1 && k <= FIXED_K && isId(target) && out instanceof Uint8Array) {
       const size = mem.i32[(region.ptr + H_SIZE) >>> 2]!;
       if (out.length >= (k < size ? k : size) * width) {
-        const n = mem.exports.tableClosest(region.ptr, this.putId(target), k, mem.output, mem.work, 1) * width;
+        const n = this.nearest(region.ptr, target, k) * width;
         out.set(mem.outputViews.get(n));
         return n;
       }
