@@ -83,6 +83,8 @@ export class RoutingUpkeep {
   /** Last refresh attempt per bucket (by prefix), so an empty bucket is not retried every tick. */
   readonly #refreshedAt = new Map<string, number>();
   #refreshing = 0;
+  /** closestInto's buffer for #bucketHasUntrusted (k nodes of compact node info). */
+  #closestBytes = new Uint8Array(0);
   #selfLookup = false;
   #closed = false;
 
@@ -164,6 +166,7 @@ export class RoutingUpkeep {
     const { self, bep42 } = this.#deps;
     const table = self.table;
     const depth = table.prefixLengthOf(newcomer);
+    if (!this.#bucketHasUntrusted(newcomer, depth)) return false;
     let victim: RoutingNode | undefined;
     for (const node of table.closestNodes(newcomer, table.k)) {
       if (sharedBits(node.id, newcomer) < depth) continue; // another bucket
@@ -177,6 +180,25 @@ export class RoutingUpkeep {
     table.seen(newcomer, now, true);
     bep42.replaced++;
     return true;
+  }
+
+  /**
+   * Whether the bucket of `newcomer` (its nodes share `depth` leading bits with
+   * it) holds a node BEP 42 does not trust, read from the table's compact
+   * bytes: most full buckets hold none, and then no node object is made.
+   */
+  #bucketHasUntrusted(newcomer: Uint8Array, depth: number): boolean {
+    const { self, bep42 } = this.#deps;
+    const table = self.table;
+    const size = 20 + table.addressLength;
+    if (this.#closestBytes.length < table.k * size) this.#closestBytes = new Uint8Array(table.k * size);
+    const bytes = this.#closestBytes;
+    const written = table.closestInto(newcomer, table.k, bytes);
+    for (let at = 0; at + size <= written; at += size) {
+      const id = bytes.subarray(at, at + 20);
+      if (sharedBits(id, newcomer) >= depth && !bep42.trustedAddress(id, bytes.subarray(at + 20, at + size))) return true;
+    }
+    return false;
   }
 
   /** Find the nodes nearest to us (one such lookup at a time). */

@@ -154,6 +154,19 @@ describe.each(backends)('BEP 42 in the node (%s core)', (backend) => {
     expect(node.dht.stats().bep42.replaced).toBe(replaced ? 1 : 0);
   });
 
+  it("'prefer': a full bucket of trusted nodes (compliant or exempt) keeps them all; the newcomer waits in the cache", async () => {
+    const core = await loadCore(backend);
+    node = await startTestNode(core, { bep42: 'prefer', k: 2 });
+    await pingAnswered(node, v4('192.168.7.1'), id(0x11)); // exempt (local network)
+    await pingAnswered(node, v4('198.51.100.41'), compliantId(core, '198.51.100.41', 3, 0)); // compliant
+    await pingAnswered(node, v4('192.0.2.3'), id(0x13)); // bucket full: cached
+    const before = node.dht.nodes().map((n) => n.host).sort();
+    expect(before).toEqual(['192.168.7.1', '198.51.100.41']);
+    await pingAnswered(node, v4('198.51.100.40'), compliantId(core, '198.51.100.40', 7, 0));
+    expect(node.dht.nodes().map((n) => n.host).sort()).toEqual(before);
+    expect(node.dht.stats().bep42.replaced).toBe(0);
+  });
+
   it("'enforce' announces only to nodes whose ids match their IPs", { timeout: 60_000 }, async () => {
     const core = await loadCore(backend);
     const net = new SimulatedNetwork({ seed: 42, latencyMs: [5, 20] });

@@ -217,9 +217,9 @@ export class MetadataFetcher {
 
   #startJob(infohash: Uint8Array, hex: string): Job {
     const settings = this.#settings;
-    // One controller per attempt (each has its own few listeners) and one for the peer source.
+    // One controller per attempt (each has its own few listeners) and one for the peer source, once asked.
     const attemptAborts = new Set<AbortController>();
-    const sourceAbort = new AbortController();
+    let sourceAbort: AbortController | undefined;
     const queue: PeerAddress[] = [];
     const seen = new Set<string>();
     const attempts: PeerAttempt[] = [];
@@ -238,7 +238,7 @@ export class MetadataFetcher {
       done = true;
       clearTimeout(timer);
       for (const controller of attemptAborts) controller.abort(ENDED);
-      if (source === 'running') sourceAbort.abort(ENDED);
+      if (source === 'running') sourceAbort?.abort(ENDED);
       this.#jobs.delete(hex);
       resolveJob(result);
     };
@@ -324,6 +324,7 @@ export class MetadataFetcher {
     const askSource = async (): Promise<void> => {
       source = 'running';
       try {
+        sourceAbort = new AbortController();
         const produced = this.#peersFor!(infohash, sourceAbort.signal);
         const peers = produced instanceof Promise ? await produced : produced;
         if (isAsyncIterable(peers)) {

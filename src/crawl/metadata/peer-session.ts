@@ -15,8 +15,6 @@ const HANDSHAKE_BUDGET = 256 * 1024;
 /** Per piece: message framing and the bencoded header in front of the data. */
 const PIECE_OVERHEAD = 128;
 
-const SESSION_ENDED = new Error('the peer session ended');
-
 export interface PeerSessionLimits {
   connectTimeoutMs: number;
   /** From the start of connect to verified metadata. */
@@ -63,7 +61,6 @@ export function fetchFromPeer(
     // connection slot never overlaps a closing socket.
     let connecting = true;
     let streamClosed = false;
-    const connectAbort = new AbortController();
     let stream: TcpStream | undefined;
     let wire: PeerWire | undefined;
     let received = 0;
@@ -77,8 +74,6 @@ export function fetchFromPeer(
       if (settled) return;
       settled = true;
       outcome = result;
-      // Only a connect still under way has anything to abort (abort() without a reason builds a DOMException).
-      if (connecting) connectAbort.abort(SESSION_ENDED);
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       if (reserved > 0) context.memory.release(reserved);
@@ -148,7 +143,9 @@ export function fetchFromPeer(
             settle();
           },
         },
-        { timeoutMs: limits.connectTimeoutMs, signal: connectAbort.signal },
+        // No controller of its own: the caller's signal aborts the connect, and the connect's own
+        // timeout ends no later than the session's, so a session never outlives a stuck connect.
+        { timeoutMs: Math.min(limits.connectTimeoutMs, limits.peerTimeoutMs), signal },
       )
       .then(
         (s) => {
