@@ -93,4 +93,56 @@ describe.each(backends)('queries from a node in the replacement cache (%s core)'
     expect(await pingsTo(b!, undefined)).toBe(1);
     await node.dht.stop();
   });
+
+  it("a cached asker's queries skip a bucket found calm only until a node of it can turn questionable", async () => {
+    // k = 2: 0x11… (heard at 0) and 0x13… (at 1 s) fill the far bucket; 0x12… answers at 10 min and waits in the cache.
+    const node = await startTestNode(await loadCore(backend), { k: 2 });
+    const { core, transport, clock } = node;
+    const [a, b, c] = ['10.1.0.2', '10.2.0.3', '10.3.0.4'].map((host) => v4(host));
+    let t = 0;
+    const ping = (from: Endpoint, sender: Uint8Array): void => {
+      transport.deliver(core.encodeKrpc({ y: 'q', t: new Uint8Array([2, t++]), q: 'ping', a: { id: sender } }), from);
+    };
+    const answering = new Map<string, Uint8Array>();
+    /** Answer what we sent; returns the pings sent to each host. */
+    const pings = async (): Promise<Map<string, number>> => {
+      const count = new Map<string, number>();
+      await flush();
+      for (const sent of transport.take()) {
+        const message = core.decodeKrpc(sent.data);
+        if (message.y !== 'q') continue;
+        if (message.q === 'ping') count.set(sent.to.host, (count.get(sent.to.host) ?? 0) + 1);
+        const id = answering.get(sent.to.host);
+        if (id) transport.deliver(core.encodeKrpc({ y: 'r', t: message.t.slice(), r: { id } }), sent.to);
+      }
+      await flush();
+      return count;
+    };
+    const start = clock.now();
+    answering.set(a!.host, id(0x11));
+    answering.set(b!.host, id(0x13));
+    answering.set(c!.host, id(0x12));
+    ping(a!, id(0x11));
+    expect((await pings()).get(a!.host)).toBe(1);
+    await clock.advance(1_000);
+    ping(b!, id(0x13));
+    expect((await pings()).get(b!.host)).toBe(1);
+    await clock.advance(10 * 60_000 - 1_000);
+    ping(c!, id(0x12));
+    expect((await pings()).get(c!.host)).toBe(1); // cached, remembered
+    // Both bucket nodes good for minutes yet: the asker's queries find nothing to probe, again and again.
+    for (const step of [0, 1, 500, 999, 1_000, 60_000, 3 * 60_000]) {
+      await clock.advance(step);
+      ping(c!, id(0x12));
+      expect(await pings()).toEqual(new Map());
+    }
+    await clock.advance(start + 15 * 60_000 - 1 - clock.now());
+    ping(c!, id(0x12));
+    expect(await pings()).toEqual(new Map());
+    // 15 minutes after 0x11… was last heard (its answer to our self lookup, within the first second): it is probed, as before.
+    await clock.advance(1_001);
+    ping(c!, id(0x12));
+    expect(await pings()).toEqual(new Map([[a!.host, 1]]));
+    await node.dht.stop();
+  });
 });
