@@ -16,6 +16,7 @@ import {
   H_SIZE,
   R_ADDRESS,
   R_FAILURES,
+  RECORD,
   R_KEY,
   bitOf,
   bucketAt,
@@ -81,8 +82,16 @@ function sortHome(table: usize, bucket: usize, target: usize, k: i32, out: usize
 function allEligible(table: usize, bucket: usize): bool {
   const maxFailures = i32At(table, H_MAX_FAILURES);
   const nodes = bucket + BUCKET_HEAD;
-  let bad = 0;
-  for (let i = 0; i < 8; i++) bad |= <i32>(load<i32>(recordAt(nodes, i) + R_FAILURES) >= maxFailures);
+  // Straight-line: eight loads, no loop counter.
+  const bad =
+    <i32>(load<i32>(nodes, R_FAILURES) >= maxFailures) |
+    <i32>(load<i32>(nodes, RECORD + R_FAILURES) >= maxFailures) |
+    <i32>(load<i32>(nodes, 2 * RECORD + R_FAILURES) >= maxFailures) |
+    <i32>(load<i32>(nodes, 3 * RECORD + R_FAILURES) >= maxFailures) |
+    <i32>(load<i32>(nodes, 4 * RECORD + R_FAILURES) >= maxFailures) |
+    <i32>(load<i32>(nodes, 5 * RECORD + R_FAILURES) >= maxFailures) |
+    <i32>(load<i32>(nodes, 6 * RECORD + R_FAILURES) >= maxFailures) |
+    <i32>(load<i32>(nodes, 7 * RECORD + R_FAILURES) >= maxFailures);
   return bad == 0;
 }
 
