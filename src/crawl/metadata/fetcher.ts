@@ -72,6 +72,7 @@ const NO_SERVICE: ReadonlySet<PeerFailure> = new Set<PeerFailure>([
   'no-extensions',
   'no-metadata',
   'rejected',
+  'handshake-timeout',
   'timeout',
   'closed',
 ]);
