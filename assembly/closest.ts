@@ -14,6 +14,7 @@ import {
   H_MAX_FAILURES,
   H_ROOT,
   H_SIZE,
+  H_TOP,
   R_ADDRESS,
   R_FAILURES,
   RECORD,
@@ -217,4 +218,34 @@ export function closestWords(table: usize, w0: u32, w1: u32, w2: u32, w3: u32, w
   store<u32>(TARGET, w3, 12);
   store<u32>(TARGET, w4, 16);
   return closest(table, TARGET, k, out, work, true);
+}
+
+/**
+ * closest()'s common case, for a target given by its first 8 bytes (two
+ * little-endian words, bytes 0-3 and 4-7): at most 8 nodes asked, and the
+ * target's bucket, found through the top index and at a depth under 64, holds
+ * 8 nodes, none bad, none two agreeing above the slot bits. Writes what
+ * closest() writes for it to `out` (compact node info) and returns the count;
+ * -1 when the case does not apply, with nothing written (the host then calls
+ * closestWords with the whole target).
+ */
+export function nearestWords(table: usize, w0: u32, w1: u32, k: i32, out: usize): i32 {
+  const size = i32At(table, H_SIZE);
+  if (k > size) k = size;
+  if (k <= 0) return 0;
+  if (k > 8) return -1;
+  const t0 = bswap<u64>(<u64>w0 | (<u64>w1 << 32));
+  let ref = load<i32>(table + <usize>H_TOP + <usize>(<u32>(t0 >> 56) << 2));
+  if (ref >= 0) {
+    const cells = table + <usize>i32At(table, H_CELLS);
+    do {
+      const cell = cells + <usize>(ref * CELL);
+      const bit = load<i32>(cell);
+      if (bit >= 64) return -1;
+      ref = load<i32>(cell + <usize>(C_ZERO + (<i32>((t0 << <u64>bit) >> 63) << 2)));
+    } while (ref >= 0);
+  }
+  const home = bucketAt(table, ~ref);
+  if (i32At(home, B_COUNT) != 8 || !allEligible(table, home)) return -1;
+  return nearest8(home + BUCKET_HEAD, t0, k, out, <usize>(20 + i32At(table, H_ADDRESS_LENGTH)), true) ? k : -1;
 }

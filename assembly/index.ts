@@ -7,7 +7,7 @@ export { scan, errorOffset } from './bencode';
 export { decodeKrpc } from './krpc';
 export { sha1 } from './sha1';
 export { crc32c } from './crc32c';
-export { closest as tableClosest, closestWords as tableClosestWords } from './closest';
+export { closest as tableClosest, closestWords as tableClosestWords, nearestWords as tableNearestWords } from './closest';
 export {
   add as tableAdd,
   failed as tableFailed,

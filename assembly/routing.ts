@@ -53,6 +53,7 @@ import {
   i32At,
   idAt,
   idsOffset,
+  indexTop,
   leafOf,
   leafSlot,
   recordAt,
@@ -150,6 +151,7 @@ export function initTable(
   copyId(idAt(table, 0), args);
   const first = bucketAt(table, 0);
   memory.fill(first, 0, BUCKET_HEAD);
+  indexTop(table);
 }
 
 /** Copy a table into a region of `capacity` buckets and `idCapacity` ids (regions may not overlap). */
@@ -222,6 +224,7 @@ function split(table: usize, slot: usize, id: usize): usize {
   setI32At(cell, C_ONE, ~n);
   store<i32>(slot, n - 1);
   setI32At(table, H_BUCKET_COUNT, n + 1);
+  indexTop(table);
 
   const promoted = refill(table, old, k) + refill(table, fresh, k);
   setI32At(table, H_SIZE, i32At(table, H_SIZE) + promoted);

@@ -6,7 +6,10 @@
  * bucket splits when its range holds one of the table's registered ids (its
  * own ids: one for a plain node, many in crawler mode).
  *
- *   header (HEADER bytes): primary id, options, counts, capacities, root
+ *   header (HEADER bytes): primary id, options, counts, capacities, root; then the top index:
+ *     TOP_ENTRIES i32 references, entry p the node the trie reaches from the root along the
+ *     TOP_BITS-bit prefix p (a bucket, or the first branch on a bit >= TOP_BITS), so closest()
+ *     lands near its target's bucket with one load instead of a walk from the root
  *   buckets: `capacity` of them at HEADER + i * stride, stride = BUCKET_HEAD + (k + cacheSize) * RECORD:
  *     i32 count | i32 cache count | f64 lastChanged | i32 prefix length | i32 unused | k node records | cache records
  *   cells (the trie's branches): `capacity` of them, CELL bytes each: i32 bit | i32 zero | i32 one;
@@ -33,7 +36,11 @@ export const H_ID_CAPACITY: i32 = 68;
 /** Byte offsets, from the table, of the cells and of the ids. */
 export const H_CELLS: i32 = 72;
 export const H_IDS: i32 = 76;
-export const HEADER: i32 = 96;
+/** The top index (see above): 2^TOP_BITS references after the fixed header fields. */
+export const TOP_BITS: i32 = 8;
+export const TOP_ENTRIES: i32 = 1 << TOP_BITS;
+export const H_TOP: i32 = 96;
+export const HEADER: i32 = H_TOP + TOP_ENTRIES * 4;
 
 export const B_COUNT: i32 = 0;
 export const B_CACHE_COUNT: i32 = 4;
@@ -164,6 +171,25 @@ export function leafSlot(table: usize, id: usize): usize {
     ref = load<i32>(slot);
   } while (ref >= 0);
   return slot;
+}
+
+/**
+ * Rebuild the top index from the trie (after the trie changed: a new table, a
+ * split). Cheap beside a split: TOP_ENTRIES walks of at most TOP_BITS steps.
+ */
+export function indexTop(table: usize): void {
+  const cells = table + <usize>i32At(table, H_CELLS);
+  const root = i32At(table, H_ROOT);
+  for (let p = 0; p < TOP_ENTRIES; p++) {
+    let ref = root;
+    while (ref >= 0) {
+      const cell = cells + <usize>(ref * CELL);
+      const bit = load<i32>(cell);
+      if (bit >= TOP_BITS) break;
+      ref = load<i32>(cell + <usize>(C_ZERO + (((p >> (TOP_BITS - 1 - bit)) & 1) << 2)));
+    }
+    store<i32>(table + <usize>(H_TOP + (p << 2)), ref);
+  }
 }
 
 /** The bucket where `id` belongs. */

@@ -494,6 +494,40 @@ describe.each(backends)('routing table on the %s backend', (backend) => {
       for (const k of [1, 7, 8]) expect(compactIds(t.closest(far, k), 6)).toEqual(bruteClosest(t, far, k));
     });
 
+    // The wasm backend finds a target's bucket through an index of the trie's top 8 bits,
+    // rebuilt at every split, and takes a full bucket's 8 nodes from the target's first 64
+    // bits when the bucket is no deeper: check it at every stage of the splits, one id of
+    // ours or several (branches in the top bits on both sides), and past 64 bits.
+    it.each([1, 6])("finds the target's bucket at every stage of the splits (%i ids of ours)", (count) => {
+      const rnd = seededBytes(70 + count);
+      const own = rnd(20); // not OWN: its bits repeat every 8, which hides a bit read from the wrong word
+      const extra = Array.from({ length: count - 1 }, () => rnd(20));
+      const ours = [own, ...extra];
+      const t = table({ id: own, ids: extra });
+      const targets = [
+        ...Array.from({ length: 8 }, () => rnd(20)),
+        ...ours.flatMap((id) => [0, 1, 3, 7, 8, 9, 63, 64, 67, 70, 75].map((shared) => idSharing(id, shared, rnd(20)))),
+      ];
+      let checked = 0;
+      const check = (): void => {
+        for (const target of targets) {
+          for (const k of [1, 8]) expect(compactIds(t.closest(target, k), 6)).toEqual(bruteClosest(t, target, k));
+        }
+        checked++;
+      };
+      // Random ids first (splits in the top 8 bits, one at a time), then ids near ours past 64 bits.
+      for (let i = 0; i < 160; i++) {
+        t.add(rnd(20), address(i), i, true);
+        if (i < 48 || i % 16 === 0) check();
+      }
+      for (let shared = 64; shared < 72; shared++) {
+        for (let i = 0; i < 9; i++) t.add(idSharing(own, shared, rnd(20)), address(1000 + shared * 16 + i), i, true);
+        check();
+      }
+      expect(t.buckets().some((b) => b.prefixLength > 64 && b.size === 8)).toBe(true);
+      expect(checked).toBeGreaterThan(50);
+    });
+
     it('writes id + address for each node', () => {
       const t = table();
       const a = random(20);

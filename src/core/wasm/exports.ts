@@ -45,12 +45,17 @@ export interface CoreExports {
   tableClosest(table: number, args: number, k: number, out: number, work: number, compact: number): number;
   /** tableClosest into compact node info, the target as five little-endian words (bytes 0-3, 4-7, …). */
   tableClosestWords(table: number, w0: number, w1: number, w2: number, w3: number, w4: number, k: number, out: number, work: number): number;
+  /**
+   * tableClosestWords' common case (k <= 8, the target's bucket full of good or questionable
+   * nodes) from the target's first 8 bytes as two words; -1: not that case, nothing written.
+   */
+  tableNearestWords(table: number, w0: number, w1: number, k: number, out: number): number;
 }
 
 const FUNCTIONS = [
   'heapBase', 'scan', 'decodeKrpc', 'sha1', 'crc32c', 'tableBytes', 'tableInit', 'tableMove', 'tableAdd',
   'tableSeen', 'tableFailed', 'tableRemove', 'tableFind', 'tableState', 'tableStalest', 'tableClosest',
-  'tableClosestWords', 'tableRegister', 'tableUnregister', 'tableDepthOf',
+  'tableClosestWords', 'tableNearestWords', 'tableRegister', 'tableUnregister', 'tableDepthOf',
 ] as const;
 
 /** Check an instance's exports against the contract (a stale build/core.wasm fails here, not later). */

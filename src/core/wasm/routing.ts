@@ -20,7 +20,8 @@ import { checkClosestOut, closestWant } from '../closest-room.ts';
 import type { ResultPool } from '../encode/pool.ts';
 
 // Mirror of assembly/table-layout.ts (checked against tableBytes at load).
-export const HEADER = 96;
+/** The fixed header fields (96 bytes) and the top index (256 i32 references). */
+export const HEADER = 96 + 256 * 4;
 export const BUCKET_HEAD = 24;
 export const RECORD = 64;
 export const CELL = 12;
@@ -265,14 +266,19 @@ export class WasmRoutingTable implements RoutingTable {
 
   /**
    * The common case's selection into OUTPUT as compact node info; returns the
-   * count. The target goes as five words (arguments), not 20 byte stores into ARGS.
+   * count. The target goes as words (arguments), not 20 byte stores into ARGS:
+   * its first 8 bytes, enough when its bucket is full (k <= 8), else all 20.
    */
   private nearest(table: number, t: Uint8Array, k: number): number {
     const mem = this.mem;
+    const w0 = t[0]! | (t[1]! << 8) | (t[2]! << 16) | (t[3]! << 24);
+    const w1 = t[4]! | (t[5]! << 8) | (t[6]! << 16) | (t[7]! << 24);
+    const count = mem.exports.tableNearestWords(table, w0, w1, k, mem.output);
+    if (count >= 0) return count;
     return mem.exports.tableClosestWords(
       table,
-      t[0]! | (t[1]! << 8) | (t[2]! << 16) | (t[3]! << 24),
-      t[4]! | (t[5]! << 8) | (t[6]! << 16) | (t[7]! << 24),
+      w0,
+      w1,
       t[8]! | (t[9]! << 8) | (t[10]! << 16) | (t[11]! << 24),
       t[12]! | (t[13]! << 8) | (t[14]! << 16) | (t[15]! << 24),
       t[16]! | (t[17]! << 8) | (t[18]! << 16) | (t[19]! << 24),

@@ -17,6 +17,8 @@ const PIECE_OVERHEAD = 128;
 
 export interface PeerSessionLimits {
   connectTimeoutMs: number;
+  /** From the connection's opening to the peer's metadata_size (its BEP 3 and BEP 10 handshakes). */
+  handshakeTimeoutMs: number;
   /** From the start of connect to verified metadata. */
   peerTimeoutMs: number;
   maxMetadataSize: number;
@@ -84,11 +86,22 @@ export function fetchFromPeer(
     };
     const fail = (reason: PeerFailure): void => finish({ ok: false, reason });
     const onAbort = (): void => fail('aborted');
-    const timer = setTimeout(() => fail('timeout'), limits.peerTimeoutMs);
+    // The connect bounds itself; the session's one timer starts once it opens. A silent peer (it
+    // accepts and never speaks) is dropped at the handshake deadline, not held for the whole peer time.
+    const startedAt = Date.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const left = (): number => startedAt + limits.peerTimeoutMs - Date.now();
+    const peerTimeout = (): void => fail('timeout');
+    const handshakeDeadline = (): void => {
+      if (reserved === 0) fail('handshake-timeout');
+      else timer = setTimeout(peerTimeout, Math.max(0, left()));
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) return fail('aborted');
 
     const start = (open: TcpStream): void => {
+      const rest = left();
+      timer = limits.handshakeTimeoutMs < rest ? setTimeout(handshakeDeadline, limits.handshakeTimeoutMs) : setTimeout(peerTimeout, Math.max(0, rest));
       wire = new PeerWire(infohash, context.peerId, {
         send(bytes) {
           if (!settled) open.write(bytes);

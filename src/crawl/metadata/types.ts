@@ -84,6 +84,7 @@ export type PeerFailure =
   | 'flood' // more bytes than the metadata needs
   | 'garbage' // messages the extension could not make sense of
   | 'wrong-hash' // assembled metadata does not hash to the infohash
+  | 'handshake-timeout' // connected, but no metadata_size within the handshake time: a silent peer
   | 'timeout' // no metadata within the per-peer time
   | 'closed' // the peer hung up first
   | 'aborted'; // we stopped (another peer won, fetch timed out, fetcher closed)
@@ -169,6 +170,12 @@ export interface MetadataFetcherOptions {
   maxPending?: number;
   /** TCP connect timeout (default 5 s). */
   connectTimeoutMs?: number;
+  /**
+   * One peer's time from an open connection to its metadata_size, i.e. its BEP 3
+   * and BEP 10 handshakes (default 5 s): a peer that accepts and stays silent
+   * frees its connection slot then, not at peerTimeoutMs.
+   */
+  handshakeTimeoutMs?: number;
   /** One peer's time from connect to verified metadata (default 20 s). */
   peerTimeoutMs?: number;
   /** One infohash's time, all peers included (default 60 s). */
