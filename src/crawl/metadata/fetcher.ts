@@ -1,17 +1,22 @@
 /**
  * MetadataFetcher: infohash + candidate peers in, verified torrent out.
  *
- * One fetch tries up to `maxPeersPerFetch` peers at once and `maxAttemptsPerFetch`
- * in all; when the given peers run out it asks `peersFor` (the crawler's
- * get_peers) once and keeps trying what that yields, as it arrives. The first
- * verified info dictionary wins and the other attempts are aborted. Connections
- * are bounded globally and per peer; hostile peers' IPs are skipped for a while.
- * No timer runs unless a fetch is in flight.
+ * One fetch tries its peers one at a time, one more at once each `staggerMs`
+ * the running ones have not settled (up to `maxPeersPerFetch`; a failed peer is
+ * replaced at once), and `maxAttemptsPerFetch` in all: a second session to a
+ * torrent whose first peer is serving it is CPU for nothing. Peers whose host
+ * served verified metadata lately go first, hosts that only failed lately last
+ * (host-standing.ts). When the given peers run out it asks `peersFor` (the
+ * crawler's get_peers) once and keeps trying what that yields, as it arrives.
+ * The first verified info dictionary wins and the other attempts are aborted.
+ * Connections are bounded globally and per peer; hostile peers' IPs are skipped
+ * for a while. No timer runs unless a fetch is in flight.
  */
 import { createTcpConnector } from '../../transport/detect-tcp.ts';
 import type { TcpConnector } from '../../transport/tcp.ts';
 import { fromHex, toHex } from '../../util/hex.ts';
 import { parseInfo } from './info-dict.ts';
+import { HostStanding, type Standing } from './host-standing.ts';
 import { PenaltyBox } from './penalty-box.ts';
 import { fetchFromPeer, type MetadataMemory, type PeerSessionContext, type SessionCounters } from './peer-session.ts';
 import { ConnectionSlots } from './slots.ts';
@@ -36,6 +41,7 @@ export const METADATA_DEFAULTS = {
   maxConnections: 200,
   maxConnectionsPerPeer: 1,
   maxPeersPerFetch: 3,
+  staggerMs: 500,
   maxAttemptsPerFetch: 16,
   maxPending: 10_000,
   connectTimeoutMs: 5_000,
@@ -56,6 +62,20 @@ const ENDED = new Error('the fetch ended');
 
 /** How long close() waits for aborted sockets to finish closing. */
 const CLOSE_WAIT_MS = 2000;
+
+/** Failures that are no hostility but say the host did not serve: it goes last for a while. */
+const NO_SERVICE: ReadonlySet<PeerFailure> = new Set<PeerFailure>([
+  'connect-timeout',
+  'connect-refused',
+  'connect-failed',
+  'other-torrent',
+  'no-extensions',
+  'no-metadata',
+  'rejected',
+  'handshake-timeout',
+  'timeout',
+  'closed',
+]);
 
 const FETCH_FAILURES: readonly FetchFailure[] = ['no-peers', 'peers-failed', 'timeout', 'invalid-info', 'overloaded', 'aborted'];
 const PEER_FAILURES: readonly PeerFailure[] = [
@@ -101,6 +121,7 @@ export class MetadataFetcher {
   readonly #tcp: Promise<TcpConnector>;
   readonly #slots: ConnectionSlots;
   readonly #penalty: PenaltyBox;
+  readonly #standing: HostStanding;
   readonly #counters: SessionCounters = { connecting: 0, open: 0, bytesReceived: 0 };
   readonly #memory: MetadataMemory;
   readonly #jobs = new Map<string, Job>();
@@ -125,6 +146,7 @@ export class MetadataFetcher {
     this.#tcp = options.tcp !== undefined ? Promise.resolve(options.tcp) : createTcpConnector();
     this.#slots = new ConnectionSlots(s.maxConnections, s.maxConnectionsPerPeer);
     this.#penalty = new PenaltyBox(s.penaltyCapacity, s.penaltyMs);
+    this.#standing = new HostStanding(s.penaltyCapacity, s.penaltyMs);
     let used = 0;
     this.#memory = {
       reserve: (bytes) => {
@@ -222,11 +244,16 @@ export class MetadataFetcher {
     // One controller per attempt (each has its own few listeners) and one for the peer source, once asked.
     const attemptAborts = new Set<AbortController>();
     let sourceAbort: AbortController | undefined;
+    // Peers waiting, in standing order (stable within a standing).
     const queue: PeerAddress[] = [];
+    const ranks: Standing[] = [];
     const seen = new Set<string>();
     const attempts: PeerAttempt[] = [];
     let running = 0;
     let tried = 0;
+    // Attempts allowed at once: one, then one more each staggerMs while peers wait.
+    let parallel = 1;
+    let stagger: ReturnType<typeof setTimeout> | undefined;
     let source: 'unused' | 'running' | 'done' = this.#peersFor === undefined ? 'done' : 'unused';
     let done = false;
     let resolveJob!: (result: FetchResult) => void;
@@ -239,6 +266,7 @@ export class MetadataFetcher {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      if (stagger !== undefined) clearTimeout(stagger);
       for (const controller of attemptAborts) controller.abort(ENDED);
       if (source === 'running') sourceAbort?.abort(ENDED);
       this.#jobs.delete(hex);
@@ -251,17 +279,31 @@ export class MetadataFetcher {
         const key = peerKey(peer);
         if (seen.has(key) || this.#penalty.has(peer.host)) continue;
         seen.add(key);
-        queue.push({ host: peer.host, port: peer.port });
+        const rank = this.#standing.standing(peer.host);
+        let at = ranks.length;
+        while (at > 0 && ranks[at - 1]! > rank) at--;
+        queue.splice(at, 0, { host: peer.host, port: peer.port });
+        ranks.splice(at, 0, rank);
       }
+      pump();
+    };
+
+    const widen = (): void => {
+      stagger = undefined;
+      if (parallel < settings.maxPeersPerFetch) parallel++;
       pump();
     };
 
     const pump = (): void => {
       if (done) return;
-      while (running < settings.maxPeersPerFetch && tried < settings.maxAttemptsPerFetch && queue.length > 0) {
+      while (running < parallel && tried < settings.maxAttemptsPerFetch && queue.length > 0) {
         const peer = queue.shift()!;
+        ranks.shift();
         if (this.#penalty.has(peer.host)) continue;
         void attempt(peer);
+      }
+      if (stagger === undefined && queue.length > 0 && running >= parallel && parallel < settings.maxPeersPerFetch && tried < settings.maxAttemptsPerFetch) {
+        stagger = setTimeout(widen, settings.staggerMs);
       }
       const exhausted = queue.length === 0 || tried >= settings.maxAttemptsPerFetch;
       if (exhausted && running < settings.maxPeersPerFetch && source === 'unused' && tried < settings.maxAttemptsPerFetch) {
@@ -304,6 +346,7 @@ export class MetadataFetcher {
             return;
           }
           attempts.push({ peer, outcome, ...timed() });
+          this.#standing.served(peer.host);
           this.#fetched++;
           end({ ok: true, torrent: { ...info, infohash: hex, verifiedBy: result.verifiedBy, info: result.info, peer }, attempts });
           return;
@@ -318,6 +361,7 @@ export class MetadataFetcher {
       this.#peerFailures[outcome]++;
       // Remembered even when the fetch is over: the peer was hostile all the same.
       if (HOSTILE_FAILURES.has(outcome)) this.#penalty.penalize(peer.host);
+      else if (NO_SERVICE.has(outcome)) this.#standing.failed(peer.host);
       if (done) return;
       attempts.push({ peer, outcome, ...timed() });
       pump();

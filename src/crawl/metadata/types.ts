@@ -164,6 +164,12 @@ export interface MetadataFetcherOptions {
   maxConnectionsPerPeer?: number;
   /** Peers tried at once for one infohash (default 3). */
   maxPeersPerFetch?: number;
+  /**
+   * A fetch starts with one peer and tries one more at once each time this
+   * long passes with peers waiting (up to maxPeersPerFetch); a peer that fails
+   * is replaced at once (default 500 ms).
+   */
+  staggerMs?: number;
   /** Peers tried in all for one infohash (default 16). */
   maxAttemptsPerFetch?: number;
   /** Fetches running or waiting; beyond it fetch() fails with 'overloaded' (default 10,000). */
