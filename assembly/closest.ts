@@ -6,6 +6,7 @@ import { KEYS, PAYLOAD_BITS, nearest8, sort8 } from './sort8';
 import {
   BUCKET_HEAD,
   B_COUNT,
+  B_SORTABLE,
   CELL,
   C_ONE,
   C_ZERO,
@@ -77,23 +78,6 @@ function sortHome(table: usize, bucket: usize, target: usize, k: i32, out: usize
     }
   }
   return k;
-}
-
-/** Whether none of a full bucket's 8 nodes has failed maxFailures times (one branch for all 8). */
-function allEligible(table: usize, bucket: usize): bool {
-  const maxFailures = i32At(table, H_MAX_FAILURES);
-  const nodes = bucket + BUCKET_HEAD;
-  // Straight-line: eight loads, no loop counter.
-  const bad =
-    <i32>(load<i32>(nodes, R_FAILURES) >= maxFailures) |
-    <i32>(load<i32>(nodes, RECORD + R_FAILURES) >= maxFailures) |
-    <i32>(load<i32>(nodes, 2 * RECORD + R_FAILURES) >= maxFailures) |
-    <i32>(load<i32>(nodes, 3 * RECORD + R_FAILURES) >= maxFailures) |
-    <i32>(load<i32>(nodes, 4 * RECORD + R_FAILURES) >= maxFailures) |
-    <i32>(load<i32>(nodes, 5 * RECORD + R_FAILURES) >= maxFailures) |
-    <i32>(load<i32>(nodes, 6 * RECORD + R_FAILURES) >= maxFailures) |
-    <i32>(load<i32>(nodes, 7 * RECORD + R_FAILURES) >= maxFailures);
-  return bad == 0;
 }
 
 /** Insert the bucket's eligible nodes into the sorted run [from, count) of `work`, at most k in all. */
@@ -169,9 +153,10 @@ export function closest(table: usize, args: usize, k: i32, out: usize, work: usi
     ref = load<i32>(cell + <usize>near);
   }
   const home = bucketAt(table, ~ref);
-  if (k <= 8 && i32At(home, B_COUNT) == 8 && allEligible(table, home)) {
+  if (k <= 8 && i32At(home, B_SORTABLE) != 0) {
     const entry = compact ? <usize>(20 + i32At(table, H_ADDRESS_LENGTH)) : 0;
-    if (nearest8(home + BUCKET_HEAD, bswap<u64>(load<u64>(args)), k, out, entry, compact)) return k;
+    nearest8(home + BUCKET_HEAD, bswap<u64>(load<u64>(args)), k, out, entry, compact);
+    return k;
   }
   let count = sortHome(table, home, args, k, out, work, compact);
   if (count >= 0) return count;
@@ -223,8 +208,8 @@ export function closestWords(table: usize, w0: u32, w1: u32, w2: u32, w3: u32, w
 /**
  * closest()'s common case, for a target given by its first 8 bytes (two
  * little-endian words, bytes 0-3 and 4-7): at most 8 nodes asked, and the
- * target's bucket, found through the top index and at a depth under 64, holds
- * 8 nodes, none bad, none two agreeing above the slot bits. Writes what
+ * target's bucket, found through the top index and at a depth under 64, is
+ * sortable (8 nodes, none bad, no two keys agreeing above the slot bits). Writes what
  * closest() writes for it to `out` (compact node info) and returns the count;
  * -1 when the case does not apply, with nothing written (the host then calls
  * closestWords with the whole target).
@@ -246,6 +231,7 @@ export function nearestWords(table: usize, w0: u32, w1: u32, k: i32, out: usize)
     } while (ref >= 0);
   }
   const home = bucketAt(table, ~ref);
-  if (i32At(home, B_COUNT) != 8 || !allEligible(table, home)) return -1;
-  return nearest8(home + BUCKET_HEAD, t0, k, out, <usize>(20 + i32At(table, H_ADDRESS_LENGTH)), true) ? k : -1;
+  if (i32At(home, B_SORTABLE) == 0) return -1;
+  nearest8(home + BUCKET_HEAD, t0, k, out, <usize>(20 + i32At(table, H_ADDRESS_LENGTH)), true);
+  return k;
 }

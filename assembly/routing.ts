@@ -57,6 +57,7 @@ import {
   leafOf,
   leafSlot,
   recordAt,
+  refreshSortable,
   sameId,
   setI32At,
 } from './table-layout';
@@ -228,11 +229,21 @@ function split(table: usize, slot: usize, id: usize): usize {
 
   const promoted = refill(table, old, k) + refill(table, fresh, k);
   setI32At(table, H_SIZE, i32At(table, H_SIZE) + promoted);
+  refreshSortable(table, old);
+  refreshSortable(table, fresh);
   return cell + <usize>(C_ZERO + (<i32>bitOf(id, bit) << 2));
 }
 
 /** Offer the node whose id and address are at `args` (spec, `add`). */
 export function add(table: usize, args: usize, now: f64, responded: bool): i32 {
+  const result = offer(table, args, now, responded);
+  // A node in, a bad one replaced, failures reset: the bucket of `args` changed (a split
+  // refreshed both halves itself; a cached or rejected node leaves the bucket as it was).
+  if (result == ADDED || result == UPDATED) refreshSortable(table, leafOf(table, args));
+  return result;
+}
+
+function offer(table: usize, args: usize, now: f64, responded: bool): i32 {
   // How deep the buckets around `args` may split: past the bits it shares with our ids, no bucket holds one.
   const shared = maxSharedBits(table, args);
   if (shared == 160) return REJECTED;
@@ -320,6 +331,7 @@ export function register(table: usize, args: usize): i32 {
     setI32At(bucket, B_COUNT, count - 1);
     const promoted = refill(table, bucket, i32At(table, H_K));
     setI32At(table, H_SIZE, i32At(table, H_SIZE) - 1 + promoted);
+    refreshSortable(table, bucket);
     return 1;
   }
   const cache = cacheOf(table, bucket);
@@ -355,7 +367,10 @@ export function seen(table: usize, args: usize, now: f64, responded: bool): bool
   const nodes = bucket + BUCKET_HEAD;
   const found = find(nodes, i32At(bucket, B_COUNT), args);
   if (found < 0) return false;
-  if (touch(recordAt(nodes, found), now, responded)) store<f64>(bucket + B_LAST_CHANGED, now);
+  if (touch(recordAt(nodes, found), now, responded)) {
+    store<f64>(bucket + B_LAST_CHANGED, now);
+    refreshSortable(table, bucket); // failures reset
+  }
   return true;
 }
 
@@ -370,10 +385,14 @@ export function failed(table: usize, args: usize): i32 {
     const failures = load<i32>(record + R_FAILURES) + 1;
     store<i32>(record + R_FAILURES, failures);
     if (failures < i32At(table, H_MAX_FAILURES)) return 0;
-    if (i32At(bucket, B_CACHE_COUNT) == 0) return 1;
+    if (i32At(bucket, B_CACHE_COUNT) == 0) {
+      refreshSortable(table, bucket);
+      return 1;
+    }
     removeAt(nodes, count, found);
     setI32At(bucket, B_COUNT, count - 1);
     promoteNewest(table, bucket);
+    refreshSortable(table, bucket);
     return 2;
   }
   const cache = cacheOf(table, bucket);
@@ -395,6 +414,7 @@ export function remove(table: usize, args: usize): bool {
     setI32At(bucket, B_COUNT, count - 1);
     if (i32At(bucket, B_CACHE_COUNT) > 0) promoteNewest(table, bucket);
     else setI32At(table, H_SIZE, i32At(table, H_SIZE) - 1);
+    refreshSortable(table, bucket);
     return true;
   }
   const cache = cacheOf(table, bucket);

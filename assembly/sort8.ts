@@ -148,12 +148,12 @@ const SLOT_MASK: u64 = (1 << PAYLOAD_BITS) - 1;
 }
 
 /**
- * sort8 for a bucket of 8 records, all eligible (closest()'s common case at
- * K = 8): the keys go from the records straight into locals, and the nearest
- * `k` (1-8) straight from the sorted locals to `out`, with no round trip
- * through KEYS. Returns false, writing nothing, on a tie above the slot bits.
+ * sort8 for a sortable bucket (8 records, all eligible, no two keys agreeing
+ * above the slot bits: closest()'s common case at K = 8): the keys go from the
+ * records straight into locals, and the nearest `k` (1-8) straight from the
+ * sorted locals to `out`, with no round trip through KEYS.
  */
-export function nearest8(nodes: usize, t0: u64, k: i32, out: usize, entry: usize, compact: bool): bool {
+export function nearest8(nodes: usize, t0: u64, k: i32, out: usize, entry: usize, compact: bool): void {
   let k0 = ((load<u64>(nodes + <usize>R_KEY) ^ t0) & ~SLOT_MASK);
   let k1 = ((load<u64>(nodes + <usize>(1 * RECORD + R_KEY)) ^ t0) & ~SLOT_MASK) | 1;
   let k2 = ((load<u64>(nodes + <usize>(2 * RECORD + R_KEY)) ^ t0) & ~SLOT_MASK) | 2;
@@ -240,25 +240,19 @@ export function nearest8(nodes: usize, t0: u64, k: i32, out: usize, entry: usize
   low = select<u64>(k6, k5, less);
   k6 = select<u64>(k5, k6, less);
   k5 = low;
-  if (
-    ((k0 ^ k1) >> PAYLOAD_BITS == 0) | ((k1 ^ k2) >> PAYLOAD_BITS == 0) | ((k2 ^ k3) >> PAYLOAD_BITS == 0) |
-    ((k3 ^ k4) >> PAYLOAD_BITS == 0) | ((k4 ^ k5) >> PAYLOAD_BITS == 0) | ((k5 ^ k6) >> PAYLOAD_BITS == 0) |
-    ((k6 ^ k7) >> PAYLOAD_BITS == 0)
-  ) return false;
   emit(nodes, k0, out, 0, entry, compact);
-  if (k == 1) return true;
+  if (k == 1) return;
   emit(nodes, k1, out, 1, entry, compact);
-  if (k == 2) return true;
+  if (k == 2) return;
   emit(nodes, k2, out, 2, entry, compact);
-  if (k == 3) return true;
+  if (k == 3) return;
   emit(nodes, k3, out, 3, entry, compact);
-  if (k == 4) return true;
+  if (k == 4) return;
   emit(nodes, k4, out, 4, entry, compact);
-  if (k == 5) return true;
+  if (k == 5) return;
   emit(nodes, k5, out, 5, entry, compact);
-  if (k == 6) return true;
+  if (k == 6) return;
   emit(nodes, k6, out, 6, entry, compact);
-  if (k == 7) return true;
+  if (k == 7) return;
   emit(nodes, k7, out, 7, entry, compact);
-  return true;
 }

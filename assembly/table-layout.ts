@@ -11,7 +11,9 @@
  *     TOP_BITS-bit prefix p (a bucket, or the first branch on a bit >= TOP_BITS), so closest()
  *     lands near its target's bucket with one load instead of a walk from the root
  *   buckets: `capacity` of them at HEADER + i * stride, stride = BUCKET_HEAD + (k + cacheSize) * RECORD:
- *     i32 count | i32 cache count | f64 lastChanged | i32 prefix length | i32 unused | k node records | cache records
+ *     i32 count | i32 cache count | f64 lastChanged | i32 prefix length | i32 sortable | k node records | cache records
+ *     (sortable: 1 when the bucket holds 8 nodes, none bad, no two whose keys agree above their
+ *     3 low bits, so closest() orders them with the 8-key network; kept by `refreshSortable`)
  *   cells (the trie's branches): `capacity` of them, CELL bytes each: i32 bit | i32 zero | i32 one;
  *     a reference (root, zero, one) >= 0 is a cell index, < 0 the bucket ~reference
  *   ids: the registered ids, the primary among them, sorted, ID bytes each, `idCapacity` of them
@@ -46,6 +48,7 @@ export const B_COUNT: i32 = 0;
 export const B_CACHE_COUNT: i32 = 4;
 export const B_LAST_CHANGED: i32 = 8;
 export const B_DEPTH: i32 = 16;
+export const B_SORTABLE: i32 = 20;
 export const BUCKET_HEAD: i32 = 24;
 
 export const R_ADDRESS: i32 = 20;
@@ -190,6 +193,29 @@ export function indexTop(table: usize): void {
     }
     store<i32>(table + <usize>(H_TOP + (p << 2)), ref);
   }
+}
+
+/**
+ * Recompute a bucket's `sortable` flag (see the layout above) after its nodes
+ * or their failures changed. It holds no clock: bad is failures >= maxFailures,
+ * fixed per table; and two keys that agree above their low 3 bits agree so
+ * after an XOR with any target, so the flag needs no target either.
+ */
+export function refreshSortable(table: usize, bucket: usize): void {
+  let sortable = i32At(bucket, B_COUNT) == 8;
+  if (sortable) {
+    const maxFailures = i32At(table, H_MAX_FAILURES);
+    const nodes = bucket + BUCKET_HEAD;
+    for (let i = 0; i < 8 && sortable; i++) {
+      const record = recordAt(nodes, i);
+      if (load<i32>(record + R_FAILURES) >= maxFailures) sortable = false;
+      const high = load<u64>(record + R_KEY) >> 3;
+      for (let j = i + 1; j < 8 && sortable; j++) {
+        if (load<u64>(recordAt(nodes, j) + R_KEY) >> 3 == high) sortable = false;
+      }
+    }
+  }
+  setI32At(bucket, B_SORTABLE, sortable ? 1 : 0);
 }
 
 /** The bucket where `id` belongs. */

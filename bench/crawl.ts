@@ -59,7 +59,7 @@ if (values.backend !== 'wasm' && values.backend !== 'js') throw new Error('--bac
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/btdht.js');
-if (!existsSync(join(ROOT, 'dist/bin/main.js'))) throw new Error('dist/ is missing: run `npm run build:ts` first (npm run bench:crawl does)');
+if (!existsSync(join(ROOT, 'dist/bin/btdht.cjs'))) throw new Error('dist/ is missing: run `npm run build:ts` first (npm run bench:crawl does)');
 const PROBE = join(ROOT, 'bench/crawl/probe.mjs');
 const DATAGRAMS = join(ROOT, 'bench/crawl/datagrams.mjs');
 const CRAWLER_HOST = `127.${net}.200.1`;

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// The `btdht` command: the compiled CLI (dist/ ships in the package; in a checkout, `npm run build`).
-import { main } from '../dist/bin/main.js';
+// The `btdht` command: the compiled CLI bundled into one CommonJS file (dist/
+// ships in the package; in a checkout, `npm run build`; scripts/bundle-cli.ts
+// says why).
+import { createRequire } from 'node:module';
+
+const { main } = createRequire(import.meta.url)('../dist/bin/btdht.cjs');
 
 main(process.argv).catch((error) => {
   console.error(`btdht: ${error instanceof Error ? error.message : String(error)}`);

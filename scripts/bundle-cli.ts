@@ -1,26 +1,24 @@
 /**
- * The `btdht` command as a few ESM files (dist/bin/), built from tsc's dist/
- * at `npm run build:ts`: a crawl then resolves, reads and compiles a handful of
- * files instead of ~200 modules of ours and of its dependencies (~100 ms of a
- * crawl's ~400 ms start on a busy 2-core machine; BENCHMARKS.md, "Session 6,
- * fixed cost"). Subcommands and their optional parts stay lazy: every dynamic
- * import becomes a chunk of its own. The library entry points (dist/index.js,
- * dist/core, dist/crawl) are not bundled.
+ * The `btdht` command as one CommonJS file, dist/bin/btdht.cjs, built from
+ * tsc's dist/ at `npm run build:ts`: a crawl then reads and compiles one file
+ * instead of resolving, reading and linking ~200 ES modules of ours and of our
+ * dependencies (a crawl's start: ~430 -> ~265 ms CPU on a busy 2-core machine,
+ * Node's own start included; BENCHMARKS.md, "Session 6, fixed cost"). The
+ * library entry points (dist/index.js, dist/core, dist/crawl) are not bundled.
  *
  * Bundled: our dist/ and the packages in `dependencies` (always installed
- * beside us). Left as imports: Node's modules and every optional peer
- * dependency (better-sqlite3, pg, ...), which a user installs or not.
+ * beside us), with what they import. Left as imports: Node's modules and
+ * every optional peer dependency (better-sqlite3, pg, ...), which a user
+ * installs or not.
  *
- *   tsx scripts/bundle-cli.ts   (after tsc; writes dist/bin/ and build/cli-bundle.json)
+ *   tsx scripts/bundle-cli.ts   (after tsc)
  */
 import { build, type Plugin } from 'esbuild';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = `${ROOT}dist/bin`;
-/** What the bundle holds, file by file (test/cli/bundle.test.ts reads it); not shipped. */
-const BUNDLE_META = `${ROOT}build/cli-bundle.json`;
 
 const pkg = JSON.parse(await readFile(`${ROOT}package.json`, 'utf8')) as { dependencies?: Record<string, string> };
 const bundled = new Set(Object.keys(pkg.dependencies ?? {}));
@@ -28,12 +26,13 @@ const bundled = new Set(Object.keys(pkg.dependencies ?? {}));
 /** A bare specifier's package name (`@noble/hashes/sha2.js` → `@noble/hashes`). */
 const packageOf = (specifier: string): string => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
 
-/** Only `dependencies` go into the bundle; anything else a bare import names stays an import. */
+/** Only `dependencies` (and what they import) go into the bundle; anything else our code imports stays an import. */
 const dependenciesOnly: Plugin = {
   name: 'dependencies-only',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path.startsWith('node:') || bundled.has(packageOf(args.path))) return undefined;
+      // A bundled package's own imports are bundled with it.
+      if (args.path.startsWith('node:') || bundled.has(packageOf(args.path)) || /[\\/]node_modules[\\/]/.test(args.importer)) return undefined;
       return { path: args.path, external: true };
     });
   },
@@ -41,8 +40,8 @@ const dependenciesOnly: Plugin = {
 
 /**
  * dist/core/wasm/load.js finds build/core.wasm three folders up from itself;
- * the bundle's chunks sit two folders below the package root (as dist/cli/
- * did, so package.json is found as before).
+ * the bundle sits two folders below the package root (as dist/cli/ did, so
+ * package.json is found as before).
  */
 const wasmBesideBundle: Plugin = {
   name: 'wasm-beside-bundle',
@@ -57,22 +56,24 @@ const wasmBesideBundle: Plugin = {
 };
 
 await rm(OUT, { recursive: true, force: true });
-const result = await build({
+await build({
   entryPoints: [`${ROOT}dist/cli/main.js`],
-  outdir: OUT,
+  outfile: `${OUT}/btdht.cjs`,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  // One CommonJS file: V8 compiles it lazily, function by function, where the
+  // same code as ES modules (split or not) cost more to compile than it saves
+  // by leaving subcommands out. Modules still run only when first imported:
+  // a dynamic import() of ours becomes a call that evaluates that module then.
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   // Smaller to read and parse; names kept, so stack traces stay readable.
   minifyWhitespace: true,
   minifySyntax: true,
-  // commander is CommonJS: its require('node:events') needs a require in an ES module.
-  banner: { js: "import{createRequire as __btdhtRequire}from'node:module';const require=__btdhtRequire(import.meta.url);" },
+  // Three modules find files next to the package from import.meta.url (package.json, build/core.wasm, uplot);
+  // 'use strict' first, as ES modules are strict (esbuild's own directive comes after the banner).
+  define: { 'import.meta.url': '__btdhtModuleUrl' },
+  banner: { js: "'use strict';const __btdhtModuleUrl=require('node:url').pathToFileURL(__filename).href;" },
   plugins: [dependenciesOnly, wasmBesideBundle],
-  metafile: true,
   logLevel: 'warning',
 });
-await mkdir(`${ROOT}build`, { recursive: true });
-await writeFile(BUNDLE_META, JSON.stringify(result.metafile));

@@ -21,7 +21,7 @@ const LABELS: Record<NodeKind, string> = {
 
 /** The program an operator runs: the compiled CLI (`npm run build:ts` first). */
 const BIN = fileURLToPath(new URL('../../bin/btdht.js', import.meta.url));
-const DIST_MAIN = fileURLToPath(new URL('../../dist/bin/main.js', import.meta.url)); // the bundle bin/btdht.js runs, built last
+const DIST_MAIN = fileURLToPath(new URL('../../dist/bin/btdht.cjs', import.meta.url)); // the bundle bin/btdht.js runs, built last
 const SOURCES = fileURLToPath(new URL('../../src/', import.meta.url));
 const ANCHOR = fileURLToPath(new URL('./bittorrent-dht-node.ts', import.meta.url));
 

@@ -528,6 +528,62 @@ describe.each(backends)('routing table on the %s backend', (backend) => {
       expect(checked).toBeGreaterThan(50);
     });
 
+    // The wasm backend keeps a flag per bucket (8 nodes, none bad, no two keys agreeing
+    // above their 3 low bits) that sends closest() to the sorting network: every change of
+    // a full bucket's nodes or their failures must keep it right.
+    it.each([0, 3])('answers right as a full bucket changes: nodes leave, fail, recover, return (cache %i)', (cacheSize) => {
+      const rnd = seededBytes(90 + cacheSize);
+      const t = table({ cacheSize });
+      // Splits at bit 0 first (near ids), then the far half fills: 8 in its bucket, the rest cached.
+      for (let i = 0; i < 9; i++) t.add(idSharing(OWN, 1 + (i % 5), rnd(20)), address(i), i, true);
+      const far = Array.from({ length: 8 + cacheSize }, () => idSharing(OWN, 0, rnd(20)));
+      // Nodes agreeing with another on 159 bits: a bucket holding both is ordered on the whole distance.
+      const twinOf = (id: Uint8Array): Uint8Array => {
+        const twin = id.slice();
+        twin[19] = twin[19]! ^ 1;
+        return twin;
+      };
+      const twins = [twinOf(far[1]!), twinOf(far[0]!)];
+      if (cacheSize > 0) {
+        far[8 + cacheSize - 1] = twins[0]!; // the newest cache entry: promoted first
+        far[8] = twins[1]!; // the oldest: promoted last
+      }
+      far.forEach((id, i) => t.add(id, address(100 + i), i, true));
+      const targets = [...Array.from({ length: 6 }, () => idSharing(OWN, 0, rnd(20))), far[0]!, far[1]!, ...twins];
+      const check = (step: string): void => {
+        for (const target of targets) {
+          for (const k of [1, 3, 8]) expect(compactIds(t.closest(target, k), 6), step).toEqual(bruteClosest(t, target, k));
+        }
+      };
+      check('full');
+      expect(t.remove(far[2]!)).toBe(true);
+      check('one removed'); // 7 left, or a twin promoted
+      if (cacheSize > 0) {
+        expect(t.remove(twins[0]!)).toBe(true);
+        check('the twin removed');
+      } else {
+        t.add(far[2]!, address(300), 10, true);
+        check('back');
+      }
+      t.failed(far[4]!);
+      check('one failure');
+      t.failed(far[4]!);
+      check('failed twice'); // bad, or removed and the other twin promoted
+      if (cacheSize === 0) {
+        expect(t.seen(far[4]!, 20, true)).toBe(true);
+        check('responded again');
+        t.failed(far[6]!);
+        t.failed(far[6]!);
+        t.add(idSharing(OWN, 0, rnd(20)), address(400), 30, true); // replaces the bad node in place
+        check('bad node replaced');
+        expect(t.remove(far[3]!)).toBe(true);
+        t.add(twins[0]!, address(500), 40, true);
+        check('a twin in');
+        expect(t.remove(twins[0]!)).toBe(true);
+        check('the twin out');
+      }
+    });
+
     it('writes id + address for each node', () => {
       const t = table();
       const a = random(20);

@@ -324,8 +324,9 @@ export class WasmRoutingTable implements RoutingTable {
     const width = ID_LENGTH + this.addressLength;
     // The common case, as selectCompact's: checks in line, the export straight into OUTPUT.
     if (region !== undefined && (k | 0) === k && k >= 1 && k <= FIXED_K && isId(target) && out instanceof Uint8Array) {
-      const size = mem.i32[(region.ptr + H_SIZE) >>> 2]!;
-      if (out.length >= (k < size ? k : size) * width) {
+      // Room for k nodes is always enough; else room for the table's size (read only then).
+      const room = out.length;
+      if (room >= k * width || room >= mem.i32[(region.ptr + H_SIZE) >>> 2]! * width) {
         const n = this.nearest(region.ptr, target, k) * width;
         out.set(mem.outputViews.get(n));
         return n;
