@@ -237,8 +237,9 @@ function split(table: usize, slot: usize, id: usize): usize {
 /** Offer the node whose id and address are at `args` (spec, `add`). */
 export function add(table: usize, args: usize, now: f64, responded: bool): i32 {
   const result = offer(table, args, now, responded);
-  // The bucket of `args` may have changed: a node in, a bad one replaced, failures reset.
-  refreshSortable(table, leafOf(table, args));
+  // A node in, a bad one replaced, failures reset: the bucket of `args` changed (a split
+  // refreshed both halves itself; a cached or rejected node leaves the bucket as it was).
+  if (result == ADDED || result == UPDATED) refreshSortable(table, leafOf(table, args));
   return result;
 }
 
