@@ -38,20 +38,30 @@ const dependenciesOnly: Plugin = {
   },
 };
 
-/**
- * dist/core/wasm/load.js finds build/core.wasm three folders up from itself;
- * the bundle sits two folders below the package root (as dist/cli/ did, so
- * package.json is found as before).
- */
-const wasmBesideBundle: Plugin = {
-  name: 'wasm-beside-bundle',
+/** Edits the bundle makes to one dist/ file: each `from` must occur exactly once. */
+const EDITS: ReadonlyArray<{ file: string; from: string; to: string }> = [
+  // build/core.wasm is three folders up from dist/core/wasm/; the bundle sits two
+  // below the package root (as dist/cli/ did, so package.json is found as before).
+  { file: 'core/wasm/load.js', from: "new URL('../../../build/core.wasm', import.meta.url)", to: "new URL('../../build/core.wasm', import.meta.url)" },
+  // better-sqlite3 is CommonJS: required, not imported (Node's ES-module loader would
+  // first scan its files for exports: ~20 ms of a crawl's start). A missing package
+  // still throws "Cannot find module 'better-sqlite3'", which isNotInstalled() knows.
+  { file: 'crawl/store/sqlite-driver.js', from: "await import('better-sqlite3')", to: "{ default: require('better-sqlite3') }" },
+];
+
+const edited = new Set<string>();
+const editDist: Plugin = {
+  name: 'edit-dist',
   setup(b) {
-    b.onLoad({ filter: /[\\/]dist[\\/]core[\\/]wasm[\\/]load\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      const from = "new URL('../../../build/core.wasm', import.meta.url)";
-      if (source.split(from).length !== 2) throw new Error(`${args.path}: expected exactly one ${from}`);
-      return { contents: source.replace(from, "new URL('../../build/core.wasm', import.meta.url)"), loader: 'js' };
-    });
+    for (const edit of EDITS) {
+      const filter = new RegExp(`[\\\\/]dist[\\\\/]${edit.file.replace(/[./]/g, (c) => (c === '.' ? '\\.' : '[\\\\/]'))}$`);
+      b.onLoad({ filter }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        if (source.split(edit.from).length !== 2) throw new Error(`${args.path}: expected exactly one ${edit.from}`);
+        edited.add(edit.file);
+        return { contents: source.replace(edit.from, edit.to), loader: 'js' };
+      });
+    }
   },
 };
 
@@ -74,6 +84,7 @@ await build({
   // 'use strict' first, as ES modules are strict (esbuild's own directive comes after the banner).
   define: { 'import.meta.url': '__btdhtModuleUrl' },
   banner: { js: "'use strict';const __btdhtModuleUrl=require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [dependenciesOnly, wasmBesideBundle],
+  plugins: [dependenciesOnly, editDist],
   logLevel: 'warning',
 });
+for (const edit of EDITS) if (!edited.has(edit.file)) throw new Error(`dist/${edit.file} is not in the bundle: its edit was not made`);
