@@ -8,6 +8,8 @@
  * the node's send budget waits in its bounded queue; its timeout starts when it
  * leaves. A response matches by transaction id AND source address, and only
  * once the query was sent. There are no retries (BEP 5: "There is no retry").
+ * Sent queries wait for their timeout in lanes, one per timeout length, each
+ * with one clock timer for all its queries (timeout-lanes.ts), not a timer each.
  *
  * It sends and times out; the receive path (rpc.ts) hands it what answers.
  */
@@ -24,6 +26,7 @@ import type { DestinationBudget } from './destination-budget.ts';
 import { destinationKey } from './destination-budget.ts';
 import type { SendPacer } from './pacing.ts';
 import type { NodeCounters } from './stats.ts';
+import { TimeoutLanes } from './timeout-lanes.ts';
 
 /** What became of a query. */
 export type QueryOutcome =
@@ -83,6 +86,7 @@ interface Transaction {
   sent: boolean;
   sentAt: number;
   timeoutMs: number;
+  /** While it waits for the destination's budget (the timeout itself is the lanes'). */
   timer: TimerHandle | undefined;
   resolve: (outcome: QueryOutcome) => void;
 }
@@ -97,9 +101,11 @@ export class Transactions {
   readonly #tidPool = new Uint16Array(256);
   #tidNext = 256;
   #closed = false;
+  readonly #timeouts: TimeoutLanes<Transaction>;
 
   constructor(deps: TransactionDeps) {
     this.#deps = deps;
+    this.#timeouts = new TimeoutLanes<Transaction>(deps.clock, (tx) => this.#pending.get(tx.tid) === tx, (tx) => this.#timeout(tx));
   }
 
   /** Queries sent or queued, not yet answered (the `maxOutstanding` cap counts both). */
@@ -132,9 +138,13 @@ export class Transactions {
       return Promise.resolve(BUSY);
     }
     const tid = this.#nextTid();
+    // Two stores into a fresh array: building one from an array literal costs several times more.
+    const t = new Uint8Array(2);
+    t[0] = tid >> 8;
+    t[1] = tid & 0xff;
     const query: OutgoingQuery = {
       y: 'q',
-      t: new Uint8Array([tid >> 8, tid & 0xff]),
+      t,
       q: method,
       a: args.id ? args : { ...args, id: deps.self.askedAs?.idFor(to) ?? deps.self.id },
       v: CLIENT_VERSION,
@@ -228,6 +238,7 @@ export class Transactions {
     this.#closed = true;
     this.#deps.pacer?.close();
     for (const tx of [...this.#pending.values()]) this.#settle(tx, CLOSED);
+    this.#timeouts.clear();
   }
 
   /** Put a query on the wire (now, or when the pacer lets it go) and start its timeout. */
@@ -236,7 +247,7 @@ export class Transactions {
     const deps = this.#deps;
     tx.sent = true;
     tx.sentAt = deps.clock.now();
-    tx.timer = deps.clock.setTimer(() => this.#timeout(tx), tx.timeoutMs);
+    this.#timeouts.add(tx, tx.sentAt, tx.timeoutMs);
     deps.counters.queriesOut.inc(tx.query.q);
     deps.counters.datagramsOut++;
     deps.counters.bytesOut += bytes.length;
@@ -270,7 +281,6 @@ export class Transactions {
 
   #timeout(tx: Transaction): void {
     if (this.#pending.get(tx.tid) !== tx) return;
-    tx.timer = undefined;
     this.#deps.counters.timeouts.inc(tx.query.q);
     this.#settle(tx, TIMEOUT);
     if (tx.nodeId === undefined) return;
@@ -283,7 +293,10 @@ export class Transactions {
 
   #settle(tx: Transaction, outcome: QueryOutcome): void {
     this.#pending.delete(tx.tid);
-    tx.timer?.cancel();
+    if (tx.timer !== undefined) {
+      tx.timer.cancel();
+      tx.timer = undefined;
+    }
     tx.resolve(outcome);
   }
 }

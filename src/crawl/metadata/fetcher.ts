@@ -241,9 +241,10 @@ export class MetadataFetcher {
 
   #startJob(infohash: Uint8Array, hex: string): Job {
     const settings = this.#settings;
-    // One controller per attempt (each has its own few listeners) and one for the peer source, once asked.
-    const attemptAborts = new Set<AbortController>();
-    let sourceAbort: AbortController | undefined;
+    // One controller for the job's attempts and its peer source (only the job's end aborts them),
+    // made at the first use: a signal and its abort() cost several µs each, per use.
+    let aborter: AbortController | undefined;
+    const signal = (): AbortSignal => (aborter ??= new AbortController()).signal;
     // Peers waiting, in standing order (stable within a standing).
     const queue: PeerAddress[] = [];
     const ranks: Standing[] = [];
@@ -262,13 +263,13 @@ export class MetadataFetcher {
     });
     const timer = setTimeout(() => end(this.#failure(hex, 'timeout', attempts)), settings.totalTimeoutMs);
 
-    const end = (result: FetchResult): void => {
+    /** `settling`: ended by an attempt that is itself over (it still counts as running). */
+    const end = (result: FetchResult, settling = 0): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       if (stagger !== undefined) clearTimeout(stagger);
-      for (const controller of attemptAborts) controller.abort(ENDED);
-      if (source === 'running') sourceAbort?.abort(ENDED);
+      if (running > settling || source === 'running') aborter?.abort(ENDED);
       this.#jobs.delete(hex);
       resolveJob(result);
     };
@@ -319,14 +320,13 @@ export class MetadataFetcher {
       running++;
       tried++;
       let outcome: PeerFailure | 'ok' = 'aborted';
-      const controller = new AbortController();
-      attemptAborts.add(controller);
+      const aborted = signal();
       const askedAt = Date.now();
       let slotAt = askedAt;
       const timed = (): { waitedMs: number; ms: number } => ({ waitedMs: slotAt - askedAt, ms: Date.now() - slotAt });
       try {
         const tcp = await this.#tcp;
-        const release = await this.#slots.acquire(peerKey(peer), controller.signal);
+        const release = await this.#slots.acquire(peerKey(peer), aborted);
         slotAt = Date.now();
         const context: PeerSessionContext = {
           tcp,
@@ -335,20 +335,20 @@ export class MetadataFetcher {
           counters: this.#counters,
           memory: this.#memory,
         };
-        const result = await fetchFromPeer(infohash, peer, context, controller.signal).finally(release);
+        const result = await fetchFromPeer(infohash, peer, context, aborted).finally(release);
         if (result.ok) {
           if (done) return; // another peer won, or time ran out: the result has been given
           outcome = 'ok';
           const info = parseInfo(result.info);
           if (info === undefined) {
             attempts.push({ peer, outcome, ...timed() });
-            end(this.#failure(hex, 'invalid-info', attempts));
+            end(this.#failure(hex, 'invalid-info', attempts), 1);
             return;
           }
           attempts.push({ peer, outcome, ...timed() });
           this.#standing.served(peer.host);
           this.#fetched++;
-          end({ ok: true, torrent: { ...info, infohash: hex, verifiedBy: result.verifiedBy, info: result.info, peer }, attempts });
+          end({ ok: true, torrent: { ...info, infohash: hex, verifiedBy: result.verifiedBy, info: result.info, peer }, attempts }, 1);
           return;
         }
         outcome = result.reason;
@@ -356,7 +356,6 @@ export class MetadataFetcher {
         outcome = 'aborted'; // the slot wait was aborted
       } finally {
         running--;
-        attemptAborts.delete(controller);
       }
       this.#peerFailures[outcome]++;
       // Remembered even when the fetch is over: the peer was hostile all the same.
@@ -370,8 +369,7 @@ export class MetadataFetcher {
     const askSource = async (): Promise<void> => {
       source = 'running';
       try {
-        sourceAbort = new AbortController();
-        const produced = this.#peersFor!(infohash, sourceAbort.signal);
+        const produced = this.#peersFor!(infohash, signal());
         const peers = produced instanceof Promise ? await produced : produced;
         if (isAsyncIterable(peers)) {
           for await (const peer of peers) {

@@ -96,7 +96,7 @@ export function fetchFromPeer(
       if (reserved === 0) fail('handshake-timeout');
       else timer = setTimeout(peerTimeout, Math.max(0, left()));
     };
-    signal.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort); // removed by finish (a 'once' listener costs more to add)
     if (signal.aborted) return fail('aborted');
 
     const start = (open: TcpStream): void => {
