@@ -53,13 +53,17 @@ const edited = new Set<string>();
 const editDist: Plugin = {
   name: 'edit-dist',
   setup(b) {
-    for (const edit of EDITS) {
-      const filter = new RegExp(`[\\\\/]dist[\\\\/]${edit.file.replace(/[./]/g, (c) => (c === '.' ? '\\.' : '[\\\\/]'))}$`);
+    // One loader per file (esbuild runs only the first onLoad that matches), making each of its edits.
+    for (const file of new Set(EDITS.map((edit) => edit.file))) {
+      const filter = new RegExp(`[\\\\/]dist[\\\\/]${file.replace(/[./]/g, (c) => (c === '.' ? '\\.' : '[\\\\/]'))}$`);
       b.onLoad({ filter }, async (args) => {
-        const source = await readFile(args.path, 'utf8');
-        if (source.split(edit.from).length !== 2) throw new Error(`${args.path}: expected exactly one ${edit.from}`);
-        edited.add(edit.file);
-        return { contents: source.replace(edit.from, edit.to), loader: 'js' };
+        let source = await readFile(args.path, 'utf8');
+        for (const edit of EDITS.filter((e) => e.file === file)) {
+          if (source.split(edit.from).length !== 2) throw new Error(`${args.path}: expected exactly one ${edit.from}`);
+          source = source.replace(edit.from, edit.to);
+        }
+        edited.add(file);
+        return { contents: source, loader: 'js' };
       });
     }
   },

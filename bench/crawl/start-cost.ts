@@ -4,7 +4,9 @@
  * nobody listens, on loopback) and to its exit after `--duration 1`, for one
  * or more checkouts side by side, their runs alternating (A B A B ...) so
  * the machine's load falls on each alike. Each checkout needs its dist/
- * (npm run build:ts).
+ * (npm run build:ts). Beside them, in the same rounds, Node's own start and
+ * exit with the same probe and no program (`node -e ''`): the floor no
+ * change of ours can go under.
  *
  *   npx tsx bench/crawl/start-cost.ts [--runs 10] [DIR ...]   (default: this checkout)
  */
@@ -22,9 +24,11 @@ const HERE = fileURLToPath(new URL('../..', import.meta.url));
 const dirs = (positionals.length > 0 ? positionals : [HERE]).map((d) => resolve(d));
 const HOOK = fileURLToPath(new URL('./first-send.mjs', import.meta.url));
 
-function once(dir: string, db: string): Promise<{ firstSend: number; exit: number }> {
+/** `dir` undefined: Node alone. */
+function once(dir: string | undefined, db: string): Promise<{ firstSend: number | null; exit: number }> {
   return new Promise((done, fail) => {
-    const args = ['--import', HOOK, join(dir, 'bin/btdht.js'), 'crawl', '--db', db, '--bootstrap', '127.61.203.9:6881', '--host', '127.61.203.1', '--port', '0', '--no-ipv6', '--duration', '1', '--json'];
+    const crawl = [join(dir ?? '', 'bin/btdht.js'), 'crawl', '--db', db, '--bootstrap', '127.61.203.9:6881', '--host', '127.61.203.1', '--port', '0', '--no-ipv6', '--duration', '1', '--json'];
+    const args = ['--import', HOOK, ...(dir === undefined ? ['-e', ''] : crawl)];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     let report = '';
     let err = '';
@@ -34,7 +38,7 @@ function once(dir: string, db: string): Promise<{ firstSend: number; exit: numbe
     child.once('exit', (code) => {
       clearTimeout(killer);
       if (code !== 0 || report === '') fail(new Error(`btdht crawl in ${dir} exited ${code}: ${err.slice(-500)}`));
-      else done(JSON.parse(report) as { firstSend: number; exit: number });
+      else done(JSON.parse(report) as { firstSend: number | null; exit: number });
     });
   });
 }
@@ -46,14 +50,17 @@ const median = (xs: number[]): number => {
 
 const tmp = mkdtempSync(join(tmpdir(), 'btdht-start-cost-'));
 const results = dirs.map(() => ({ firstSend: [] as number[], exit: [] as number[] }));
+const bare: number[] = [];
 const loadBefore = loadavg()[0]!;
 try {
   for (let r = 0; r < runs; r++) {
     for (const [i, dir] of dirs.entries()) {
       const out = await once(dir, join(tmp, `crawl-${r}-${i}.sqlite`));
+      if (out.firstSend === null) throw new Error(`btdht crawl in ${dir} sent nothing`);
       results[i]!.firstSend.push(out.firstSend);
       results[i]!.exit.push(out.exit);
     }
+    bare.push((await once(undefined, '')).exit);
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
@@ -65,3 +72,4 @@ for (const [i, dir] of dirs.entries()) {
   const span = (xs: number[]): string => `${median(xs).toFixed(0)} ms (${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)})`;
   console.log(`${dir.padEnd(42)} ${span(r.firstSend).padEnd(38)} ${span(r.exit)}`);
 }
+console.log(`${"node -e '' (Node's own start and exit)".padEnd(42)} ${'-'.padEnd(38)} ${median(bare).toFixed(0)} ms (${Math.min(...bare).toFixed(0)}-${Math.max(...bare).toFixed(0)})`);
