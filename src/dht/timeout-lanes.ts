@@ -11,8 +11,10 @@
  * from comparing them with the clock when the timer fires: the clock may step
  * (the wall clock does), a timer's delay does not. Each item times out at
  * its start + its timeout, as a timer of its own would (late by what a busy
- * event loop adds, like any timer); when the clock steps, never before its
- * timeout and never more than one timeout after the previous expiry of its lane.
+ * event loop adds, like any timer, without adding up along the lane); when the
+ * clock steps, never more than one timeout after the previous expiry of its
+ * lane, and never before its timeout unless the step came during one timer's
+ * wait (then by at most a timeout).
  */
 import type { Clock, TimerHandle } from '../ground/clock.ts';
 
@@ -74,13 +76,19 @@ export class TimeoutLanes<T> {
   }
 
   #arm(lane: Lane<T>, delayMs: number, dueStart: number): void {
-    lane.timer = this.#clock.setTimer(() => this.#sweep(lane, dueStart), delayMs);
+    const armedAt = this.#clock.now();
+    lane.timer = this.#clock.setTimer(() => this.#sweep(lane, dueStart, armedAt, delayMs), delayMs);
   }
 
   /** The lane's timer fired for the items started at `dueStart` or before. */
-  #sweep(lane: Lane<T>, dueStart: number): void {
+  #sweep(lane: Lane<T>, dueStart: number, armedAt: number, delayMs: number): void {
     lane.timer = undefined;
     lane.sweeping = true;
+    // A timer fires late on a busy event loop: the items started within that lateness are due now
+    // too, or each timer of the chain would inherit the lateness of the one before and add its own.
+    // (Read from the clock over the timer's own delay; bounded by a timeout, so a step cannot do more.)
+    const late = Math.min(Math.max(this.#clock.now() - armedAt - delayMs, 0), lane.timeoutMs);
+    const due = dueStart + late;
     while (lane.head < lane.items.length) {
       const at = lane.head;
       const item = lane.items[at]!;
@@ -89,11 +97,10 @@ export class TimeoutLanes<T> {
         continue;
       }
       const start = lane.starts[at]!;
-      const left = start - dueStart;
-      if (left !== 0) {
+      if (start < dueStart || start > due) {
         // Started later: due in the difference. Started "before" (the clock stepped back): its
         // real start is unknown, so a whole timeout from now — late rather than early.
-        this.#arm(lane, left > 0 ? Math.min(left, lane.timeoutMs) : lane.timeoutMs, start);
+        this.#arm(lane, start < dueStart ? lane.timeoutMs : Math.min(start - due, lane.timeoutMs), start);
         break;
       }
       lane.head++;
