@@ -54,8 +54,5 @@ export class HostStanding {
 function remember(map: Map<string, number>, host: string, until: number, capacity: number): void {
   map.delete(host); // re-inserted at the back: newest
   map.set(host, until);
-  for (const oldest of map.keys()) {
-    if (map.size <= capacity) break;
-    map.delete(oldest);
-  }
+  if (map.size > capacity) map.delete(map.keys().next().value as string);
 }
