@@ -191,12 +191,6 @@ export interface RoutingTable {
   /** Nodes in buckets (replacement caches not counted). */
   readonly size: number;
   readonly bucketCount: number;
-  /**
-   * Counts calls that may change which nodes sit in which bucket (add, failed,
-   * remove, register, unregister; not seen, which only makes nodes fresher):
-   * a caller may keep a finding about a bucket while this is unchanged.
-   */
-  readonly changes: number;
 
   /**
    * Offer a node. `responded` says it answered one of our queries (a response),

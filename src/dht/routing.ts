@@ -87,11 +87,6 @@ export class RoutingUpkeep {
   #closestBytes = new Uint8Array(0);
   #selfLookup = false;
   #closed = false;
-  /** Buckets found with no node turning questionable before `until` (see #checkBucket), at most CALM_SLOTS. */
-  readonly #calm: Calm[] = [];
-  #calmNext = 0;
-  /** The earliest `since` among #calm: a `seen` at an earlier time (the clock went back) may make a node staler, so all are dropped. */
-  #calmFrom = Number.POSITIVE_INFINITY;
 
   constructor(deps: RoutingDeps) {
     this.#deps = deps;
@@ -138,7 +133,7 @@ export class RoutingUpkeep {
     const { self, clock, bep42 } = this.#deps;
     const table = self.table;
     const now = clock.now();
-    if (this.#seen(table, id, now, true)) return;
+    if (table.seen(id, now, true)) return;
     if (this.#deps.isRouter(from)) return;
     const address = encodeCompactAddress(from.host, from.port);
     if (!address || address.length !== table.addressLength) return;
@@ -182,7 +177,7 @@ export class RoutingUpkeep {
     // remove() moves the newest cache entry (the newcomer) into the freed slot.
     table.remove(victim.id);
     if (!table.has(newcomer)) return false;
-    this.#seen(table, newcomer, now, true);
+    table.seen(newcomer, now, true);
     bep42.replaced++;
     return true;
   }
@@ -222,7 +217,7 @@ export class RoutingUpkeep {
 
   /** A node with `id` (20 bytes, checked; read now, never kept: it may be scratch) queried us; `now`: the receive path's clock reading, if it has one. */
   onQuery(id: Uint8Array, from: Endpoint, now: number = this.#deps.clock.now()): void {
-    if (this.#seen(this.#deps.self.table, id, now, false) || this.#closed) return;
+    if (this.#deps.self.table.seen(id, now, false) || this.#closed) return;
     if (this.#pinging.size >= this.#deps.maxPendingPings) return;
     // No strings on this path: most queriers are outside the table, and a busy one asks many times.
     if (this.#answered.size > 0) {
@@ -313,39 +308,10 @@ export class RoutingUpkeep {
     }
   }
 
-  /** table.seen, dropping the calm buckets if `now` is before one was found calm (seen only makes nodes fresher, unless the clock went back). */
-  #seen(table: RoutingTable, id: Uint8Array, now: number, responded: boolean): boolean {
-    if (now < this.#calmFrom) this.#forgetCalm();
-    return table.seen(id, now, responded);
-  }
-
-  #forgetCalm(): void {
-    this.#calm.length = 0;
-    this.#calmNext = 0;
-    this.#calmFrom = Number.POSITIVE_INFINITY;
-  }
-
-  /**
-   * Ping the stalest questionable node of the bucket where `id` belongs, if any.
-   * A busy asker outside the table (most are) lands here on every query: a
-   * bucket found with no node turning questionable within CALM_AHEAD_MS is not
-   * scanned again before then, while the table is unchanged (`changes`: nodes
-   * only leave or enter a bucket through add/failed/remove/(un)register, and
-   * `seen` only makes them fresher).
-   */
+  /** Ping the stalest questionable node of the bucket where `id` belongs, if any. */
   #checkBucket(id: Uint8Array, now: number = this.#deps.clock.now()): void {
     if (this.#closed) return;
-    const table = this.#deps.self.table;
-    for (let i = 0; i < this.#calm.length; i++) {
-      const calm = this.#calm[i]!;
-      if (calm.table === table && calm.changes === table.changes && now >= calm.since && now < calm.until && sharedBits(id, calm.id) >= calm.prefixLength) return;
-    }
-    // Good at now + CALM_AHEAD_MS means good at every time before (lastSeen only grows, `responded` never unsets).
-    if (table.stalest(id, now + CALM_AHEAD_MS) === undefined) {
-      this.#rememberCalm(table, id, now);
-      return;
-    }
-    const stale = table.stalest(id, now);
+    const stale = this.#deps.self.table.stalest(id, now);
     if (!stale) return;
     const key = bytesKey(stale.id);
     if (this.#probing.has(key)) return;
@@ -354,16 +320,6 @@ export class RoutingUpkeep {
     this.#probing.add(key);
     // A copy: `id` may be the caller's scratch (onQuery's), and the probe outlives this call.
     this.#probe(stale.id, endpoint, key, id.slice(), 0);
-  }
-
-  #rememberCalm(table: RoutingTable, id: Uint8Array, now: number): void {
-    const calm: Calm = { table, changes: table.changes, id: id.slice(), prefixLength: table.prefixLengthOf(id), since: now, until: now + CALM_AHEAD_MS };
-    if (this.#calm.length < CALM_SLOTS) this.#calm.push(calm);
-    else {
-      this.#calm[this.#calmNext] = calm;
-      this.#calmNext = (this.#calmNext + 1) % CALM_SLOTS;
-    }
-    if (now < this.#calmFrom) this.#calmFrom = now;
   }
 
   /** Ping a questionable node (twice if need be); then, for a `newcomer` waiting in the cache, check its bucket again. */
@@ -379,7 +335,7 @@ export class RoutingUpkeep {
         (outcome.kind === 'response' && outcome.response.r.id !== undefined && bytesEqual(outcome.response.r.id, staleId)) ||
         outcome.kind === 'error'; // an error answer still proves it alive
       if (answered) {
-        this.#seen(table, staleId, clock.now(), true);
+        table.seen(staleId, clock.now(), true);
         this.#probing.delete(key);
         // BEP 5: then ping the next least recently seen questionable node (each one turns good, so this ends).
         if (newcomer) this.#checkBucket(newcomer);
@@ -393,21 +349,6 @@ export class RoutingUpkeep {
       this.#probing.delete(key);
     });
   }
-}
-
-/** How far ahead a bucket found with no questionable node is known to stay so (short: a node about to turn questionable costs a second scan). */
-const CALM_AHEAD_MS = 1000;
-/** Calm buckets remembered at once (askers spread over the shallow buckets). */
-const CALM_SLOTS = 4;
-
-/** A bucket (the one holding `id`'s first `prefixLength` bits) with no node questionable in [since, until), while `table.changes` stays the same. */
-interface Calm {
-  table: RoutingTable;
-  changes: number;
-  id: Uint8Array;
-  prefixLength: number;
-  since: number;
-  until: number;
 }
 
 /** A remembered answer: the key only picks the slot, these confirm the node. */

@@ -197,12 +197,6 @@ export class SharedRoutingTable implements RoutingTable {
     return this.count;
   }
 
-  #changes = 0;
-
-  get changes(): number {
-    return this.#changes;
-  }
-
   /** Leaf buckets. */
   get bucketCount(): number {
     return this.leaves;
@@ -220,7 +214,6 @@ export class SharedRoutingTable implements RoutingTable {
    * Splits happen on the next add to that range, as for the primary id.
    */
   register(id: Uint8Array): void {
-    this.#changes++;
     checkRegisteredId(id);
     const leaf = this.leaf(id);
     if (ownerIndex(leaf.owners, id) >= 0) return;
@@ -244,7 +237,6 @@ export class SharedRoutingTable implements RoutingTable {
    * cannot be unregistered (RangeError).
    */
   unregister(id: Uint8Array): boolean {
-    this.#changes++;
     if (!isId(id)) return false;
     if (sameId(id, this.id)) throw new RangeError('the primary id of a shared routing table cannot be unregistered');
     const leaf = this.leaf(id);
@@ -291,7 +283,6 @@ export class SharedRoutingTable implements RoutingTable {
   }
 
   add(id: Uint8Array, address: Uint8Array, now: number, responded: boolean): AddResult {
-    this.#changes++;
     if (!isId(id) || !(address instanceof Uint8Array) || address.length !== this.addressLength) return AddResult.Rejected;
     let bucket = this.leaf(id);
     if (ownerIndex(bucket.owners, id) >= 0) return AddResult.Rejected;
@@ -379,7 +370,6 @@ export class SharedRoutingTable implements RoutingTable {
   }
 
   failed(id: Uint8Array): 'failed' | 'bad' | 'removed' | undefined {
-    this.#changes++;
     if (!isId(id)) return undefined;
     const bucket = this.leaf(id);
     const i = indexIn(bucket.nodes, id);
@@ -399,7 +389,6 @@ export class SharedRoutingTable implements RoutingTable {
   }
 
   remove(id: Uint8Array): boolean {
-    this.#changes++;
     if (!isId(id)) return false;
     const bucket = this.leaf(id);
     const i = indexIn(bucket.nodes, id);

@@ -121,7 +121,6 @@ export class WasmRoutingTable implements RoutingTable {
   }
 
   register(id: Uint8Array): void {
-    this.#changes++;
     const table = this.table();
     checkRegisteredId(id);
     const args = this.putId(id);
@@ -135,7 +134,6 @@ export class WasmRoutingTable implements RoutingTable {
   }
 
   unregister(id: Uint8Array): boolean {
-    this.#changes++;
     const table = this.table();
     if (!isId(id)) return false;
     if (sameId(id, this.id)) throw new RangeError('the primary id of a shared routing table cannot be unregistered');
@@ -154,18 +152,11 @@ export class WasmRoutingTable implements RoutingTable {
     return this.mem.i32[(this.table() + H_SIZE) >>> 2]!;
   }
 
-  #changes = 0;
-
-  get changes(): number {
-    return this.#changes;
-  }
-
   get bucketCount(): number {
     return this.mem.i32[(this.table() + H_BUCKET_COUNT) >>> 2]!;
   }
 
   add(id: Uint8Array, address: Uint8Array, now: number, responded: boolean): AddResult {
-    this.#changes++;
     const table = this.table();
     if (!isId(id) || !(address instanceof Uint8Array) || address.length !== this.addressLength) return AddResult.Rejected;
     const args = this.putId(id);
@@ -200,14 +191,12 @@ export class WasmRoutingTable implements RoutingTable {
   }
 
   failed(id: Uint8Array): 'failed' | 'bad' | 'removed' | undefined {
-    this.#changes++;
     const table = this.table();
     if (!isId(id)) return undefined;
     return FAILED[this.mem.exports.tableFailed(table, this.putId(id))];
   }
 
   remove(id: Uint8Array): boolean {
-    this.#changes++;
     const table = this.table();
     if (!isId(id)) return false;
     return this.mem.exports.tableRemove(table, this.putId(id)) !== 0;
