@@ -188,41 +188,6 @@ describe.each(backends)('routing table on the %s backend', (backend) => {
     expect(t.buckets()[0]!.lastChanged).toBe(30);
   });
 
-  it('counts changes: add, failed, remove, register and unregister; not seen nor reads', () => {
-    const t = table();
-    const fill = seededBytes(61);
-    const id = fill(20);
-    const changes = (): number => t.changes;
-    let before = changes();
-    t.seen(id, 5, true); // unknown: nothing changes
-    t.add(id, address(1), 10, true);
-    expect(changes()).toBeGreaterThan(before);
-    before = changes();
-    t.seen(id, 20, true);
-    t.seen(id, 30, false);
-    t.stalest(id, 40);
-    t.closest(id, 8);
-    t.closestNodes(id, 8);
-    t.has(id);
-    t.get(id);
-    t.state(id, 50);
-    t.prefixLengthOf(id);
-    t.buckets();
-    t.nodes();
-    expect(changes()).toBe(before);
-    for (const change of [
-      () => t.failed(id),
-      () => t.remove(id),
-      () => t.add(id, address(2), 60, false),
-      () => t.register(fill(20)),
-      () => t.unregister(fill(20)),
-    ]) {
-      change();
-      expect(changes()).toBeGreaterThan(before);
-      before = changes();
-    }
-  });
-
   /** A table whose far bucket (bucket 0) is full with `far` ids at times 0..7. */
   function fullFarBucket(seed: number, options: Partial<RoutingTableOptions> = {}) {
     const t = table(options);
