@@ -6,12 +6,12 @@
  * Node's HTTP server (the index and metrics servers do), nor the PostgreSQL
  * driver; with --metrics it does. Needs `npm run build:ts`.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runNode } from './fixtures/run-node.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/btdht.js');
@@ -34,24 +34,13 @@ function packageOf(path: string): string {
   return first!.startsWith('@') ? `${first}/${second}` : first!;
 }
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; loaded: Loaded }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--require', LOG_REQUIRES, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    proc.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 60_000);
-    proc.once('error', reject);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      const line = stderr.split('\n').find((l) => l.startsWith('LOADED '));
-      const loaded = JSON.parse(line?.slice('LOADED '.length) ?? '{"files":[],"builtins":[]}') as Loaded;
-      loaded.packages = [...new Set(loaded.files.filter((path) => path.includes('/node_modules/')).map(packageOf))].sort();
-      loaded.files = loaded.files.filter((path) => path.startsWith(ROOT) && !path.includes('/node_modules/')).map((path) => path.slice(ROOT.length));
-      resolve({ code, stdout, stderr, loaded });
-    });
-  });
+async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; loaded: Loaded }> {
+  const { code, stdout, stderr } = await runNode(['--require', LOG_REQUIRES, BIN, ...args]);
+  const line = stderr.split('\n').find((l) => l.startsWith('LOADED '));
+  const loaded = JSON.parse(line?.slice('LOADED '.length) ?? '{"files":[],"builtins":[]}') as Loaded;
+  loaded.packages = [...new Set(loaded.files.filter((path) => path.includes('/node_modules/')).map(packageOf))].sort();
+  loaded.files = loaded.files.filter((path) => path.startsWith(ROOT) && !path.includes('/node_modules/')).map((path) => path.slice(ROOT.length));
+  return { code, stdout, stderr, loaded };
 }
 
 const crawlArgs = (db: string): string[] => ['crawl', '--db', join(tmp, db), '--host', '127.61.204.1', '--port', '0', '--no-ipv6', '--bootstrap', '127.61.204.9:6881', '--duration', '1', '--json'];

@@ -4,34 +4,23 @@
  * (their import was a quarter of a crawl's start-up CPU), while `btdht --help`
  * still lists every subcommand.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runNode } from './fixtures/run-node.ts';
 
 const CLI = fileURLToPath(new URL('./fixtures/run-cli.ts', import.meta.url));
 const LOG_LOADS = fileURLToPath(new URL('./fixtures/log-loads.mjs', import.meta.url));
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; loaded: string[] }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', '--import', LOG_LOADS, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    proc.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 60_000);
-    proc.once('error', reject);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      const loaded = stderr
-        .split('\n')
-        .filter((line) => line.startsWith('LOAD file://'))
-        .map((line) => fileURLToPath(line.slice(5)))
-        .filter((path) => path.startsWith(SRC))
-        .map((path) => path.slice(SRC.length));
-      resolve({ code, stdout, loaded });
-    });
-  });
+async function run(args: string[]): Promise<{ code: number | null; stdout: string; loaded: string[] }> {
+  const { code, stdout, stderr } = await runNode(['--import', 'tsx', '--import', LOG_LOADS, CLI, ...args]);
+  const loaded = stderr
+    .split('\n')
+    .filter((line) => line.startsWith('LOAD file://'))
+    .map((line) => fileURLToPath(line.slice(5)))
+    .filter((path) => path.startsWith(SRC))
+    .map((path) => path.slice(SRC.length));
+  return { code, stdout, loaded };
 }
 
 describe('CLI module loading', () => {
